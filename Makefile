@@ -1,0 +1,48 @@
+# storepick: `make run` starts the demo store, `make test` runs every test.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.stamp-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+APT_PACKAGES := libzbar0
+TEST_APT_PACKAGES := libzbar0 chromium fonts-dejavu-core postgresql
+
+.PHONY: run test test-fast bench lint system system-test vendor messages clean
+
+run: $(STAMP) system ## the app with demo data on SQLite, on port 8000
+	$(BIN)/python -m app run --port 8000
+
+test: $(STAMP) system-test ## the whole suite, SQLite and PostgreSQL, browser included
+	$(BIN)/python -m pytest -q
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not browser"
+
+bench: $(STAMP) system
+	$(BIN)/python -m benchmarks
+
+lint: $(STAMP)
+	$(BIN)/ruff check app picking sync tests benchmarks && $(BIN)/mypy picking sync
+
+$(STAMP): requirements.lock pyproject.toml
+	@command -v $(PY) >/dev/null || PY=python3; \
+	  if [ ! -x $(BIN)/python ]; then $${PY:-$(PY)} -m venv $(VENV) || python3 -m venv $(VENV); fi
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
+	rm -f $(VENV)/.stamp-* && touch $@
+
+# System libraries: installed with apt only when missing (root or sudo needed then).
+system:
+	@scripts/ensure_system.sh $(APT_PACKAGES)
+
+system-test:
+	@scripts/ensure_system.sh $(TEST_APT_PACKAGES)
+
+vendor: ## re-fetch htmx from npm and check it against static/vendor/SHA256SUMS
+	scripts/vendor_js.sh
+
+messages: $(STAMP) ## re-extract translatable strings into the .po files
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 -o app/locale/messages.pot .
+	$(BIN)/pybabel update -i app/locale/messages.pot -d app/locale --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,75 @@
+"""Command line: ``python -m app {migrate,demo,serve,run}``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from app.settings import Settings
+
+
+def _demo(settings: Settings) -> bool:
+    from app.db.engine import open_database
+    from app.db.mapping import start_mappers
+    from app.demo.load import load_demo
+    from app.factory import utc_now
+
+    async def go() -> bool:
+        start_mappers()
+        db = open_database(settings.database_url)
+        try:
+            async with db.writing() as session:
+                return await load_demo(session, utc_now())
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from app.factory import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, timeout_graceful_shutdown=5,
+                proxy_headers=False, log_level="info")
+
+
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m app")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate", help="bring the database schema up to date")
+    sub.add_parser("demo", help="load the demo stores, staff, catalog and orders")
+    for name in ("serve", "run"):
+        p = sub.add_parser(name, help="serve the app" + (" after migrate + demo" if name == "run"
+                                                         else ""))
+        p.add_argument("--host", default="0.0.0.0")
+        p.add_argument("--port", type=int, default=8000)
+    args = parser.parse_args(argv)
+    settings = Settings.from_env()
+    if args.command in ("migrate", "run"):
+        from app.db.migrate import upgrade
+        upgrade(settings.database_url)
+    if args.command in ("demo", "run"):
+        loaded = _demo(settings)
+        print("Demo data loaded." if loaded else "Demo data already present.")
+    if args.command == "run":
+        from app.demo.catalog import demo_staff
+        print(sign_ins(demo_staff()))
+    if args.command in ("serve", "run"):
+        _serve(settings, args.host, args.port)
+    return 0
+
+
+def sign_ins(staff: list) -> str:  # type: ignore[type-arg]
+    lines = ["", "Demo sign-ins, store MSK-001 (http://localhost:8000/login):"]
+    lines += [f"  {s.role:<11} {s.personnel_no:<6} PIN/password: {s.pin:<14} ({s.language})"
+              for s in staff]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,93 @@
+"""Engines and session factories, made in the app's lifespan (never at import).
+
+SQLite: one writer connection whose transactions start with ``BEGIN IMMEDIATE``
+(so read-modify-write never loses an update), guarded by an asyncio lock so
+writers queue in Python instead of in SQLite's sleep-based busy handler; and a
+pool of reader connections with a plain ``BEGIN`` so screens never wait on
+writers (WAL). PostgreSQL: one pooled engine for both.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import AsyncAdaptedQueuePool
+
+
+@dataclass
+class Database:
+    url: str
+    writer: AsyncEngine
+    reader: AsyncEngine
+    write_sessions: async_sessionmaker[AsyncSession]
+    read_sessions: async_sessionmaker[AsyncSession]
+    write_lock: asyncio.Lock | None = field(default=None)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    @contextlib.asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncSession]:
+        """A session for one write transaction; writers are serialised on SQLite."""
+        lock = self.write_lock or contextlib.nullcontext()
+        async with lock, self.write_sessions() as session:
+            yield session
+
+    @contextlib.asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        async with self.read_sessions() as session:
+            yield session
+
+    async def dispose(self) -> None:
+        await self.writer.dispose()
+        if self.reader is not self.writer:
+            await self.reader.dispose()
+
+
+def _sqlite_pragmas(immediate: bool) -> Any:
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "busy_timeout=5000", "foreign_keys=ON",
+                       "synchronous=NORMAL"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    def on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return on_connect, on_begin
+
+
+def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
+    engine = create_async_engine(url, poolclass=AsyncAdaptedQueuePool, pool_size=pool_size,
+                                 max_overflow=0)
+    on_connect, on_begin = _sqlite_pragmas(immediate)
+    event.listen(engine.sync_engine, "connect", on_connect)
+    event.listen(engine.sync_engine, "begin", on_begin)
+    return engine
+
+
+def open_database(url: str, *, pool_size: int = 10) -> Database:
+    """Create engines and session factories for ``url`` (sqlite+aiosqlite or postgresql+asyncpg)."""
+    if url.startswith("sqlite"):
+        writer = _sqlite_engine(url, immediate=True, pool_size=1)
+        reader = _sqlite_engine(url, immediate=False, pool_size=4)
+        lock: asyncio.Lock | None = asyncio.Lock()
+    else:
+        writer = reader = create_async_engine(url, pool_size=pool_size, max_overflow=5,
+                                              pool_pre_ping=True)
+        lock = None
+    return Database(
+        url=url, writer=writer, reader=reader,
+        write_sessions=async_sessionmaker(writer, expire_on_commit=False),
+        read_sessions=async_sessionmaker(reader, expire_on_commit=False),
+        write_lock=lock,
+    )

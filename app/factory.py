@@ -1,0 +1,164 @@
+"""create_app(settings): the whole application, with nothing done at import time."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar, Request, Response
+from litestar.channels import ChannelsPlugin
+from litestar.channels.backends.memory import MemoryChannelsBackend
+from litestar.config.compression import CompressionConfig
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader, State
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+)
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template.config import TemplateConfig
+
+from app import i18n
+from app.auth import SessionMiddleware
+from app.db.engine import open_database
+from app.db.mapping import start_mappers
+from app.settings import ROOT, Settings
+from app.web import account, pwa
+from app.web.messages import describe
+from app.web.picker import PickerController
+from app.web.render import redirect, render
+from picking.errors import PickingError
+
+log = logging.getLogger("storepick")
+Clock = Callable[[], datetime]
+ROUTE_MODULES: list[Any] = []  # feature modules append their handlers via register()
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _jinja_env() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(ROOT / "templates"),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True, lstrip_blocks=True,
+    )
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        lambda s, **kw: i18n.gettext(s, **kw),
+        lambda s, p, n, **kw: i18n.ngettext(s, p, n, **kw),
+        newstyle=True)
+    env.globals["_"] = i18n.gettext
+    return env
+
+
+def _is_api(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _unauthorized(request: Request[Any, Any, Any], exc: Exception) -> Any:
+    if _is_api(request):
+        return Response({"detail": str(exc)}, status_code=401)
+    return redirect(request, "/login")
+
+
+def _html_error(status: int, message: str) -> Callable[..., Any]:
+    def handler(request: Request[Any, Any, Any], exc: Exception) -> Any:
+        if _is_api(request):
+            return Response({"detail": str(exc)}, status_code=status)
+        from app.web.messages import Feedback
+        return render(request, "error.html", {"feedback": Feedback("error", i18n.gettext(message))},
+                      status_code=status)
+    return handler
+
+
+def _picking_error(request: Request[Any, Any, Any], exc: PickingError) -> Any:
+    from app.web.messages import status_for
+    return render(request, "error.html", {"feedback": describe(exc)}, status_code=status_for(exc))
+
+
+def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Any:
+    if isinstance(exc, HTTPException) and exc.status_code < 500:
+        if _is_api(request):
+            return Response({"detail": exc.detail, "errors": getattr(exc, "extra", None)},
+                            status_code=exc.status_code)
+        return _html_error(exc.status_code, "That request was not valid.")(request, exc)
+    log.exception("unhandled error", exc_info=exc)
+    return _html_error(500, "Something went wrong on our side. Nothing was changed.")(
+        request, exc)
+
+
+async def _set_language(request: Request[Any, Any, Any]) -> None:
+    user = request.scope.get("user")
+    chosen = user.language if user else (request.cookies.get("lang")
+                                         or i18n.pick_language(request.headers.get("accept-language")))
+    i18n.set_language(chosen)
+
+
+def create_app(settings: Settings, *, clock: Clock = utc_now,
+               extra_routes: list[Any] | None = None) -> Litestar:
+    """The app for ``settings``; engines open in the lifespan and close with it."""
+    start_mappers()
+    channels = ChannelsPlugin(backend=MemoryChannelsBackend(history=0),
+                              arbitrary_channels_allowed=True)
+
+    async def publish(messages: list[dict[str, Any]]) -> None:
+        for message in messages:
+            data = json.dumps(message)
+            channels.publish(data, [f"store:{message['store_id']}", f"order:{message['order_id']}"])
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        app.state.db = open_database(settings.database_url)
+        try:
+            yield
+        finally:
+            await app.state.db.dispose()
+
+    from app.web import routes
+    handlers = [account.login_page, account.login, account.logout, account.change_language,
+                account.home, pwa.service_worker, pwa.offline, pwa.health, PickerController,
+                *routes.feature_handlers(), *(extra_routes or []),
+                create_static_files_router(
+                    path="/static", directories=[ROOT / "static"], name="static",
+                    cache_control=CacheControlHeader(max_age=31_536_000, public=True),
+                    include_in_schema=False)]
+    return Litestar(
+        route_handlers=handlers,
+        lifespan=[lifespan],
+        state=State({"settings": settings, "clock": clock, "publish": publish,
+                     "channels": channels, "static_url": pwa.StaticUrls()}),
+        template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(_jinja_env())),
+        plugins=[HTMXPlugin(), channels],
+        request_class=HTMXRequest,
+        middleware=[DefineMiddleware(SessionMiddleware,
+                                     exclude=["^/static/", "^/sw.js$", "^/api/", "^/healthz$",
+                                              "^/schema"])],
+        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="sp_csrf",
+                               cookie_secure=settings.secure_cookies,
+                               exclude=["^/api/"]),
+        compression_config=CompressionConfig(backend="gzip", minimum_size=500,
+                                             gzip_compress_level=6),
+        before_request=_set_language,
+        exception_handlers={
+            NotAuthorizedException: _unauthorized,
+            PermissionDeniedException: _html_error(403, "Your role cannot open this page."),
+            NotFoundException: _html_error(404, "Page not found."),
+            PickingError: _picking_error,
+            Exception: _server_error,
+        },
+        openapi_config=OpenAPIConfig(title="storepick API", version="1.0.0", path="/schema"),
+        debug=settings.debug,
+    )

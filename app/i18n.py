@@ -1,0 +1,96 @@
+"""Languages (per person) and formats (per store locale).
+
+Messages live in ``app/locale/<lang>/LC_MESSAGES/messages.po`` and are compiled
+in memory at start-up, so there is no build step. The active language is a
+context variable set per request; Jinja's i18n extension reads it through the
+callables installed here.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import io
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+from babel import Locale
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.numbers import format_currency, format_decimal
+from babel.support import NullTranslations, Translations
+
+LANGUAGES = ("ru", "en")
+DEFAULT_LANGUAGE = "ru"
+LOCALE_DIR = Path(__file__).parent / "locale"
+
+_language: contextvars.ContextVar[str] = contextvars.ContextVar("language",
+                                                                default=DEFAULT_LANGUAGE)
+
+
+@cache
+def translations(language: str) -> NullTranslations:
+    po_path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if not po_path.exists():
+        return NullTranslations()
+    with po_path.open("rb") as fh:
+        catalog = read_po(fh, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return Translations(buffer)
+
+
+def set_language(language: str | None) -> str:
+    chosen = language if language in LANGUAGES else DEFAULT_LANGUAGE
+    _language.set(chosen)
+    return chosen
+
+
+def current_language() -> str:
+    return _language.get()
+
+
+def gettext(message: str, **params: object) -> str:
+    text = translations(current_language()).gettext(message)
+    return text % params if params else text
+
+
+def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
+    text = translations(current_language()).ngettext(singular, plural, n)
+    params.setdefault("num", n)
+    return text % params
+
+
+_ = gettext
+
+
+def pick_language(accept_language: str | None) -> str:
+    """The first supported language named in an Accept-Language header."""
+    for part in (accept_language or "").split(","):
+        tag = part.split(";")[0].strip().lower()[:2]
+        if tag in LANGUAGES:
+            return tag
+    return DEFAULT_LANGUAGE
+
+
+@cache
+def _locale(locale: str) -> Locale:
+    return Locale.parse(locale)
+
+
+def money(minor: int, currency: str = "RUB", locale: str = "ru_RU") -> str:
+    return format_currency(Decimal(minor) / 100, currency, locale=_locale(locale))
+
+
+def number(value: float | int | Decimal, locale: str = "ru_RU", digits: int = 0) -> str:
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=_locale(locale))
+
+
+def weight(grams: int, locale: str = "ru_RU") -> str:
+    """Grams as the trade writes them: '1,250 кг' / '1.250 kg'; under 1 kg in grams."""
+    unit_kg = gettext("kg")
+    if abs(grams) < 1000:
+        return f"{number(grams, locale)} {gettext('g')}"
+    return f"{number(Decimal(grams) / 1000, locale, digits=3)} {unit_kg}"

@@ -1,0 +1,61 @@
+"""Read queries for screens: each returns what one screen shows, nothing more."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import tables
+from app.db.repositories import OrderRepository
+from picking.model import Order, OrderStatus
+
+o, ln, p, s = tables.orders.c, tables.order_lines.c, tables.products.c, tables.staff.c
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    id: int
+    oms_id: str
+    due_at: datetime
+    status: str
+    fulfilment: str
+    priority: int
+    lines: int
+    done: int
+    chilled: int
+    frozen: int
+    picker_name: str | None
+
+
+async def picker_queue(session: AsyncSession, store_id: int, limit: int = 50) -> list[QueueRow]:
+    """The store's orders waiting or being picked, most urgent first."""
+    done = func.sum(case((ln.state != "open", 1), else_=0))
+    stmt = (
+        select(o.id, o.oms_id, o.due_at, o.status, o.fulfilment, o.priority,
+               func.count(ln.id).label("lines"), done.label("done"),
+               func.sum(case((p.zone == "chilled", 1), else_=0)).label("chilled"),
+               func.sum(case((p.zone == "frozen", 1), else_=0)).label("frozen"),
+               s.name.label("picker_name"))
+        .join(tables.order_lines, ln.order_id == o.id)
+        .join(tables.products, p.id == ln.product_id)
+        .outerjoin(tables.staff, s.id == o.picker_id)
+        .where(o.store_id == store_id,
+               o.status.in_([OrderStatus.QUEUED.value, OrderStatus.PICKING.value]))
+        .group_by(o.id, s.name)
+        .order_by(o.priority.desc(), o.due_at, o.id)
+        .limit(limit)
+    )
+    rows = (await session.execute(stmt)).all()
+    return [QueueRow(**row._asdict()) for row in rows]
+
+
+async def order_for_screen(session: AsyncSession, order_id: int, store_id: int) -> Order | None:
+    """The whole order for the pick page and summary (no row lock)."""
+    return await OrderRepository(session).get(order_id, store_id=store_id, lock=False)
+
+
+async def current_order_id(session: AsyncSession, picker_id: int) -> int | None:
+    return await OrderRepository(session).current_for_picker(picker_id)

@@ -1,0 +1,42 @@
+"""What services need to know about a store: its code layout and tolerances."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import tables
+from picking.codes import ScaleLayout
+from picking.model import Product, Tolerance
+
+
+@dataclass(frozen=True)
+class StoreInfo:
+    id: int
+    code: str
+    name: str
+    timezone: str
+    locale: str
+    currency: str
+    layout: ScaleLayout
+    soft_tolerance_pct: int = 10
+    hard_tolerance_pct: int = 30
+    time_limits: dict[str, Any] = field(default_factory=dict)
+
+    def tolerance_for(self, product: Product) -> Tolerance:
+        soft = product.tolerance_pct or self.soft_tolerance_pct
+        return Tolerance(soft_pct=soft, hard_pct=max(self.hard_tolerance_pct, soft))
+
+
+async def load_store(session: AsyncSession, store_id: int) -> StoreInfo:
+    row = (await session.execute(
+        select(tables.stores).where(tables.stores.c.id == store_id))).mappings().one()
+    return StoreInfo(
+        id=row["id"], code=row["code"], name=row["name"], timezone=row["timezone"],
+        locale=row["locale"], currency=row["currency"],
+        layout=ScaleLayout.parse(row["scale_layout"], prefixes=row["scale_prefixes"]),
+        soft_tolerance_pct=row["soft_tolerance_pct"], hard_tolerance_pct=row["hard_tolerance_pct"],
+        time_limits=dict(row["time_limits"] or {}))

@@ -1,0 +1,58 @@
+"""Form field parsing with messages a person can act on (in their language)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from app.i18n import gettext as _
+
+_SCAN_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+class FormError(ValueError):
+    """A field value a person typed is unusable; ``str(err)`` is the message."""
+
+
+def parse_quantity(value: Any) -> int:
+    if value in (None, ""):
+        return 1
+    text = str(value).strip()
+    if not text.isdigit() or not 1 <= int(text) <= 999:
+        raise FormError(_("The quantity must be a whole number from 1 to 999."))
+    return int(text)
+
+
+def parse_weight(value: Any, unit: Any = None) -> int:
+    """Grams from what a picker typed: '1,25' kg, '1.25', '1250 g', '0,6кг'.
+
+    Without an explicit unit, a number with a decimal separator or below 30 is
+    read as kilograms and anything else as grams.
+    """
+    text = str(value or "").strip().lower().replace(" ", "").replace(",", ".")
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)(kg|кг|g|г|гр)?", text)
+    if not m:
+        raise FormError(_("Type the weight as a number, for example 1,25 or 1250."))
+    number = Decimal(m.group(1))
+    suffix = m.group(2) or str(unit or "")
+    if suffix in ("kg", "кг") or (not suffix and ("." in m.group(1) or number < 30)):
+        number *= 1000
+    try:
+        grams = int(number.to_integral_value())
+    except InvalidOperation as exc:  # pragma: no cover - regex admits only plain numbers
+        raise FormError(_("Type the weight as a number, for example 1,25 or 1250.")) from exc
+    if grams <= 0:
+        raise FormError(_("The weight must be more than zero."))
+    return grams
+
+
+def parse_confirm(form: Any) -> bool:
+    return str(form.get("confirm", "")) in ("1", "true", "on", "yes")
+
+
+def scan_id_from(form: Any) -> str:
+    """The client's idempotency key, or a fresh one if it sent none or junk."""
+    value = str(form.get("scan_id", ""))
+    return value if _SCAN_ID.match(value) else secrets.token_urlsafe(12)

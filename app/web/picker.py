@@ -1,0 +1,196 @@
+"""The picker's screens: queue, pick list, scan, weigh, undo, short, finish.
+
+Handlers parse, call one service, and choose a template. Every action is a
+plain form post; htmx requests get the fragments the page is built from.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from app import queries
+from app.auth import requires_role
+from app.web.deps import clock, new_uow, reading
+from app.web.forms import FormError, parse_confirm, parse_quantity, parse_weight, scan_id_from
+from app.web.messages import Feedback, describe, status_for
+from app.web.render import redirect, render
+from app.i18n import gettext as _
+from picking import errors
+from picking.model import SHORT_REASONS
+from app.services import picking as service
+
+Req = Request[Any, Any, Any]
+
+
+class PickerController(Controller):
+    path = "/pick"
+    guards = [requires_role("picker", "supervisor")]
+
+    @get("/", name="pick:queue")
+    async def queue(self, request: Req) -> Template:
+        user = request.user
+        async with reading(request) as session:
+            rows = await queries.picker_queue(session, user.store_id)
+            current = await queries.current_order_id(session, user.id)
+        return render(request, "picking/queue.html", {"rows": rows, "current": current},
+                      fragment="picking/_queue_list.html")
+
+    @post("/next", name="pick:next")
+    async def take_next(self, request: Req) -> Template | Redirect:
+        try:
+            order_id = await service.take_next_order(new_uow(request), request.user, clock(request))
+        except errors.PickingError as err:
+            async with reading(request) as session:
+                rows = await queries.picker_queue(session, request.user.store_id)
+            return render(request, "picking/queue.html",
+                          {"rows": rows, "current": None, "feedback": describe(err)},
+                          fragment="picking/_queue_list.html")
+        return redirect(request, request.app.route_reverse("pick:order", order_id=order_id))
+
+    @get("/{order_id:int}", name="pick:order")
+    async def order(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+        return await _pick_page(request, order_id)
+
+    @post("/{order_id:int}/scan", name="pick:scan")
+    async def scan(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+        form = await request.form()
+        try:
+            quantity = parse_quantity(form.get("quantity"))
+            outcome = await service.scan(
+                new_uow(request), request.user, order_id, str(form.get("code", "")),
+                scan_id=scan_id_from(form), now=clock(request), quantity=quantity,
+                confirm=parse_confirm(form))
+        except (errors.PickingError, FormError) as err:
+            return await _scan_failed(request, order_id, err, str(form.get("code", "")))
+        line = outcome.line
+        text = _("%(name)s: %(picked)s of %(ordered)s", name=line.product.name(request.user.language),
+                 picked=_amount(line, line.picked_quantity), ordered=_amount(line, line.quantity))
+        feedback = Feedback("ok", text)
+        return await _after_action(request, outcome.order.id, feedback, line=line,
+                                   order=outcome.order)
+
+    @post("/{order_id:int}/lines/{line_id:int}/weight", name="pick:weight")
+    async def weight(self, request: Req, order_id: FromPath[int], line_id: FromPath[int]
+                     ) -> Template | Redirect:
+        form = await request.form()
+        try:
+            grams = parse_weight(form.get("weight"), form.get("weight_unit"))
+            line = await service.record_weight(
+                new_uow(request), request.user, order_id, line_id, grams,
+                scan_id=scan_id_from(form), now=clock(request), confirm=parse_confirm(form))
+        except (errors.PickingError, FormError) as err:
+            return await _scan_failed(request, order_id, err, "", line_id=line_id,
+                                      weight=str(form.get("weight", "")))
+        text = _("%(name)s: %(weight)s recorded", name=line.product.name(request.user.language),
+                 weight=request_weight(line.picked_quantity))
+        return await _after_action(request, order_id, Feedback("ok", text), line=line)
+
+    @post("/{order_id:int}/undo", name="pick:undo")
+    async def undo(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+        return await _act(request, order_id, lambda uow: service.undo_last_scan(
+            uow, request.user, order_id, clock(request)), _("Last scan undone."), "warn")
+
+    @post("/{order_id:int}/lines/{line_id:int}/short", name="pick:short")
+    async def short(self, request: Req, order_id: FromPath[int], line_id: FromPath[int]
+                    ) -> Template | Redirect:
+        form = await request.form()
+        reason = str(form.get("reason", ""))
+        if reason not in SHORT_REASONS:
+            return await _scan_failed(request, order_id, FormError(
+                _("Choose why the item is missing.")), "")
+        return await _act(request, order_id, lambda uow: service.short_line(
+            uow, request.user, order_id, line_id, reason, clock(request)),
+            _("Marked as missing."), "warn")
+
+    @post("/{order_id:int}/finish", name="pick:finish")
+    async def finish(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+        try:
+            await service.finish_picking(new_uow(request), request.user, order_id, clock(request))
+        except errors.PickingError as err:
+            return await _pick_page(request, order_id, describe(err), status_for(err))
+        return redirect(request, request.app.route_reverse("pick:summary", order_id=order_id))
+
+    @get("/{order_id:int}/summary", name="pick:summary")
+    async def summary(self, request: Req, order_id: FromPath[int]) -> Template:
+        async with reading(request) as session:
+            order = await queries.order_for_screen(session, order_id, request.user.store_id)
+        if order is None:
+            return render(request, "error.html", {"feedback": describe(errors.OrderNotFound())},
+                          status_code=404)
+        lines = order.lines_in_walking_order()
+        return render(request, "picking/summary.html", {
+            "order": order, "picked": [ln for ln in lines if ln.picked_quantity],
+            "missing": [ln for ln in lines if ln.remaining and ln.state == "short"]})
+
+
+def request_weight(grams: int) -> str:
+    from app import i18n
+    return i18n.weight(grams)
+
+
+def _amount(line: Any, value: int) -> str:
+    return request_weight(value) if line.is_weighed else str(value)
+
+
+async def _act(request: Req, order_id: int, call: Callable[[Any], Awaitable[Any]],
+               ok_text: str, kind: str) -> Template | Redirect:
+    try:
+        line = await call(new_uow(request))
+    except errors.PickingError as err:
+        return await _scan_failed(request, order_id, err, "")
+    return await _after_action(request, order_id, Feedback(kind, ok_text), line=line)
+
+
+async def _after_action(request: Req, order_id: int, feedback: Feedback, *, line: Any,
+                        order: Any = None) -> Template | Redirect:
+    """htmx: the feedback, the changed line and the progress. Plain post: the page."""
+    from app.web.render import is_htmx
+    if not is_htmx(request):
+        return await _pick_page(request, order_id, feedback)
+    if order is None:
+        async with reading(request) as session:
+            order = await queries.order_for_screen(session, order_id, request.user.store_id)
+    return render(request, "picking/pick.html", {
+        "order": order, "line": line, "feedback": feedback, "oob": True,
+        "feedback_id": secrets.token_hex(4)}, fragment="picking/_scan_result.html")
+
+
+async def _scan_failed(request: Req, order_id: int, err: Exception, code: str,
+                       **extra: Any) -> Template | Redirect:
+    if isinstance(err, errors.PickingError):
+        feedback, status = describe(err), status_for(err)
+    else:
+        feedback, status = Feedback("error", str(err)), 422
+    if feedback.kind == "warn" and isinstance(err, errors.WeightNeedsConfirmation):
+        extra["confirm_needed"] = True
+    extra["scanned"] = code
+    return await _pick_page(request, order_id, feedback, status, fragment=True, **extra)
+
+
+async def _pick_page(request: Req, order_id: int, feedback: Feedback | None = None,
+                     status_code: int = 200, *, fragment: bool = False,
+                     **extra: Any) -> Template | Redirect:
+    async with reading(request) as session:
+        order = await queries.order_for_screen(session, order_id, request.user.store_id)
+    if order is None:
+        return render(request, "error.html", {"feedback": describe(errors.OrderNotFound())},
+                      status_code=404)
+    if order.status != "picking" or order.picker_id != request.user.id:
+        if order.status == "picked" and feedback is None:
+            return redirect(request, request.app.route_reverse("pick:summary", order_id=order_id))
+        if feedback is None:
+            feedback = describe(errors.OrderCancelled() if order.status == "cancelled"
+                                else errors.NotYourOrder())
+            status_code = 409
+    context = {"order": order, "lines": order.lines_in_walking_order(), "feedback": feedback,
+               "feedback_id": secrets.token_hex(4), "short_reasons": SHORT_REASONS,
+               "scan_nonce": secrets.token_urlsafe(12), **extra}
+    return render(request, "picking/pick.html", context,
+                  fragment="picking/_scan_feedback.html" if fragment else None,
+                  status_code=status_code)

@@ -1,0 +1,74 @@
+"""The one helper that decides page or fragment, and what every template sees."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from litestar import Request
+from litestar.response import Redirect, Template
+
+from app import i18n
+from app.web.labels import label
+
+
+def is_htmx(request: Request[Any, Any, Any]) -> bool:
+    """An htmx request that wants a fragment (boosted navigation wants the page)."""
+    headers = request.headers
+    return headers.get("hx-request") == "true" and headers.get("hx-boosted") != "true"
+
+
+def render(
+    request: Request[Any, Any, Any],
+    page: str,
+    context: dict[str, Any] | None = None,
+    *,
+    fragment: str | None = None,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+) -> Template:
+    """Render ``fragment`` for htmx requests and ``page`` otherwise.
+
+    A page includes its fragments, so the two cannot drift apart; ``Vary``
+    keeps caches from handing one where the other was asked for.
+    """
+    name = fragment if fragment and is_htmx(request) else page
+    return Template(
+        name,
+        context={**base_context(request), **(context or {})},
+        status_code=status_code,
+        headers={"Vary": "HX-Request", "Cache-Control": "no-store", **(headers or {})},
+    )
+
+
+def redirect(request: Request[Any, Any, Any], path: str) -> Redirect:
+    """See-other redirect that htmx follows as a full navigation."""
+    if is_htmx(request):
+        return Redirect(path, status_code=303, headers={"HX-Redirect": path, "Vary": "HX-Request"})
+    return Redirect(path, status_code=303, headers={"Vary": "HX-Request"})
+
+
+def base_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
+    user = request.scope.get("user")
+    locale = user.locale if user else "ru_RU"
+    currency = user.currency if user else "RUB"
+    tz = ZoneInfo(user.timezone if user else "Europe/Moscow")
+    return {
+        "user": user,
+        "lang": i18n.current_language(),
+        "nonce": secrets.token_urlsafe(12),
+        "money": lambda minor: i18n.money(minor, currency, locale),
+        "weight": lambda grams: i18n.weight(grams, locale),
+        "number": lambda value, digits=0: i18n.number(value, locale, digits),
+        "local_time": lambda dt: _local(dt, tz).strftime("%H:%M") if dt else "",
+        "now": request.app.state.clock(),
+        "static": request.app.state.static_url,
+        "label": label,
+        "is_late": lambda dt: dt is not None and _local(dt, tz) < request.app.state.clock(),
+    }
+
+
+def _local(dt: datetime, tz: ZoneInfo) -> datetime:
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(tz)

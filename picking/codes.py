@@ -1,0 +1,295 @@
+"""The one interpreter for every code a picker scans or types.
+
+``interpret`` turns the text a scanner, the camera or a picker produced into a
+``ScannedCode``: a GTIN, a store scale label, a GS1 element string or a Честный ЗНАК
+marking code. Anything else raises ``UnreadableCode`` with a reason fit to show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from biip.checksums import gs1_price_weight_check_digit
+
+from picking import gs1, gtin
+
+ValueKind = Literal["weight_g", "price_minor"]
+CodeKind = Literal["gtin", "scale_label", "gs1", "marking"]
+Problem = Literal["empty", "bad_check_digit", "not_a_barcode", "bad_gs1", "too_long"]
+
+MAX_CODE_LENGTH = 512
+"""Longer text is no product code (a Честный ЗНАК code is under 100 characters)."""
+
+OWN_CODE_PREFIX = "SP-"
+"""Our own bag and tote labels; the packing flow reads them, not this module."""
+
+# AIM symbology identifiers that announce GS1 content: GS1-128, GS1 DataMatrix,
+# GS1 QR, GS1 DataBar, GS1 DotCode.
+_GS1_AIM = frozenset({"]C1", "]d2", "]Q3", "]e0", "]J1"})
+_AIM = re.compile(r"\][A-Za-z][0-9A-Za-z]")
+_TRIM = " \t\r\n\x00" + gs1.GS  # Enter from wedge scanners; a leading GS is FNC1
+_LAYOUT_BODY = frozenset("IWX$V")
+
+
+class UnreadableCode(ValueError):
+    """The scan is not a code a picker can use.
+
+    ``code`` names the problem ('empty', 'bad_check_digit', 'not_a_barcode', 'bad_gs1',
+    'too_long'); ``reason`` is a short English sentence to show the picker.
+    """
+
+    def __init__(self, code: Problem, reason: str) -> None:
+        super().__init__(reason)
+        self.code: Problem = code
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class ScaleLayout:
+    """Store scale-label layout, parsed from a pattern string like '2P IIIII WWWWW C'.
+
+    Pattern letters: ``2P`` the two-digit prefix, ``I`` item code (PLU), ``W`` weight
+    in grams or ``$`` price in minor units (kopecks), ``V`` the GS1 price check digit
+    (4- or 5-digit prices only), ``X`` a digit the store ignores, ``C`` the EAN-13
+    check digit. ``pattern`` holds the normalised pattern; when built directly
+    without one, the plain ``2P`` + I… + W…/$… + ``C`` pattern is derived.
+    """
+
+    prefixes: frozenset[str]
+    item_digits: int
+    value_digits: int
+    value_kind: ValueKind
+    pattern: str = field(default="")
+
+    def __post_init__(self) -> None:
+        letter = "W" if self.value_kind == "weight_g" else "$"
+        if not self.pattern:
+            derived = "2P" + "I" * self.item_digits + letter * self.value_digits + "C"
+            object.__setattr__(self, "pattern", derived)
+        _check_pattern(self.pattern)
+        counts = (self.pattern.count("I"), self.pattern.count(letter))
+        if counts != (self.item_digits, self.value_digits):
+            raise ValueError(f"scale layout {self.pattern!r} does not match its digit counts")
+        _check_prefixes(self.prefixes)
+
+    @classmethod
+    def parse(cls, pattern: str, prefixes: str = "20-29") -> ScaleLayout:
+        """Build a layout from a pattern such as '2P IIIII WWWWW C' and prefixes '20-29'.
+
+        Prefixes are comma-separated two-digit values or ranges ('21,23-25').
+        Raises ValueError naming what is wrong with either string.
+        """
+        compact = pattern.replace(" ", "").upper()
+        _check_pattern(compact)
+        kind: ValueKind = "weight_g" if "W" in compact else "price_minor"
+        return cls(
+            prefixes=_parse_prefixes(prefixes),
+            item_digits=compact.count("I"),
+            value_digits=compact.count("W" if kind == "weight_g" else "$"),
+            value_kind=kind,
+            pattern=compact,
+        )
+
+    def item_slice(self) -> slice:
+        """Where the item code sits in the 13 digits."""
+        start = self.pattern.index("I")
+        return slice(start, start + self.item_digits)
+
+    def value_slice(self) -> slice:
+        """Where the weight or price sits in the 13 digits."""
+        start = self.pattern.index("W" if self.value_kind == "weight_g" else "$")
+        return slice(start, start + self.value_digits)
+
+
+def _check_pattern(pattern: str) -> None:
+    """Raise ValueError unless ``pattern`` (no spaces) is a usable 13-digit layout."""
+    if len(pattern) != 13:
+        raise ValueError(
+            f"scale layout {pattern!r} has {len(pattern)} digits; an EAN-13 label has 13, "
+            "counting the '2' of the prefix and the check digit"
+        )
+    if not pattern.startswith("2P") or pattern[-1] != "C" or "C" in pattern[:-1]:
+        raise ValueError(f"scale layout {pattern!r} must start with '2P' and end with one 'C'")
+    body = pattern[2:-1]
+    if not set(body) <= _LAYOUT_BODY:
+        raise ValueError(f"scale layout {pattern!r} may use only the letters I, W, $, V, X")
+    if ("W" in body) == ("$" in body):
+        raise ValueError(f"scale layout {pattern!r} needs either weight (W) or price ($) digits")
+    for letter in "IW$":
+        if letter in body and not re.fullmatch(rf"[^{letter}]*{re.escape(letter)}+[^{letter}]*", body):
+            raise ValueError(f"scale layout {pattern!r} must keep its {letter} digits together")
+    if not 3 <= body.count("I") <= 6:
+        raise ValueError(f"scale layout {pattern!r} needs 3 to 6 item code (I) digits")
+    if body.count("V") > 1 or ("V" in body and ("$" not in body or body.count("$") not in (4, 5))):
+        raise ValueError(
+            f"scale layout {pattern!r}: a price check digit (V) needs a 4- or 5-digit price ($)"
+        )
+
+
+def _parse_prefixes(text: str) -> frozenset[str]:
+    """'20-29' or '21,23-25' → the two-digit prefixes. Raises ValueError if malformed."""
+    prefixes: set[str] = set()
+    for part in text.replace(" ", "").split(","):
+        match = re.fullmatch(r"(\d\d)(?:-(\d\d))?", part)
+        if match is None:
+            raise ValueError(f"scale prefixes {text!r}: {part!r} is not NN or NN-NN")
+        low, high = int(match[1]), int(match[2] or match[1])
+        if low > high:
+            raise ValueError(f"scale prefixes {text!r}: range {part!r} runs backwards")
+        prefixes.update(f"{n:02d}" for n in range(low, high + 1))
+    result = frozenset(prefixes)
+    _check_prefixes(result)
+    return result
+
+
+def _check_prefixes(prefixes: frozenset[str]) -> None:
+    """Raise ValueError unless every prefix is a restricted-circulation '20'–'29'."""
+    if not prefixes or any(not re.fullmatch(r"2\d", p) for p in prefixes):
+        raise ValueError(f"scale prefixes must be two digits from 20 to 29, got {sorted(prefixes)}")
+
+
+DEFAULT_LAYOUT = ScaleLayout.parse("2P IIIII WWWWW C")
+
+
+@dataclass(frozen=True)
+class ScannedCode:
+    """What a scan means. ``gtin`` is always 14 digits; scale labels carry ``plu`` instead."""
+
+    kind: CodeKind
+    raw: str
+    gtin: str | None = None
+    plu: str | None = None
+    weight_g: int | None = None
+    price_minor: int | None = None
+    serial: str | None = None
+    batch: str | None = None
+    expiry: dt.date | None = None
+    is_marking: bool = False
+
+
+def interpret(raw: str, layout: ScaleLayout = DEFAULT_LAYOUT) -> ScannedCode:
+    """Interpret one scan (scanner text, camera result or typed label text).
+
+    Accepts GTIN-8/12/13/14, scale labels per ``layout``, GS1 element strings (raw
+    with GS or a stand-in, AIM-prefixed, or in parentheses), GS1 Digital Link URIs and
+    Честный ЗНАК codes with or without GS. Raises UnreadableCode for anything else.
+    """
+    text = raw.strip(_TRIM)
+    if not text:
+        raise UnreadableCode("empty", "Nothing was scanned.")
+    if len(text) > MAX_CODE_LENGTH:
+        raise UnreadableCode("too_long", "The scan is too long to be a product code.")
+    aim = text[:3] if _AIM.match(text) else ""
+    data = gs1.normalise_separators(text[len(aim) :]).strip(_TRIM)
+    if data.startswith(OWN_CODE_PREFIX):
+        raise UnreadableCode("not_a_barcode", "This is a storepick bag label, not a product code.")
+    if aim in _GS1_AIM or gs1.GS in data:
+        return _from_elements(data, _split(gs1.parse_raw, data))
+    if data.startswith("("):
+        return _from_elements(data, _split(gs1.parse_hri, data))
+    if data.isascii() and data.isdigit():
+        return _from_digits(data, layout, upce=aim == "]E0")
+    if re.match(r"01\d{14}21", data):  # Честный ЗНАК from a scanner that drops GS
+        return _from_elements(data, _split(gs1.parse_raw, data))
+    link = gs1.parse_digital_link(data) if data.lower().startswith("http") else None
+    if link is not None:
+        return _from_elements(data, link)
+    raise UnreadableCode("not_a_barcode", "This is not a product code.")
+
+
+def expand_upce(code: str) -> str | None:
+    """The 12-digit UPC-A a UPC-E code stands for, or None if ``code`` is not a valid UPC-E.
+
+    UPC-E has 8 digits: number system 0 or 1, six payload digits, the UPC-A check digit.
+    """
+    if len(code) != 8 or not (code.isascii() and code.isdigit()) or code[0] not in "01":
+        return None
+    d = code[1:7]
+    if d[5] in "012":
+        body = d[0:2] + d[5] + "0000" + d[2:5]
+    elif d[5] == "3":
+        body = d[0:3] + "00000" + d[3:5]
+    elif d[5] == "4":
+        body = d[0:4] + "00000" + d[4]
+    else:
+        body = d[0:5] + "0000" + d[5]
+    upca = code[0] + body + code[7]
+    return upca if gtin.is_valid(upca) else None
+
+
+def _from_digits(digits: str, layout: ScaleLayout, *, upce: bool = False) -> ScannedCode:
+    """A plain run of digits: GTIN, scale label or an unseparated GS1 string.
+
+    Eight digits are EAN-8, unless the AIM prefix said EAN/UPC (']E0', so UPC-E) or
+    the EAN-8 check fails while the UPC-E one holds: scanners verify check digits
+    before sending, so such a code is a UPC-E sent unexpanded.
+    """
+    scanned = digits
+    if len(digits) == 8 and (upce or not gtin.is_valid(digits)):
+        digits = expand_upce(digits) or digits
+    if len(digits) in gtin.GTIN_LENGTHS:
+        if not gtin.is_valid(digits):
+            raise UnreadableCode("bad_check_digit", "The check digit is wrong: scan again.")
+        if len(digits) == 13 and digits[:2] in layout.prefixes:
+            return _scale_label(digits, layout)
+        return ScannedCode(kind="gtin", raw=scanned, gtin=gtin.to_gtin14(digits))
+    if len(digits) > 14 and digits[:2] in ("00", "01", "02"):
+        return _from_elements(digits, _split(gs1.parse_raw, digits))
+    raise UnreadableCode("not_a_barcode", f"A {len(digits)}-digit number is not a product barcode.")
+
+
+def _scale_label(digits: str, layout: ScaleLayout) -> ScannedCode:
+    """Read item code and weight or price from a valid EAN-13 in the store's layout."""
+    value_digits = digits[layout.value_slice()]
+    if "V" in layout.pattern:
+        expected = gs1_price_weight_check_digit(value_digits)
+        if int(digits[layout.pattern.index("V")]) != expected:
+            raise UnreadableCode("bad_check_digit", "The price check digit is wrong: scan again.")
+    weighed = layout.value_kind == "weight_g"
+    return ScannedCode(
+        kind="scale_label",
+        raw=digits,
+        plu=digits[layout.item_slice()],
+        weight_g=int(value_digits) if weighed else None,
+        price_minor=None if weighed else int(value_digits),
+    )
+
+
+def _split(parser: Callable[[str], list[gs1.Element]], data: str) -> list[gs1.Element]:
+    """Run a gs1 splitter, turning its errors into UnreadableCode('bad_gs1')."""
+    try:
+        return parser(data)
+    except gs1.Gs1Error as exc:
+        raise UnreadableCode("bad_gs1", f"The GS1 data is malformed: {exc}") from exc
+
+
+def _from_elements(raw: str, elements: list[gs1.Element]) -> ScannedCode:
+    """Collect the fields a picker needs from GS1 element strings."""
+    values: dict[str, str] = {}
+    weight_g: int | None = None
+    for element in elements:
+        values.setdefault(element.ai, element.value)
+        if weight_g is None and gs1.is_net_weight_kg(element.ai):
+            weight_g = gs1.weight_grams(element.ai, element.value)
+    code = values.get("01")
+    if code is not None and not gtin.is_valid(code):
+        raise UnreadableCode("bad_check_digit", "The GTIN in this code has a wrong check digit.")
+    try:
+        expiry = gs1.expiry_date(values["17"]) if "17" in values else None
+    except gs1.Gs1Error as exc:
+        raise UnreadableCode("bad_gs1", f"The expiry date is impossible: {exc}") from exc
+    is_marking = code is not None and "21" in values and ("93" in values or {"91", "92"} <= values.keys())
+    return ScannedCode(
+        kind="marking" if is_marking else "gs1",
+        raw=raw,
+        gtin=code,
+        weight_g=weight_g,
+        serial=values.get("21"),
+        batch=values.get("10"),
+        expiry=expiry,
+        is_marking=is_marking,
+    )

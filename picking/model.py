@@ -1,0 +1,417 @@
+"""The Order aggregate, its lines and scans, and the catalog entry they point to.
+
+The order guards its own rules (what may be scanned, how much, which status
+changes are allowed) and appends past-tense events; it never calls out. Every
+method checks first and mutates after, so a raised error changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from picking import errors, events
+
+ZONE_ORDER = {"ambient": 0, "chilled": 1, "frozen": 2}
+MAX_WEIGHT_G = 25_000  # one line of loose goods heavier than this is a typo
+
+
+def _named(product: Product) -> dict[str, str]:
+    """Error parameters that let the screen name the product in either language."""
+    return {"product": product.sku, "name_ru": product.name_ru, "name_en": product.name_en}
+
+
+class OrderStatus(StrEnum):
+    RECEIVED = "received"
+    QUEUED = "queued"
+    PICKING = "picking"
+    PICKED = "picked"
+    PACKED = "packed"
+    HANDED_OVER = "handed_over"
+    DELIVERED = "delivered"
+    CANCELLED = "cancelled"
+    DELIVERY_FAILED = "delivery_failed"
+
+
+class LineState(StrEnum):
+    OPEN = "open"
+    PICKED = "picked"
+    SHORT = "short"
+    SUBSTITUTED = "substituted"
+
+
+SHORT_REASONS = ("not_found", "out_of_stock", "damaged", "expired", "other")
+
+
+@dataclass(eq=False)
+class Product:
+    """One entry of a store's catalog. Quantities: pieces, or grams when weighed."""
+
+    store_id: int
+    sku: str
+    name_ru: str
+    name_en: str
+    unit: str  # "piece" | "weight"
+    price_minor: int  # per piece, or per kg when weighed
+    zone: str = "ambient"
+    aisle: int = 0
+    shelf: str = ""
+    sequence: int = 0
+    category: str = ""
+    plu: str | None = None
+    size_text: str = ""
+    size_amount: int | None = None
+    marked: bool = False
+    age_restricted: bool = False
+    stock: int = 0
+    tolerance_pct: int | None = None
+    image: str | None = None
+    id: int | None = None
+
+    @property
+    def is_weighed(self) -> bool:
+        return self.unit == "weight"
+
+    def name(self, language: str) -> str:
+        return self.name_en if language == "en" else self.name_ru
+
+
+@dataclass(eq=False)
+class Scan:
+    scan_id: str  # the client's idempotency key: a double-tap sends the same one
+    code: str
+    quantity: int  # pieces, or grams for weighed goods
+    scanned_at: datetime
+    staff_id: int | None
+    marking_code: str | None = None
+    undone_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """Soft band passes with a note; up to the hard limit needs confirmation."""
+
+    soft_pct: int = 10
+    hard_pct: int = 30
+
+    def classify(self, ordered_g: int, actual_g: int) -> str:
+        deviation = abs(actual_g - ordered_g) * 100
+        if deviation <= self.soft_pct * ordered_g:
+            return "within"
+        if deviation <= self.hard_pct * ordered_g:
+            return "confirm"
+        return "blocked"
+
+
+@dataclass(eq=False)
+class Line:
+    product: Product
+    quantity: int  # ordered: pieces, or grams when weighed
+    unit_price_minor: int
+    position: int = 0
+    picked_quantity: int = 0
+    state: LineState = LineState.OPEN
+    short_reason: str | None = None
+    substitution: str = "best_match"  # none | best_match | specific
+    specific_sku: str | None = None
+    weight_note: str | None = None  # "soft" | "confirmed" when outside exact weight
+    scans: list[Scan] = field(default_factory=list)
+    id: int | None = None
+
+    @property
+    def is_weighed(self) -> bool:
+        return self.product.is_weighed
+
+    @property
+    def is_done(self) -> bool:
+        return self.state is not LineState.OPEN
+
+    @property
+    def remaining(self) -> int:
+        return max(self.quantity - self.picked_quantity, 0)
+
+    @property
+    def walk_key(self) -> tuple[int, int, int, int]:
+        """Ambient first, chilled next, frozen last; then aisle and sequence."""
+        p = self.product
+        return (ZONE_ORDER.get(p.zone, 0), p.aisle, p.sequence, self.position)
+
+    @property
+    def price_minor(self) -> int:
+        """What the customer pays for what was picked."""
+        if self.is_weighed:
+            return round(self.unit_price_minor * self.picked_quantity / 1000)
+        return self.unit_price_minor * self.picked_quantity
+
+    def live_scans(self) -> list[Scan]:
+        return [s for s in self.scans if s.undone_at is None]
+
+
+@dataclass(eq=False)
+class Order:
+    store_id: int
+    store_code: str
+    oms_id: str
+    due_at: datetime
+    lines: list[Line] = field(default_factory=list)
+    oms_version: int = 1
+    status: OrderStatus = OrderStatus.QUEUED
+    fulfilment: str = "delivery"  # delivery | collect
+    customer_name: str = ""
+    customer_phone: str = ""
+    address: str | None = None
+    picker_id: int | None = None
+    priority: int = 0
+    created_at: datetime | None = None
+    picking_started_at: datetime | None = None
+    picked_at: datetime | None = None
+    event_seq: int = 0
+    version: int = 1
+    id: int | None = None
+
+    def __post_init__(self) -> None:
+        self.events: list[events.Event] = []
+
+    # -- bookkeeping -------------------------------------------------------
+
+    def _record(self, event: events.Event) -> None:
+        """Give the event the order's next sequence number and keep it.
+
+        Bumping ``event_seq`` also dirties the order row, which is what makes the
+        optimistic ``version`` check cover changes made only to lines.
+        """
+        self.event_seq += 1
+        object.__setattr__(event, "sequence", self.event_seq)
+        if not hasattr(self, "events"):
+            self.events = []
+        self.events.append(event)
+
+    def line(self, line_id: int) -> Line:
+        for line in self.lines:
+            if line.id == line_id:
+                return line
+        raise errors.InvalidQuantity(reason="no such line", line_id=line_id)
+
+    def lines_in_walking_order(self) -> list[Line]:
+        return sorted(self.lines, key=lambda ln: ln.walk_key)
+
+    def _require_picker(self, staff_id: int | None) -> None:
+        if self.status is OrderStatus.CANCELLED:
+            raise errors.OrderCancelled(order=self.oms_id)
+        if self.status is not OrderStatus.PICKING:
+            raise errors.OrderNotPickable(order=self.oms_id, status=str(self.status))
+        if staff_id is not None and self.picker_id != staff_id:
+            raise errors.NotYourOrder(order=self.oms_id)
+
+    # -- assignment --------------------------------------------------------
+
+    def start_picking(self, picker_id: int, now: datetime) -> None:
+        """Assign the order to a picker and start picking. Raises OrderNotPickable."""
+        if self.status is OrderStatus.CANCELLED:
+            raise errors.OrderCancelled(order=self.oms_id)
+        if self.status not in (OrderStatus.RECEIVED, OrderStatus.QUEUED):
+            raise errors.OrderNotPickable(order=self.oms_id, status=str(self.status))
+        self.status = OrderStatus.PICKING
+        self.picker_id = picker_id
+        self.picking_started_at = self.picking_started_at or now
+        self._record(events.PickingStarted(
+            order_id=self._id(), occurred_at=now, picker_id=picker_id, actor_id=picker_id))
+
+    def _id(self) -> int:
+        return self.id if self.id is not None else 0
+
+    # -- scanning ----------------------------------------------------------
+
+    def scan(
+        self,
+        product: Product,
+        *,
+        code: str,
+        scan_id: str,
+        now: datetime,
+        staff_id: int | None,
+        quantity: int = 1,
+        weight_g: int | None = None,
+        marking_code: str | None = None,
+        confirm: bool = False,
+        tolerance: Tolerance = Tolerance(),
+    ) -> Line:
+        """Count a verified item against its line and return that line.
+
+        A repeated ``scan_id`` (a double-tap, a resent form) returns the line
+        unchanged. Raises WrongItemScanned, TooManyScanned, LineAlreadyDone,
+        InvalidQuantity, MarkingCodeRequired, DuplicateMarkingCode,
+        WeightRequired and the weight errors of ``record_weight``.
+        """
+        self._require_picker(staff_id)
+        repeated = self._scan_with_id(scan_id)
+        if repeated is not None:
+            return repeated
+        line = self._line_for(product)
+        if line.is_weighed:
+            if weight_g is None:
+                raise errors.WeightRequired(**_named(product))
+            return self.record_weight(line.id or 0, weight_g, code=code, scan_id=scan_id,
+                                      now=now, staff_id=staff_id, confirm=confirm,
+                                      tolerance=tolerance, _line=line)
+        self._check_piece_scan(line, quantity, marking_code)
+        line.scans.append(Scan(scan_id=scan_id, code=code, quantity=quantity, scanned_at=now,
+                               staff_id=staff_id, marking_code=marking_code))
+        line.picked_quantity += quantity
+        if line.picked_quantity == line.quantity:
+            line.state = LineState.PICKED
+        self._record(events.ItemScanned(
+            order_id=self._id(), occurred_at=now, actor_id=staff_id, line_id=line.id or 0,
+            sku=product.sku, code=code, quantity=quantity, marking_code=marking_code,
+            picked_quantity=line.picked_quantity))
+        return line
+
+    def _scan_with_id(self, scan_id: str) -> Line | None:
+        for line in self.lines:
+            if any(s.scan_id == scan_id for s in line.scans):
+                return line
+        return None
+
+    def _line_for(self, product: Product) -> Line:
+        candidates = [ln for ln in self.lines if ln.product.sku == product.sku]
+        if not candidates:
+            raise errors.WrongItemScanned(**_named(product))
+        open_lines = [ln for ln in candidates if not ln.is_done]
+        if not open_lines:
+            raise errors.LineAlreadyDone(**_named(product))
+        return open_lines[0]
+
+    def _check_piece_scan(self, line: Line, quantity: int, marking_code: str | None) -> None:
+        if quantity < 1 or quantity > 999:
+            raise errors.InvalidQuantity(quantity=quantity)
+        if line.product.marked:
+            if marking_code is None:
+                raise errors.MarkingCodeRequired(**_named(line.product))
+            if quantity != 1:
+                raise errors.InvalidQuantity(quantity=quantity, reason="marked")
+            if any(s.marking_code == marking_code for ln in self.lines for s in ln.live_scans()):
+                raise errors.DuplicateMarkingCode(**_named(line.product))
+        if line.picked_quantity + quantity > line.quantity:
+            raise errors.TooManyScanned(
+                **_named(line.product), ordered=line.quantity,
+                picked=line.picked_quantity, quantity=quantity)
+
+    def record_weight(
+        self,
+        line_id: int,
+        weight_g: int,
+        *,
+        code: str,
+        scan_id: str,
+        now: datetime,
+        staff_id: int | None,
+        confirm: bool = False,
+        tolerance: Tolerance = Tolerance(),
+        _line: Line | None = None,
+    ) -> Line:
+        """Add a weight (scale label or typed) to a weighed line; labels add up.
+
+        Within the soft band the line is picked; beyond it the picker must pass
+        ``confirm``; beyond the hard limit it is refused. Raises AbsurdWeight,
+        WeightNeedsConfirmation, WeightOutsideTolerance, LineAlreadyDone.
+        """
+        self._require_picker(staff_id)
+        repeated = self._scan_with_id(scan_id)
+        if repeated is not None:
+            return repeated
+        line = _line or self.line(line_id)
+        if not line.is_weighed:
+            raise errors.InvalidQuantity(reason="not weighed")
+        if line.is_done:
+            raise errors.LineAlreadyDone(**_named(line.product))
+        if weight_g <= 0 or weight_g > MAX_WEIGHT_G:
+            raise errors.AbsurdWeight(weight_g=weight_g)
+        total = line.picked_quantity + weight_g
+        verdict = tolerance.classify(line.quantity, total)
+        if verdict == "confirm" and total < line.quantity and not confirm:
+            verdict = "partial"  # under the band: more labels may follow
+        if verdict == "blocked" and total < line.quantity:
+            verdict = "partial"
+        if verdict == "blocked":
+            raise errors.WeightOutsideTolerance(
+                **_named(line.product), ordered_g=line.quantity, total_g=total,
+                hard_pct=tolerance.hard_pct)
+        if verdict == "confirm" and not confirm:
+            raise errors.WeightNeedsConfirmation(
+                **_named(line.product), ordered_g=line.quantity, total_g=total,
+                soft_pct=tolerance.soft_pct)
+        line.scans.append(Scan(scan_id=scan_id, code=code, quantity=weight_g, scanned_at=now,
+                               staff_id=staff_id))
+        line.picked_quantity = total
+        if verdict != "partial":
+            line.state = LineState.PICKED
+            line.weight_note = None if total == line.quantity else (
+                "confirmed" if verdict == "confirm" else "soft")
+        self._record(events.WeightRecorded(
+            order_id=self._id(), occurred_at=now, actor_id=staff_id, line_id=line.id or 0,
+            sku=line.product.sku, weight_g=weight_g, total_g=total, ordered_g=line.quantity,
+            outside_soft_band=verdict == "confirm", price_minor=line.price_minor))
+        return line
+
+    def undo_last_scan(self, *, now: datetime, staff_id: int | None) -> Line:
+        """Take back the most recent scan still counted. Raises NothingToUndo."""
+        self._require_picker(staff_id)
+        live = [(s.scanned_at, s.id or 0, s, ln) for ln in self.lines for s in ln.live_scans()]
+        if not live:
+            raise errors.NothingToUndo()
+        *_, scan, line = max(live, key=lambda item: (item[0], item[1]))
+        scan.undone_at = now
+        scan.marking_code = None
+        line.picked_quantity -= scan.quantity
+        line.state = LineState.OPEN
+        line.short_reason = None
+        line.weight_note = None
+        self._record(events.ScanUndone(
+            order_id=self._id(), occurred_at=now, actor_id=staff_id, line_id=line.id or 0,
+            sku=line.product.sku, quantity=scan.quantity, picked_quantity=line.picked_quantity))
+        return line
+
+    # -- short and finish --------------------------------------------------
+
+    def short(self, line_id: int, reason: str, *, now: datetime, staff_id: int | None) -> Line:
+        """Mark what is still missing on a line as short. Raises LineAlreadyDone."""
+        self._require_picker(staff_id)
+        if reason not in SHORT_REASONS:
+            raise errors.InvalidQuantity(reason="short reason", value=reason)
+        line = self.line(line_id)
+        if line.is_done:
+            raise errors.LineAlreadyDone(**_named(line.product))
+        line.state = LineState.SHORT
+        line.short_reason = reason
+        self._record(events.LineShorted(
+            order_id=self._id(), occurred_at=now, actor_id=staff_id, line_id=line.id or 0,
+            sku=line.product.sku, ordered=line.quantity, picked=line.picked_quantity,
+            missing=line.remaining, reason=reason))
+        return line
+
+    def finish_picking(self, *, now: datetime, staff_id: int | None) -> None:
+        """Close picking when every line is picked or short. Raises LinesStillOpen."""
+        self._require_picker(staff_id)
+        open_lines = [ln for ln in self.lines if not ln.is_done]
+        if open_lines:
+            raise errors.LinesStillOpen(count=len(open_lines))
+        self.status = OrderStatus.PICKED
+        self.picked_at = now
+        summary = tuple(
+            {"sku": ln.product.sku, "ordered": ln.quantity, "picked": ln.picked_quantity,
+             "state": str(ln.state), "price_minor": ln.price_minor,
+             "unit": ln.product.unit, "short_reason": ln.short_reason}
+            for ln in self.lines)
+        self._record(events.OrderPicked(
+            order_id=self._id(), occurred_at=now, actor_id=staff_id, lines=summary,
+            total_minor=self.total_minor))
+
+    @property
+    def total_minor(self) -> int:
+        return sum(ln.price_minor for ln in self.lines)
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for ln in self.lines if ln.is_done)

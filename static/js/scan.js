@@ -1,0 +1,68 @@
+/* The scan field: always focused, never loses a scan, never sends one twice.
+ *
+ * A keyboard-wedge scanner types the code and presses Enter, sometimes faster
+ * than the server answers. Each submit takes the value, clears the field at
+ * once and queues the request, so a second scan during the first request is
+ * neither lost nor merged. Every scan carries its own random id, which the
+ * server uses to ignore a repeat of the same scan (a double-tap, a resend).
+ * Without JavaScript the form posts normally with a server-made id.
+ */
+(function () {
+  "use strict";
+  var form = document.getElementById("scan-form");
+  var input = document.getElementById("scan-input");
+  if (!form || !input) return;
+  var queue = Promise.resolve();
+
+  function newId() {
+    var bytes = new Uint8Array(12);
+    (window.crypto || window.msCrypto).getRandomValues(bytes);
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+
+  function typingElsewhere() {
+    var el = document.activeElement;
+    if (!el || el === input || el === document.body) return false;
+    return /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName) || el.isContentEditable ||
+      !!el.closest("details[open]");
+  }
+
+  function refocus() {
+    if (!typingElsewhere()) input.focus({ preventScroll: true });
+  }
+
+  function send(code, quantity) {
+    var qty = document.getElementById("scan-qty");
+    var values = { code: code, quantity: quantity, scan_id: newId() };
+    queue = queue.then(function () {
+      return htmx.ajax("POST", form.dataset.scanUrl, {
+        source: form, values: values, target: "#scan-feedback", swap: "outerHTML"
+      });
+    }).catch(function () {
+      if (window.storepickFeedback) window.storepickFeedback.play("error");
+    });
+    if (qty) qty.value = "1";
+  }
+
+  form.addEventListener("submit", function (event) {
+    if (!window.htmx) return; // htmx failed to load: let the form post normally
+    event.preventDefault();
+    var code = input.value.trim();
+    input.value = "";
+    if (code) send(code, (document.getElementById("scan-qty") || {}).value || "1");
+    refocus();
+  });
+
+  /* The camera and photo readers hand their codes to the same path. */
+  window.storepickScan = function (code) { if (code) send(code, "1"); };
+
+  document.addEventListener("htmx:afterSettle", function () {
+    var current = document.querySelector("#pick-lines .line--open");
+    if (current && current.scrollIntoView) current.scrollIntoView({ block: "nearest" });
+    refocus();
+  });
+  input.addEventListener("blur", function () { setTimeout(refocus, 300); });
+  refocus();
+})();

@@ -1,0 +1,96 @@
+"""Fixtures: real databases (SQLite and PostgreSQL), the app, a live server, a browser.
+
+Each test that takes ``db_url`` runs once per engine. SQLite gets a fresh file
+copied from a migrated template; PostgreSQL gets a fresh database cloned from a
+migrated template in a throwaway cluster started once per session. When no
+PostgreSQL binaries exist, the PostgreSQL variants are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.db.migrate import upgrade
+from tests.support.postgres import Cluster, find_bin_dir, start_cluster
+
+_db_numbers = itertools.count(1)
+ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    upgrade(f"sqlite+aiosqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_cluster() -> Iterator[Cluster | None]:
+    if find_bin_dir() is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must have the PostgreSQL server binaries (apt-get install postgresql)")
+        yield None
+        return
+    cluster = start_cluster()
+    cluster.psql("CREATE DATABASE storepick_template")
+    upgrade(cluster.url("storepick_template"))
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+def fresh_sqlite(template: Path, directory: Path) -> str:
+    path = directory / f"test-{next(_db_numbers)}.db"
+    shutil.copyfile(template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+def fresh_postgres(cluster: Cluster) -> str:
+    name = f"test_{os.getpid()}_{next(_db_numbers)}"
+    cluster.psql(f"CREATE DATABASE {name} TEMPLATE storepick_template")
+    return cluster.url(name)
+
+
+@pytest.fixture(params=ENGINES)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A migrated, empty database on each engine."""
+    if request.param == "sqlite":
+        return fresh_sqlite(request.getfixturevalue("sqlite_template"), tmp_path)
+    cluster = request.getfixturevalue("pg_cluster")
+    if cluster is None:
+        pytest.skip("PostgreSQL server binaries not found (apt-get install postgresql)")
+    return fresh_postgres(cluster)
+
+
+@pytest.fixture
+def sqlite_url(sqlite_template: Path, tmp_path: Path) -> str:
+    return fresh_sqlite(sqlite_template, tmp_path)
+
+
+@pytest.fixture
+async def db(db_url: str) -> AsyncIterator[Any]:
+    from app.db.engine import open_database
+    from app.db.mapping import start_mappers
+
+    start_mappers()
+    database = open_database(db_url)
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+async def shop(db: Any) -> Any:
+    from tests.support.shop import seed_shop
+
+    async with db.writing() as session:
+        return await seed_shop(session)
