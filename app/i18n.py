@@ -1,7 +1,7 @@
 """Languages (per person) and formats (per store locale).
 
-Messages live in ``app/locale/<lang>/LC_MESSAGES/messages.po`` and are compiled
-in memory at start-up, so there is no build step. The active language is a
+Messages live in ``app/locale/<lang>/LC_MESSAGES/*.po`` (one file per feature
+area, merged) and are compiled in memory at start-up, so there is no build step. The active language is a
 context variable set per request; Jinja's i18n extension reads it through the
 callables installed here.
 """
@@ -30,15 +30,19 @@ _language: contextvars.ContextVar[str] = contextvars.ContextVar("language",
 
 @cache
 def translations(language: str) -> NullTranslations:
-    po_path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-    if not po_path.exists():
-        return NullTranslations()
-    with po_path.open("rb") as fh:
-        catalog = read_po(fh, locale=language)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog)
-    buffer.seek(0)
-    return Translations(buffer)
+    merged: NullTranslations = NullTranslations()
+    for po_path in sorted((LOCALE_DIR / language / "LC_MESSAGES").glob("*.po")):
+        with po_path.open("rb") as fh:
+            catalog = read_po(fh, locale=language)
+        buffer = io.BytesIO()
+        write_mo(buffer, catalog)
+        buffer.seek(0)
+        part = Translations(buffer)
+        if isinstance(merged, Translations):
+            merged.merge(part)
+        else:
+            merged = part
+    return merged
 
 
 def set_language(language: str | None) -> str:

@@ -94,3 +94,9 @@ async def shop(db: Any) -> Any:
 
     async with db.writing() as session:
         return await seed_shop(session)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "/tests/e2e/" in str(item.path):
+            item.add_marker(pytest.mark.browser)

@@ -22,7 +22,8 @@ def upgrade(url: str) -> None:
     """Bring the database at ``url`` to the newest schema (creates SQLite's folder)."""
     if url.startswith("sqlite") and ":///" in url:
         Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(url), "head")
+    # Feature areas add independent migration branches; "heads" applies them all.
+    command.upgrade(alembic_config(url), "heads")
 
 
 async def upgrade_async(url: str) -> None:

@@ -175,3 +175,11 @@ outbox = Table(
     Index("ix_outbox_pending", "status", "id"),
     Index("ix_outbox_order", "order_id", "sequence"),
 )
+
+# Feature areas keep their tables in their own modules on the same metadata.
+from app.db import (  # noqa: E402
+    tables_board,  # noqa: F401
+    tables_handover,  # noqa: F401
+    tables_substitutions,  # noqa: F401
+    tables_sync,  # noqa: F401
+)

@@ -1,0 +1,122 @@
+"""A real server (uvicorn in a thread) on a real SQLite file, and a real Chromium.
+
+Browser tests are plain (sync) functions: Playwright's sync API must not run
+inside an event loop. Each test gets a fresh copy of a migrated database with
+the demo store loaded once per session.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+
+from app.factory import create_app
+from app.settings import Settings
+from tests.support.postgres import free_port
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = ["--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run", "--disable-quic",
+                  "--disable-sync"]
+PHONE = {"viewport": {"width": 360, "height": 740}, "is_mobile": True, "has_touch": True,
+         "device_scale_factor": 2, "locale": "en-US"}
+
+
+@dataclass
+class LiveServer:
+    url: str
+    database_url: str
+    server: uvicorn.Server
+    thread: threading.Thread
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def start_server(database_url: str, **settings: Any) -> LiveServer:
+    port = free_port()
+    app = create_app(Settings(database_url=database_url, run_relay=False, **settings))
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                            timeout_graceful_shutdown=1, lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("live server did not start")
+        time.sleep(0.02)
+    return LiveServer(f"http://127.0.0.1:{port}", database_url, server, thread)
+
+
+@pytest.fixture(scope="session")
+def demo_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from app.db.engine import open_database
+    from app.db.mapping import start_mappers
+    from app.demo.load import load_demo
+    from tests.support.shop import NOW
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    shutil.copyfile(sqlite_template, path)
+
+    async def load() -> None:
+        start_mappers()
+        db = open_database(f"sqlite+aiosqlite:///{path}")
+        async with db.writing() as session:
+            await load_demo(session, NOW.replace(hour=8))
+        await db.dispose()
+
+    asyncio.run(load())
+    return path
+
+
+@pytest.fixture
+def live_server(demo_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
+    """The app with the demo store, on a fresh copy of the demo database."""
+    path = tmp_path / "live.db"
+    shutil.copyfile(demo_template, path)
+    server = start_server(f"sqlite+aiosqlite:///{path}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def phone(browser: Any) -> Iterator[Any]:
+    """A fresh phone-sized browser context (its own cookies), and a page in it."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def sign_in(page: Any, base_url: str, personnel_no: str, pin: str,
+            store: str = "MSK-001") -> None:
+    page.goto(f"{base_url}/login")
+    page.select_option("#store", store)
+    page.fill("#personnel_no", personnel_no)
+    page.fill("#pin", pin)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("networkidle")
