@@ -1,9 +1,9 @@
 # storepick: `make run` starts the demo store, `make test` runs every test.
 SHELL := /bin/bash
-PY ?= python3.11
+PY ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.stamp-$(shell cat requirements.lock pyproject.toml | sha256sum | cut -c1-12)
+STAMP := $(VENV)/.stamp-$(shell cat requirements.lock requirements-test.lock | sha256sum | cut -c1-12)
 APT_PACKAGES := libzbar0
 TEST_APT_PACKAGES := libzbar0 chromium fonts-dejavu-core postgresql
 
@@ -24,10 +24,10 @@ bench: $(STAMP) system
 lint: $(STAMP)
 	$(BIN)/ruff check app picking sync tests benchmarks && $(BIN)/mypy picking sync
 
-$(STAMP): requirements.lock pyproject.toml
-	@command -v $(PY) >/dev/null || PY=python3; \
-	  if [ ! -x $(BIN)/python ]; then $${PY:-$(PY)} -m venv $(VENV) || python3 -m venv $(VENV); fi
-	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements.lock
+$(STAMP): requirements.lock requirements-test.lock
+	@test -x $(BIN)/python || $(PY) -m venv $(VENV) \
+	  || { scripts/ensure_system.sh python3-venv && $(PY) -m venv $(VENV); }
+	$(BIN)/python -m pip install -q --disable-pip-version-check -r requirements-test.lock
 	rm -f $(VENV)/.stamp-* && touch $@
 
 # System libraries: installed with apt only when missing (root or sudo needed then).

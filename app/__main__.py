@@ -58,14 +58,14 @@ def main(argv: list[str] | None = None) -> int:
         print("Demo data loaded." if loaded else "Demo data already present.")
     if args.command == "run":
         from app.demo.catalog import demo_staff
-        print(sign_ins(demo_staff()))
+        print(sign_ins(demo_staff(), args.port))
     if args.command in ("serve", "run"):
         _serve(settings, args.host, args.port)
     return 0
 
 
-def sign_ins(staff: list) -> str:  # type: ignore[type-arg]
-    lines = ["", "Demo sign-ins, store MSK-001 (http://localhost:8000/login):"]
+def sign_ins(staff: list, port: int = 8000) -> str:  # type: ignore[type-arg]
+    lines = ["", f"Demo sign-ins, store MSK-001 (http://localhost:{port}/login):"]
     lines += [f"  {s.role:<11} {s.personnel_no:<6} PIN/password: {s.pin:<14} ({s.language})"
               for s in staff]
     return "\n".join(lines) + "\n"

@@ -35,6 +35,7 @@ from app.db.engine import open_database
 from app.db.mapping import start_mappers
 from app.settings import ROOT, Settings
 from app.web import account, pwa
+from app.web.labels import N_
 from app.web.messages import describe
 from app.web.picker import PickerController
 from app.web.render import redirect, render
@@ -94,9 +95,9 @@ def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Any:
         if _is_api(request):
             return Response({"detail": exc.detail, "errors": getattr(exc, "extra", None)},
                             status_code=exc.status_code)
-        return _html_error(exc.status_code, "That request was not valid.")(request, exc)
+        return _html_error(exc.status_code, N_("That request was not valid."))(request, exc)
     log.exception("unhandled error", exc_info=exc)
-    return _html_error(500, "Something went wrong on our side. Nothing was changed.")(
+    return _html_error(500, N_("Something went wrong on our side. Nothing was changed."))(
         request, exc)
 
 
@@ -154,8 +155,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
         before_request=_set_language,
         exception_handlers={
             NotAuthorizedException: _unauthorized,
-            PermissionDeniedException: _html_error(403, "Your role cannot open this page."),
-            NotFoundException: _html_error(404, "Page not found."),
+            PermissionDeniedException: _html_error(403, N_("Your role cannot open this page.")),
+            NotFoundException: _html_error(404, N_("Page not found.")),
             PickingError: _picking_error,
             Exception: _server_error,
         },

@@ -7,6 +7,7 @@ from typing import Any
 
 from app import i18n
 from app.i18n import gettext as _
+from app.web.labels import N_
 from picking import errors
 
 
@@ -18,11 +19,11 @@ class Feedback:
 
 
 _BAD_CODE_REASONS = {
-    "empty": "Nothing was scanned.",
-    "bad_check_digit": "The check digit is wrong: scan again or type the code carefully.",
-    "not_a_barcode": "This is not a product barcode.",
-    "bad_gs1": "The GS1 code could not be read: scan again.",
-    "too_long": "This is not a product barcode.",
+    "empty": N_("Nothing was scanned."),
+    "bad_check_digit": N_("The check digit is wrong: scan again or type the code carefully."),
+    "not_a_barcode": N_("This is not a product barcode."),
+    "bad_gs1": N_("The GS1 code could not be read: scan again."),
+    "too_long": N_("This is not a product barcode."),
 }
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from litestar import Request
+from litestar import Request, Response
 from litestar.response import Redirect, Template
 
 from app import i18n
@@ -43,10 +43,15 @@ def render(
     )
 
 
-def redirect(request: Request[Any, Any, Any], path: str) -> Redirect:
-    """See-other redirect that htmx follows as a full navigation."""
-    if is_htmx(request):
-        return Redirect(path, status_code=303, headers={"HX-Redirect": path, "Vary": "HX-Request"})
+def redirect(request: Request[Any, Any, Any], path: str) -> Response[Any]:
+    """See-other for plain posts; for htmx a 204 with ``HX-Redirect``.
+
+    An XMLHttpRequest follows a 3xx silently, so htmx would swap the target
+    page into the fragment's place; ``HX-Redirect`` makes it navigate instead.
+    """
+    if request.headers.get("hx-request") == "true":
+        return Response(content=b"", status_code=204,
+                        headers={"HX-Redirect": path, "Vary": "HX-Request"})
     return Redirect(path, status_code=303, headers={"Vary": "HX-Request"})
 
 

@@ -1,0 +1,50 @@
+"""Every sentence a person can see has a Russian translation, and formats follow the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+
+from app import i18n
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYWORDS = {"_": None, "N_": None, "gettext": None, "ngettext": (1, 2)}
+METHODS = [("app/**.py", "python"), ("templates/**.html", "jinja2")]
+
+
+def extracted_messages() -> set[str | tuple[str, ...]]:
+    found: set[str | tuple[str, ...]] = set()
+    for folder in ("app", "templates"):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+                ROOT / folder, method_map=[("**.py", "python"), ("**.html", "jinja2")],
+                options_map={"**.html": {"extensions": "jinja2.ext.i18n"}},
+                keywords=KEYWORDS):
+            found.add(message if isinstance(message, str) else tuple(message))
+    return found
+
+
+def test_every_message_has_a_russian_translation() -> None:
+    catalog = i18n.translations("ru")
+    messages = extracted_messages()
+    assert "Take next order" in messages and "Wrong personnel number or PIN." in messages
+    missing = []
+    for message in messages:
+        if isinstance(message, tuple):
+            if catalog.ngettext(message[0], message[1], 5) == message[1]:
+                missing.append(message[0])
+        elif message and catalog.gettext(message) == message and message not in {"OK"}:
+            missing.append(message)
+    assert sorted(missing) == []
+
+
+def test_money_weight_and_numbers_follow_the_store_locale() -> None:
+    assert i18n.money(12990, "RUB", "ru_RU") == "129,90\xa0₽"
+    assert i18n.weight(1250, "ru_RU").startswith("1,250")
+    assert i18n.weight(600, "en_US").startswith("600")
+
+
+def test_the_language_falls_back_to_russian_for_unknown_choices() -> None:
+    assert i18n.set_language("de") == "ru"
+    assert i18n.pick_language("en-GB,en;q=0.9") == "en"
+    assert i18n.pick_language("fr-FR") == "ru"
