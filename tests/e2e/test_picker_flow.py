@@ -51,11 +51,18 @@ def scan(page: Any, code: str) -> None:
     page.wait_for_function("!document.querySelector('.htmx-request')")
 
 
+def fits_the_phone(page: Any) -> bool:
+    """A page wider than the screen makes a phone zoom out: everything gets tiny."""
+    return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"))
+
+
 def test_a_demo_picker_picks_a_whole_order_on_a_phone(live_server: LiveServer,
                                                       phone: Any) -> None:
     sign_in(phone, live_server.url, *DEMO_PICKER)
+    assert fits_the_phone(phone)
     phone.get_by_role("button", name="Take next order").click()
     phone.wait_for_url(re.compile(r"/pick/\d+$"))
+    assert fits_the_phone(phone)
     order_id = int(phone.url.rsplit("/", 1)[1])
     lines = lines_of(live_server, order_id)
     to_short, *to_pick = sorted(lines, key=lambda ln: ln.unit != "piece")  # short a piece line
