@@ -104,3 +104,24 @@ def test_a_wrong_item_is_refused_with_a_red_banner(live_server: LiveServer, phon
     assert banner.get_attribute("data-feedback") == "error"
     assert "Unknown code" in banner.inner_text()
     assert phone.locator(".line--picked").count() == 0
+
+
+def test_picking_works_with_javascript_off(live_server: LiveServer, browser: Any) -> None:
+    from tests.e2e.conftest import PHONE
+
+    context = browser.new_context(**PHONE, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        sign_in(page, live_server.url, *DEMO_PICKER)
+        page.get_by_role("button", name="Take next order").click()
+        page.wait_for_url(re.compile(r"/pick/\d+$"))
+        order_id = int(page.url.rsplit("/", 1)[1])
+        line = next(ln for ln in lines_of(live_server, order_id)
+                    if ln.unit == "piece" and not ln.marked and ln.gtin)
+        page.fill("#scan-input", line.gtin or "")
+        page.press("#scan-input", "Enter")
+        page.wait_for_load_state("load")
+        assert page.locator("#scan-feedback .feedback--ok").is_visible()
+        assert f"1 / {line.quantity}" in page.locator(f"#line-{line.line_id}").inner_text()
+    finally:
+        context.close()
