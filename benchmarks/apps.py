@@ -1,0 +1,61 @@
+"""ASGI factories the benchmarks serve with uvicorn in a separate process."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from litestar import Litestar, Request, get, post
+from litestar.response import Response
+
+
+def storepick_app() -> Any:
+    from app.factory import create_app
+    from app.settings import Settings
+
+    return create_app(Settings.from_env())
+
+
+_FRAGMENT = ('<div id="scan-feedback"><div class="feedback feedback--ok">{name}: {picked} of '
+             '{ordered}</div></div><li id="line-{id}" hx-swap-oob="true">{name} {picked}</li>')
+
+
+def bare_app() -> Any:
+    """The bare stack: Litestar + aiosqlite, one read + one write + a small render."""
+    import aiosqlite
+    from jinja2 import Template
+
+    path = os.environ["DATABASE_URL"].split(":///", 1)[1]
+    template = Template(_FRAGMENT.replace("{", "{{ ").replace("}", " }}"))
+    state: dict[str, Any] = {}
+
+    async def connect(app: Litestar) -> None:
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        state["conn"] = conn
+
+    @get("/healthz")
+    async def health() -> str:
+        return "ok"
+
+    @get("/pick/{order_id:int}")
+    async def page(order_id: int) -> Response[str]:
+        return Response('<input name="_csrf_token" value="x">', media_type="text/html")
+
+    @post("/pick/{order_id:int}/scan")
+    async def scan(request: Request[Any, Any, Any], order_id: int) -> Response[str]:
+        await request.form()
+        conn = state["conn"]
+        async with conn.execute(
+                "SELECT l.id, l.quantity, l.picked_quantity, p.name_en FROM order_lines l "
+                "JOIN products p ON p.id = l.product_id WHERE l.order_id = ?", (order_id,)) as cur:
+            line_id, quantity, picked, name = await cur.fetchone()
+        await conn.execute("BEGIN IMMEDIATE")
+        await conn.execute("UPDATE order_lines SET picked_quantity = ? WHERE id = ?",
+                           (picked + 1, line_id))
+        await conn.execute("COMMIT")
+        html = template.render(name=name, picked=picked + 1, ordered=quantity, id=line_id)
+        return Response(html, media_type="text/html")
+
+    return Litestar([health, page, scan], on_startup=[connect])
