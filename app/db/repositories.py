@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.db import tables
 from picking.model import Line, Order, OrderStatus, Product, Scan
@@ -31,7 +31,8 @@ class OrderRepository:
             select(Order)
             .where(tables.orders.c.id == order_id)
             .options(
-                selectinload(Order.lines).selectinload(Line.product),  # type: ignore[arg-type]
+                # Lines and their products in the order's own query; scans in one more.
+                joinedload(Order.lines).joinedload(Line.product),  # type: ignore[arg-type]
                 selectinload(Order.lines).selectinload(Line.scans),  # type: ignore[arg-type]
             )
             .execution_options(populate_existing=True)
@@ -40,7 +41,7 @@ class OrderRepository:
             stmt = stmt.where(tables.orders.c.store_id == store_id)
         if lock and self.session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
             stmt = stmt.with_for_update(of=tables.orders)
-        order = (await self.session.scalars(stmt)).first()
+        order = (await self.session.scalars(stmt)).unique().first()
         if order is not None:
             self._seen[id(order)] = order
         return order

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.db.repositories import CatalogRepository
 from app.db.uow import UnitOfWork
 from app.services.stores import StoreInfo, load_store
 from app.staff import StaffUser
@@ -63,10 +64,8 @@ async def scan(
     Raises BadCode, UnknownCode, DuplicateMarkingCode and every error of
     ``Order.scan``; on any of them nothing is written.
     """
+    store, code, product = await identify(uow, picker, raw)
     async with uow:
-        store = await load_store(uow.session, picker.store_id)
-        code = read_code(raw, store)
-        product = await find_product(uow, store, code)
         order = await _load(uow, picker, order_id)
         marking = code.raw if code.is_marking else None
         if marking is not None and await uow.catalog.marking_code_used(marking):
@@ -80,6 +79,18 @@ async def scan(
         return ScanOutcome(order=order, line=line, product=product, code=code)
 
 
+async def identify(uow: UnitOfWork, picker: StaffUser, raw: str
+                   ) -> tuple[StoreInfo, ScannedCode, Product]:
+    """Read the code and find the store's product for it, before the write lock.
+
+    Raises BadCode and UnknownCode.
+    """
+    async with uow.reading() as session:
+        store = await load_store(session, picker.store_id)
+        code = read_code(raw, store)
+        return store, code, await find_product(CatalogRepository(session), store, code)
+
+
 def read_code(raw: str, store: StoreInfo) -> ScannedCode:
     try:
         return interpret(raw, store.layout)
@@ -87,13 +98,19 @@ def read_code(raw: str, store: StoreInfo) -> ScannedCode:
         raise errors.BadCode(reason=exc.code, raw=raw[:64]) from exc
 
 
-async def find_product(uow: UnitOfWork, store: StoreInfo, code: ScannedCode) -> Product:
-    """The store's product for a code: by GTIN, or by PLU for a scale label."""
+async def find_product(source: CatalogRepository | UnitOfWork, store: StoreInfo,
+                       code: ScannedCode) -> Product:
+    """The store's product for a code: by GTIN, or by PLU for a scale label.
+
+    ``source`` is a catalog repository or a unit of work (its catalog is used).
+    Raises UnknownCode.
+    """
+    catalog = source.catalog if isinstance(source, UnitOfWork) else source
     product = None
     if code.gtin is not None:
-        product = await uow.catalog.by_gtin(store.id, code.gtin)
+        product = await catalog.by_gtin(store.id, code.gtin)
     if product is None and code.plu is not None:
-        product = await uow.catalog.by_plu(store.id, code.plu)
+        product = await catalog.by_plu(store.id, code.plu)
     if product is None:
         raise errors.UnknownCode(code=code.raw[:64])
     return product

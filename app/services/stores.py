@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +32,30 @@ class StoreInfo:
         return Tolerance(soft_pct=soft, hard_pct=max(self.hard_tolerance_pct, soft))
 
 
+_cache: dict[tuple[int, int], tuple[float, StoreInfo]] = {}
+CACHE_SECONDS = 30.0
+
+
 async def load_store(session: AsyncSession, store_id: int) -> StoreInfo:
+    """The store's settings, cached for a short while: they change rarely and
+    every scan needs them."""
+    key = (id(session.bind), store_id)
+    now = time.monotonic()
+    hit = _cache.get(key)
+    if hit is not None and now - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    info = await _read_store(session, store_id)
+    _cache[key] = (now, info)
+    return info
+
+
+def forget_store(store_id: int) -> None:
+    """Drop cached settings after a change (tests, OMS store updates)."""
+    for key in [k for k in _cache if k[1] == store_id]:
+        del _cache[key]
+
+
+async def _read_store(session: AsyncSession, store_id: int) -> StoreInfo:
     row = (await session.execute(
         select(tables.stores).where(tables.stores.c.id == store_id))).mappings().one()
     return StoreInfo(
