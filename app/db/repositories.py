@@ -32,8 +32,9 @@ class OrderRepository:
             .where(tables.orders.c.id == order_id)
             .options(
                 # Lines and their products in the order's own query; scans in one more.
-                joinedload(Order.lines).joinedload(Line.product),  # type: ignore[arg-type]
-                selectinload(Order.lines).selectinload(Line.scans),  # type: ignore[arg-type]
+                joinedload(Order.lines).options(  # type: ignore[arg-type]
+                    joinedload(Line.product),  # type: ignore[arg-type]
+                    selectinload(Line.scans)),  # type: ignore[arg-type]
             )
             .execution_options(populate_existing=True)
         )
