@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
 from litestar.response import Redirect, Template
 from sqlalchemy import select, update
@@ -18,7 +18,7 @@ from app.web.deps import clock
 from app.web.render import redirect, render
 
 Req = Request[Any, Any, Any]
-HOME_BY_ROLE = {"picker": "/pick/", "supervisor": "/pick/", "admin": "/pick/", "courier": "/"}
+HOME_BY_ROLE = {"picker": "/pick/", "supervisor": "/board/", "admin": "/pick/", "courier": "/courier/"}
 
 
 async def _stores(request: Req) -> list[dict[str, Any]]:
@@ -79,17 +79,23 @@ async def logout(request: Req) -> Redirect:
     return response
 
 
-@post("/me/language", name="language", guards=[requires_staff])
-async def change_language(request: Req) -> Redirect:
+@post("/me/language", name="language")
+async def change_language(request: Req) -> Response[Any]:
+    """Remember the language: on the person when signed in, in a cookie always."""
     form = await request.form()
     language = str(form.get("language", ""))
-    if language in i18n.LANGUAGES:
-        async with request.app.state.db.writing() as session:
-            await session.execute(update(tables.staff).where(
-                tables.staff.c.id == request.user.id).values(language=language))
-            await session.commit()
     back = str(form.get("next", "/"))
-    return redirect(request, back if back.startswith("/") and not back.startswith("//") else "/")
+    response = redirect(request, back if back.startswith("/") and not back.startswith("//")
+                        else "/")
+    if language in i18n.LANGUAGES:
+        if request.user is not None:
+            async with request.app.state.db.writing() as session:
+                await session.execute(update(tables.staff).where(
+                    tables.staff.c.id == request.user.id).values(language=language))
+                await session.commit()
+        response.cookies.append(Cookie(key="lang", value=language, max_age=365 * 86400,
+                                       path="/", samesite="lax"))
+    return response
 
 
 @get("/", name="home", guards=[requires_staff])
