@@ -41,7 +41,10 @@ class OrderRepository:
         if store_id is not None:
             stmt = stmt.where(tables.orders.c.store_id == store_id)
         if lock and self.session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
-            stmt = stmt.with_for_update(of=tables.orders)
+            # Lock first, load after: a SELECT ... FOR UPDATE that waited re-reads
+            # the locked order row but keeps joined lines from its old snapshot.
+            await self.session.execute(select(tables.orders.c.id)
+                                       .where(tables.orders.c.id == order_id).with_for_update())
         order = (await self.session.scalars(stmt)).unique().first()
         if order is not None:
             self._seen[id(order)] = order
