@@ -56,6 +56,6 @@ def bare_app() -> Any:
                            (picked + 1, line_id))
         await conn.execute("COMMIT")
         html = template.render(name=name, picked=picked + 1, ordered=quantity, id=line_id)
-        return Response(html, media_type="text/html")
+        return Response(html, media_type="text/html", status_code=200)
 
     return Litestar([health, page, scan], on_startup=[connect])
