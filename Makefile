@@ -9,8 +9,12 @@ TEST_APT_PACKAGES := libzbar0 chromium fonts-dejavu-core postgresql
 
 .PHONY: run test test-fast bench lint system system-test vendor messages clean
 
-run: $(STAMP) system ## the app with demo data on SQLite, on port 8000
-	$(BIN)/python -m app run --port 8000
+# The app with demo data on SQLite (port 8000) next to the OMS simulator (port 8001),
+# which pushes orders and receives the app's events: a living store on one machine.
+run: $(STAMP) system
+	$(BIN)/python -m sync.simulator --port 8001 --app http://127.0.0.1:8000 --every 20 & \
+	  trap "kill $$! 2>/dev/null" EXIT; \
+	  STOREPICK_OMS_EVENTS_URL=http://127.0.0.1:8001/events $(BIN)/python -m app run --port 8000
 
 test: $(STAMP) system-test ## the whole suite, SQLite and PostgreSQL, browser included
 	$(BIN)/python -m pytest -q

@@ -32,7 +32,9 @@ from litestar.template.config import TemplateConfig
 from app import i18n
 from app.auth import SessionMiddleware
 from app.db.engine import open_database
+from app.web.substitutes import expiring_substitutions
 from app.db.mapping import start_mappers
+from app.services.relay import relay_running
 from app.settings import ROOT, Settings
 from app.web import account, pwa
 from app.web.labels import N_
@@ -108,11 +110,20 @@ async def _set_language(request: Request[Any, Any, Any]) -> None:
     i18n.set_language(chosen)
 
 
+def _channels_backend(database_url: str) -> Any:
+    """PostgreSQL LISTEN/NOTIFY so several processes share live updates; else memory."""
+    if database_url.startswith("postgresql"):
+        from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
+
+        return AsyncPgChannelsBackend(dsn="postgresql://" + database_url.split("://", 1)[1])
+    return MemoryChannelsBackend(history=0)
+
+
 def create_app(settings: Settings, *, clock: Clock = utc_now,
                extra_routes: list[Any] | None = None) -> Litestar:
     """The app for ``settings``; engines open in the lifespan and close with it."""
     start_mappers()
-    channels = ChannelsPlugin(backend=MemoryChannelsBackend(history=0),
+    channels = ChannelsPlugin(backend=_channels_backend(settings.database_url),
                               arbitrary_channels_allowed=True)
 
     async def publish(messages: list[dict[str, Any]]) -> None:
@@ -124,7 +135,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         app.state.db = open_database(settings.database_url)
         try:
-            yield
+            async with expiring_substitutions(app), relay_running(app, settings):
+                yield
         finally:
             await app.state.db.dispose()
 

@@ -16,13 +16,17 @@ class Settings:
     secret_key: str = DEV_SECRET
     oms_shared_secret: str = "dev-oms-secret"
     oms_events_url: str | None = None
+    oms_max_skew_seconds: int = 300  # signed OMS requests older or newer are refused
     debug: bool = False
     secure_cookies: bool = False
     session_hours: int = 12
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
     max_upload_bytes: int = 15 * 1024 * 1024
-    substitution_window_minutes: int = 10
+    data_dir: Path = ROOT / "var"  # delivery proof photos live under data_dir/proofs
+    substitution_window_minutes: int = 10  # 0: open until the picker finishes the order
+    public_base_url: str = "http://localhost:8000"  # customer links in SubstitutionProposed
+    substitution_expiry_seconds: float = 15.0  # how often the expiry task looks
     run_relay: bool = True
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -48,6 +52,9 @@ class Settings:
             debug=env.get("STOREPICK_DEBUG", "") == "1",
             secure_cookies=env.get("STOREPICK_SECURE_COOKIES", "") == "1",
             run_relay=env.get("STOREPICK_RUN_RELAY", "1") != "0",
+            data_dir=Path(env.get("STOREPICK_DATA_DIR") or ROOT / "var"),
+            public_base_url=env.get("STOREPICK_PUBLIC_BASE_URL", cls.public_base_url),
+            substitution_window_minutes=int(env.get("STOREPICK_SUBSTITUTION_WINDOW_MINUTES", "10")),
         )
         if env.get("STOREPICK_ENV") == "production" and settings.secret_key == DEV_SECRET:
             raise ValueError("STOREPICK_SECRET_KEY must be set in production")

@@ -27,9 +27,11 @@ MAX_CODE_LENGTH = 512
 OWN_CODE_PREFIX = "SP-"
 """Our own bag and tote labels; the packing flow reads them, not this module."""
 
-# AIM symbology identifiers that announce GS1 content: GS1-128, GS1 DataMatrix,
-# GS1 QR, GS1 DataBar, GS1 DotCode.
-_GS1_AIM = frozenset({"]C1", "]d2", "]Q3", "]e0", "]J1"})
+# AIM symbology identifiers that announce GS1 content (FNC1 in first position):
+# GS1-128, GS1 DataMatrix (and with ECI), GS1 QR (and with ECI), DataBar, DotCode.
+_GS1_AIM = frozenset({"]C1", "]d2", "]d5", "]Q3", "]Q4", "]e0", "]J1"})
+# Unflagged GS1 text (a decoder or scanner that drops the AIM id): GTIN or SSCC first.
+_GS1_START = re.compile(r"0[12]\d{14}|00\d{18}")
 _AIM = re.compile(r"\][A-Za-z][0-9A-Za-z]")
 _TRIM = " \t\r\n\x00" + gs1.GS  # Enter from wedge scanners; a leading GS is FNC1
 _LAYOUT_BODY = frozenset("IWX$V")
@@ -193,7 +195,7 @@ def interpret(raw: str, layout: ScaleLayout = DEFAULT_LAYOUT) -> ScannedCode:
         return _from_elements(data, _split(gs1.parse_hri, data))
     if data.isascii() and data.isdigit():
         return _from_digits(data, layout, upce=aim == "]E0")
-    if re.match(r"01\d{14}21", data):  # Честный ЗНАК from a scanner that drops GS
+    if _GS1_START.match(data):  # e.g. Честный ЗНАК from a scanner that drops AIM and GS
         return _from_elements(data, _split(gs1.parse_raw, data))
     link = gs1.parse_digital_link(data) if data.lower().startswith("http") else None
     if link is not None:
@@ -237,7 +239,7 @@ def _from_digits(digits: str, layout: ScaleLayout, *, upce: bool = False) -> Sca
         if len(digits) == 13 and digits[:2] in layout.prefixes:
             return _scale_label(digits, layout)
         return ScannedCode(kind="gtin", raw=scanned, gtin=gtin.to_gtin14(digits))
-    if len(digits) > 14 and digits[:2] in ("00", "01", "02"):
+    if _GS1_START.match(digits):
         return _from_elements(digits, _split(gs1.parse_raw, digits))
     raise UnreadableCode("not_a_barcode", f"A {len(digits)}-digit number is not a product barcode.")
 

@@ -98,3 +98,22 @@ class LineShorted(Event):
 class OrderPicked(Event):
     lines: tuple[dict[str, Any], ...] = field(default=())
     total_minor: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderCancelled(Event):
+    """The OMS cancelled the order; a picker on it must stop and put items back."""
+
+    reason: str = ""
+    previous_status: str = ""
+    picker_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderRevised(Event):
+    """A newer OMS version of the order was applied (lines added, removed, changed)."""
+
+    oms_version: int
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    changed: tuple[dict[str, Any], ...] = ()

@@ -12,6 +12,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from picking import errors, events
+from picking.supervision import SupervisionRules
+from picking.handover import HandoverRules
+from picking.lifecycle import Lifecycle
+from picking.substitution import Proposal, SubstitutionRules
 
 ZONE_ORDER = {"ambient": 0, "chilled": 1, "frozen": 2}
 MAX_WEIGHT_G = 25_000  # one line of loose goods heavier than this is a typo
@@ -118,6 +122,7 @@ class Line:
     specific_sku: str | None = None
     weight_note: str | None = None  # "soft" | "confirmed" when outside exact weight
     scans: list[Scan] = field(default_factory=list)
+    proposals: list[Proposal] = field(default_factory=list)  # substitutes offered
     id: int | None = None
 
     @property
@@ -150,7 +155,7 @@ class Line:
 
 
 @dataclass(eq=False)
-class Order:
+class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
     store_id: int
     store_code: str
     oms_id: str

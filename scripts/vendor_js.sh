@@ -11,6 +11,9 @@ set -euo pipefail
 
 HTMX_VERSION=2.0.11
 SSE_VERSION=2.2.4
+# zxing-wasm: the camera's decoder where the browser has no BarcodeDetector. Its
+# IIFE reader build (global ZXingWASM) plus the reader-only .wasm (~950 KB).
+ZXING_VERSION=3.1.4
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENDOR="$ROOT/static/vendor"
@@ -62,10 +65,14 @@ pack_and_pick htmx.org "$HTMX_VERSION" "htmx-$HTMX_VERSION.min.js" \
   dist/htmx.min.js dist/htmx.js
 pack_and_pick htmx-ext-sse "$SSE_VERSION" "htmx-ext-sse-$SSE_VERSION.js" \
   dist/sse.min.js dist/sse.js
+pack_and_pick zxing-wasm "$ZXING_VERSION" "zxing-wasm-reader-$ZXING_VERSION.js" \
+  dist/iife/reader/index.js
+pack_and_pick zxing-wasm "$ZXING_VERSION" "zxing-wasm-reader-$ZXING_VERSION.wasm" \
+  dist/reader/zxing_reader.wasm
 
 mkdir -p "$VENDOR"
 if (( update )); then
-  (cd "$tmp/stage" && sha256sum -- *.js) > "$tmp/stage/SHA256SUMS"
+  (cd "$tmp/stage" && sha256sum -- *.js *.wasm) > "$tmp/stage/SHA256SUMS"
   cp "$tmp/stage/"* "$VENDOR/"
   echo "vendor_js: wrote static/vendor/SHA256SUMS:"
   cat "$VENDOR/SHA256SUMS"
@@ -81,5 +88,5 @@ else
     echo "vendor_js: downloaded files do not match SHA256SUMS; nothing changed" >&2
     exit 1
   fi
-  cp "$tmp/stage/"*.js "$VENDOR/"
+  cp "$tmp/stage/"*.js "$tmp/stage/"*.wasm "$VENDOR/"
 fi

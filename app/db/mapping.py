@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import registry, relationship
 
-from app.db import tables
+from app.db import tables, tables_handover, tables_substitutions
 from picking.model import LineState, Order, OrderStatus, Product, Scan
 from picking.model import Line as OrderLine
 
@@ -43,6 +43,8 @@ def start_mappers() -> None:
                                   cascade="all, delete-orphan"),
         },
     )
+    tables_handover.map_handover(mapper_registry)
+    tables_substitutions.map_substitutions(mapper_registry)
     event.listen(Order, "load", _on_order_load)
     event.listen(OrderLine, "load", _on_line_load)
 

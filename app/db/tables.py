@@ -172,6 +172,9 @@ outbox = Table(
     Column("next_attempt_at", TZ),
     Column("last_error", Text),
     Column("sent_at", TZ),
+    # A relay's lease on a row (sync.relay): others skip it until it expires.
+    Column("claimed_by", String(64)),
+    Column("claimed_until", TZ),
     Index("ix_outbox_pending", "status", "id"),
     Index("ix_outbox_order", "order_id", "sequence"),
 )

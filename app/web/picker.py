@@ -24,6 +24,8 @@ from app.i18n import gettext as _
 from picking import errors
 from picking.model import SHORT_REASONS
 from app.services import picking as service
+from app.services import substitutions
+from app.services import supervision
 
 Req = Request[Any, Any, Any]
 
@@ -67,6 +69,9 @@ class PickerController(Controller):
                 scan_id=scan_id_from(form), now=clock(request), quantity=quantity,
                 confirm=parse_confirm(form))
         except (errors.PickingError, FormError) as err:
+            await supervision.record_refused_scan(  # own transaction: the scan's rolled back
+                request.app.state.db, request.user, order_id, str(form.get("code", "")), err,
+                clock(request))
             return await _scan_failed(request, order_id, err, str(form.get("code", "")))
         line = outcome.line
         text = _("%(name)s: %(picked)s of %(ordered)s", name=line.product.name(request.user.language),
@@ -111,7 +116,8 @@ class PickerController(Controller):
     @post("/{order_id:int}/finish", name="pick:finish")
     async def finish(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
         try:
-            await service.finish_picking(new_uow(request), request.user, order_id, clock(request))
+            await substitutions.finish_picking(new_uow(request), request.user, order_id,
+                                               clock(request))
         except errors.PickingError as err:
             return await _pick_page(request, order_id, describe(err), status_for(err))
         return redirect(request, request.app.route_reverse("pick:summary", order_id=order_id))
@@ -147,6 +153,13 @@ async def _act(request: Req, order_id: int, call: Callable[[Any], Awaitable[Any]
     return await _after_action(request, order_id, Feedback(kind, ok_text), line=line)
 
 
+async def _store(request: Req) -> Any:
+    """The store's settings (cached a few seconds): weighed lines show their tolerance band."""
+    from app.services.stores import load_store
+    async with reading(request) as session:
+        return await load_store(session, request.user.store_id)
+
+
 async def _after_action(request: Req, order_id: int, feedback: Feedback, *, line: Any,
                         order: Any = None) -> Template | Redirect:
     """htmx: the feedback, the changed line and the progress. Plain post: the page."""
@@ -158,7 +171,8 @@ async def _after_action(request: Req, order_id: int, feedback: Feedback, *, line
             order = await queries.order_for_screen(session, order_id, request.user.store_id)
     return render(request, "picking/pick.html", {
         "order": order, "line": line, "feedback": feedback, "oob": True,
-        "feedback_id": secrets.token_hex(4)}, fragment="picking/_scan_result.html")
+        "feedback_id": secrets.token_hex(4), "store": await _store(request)},
+        fragment="picking/_scan_result.html")
 
 
 async def _scan_failed(request: Req, order_id: int, err: Exception, code: str,
@@ -190,7 +204,7 @@ async def _pick_page(request: Req, order_id: int, feedback: Feedback | None = No
             status_code = 409
     context = {"order": order, "lines": order.lines_in_walking_order(), "feedback": feedback,
                "feedback_id": secrets.token_hex(4), "short_reasons": SHORT_REASONS,
-               "scan_nonce": secrets.token_urlsafe(12), **extra}
+               "scan_nonce": secrets.token_urlsafe(12), "store": await _store(request), **extra}
     return render(request, "picking/pick.html", context,
                   fragment="picking/_scan_feedback.html" if fragment else None,
                   status_code=status_code)

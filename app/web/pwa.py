@@ -14,7 +14,7 @@ from litestar.response import Template
 from app.settings import ROOT
 
 STATIC_DIR = ROOT / "static"
-PRECACHE = ("css/app.css", "js/feedback.js", "js/scan.js", "js/register-sw.js",
+PRECACHE = ("css/app.css", "js/feedback.js", "js/scan.js", "js/camera.js", "js/register-sw.js",
             "vendor/htmx-2.0.11.min.js", "vendor/htmx-ext-sse-2.2.4.js",
             "manifest.webmanifest", "icons/icon-192.png")
 

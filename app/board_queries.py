@@ -1,0 +1,293 @@
+"""Read queries for the supervisor's board: open orders, pickers, an order's history.
+
+Each function returns what one part of the board shows. Reasons and limits
+come from the pure ``picking.board``; this module only gathers the facts in a
+few set-based queries (never one query per order).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import tables
+from app.db.tables_board import scan_errors
+from picking import board
+
+o, ln, p, s = tables.orders.c, tables.order_lines.c, tables.products.c, tables.staff.c
+sc, ob = tables.scans.c, tables.outbox.c
+SUBSTITUTION_EVENTS = ("SubstitutionProposed", "SubstitutionDecided")
+STATUS_EVENTS = ("OrderPacked", "PickerUnassigned")
+ACTIVE_WITHIN = timedelta(minutes=10)
+
+
+def utc(value: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything we store is UTC."""
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    id: int
+    oms_id: str
+    status: str
+    due_at: datetime
+    priority: int
+    fulfilment: str
+    picker_id: int | None
+    picker_name: str | None
+    facts: board.OrderFacts
+    limit: int | None
+    minutes_in_status: int
+    over_limit: bool
+    late: bool
+    reasons: list[board.Reason]
+    flags: list[str]
+
+    @property
+    def attention(self) -> bool:
+        return self.over_limit or self.late
+
+
+@dataclass(frozen=True)
+class Board:
+    rows: list[BoardRow]
+    counts: dict[str, int]
+    limits: dict[str, int]
+    alerts: list[BoardRow] = field(default_factory=list)
+
+
+async def store_limits(session: AsyncSession, store_id: int) -> dict[str, int]:
+    raw = await session.scalar(select(tables.stores.c.time_limits)
+                               .where(tables.stores.c.id == store_id))
+    return board.time_limits(raw)
+
+
+async def open_board(session: AsyncSession, store_id: int, now: datetime) -> Board:
+    """Every open order of the store with its facts, reasons and flags; counts by status.
+
+    Rows needing attention come first (late or over limit), then by priority and due time.
+    """
+    limits = await store_limits(session, store_id)
+    base = await _open_orders(session, store_id)
+    ids = [r.id for r in base]
+    last_scans = await _last_scans(session, ids)
+    timeline = await _timeline(session, ids)
+    rows = [_row(r, last_scans.get(r.id), timeline.get(r.id, []), limits, now) for r in base]
+    rows.sort(key=lambda r: (not r.attention, -r.priority, r.due_at, r.id))
+    counts = {status: 0 for status in board.OPEN_STATUSES}
+    for row in rows:
+        counts[row.status] = counts.get(row.status, 0) + 1
+    return Board(rows=rows, counts=counts, limits=limits,
+                 alerts=[r for r in rows if r.attention])
+
+
+async def _open_orders(session: AsyncSession, store_id: int) -> list[Any]:
+    done = func.sum(case((ln.state != "open", 1), else_=0))
+    stmt = (
+        select(o.id, o.oms_id, o.status, o.due_at, o.priority, o.fulfilment, o.picker_id,
+               o.created_at, o.picking_started_at, o.picked_at, s.name.label("picker_name"),
+               func.count(ln.id).label("lines"), done.label("done"),
+               func.sum(case((ln.state == "short", 1), else_=0)).label("short"),
+               func.sum(case(((p.unit == "weight") & (ln.state == "open"), 1), else_=0))
+               .label("weight_missing"))
+        .outerjoin(tables.order_lines, ln.order_id == o.id)
+        .outerjoin(tables.products, p.id == ln.product_id)
+        .outerjoin(tables.staff, s.id == o.picker_id)
+        .where(o.store_id == store_id, o.status.in_(board.OPEN_STATUSES))
+        .group_by(o.id, s.name)
+    )
+    return list((await session.execute(stmt)).all())
+
+
+async def _last_scans(session: AsyncSession, ids: list[int]) -> dict[int, datetime]:
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(ln.order_id, func.max(sc.scanned_at))
+        .join(tables.order_lines, ln.id == sc.line_id)
+        .where(ln.order_id.in_(ids))
+        .group_by(ln.order_id))
+    return {order_id: utc(at) for order_id, at in rows.all() if at is not None}  # type: ignore[misc]
+
+
+async def _timeline(session: AsyncSession, ids: list[int]) -> dict[int, list[Any]]:
+    """Events that move an order's clock: substitutions, packing, unassignment."""
+    if not ids:
+        return {}
+    rows = await session.execute(
+        select(ob.order_id, ob.type, ob.occurred_at, ob.envelope)
+        .where(ob.order_id.in_(ids), ob.type.in_(SUBSTITUTION_EVENTS + STATUS_EVENTS))
+        .order_by(ob.order_id, ob.sequence))
+    found: dict[int, list[Any]] = defaultdict(list)
+    for row in rows.all():
+        found[row.order_id].append(row)
+    return found
+
+
+def waiting_since(events: list[Any]) -> datetime | None:
+    """The oldest substitution proposal the customer has not answered yet."""
+    pending: dict[Any, datetime] = {}
+    for n, event in enumerate(events):
+        line = _payload(event.envelope).get("line_id", f"#{n}")
+        if event.type == "SubstitutionProposed":
+            pending.setdefault(line, utc(event.occurred_at))  # type: ignore[arg-type]
+        elif event.type == "SubstitutionDecided":
+            key = line if line in pending else next(iter(pending), None)
+            pending.pop(key, None)
+    return min(pending.values()) if pending else None
+
+
+def _payload(envelope: str) -> dict[str, Any]:
+    try:
+        payload = json.loads(envelope).get("payload", {})
+    except (ValueError, AttributeError):
+        return {}
+    return payload if isinstance(payload, dict) else {}
+
+
+def _status_since(r: Any, events: list[Any], now: datetime) -> datetime:
+    def last(kind: str) -> datetime | None:
+        times = [utc(e.occurred_at) for e in events if e.type == kind]
+        return times[-1] if times else None
+
+    since = {
+        "picking": utc(r.picking_started_at),
+        "picked": utc(r.picked_at),
+        "packed": last("OrderPacked") or utc(r.picked_at),
+    }.get(r.status) or last("PickerUnassigned") or utc(r.created_at)
+    return since or now
+
+
+def _row(r: Any, last_scan: datetime | None, events: list[Any], limits: dict[str, int],
+         now: datetime) -> BoardRow:
+    facts = board.OrderFacts(
+        status=r.status, due_at=utc(r.due_at) or now, status_since=_status_since(r, events, now),
+        picker_id=r.picker_id, lines=int(r.lines or 0), done=int(r.done or 0),
+        last_scan_at=last_scan, waiting_since=waiting_since(events),
+        weight_missing=int(r.weight_missing or 0), short=int(r.short or 0))
+    return BoardRow(
+        id=r.id, oms_id=r.oms_id, status=r.status, due_at=facts.due_at, priority=r.priority,
+        fulfilment=r.fulfilment, picker_id=r.picker_id, picker_name=r.picker_name, facts=facts,
+        limit=board.limit_for(facts, limits), minutes_in_status=board.minutes_in_status(facts, now),
+        over_limit=board.is_over_limit(facts, limits, now), late=board.is_late(facts, now),
+        reasons=board.stuck_reasons(facts, limits, now), flags=board.flags(facts))
+
+
+# -- pickers -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PickerRow:
+    id: int
+    name: str
+    current_order_id: int | None
+    current_oms_id: str | None
+    items: int
+    scans: int
+    errors: int
+    last_scan_at: datetime | None
+    items_per_hour: float
+    error_rate: float  # percent of scans refused
+    active: bool
+
+
+async def pickers_panel(session: AsyncSession, store_id: int, since: datetime,
+                        now: datetime) -> list[PickerRow]:
+    """The store's pickers: current order, items per hour and scan error rate since ``since``."""
+    people = (await session.execute(
+        select(s.id, s.name).where(s.store_id == store_id, s.role == "picker", s.active.is_(True))
+        .order_by(s.name))).all()
+    current = await _current_orders(session, store_id)
+    work = await _scan_work(session, store_id, since)
+    errors = dict((await session.execute(
+        select(scan_errors.c.staff_id, func.count())
+        .where(scan_errors.c.store_id == store_id, scan_errors.c.at >= since)
+        .group_by(scan_errors.c.staff_id))).all())
+    rows = [_picker_row(pid, name, current.get(pid), work.get(pid), int(errors.get(pid, 0)), now)
+            for pid, name in people]
+    rows.sort(key=lambda r: (not r.active, r.name))
+    return rows
+
+
+async def _current_orders(session: AsyncSession, store_id: int) -> dict[int, tuple[int, str]]:
+    rows = await session.execute(
+        select(o.picker_id, o.id, o.oms_id)
+        .where(o.store_id == store_id, o.status == "picking", o.picker_id.is_not(None))
+        .order_by(o.picking_started_at.desc()))
+    return {picker_id: (order_id, oms_id) for picker_id, order_id, oms_id in rows.all()}
+
+
+async def _scan_work(session: AsyncSession, store_id: int, since: datetime) -> dict[int, Any]:
+    items = func.sum(case((p.unit == "weight", 1), else_=sc.quantity))
+    rows = await session.execute(
+        select(sc.staff_id, items.label("items"), func.count(sc.id).label("scans"),
+               func.min(sc.scanned_at).label("first"), func.max(sc.scanned_at).label("last"))
+        .join(tables.order_lines, ln.id == sc.line_id)
+        .join(tables.orders, o.id == ln.order_id)
+        .join(tables.products, p.id == ln.product_id)
+        .where(o.store_id == store_id, sc.scanned_at >= since, sc.undone_at.is_(None),
+               sc.staff_id.is_not(None))
+        .group_by(sc.staff_id))
+    return {row.staff_id: row for row in rows.all()}
+
+
+def _picker_row(pid: int, name: str, current: tuple[int, str] | None, work: Any, errors: int,
+                now: datetime) -> PickerRow:
+    items = int(work.items or 0) if work else 0
+    scans = int(work.scans or 0) if work else 0
+    first, last = (utc(work.first), utc(work.last)) if work else (None, None)
+    hours = max(((last - first).total_seconds() / 3600) if first and last else 0.0, 0.25)
+    attempts = scans + errors
+    return PickerRow(
+        id=pid, name=name, current_order_id=current[0] if current else None,
+        current_oms_id=current[1] if current else None, items=items, scans=scans, errors=errors,
+        last_scan_at=last, items_per_hour=round(items / hours, 1) if items else 0.0,
+        error_rate=round(100 * errors / attempts, 1) if attempts else 0.0,
+        active=current is not None or (last is not None and now - last <= ACTIVE_WITHIN))
+
+
+async def store_pickers(session: AsyncSession, store_id: int) -> list[tuple[int, str]]:
+    """Who an order may be assigned to: active pickers (and supervisors) of the store."""
+    rows = await session.execute(
+        select(s.id, s.name).where(s.store_id == store_id, s.active.is_(True),
+                                   s.role.in_(("picker", "supervisor")))
+        .order_by(s.role, s.name))
+    return [(pid, name) for pid, name in rows.all()]
+
+
+# -- one order's history (the audit trail) ---------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    type: str
+    occurred_at: datetime
+    actor_name: str | None
+    payload: dict[str, Any]
+
+
+async def order_history(session: AsyncSession, store_id: int, order_id: int
+                        ) -> list[HistoryEntry]:
+    """Every event the order recorded, oldest first, with who did it."""
+    rows = (await session.execute(
+        select(ob.type, ob.occurred_at, ob.envelope)
+        .join(tables.orders, o.id == ob.order_id)
+        .where(ob.order_id == order_id, o.store_id == store_id)
+        .order_by(ob.sequence, ob.id))).all()
+    payloads = [_payload(r.envelope) for r in rows]
+    ids = {pl.get("actor_id") for pl in payloads} | {pl.get("picker_id") for pl in payloads}
+    names = dict((await session.execute(
+        select(s.id, s.name).where(s.id.in_([i for i in ids if isinstance(i, int)])))).all())
+    return [HistoryEntry(type=r.type, occurred_at=utc(r.occurred_at) or r.occurred_at,
+                         actor_name=names.get(pl.get("actor_id")),
+                         payload={**pl, "picker_name": names.get(pl.get("picker_id"))})
+            for r, pl in zip(rows, payloads, strict=True)]

@@ -1,0 +1,91 @@
+"""Read queries for the packing, courier and click & collect screens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from app.db import tables
+from app.db.repositories import OrderRepository
+from app.db.tables_handover import handover_bags, handovers
+from picking.handover import Handover
+from picking.model import Order
+
+o, h, b = tables.orders.c, handovers.c, handover_bags.c
+
+
+async def load_handover(session: AsyncSession, order: Order) -> Order:
+    """Attach the order's handover (bags, refusals) if it was packed; returns the order."""
+    stmt = (select(Handover).where(h.order_id == order.id)
+            .options(selectinload(Handover.bags),  # type: ignore[arg-type]
+                     selectinload(Handover.refusals))  # type: ignore[arg-type]
+            .execution_options(populate_existing=True))
+    order.handover = (await session.scalars(stmt)).first()
+    return order
+
+
+async def order_with_handover(session: AsyncSession, order_id: int,
+                              store_id: int) -> Order | None:
+    """The whole order and its handover, for a screen (no row lock)."""
+    order = await OrderRepository(session).get(order_id, store_id=store_id, lock=False)
+    return None if order is None else await load_handover(session, order)
+
+
+@dataclass(frozen=True)
+class ReadyRow:
+    id: int
+    oms_id: str
+    due_at: datetime
+    status: str
+    fulfilment: str
+    customer_name: str
+    customer_phone: str
+    address: str | None
+    bags: int
+    failure_reason: str | None = None
+
+
+def _rows(status: str, store_id: int, fulfilment: str | None = None):  # type: ignore[no-untyped-def]
+    stmt = (
+        select(o.id, o.oms_id, o.due_at, o.status, o.fulfilment, o.customer_name,
+               o.customer_phone, o.address, func.count(b.id).label("bags"),
+               h.failure_reason)
+        .join(handovers, h.order_id == o.id)
+        .outerjoin(handover_bags, b.order_id == o.id)
+        .where(o.store_id == store_id, o.status == status)
+        .group_by(o.id, h.failure_reason)
+        .order_by(o.due_at, o.id)
+    )
+    return stmt if fulfilment is None else stmt.where(o.fulfilment == fulfilment)
+
+
+async def ready_for_couriers(session: AsyncSession, store_id: int) -> list[ReadyRow]:
+    """Packed delivery orders of the store, due first."""
+    rows = await session.execute(_rows("packed", store_id, "delivery"))
+    return [ReadyRow(**r._asdict()) for r in rows]
+
+
+async def courier_orders(session: AsyncSession, store_id: int, courier_id: int) -> list[ReadyRow]:
+    """Orders the courier has taken and not yet delivered, due first."""
+    rows = await session.execute(_rows("handed_over", store_id).where(h.courier_id == courier_id))
+    return [ReadyRow(**r._asdict()) for r in rows]
+
+
+async def ready_for_collection(session: AsyncSession, store_id: int) -> list[ReadyRow]:
+    rows = await session.execute(_rows("packed", store_id, "collect"))
+    return [ReadyRow(**r._asdict()) for r in rows]
+
+
+async def packed_and_returned(session: AsyncSession, store_id: int) -> dict[str, list[ReadyRow]]:
+    """What the packing desk watches: picked (to pack) and failed deliveries (to take back)."""
+    picked = await session.execute(
+        select(o.id, o.oms_id, o.due_at, o.status, o.fulfilment, o.customer_name,
+               o.customer_phone, o.address)
+        .where(o.store_id == store_id, o.status == "picked").order_by(o.due_at, o.id))
+    failed = await session.execute(_rows("delivery_failed", store_id))
+    return {"to_pack": [ReadyRow(**r._asdict(), bags=0) for r in picked],
+            "returned": [ReadyRow(**r._asdict()) for r in failed]}

@@ -1,0 +1,202 @@
+"""Packing and handover services: load, ask the aggregate, commit.
+
+Each function takes a unit of work and the signed-in staff member and raises
+the domain's PickingError subclasses (``picking.handover_facts``) for anything
+a person can get wrong; nothing is written when one is raised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, insert, select
+
+from app.db.tables_handover import handovers, pickup_code_failures
+from app.db.uow import UnitOfWork
+from app.handover_queries import load_handover
+from app.staff import StaffUser
+from picking import errors
+from picking.bags import BadBagCode, BagCode, parse_bag_code
+from picking.handover import Bag
+from picking.handover_facts import BadBag, TooManyPickupAttempts, WrongPickupCode
+from picking.model import Order
+
+PICKUP_CODE_DIGITS = 6
+PICKUP_QR_PREFIX = "SP-PICKUP:"
+MAX_CODE_FAILURES = 5
+CODE_FAILURE_WINDOW = timedelta(minutes=15)
+
+
+def hash_pickup_code(code: str) -> str:
+    return hashlib.sha256(f"pickup:{code}".encode()).hexdigest()
+
+
+async def pack_order(uow: UnitOfWork, staff: StaffUser, order_id: int, bags: dict[str, int],
+                     staging: dict[str, str], now: datetime) -> tuple[Order, str | None]:
+    """Pack a picked order; returns it and the customer's pickup code (collect only).
+
+    Raises WrongHandoverStep, InvalidPacking, OrderNotFound.
+    """
+    async with uow:
+        order = await _load(uow, staff, order_id)
+        code = await _new_pickup_code(uow) if order.fulfilment == "collect" else None
+        handover = order.pack(bags, staging, now=now, staff_id=staff.id, pickup_code=code,
+                              pickup_code_hash=hash_pickup_code(code) if code else None)
+        handover.order_id = order.id
+        uow.session.add(handover)
+        await uow.commit()
+        return order, code
+
+
+async def _new_pickup_code(uow: UnitOfWork) -> str:
+    """Six random digits that no order waiting for collection uses."""
+    for _attempt in range(20):
+        code = f"{secrets.randbelow(10 ** PICKUP_CODE_DIGITS):0{PICKUP_CODE_DIGITS}d}"
+        taken = await uow.session.scalar(select(handovers.c.order_id).where(
+            handovers.c.pickup_code_hash == hash_pickup_code(code),
+            handovers.c.delivered_at.is_(None)))
+        if taken is None:
+            return code
+    raise RuntimeError("no free pickup code")  # pragma: no cover - 1e6 codes
+
+
+def read_bag(raw: str) -> BagCode:
+    try:
+        return parse_bag_code(raw)
+    except BadBagCode as exc:
+        raise BadBag(reason=exc.reason, raw=raw[:64]) from exc
+
+
+async def scan_bag(uow: UnitOfWork, staff: StaffUser, raw: str, now: datetime,
+                   order_id: int | None = None) -> tuple[Order, Bag, bool]:
+    """Check one bag out for handover, on ``order_id`` or on the order the label names.
+
+    Returns the order, the bag and whether the scan was new. Raises BadBag,
+    BagFromAnotherOrder, UnknownBag, WrongHandoverStep, OrderNotFound.
+    """
+    code = read_bag(raw)
+    async with uow:
+        if order_id is None:
+            order = await uow.orders.by_oms_id(code.oms_id)
+            if order is None or order.store_id != staff.store_id:
+                raise errors.OrderNotFound(order=code.oms_id)
+            await load_handover(uow.session, order)
+        else:
+            order = await _load(uow, staff, order_id)
+        bag, fresh = order.scan_bag(code, now=now, staff_id=staff.id)
+        await uow.commit()
+        return order, bag, fresh
+
+
+async def take_order(uow: UnitOfWork, courier: StaffUser, order_id: int, now: datetime) -> Order:
+    """The courier takes the order. Raises BagsMissing, WrongHandoverStep."""
+    async with uow:
+        order = await _load(uow, courier, order_id)
+        order.hand_over_to_courier(courier.id, now=now)
+        await uow.commit()
+        return order
+
+
+async def refuse_line(uow: UnitOfWork, staff: StaffUser, order_id: int, line_id: int,
+                      quantity: int, reason: str, now: datetime) -> Order:
+    """Record a line refused at the counter or the door. Raises InvalidRefusal."""
+    async with uow:
+        order = await _load(uow, staff, order_id)
+        order.refuse(line_id, quantity, reason, now=now, staff_id=staff.id)
+        await uow.commit()
+        return order
+
+
+async def deliver(uow: UnitOfWork, courier: StaffUser, order_id: int, now: datetime, *,
+                  id_checked: bool, proof_photo: str | None = None) -> Order:
+    """Mark delivered. Raises NotYourDelivery, IdCheckRequired, WrongHandoverStep."""
+    async with uow:
+        order = await _load(uow, courier, order_id)
+        order.deliver(now=now, courier_id=courier.id, id_checked=id_checked,
+                      proof_photo=proof_photo)
+        await uow.commit()
+        return order
+
+
+async def fail_delivery(uow: UnitOfWork, courier: StaffUser, order_id: int, reason: str,
+                        note: str, now: datetime) -> Order:
+    """Mark the delivery failed. Raises NotYourDelivery, InvalidRefusal (reason)."""
+    async with uow:
+        order = await _load(uow, courier, order_id)
+        order.fail_delivery(reason, note, now=now, courier_id=courier.id)
+        await uow.commit()
+        return order
+
+
+async def return_to_staging(uow: UnitOfWork, staff: StaffUser, order_id: int,
+                            now: datetime) -> Order:
+    """A failed delivery is back on the staging shelf. Raises WrongHandoverStep."""
+    async with uow:
+        order = await _load(uow, staff, order_id)
+        order.return_to_staging(now=now, staff_id=staff.id)
+        await uow.commit()
+        return order
+
+
+async def check_pickup_code(uow: UnitOfWork, staff: StaffUser, raw: str, now: datetime) -> int:
+    """The order waiting for the customer who shows ``raw`` (typed or their QR).
+
+    Raises TooManyPickupAttempts after 5 wrong codes in 15 minutes by this
+    person, WrongPickupCode otherwise when no order of the store matches.
+    """
+    code = _pickup_digits(raw)
+    async with uow:
+        since = now - CODE_FAILURE_WINDOW
+        failures = await uow.session.scalar(select(func.count()).where(
+            pickup_code_failures.c.staff_id == staff.id, pickup_code_failures.c.failed_at > since))
+        if (failures or 0) >= MAX_CODE_FAILURES:
+            raise TooManyPickupAttempts(minutes=int(CODE_FAILURE_WINDOW.total_seconds() // 60))
+        order_id = await _order_by_code(uow, staff, code)
+        if order_id is None:
+            await uow.session.execute(insert(pickup_code_failures).values(
+                staff_id=staff.id, failed_at=now))
+            await uow.commit()
+            raise WrongPickupCode(left=MAX_CODE_FAILURES - (failures or 0) - 1)
+        order = await _load(uow, staff, order_id)
+        order.check_pickup_code(now=now, staff_id=staff.id)
+        await uow.commit()
+        return order_id
+
+
+def _pickup_digits(raw: str) -> str:
+    text = raw.strip()
+    if text.upper().startswith(PICKUP_QR_PREFIX):
+        text = text.rsplit(":", 1)[-1]
+    return text.replace(" ", "").replace("-", "")
+
+
+async def _order_by_code(uow: UnitOfWork, staff: StaffUser, code: str) -> int | None:
+    if len(code) != PICKUP_CODE_DIGITS or not code.isdigit():
+        return None
+    from app.db import tables
+    o = tables.orders.c
+    return await uow.session.scalar(
+        select(o.id).join(handovers, handovers.c.order_id == o.id)
+        .where(o.store_id == staff.store_id, o.status == "packed", o.fulfilment == "collect",
+               handovers.c.pickup_code_hash == hash_pickup_code(code)).limit(1))
+
+
+async def hand_over_to_customer(uow: UnitOfWork, staff: StaffUser, order_id: int,
+                                now: datetime, *, id_checked: bool) -> Order:
+    """Give a collect order to the customer. Raises PickupCodeNotChecked, BagsMissing,
+    IdCheckRequired."""
+    async with uow:
+        order = await _load(uow, staff, order_id)
+        order.hand_over_to_customer(now=now, staff_id=staff.id, id_checked=id_checked)
+        await uow.commit()
+        return order
+
+
+async def _load(uow: UnitOfWork, staff: StaffUser, order_id: int) -> Order:
+    """The order with its handover, if it is in the staff member's store."""
+    order = await uow.orders.get(order_id, store_id=staff.store_id)
+    if order is None:
+        raise errors.OrderNotFound(order_id=order_id)
+    return await load_handover(uow.session, order)

@@ -1,0 +1,46 @@
+"""The outbox relay inside the app process (the default deployment).
+
+Started in the app's lifespan when ``settings.run_relay`` and
+``settings.oms_events_url`` are set; it shares the app's write transactions
+(on SQLite that means the app's writer lock, so the relay never fights the
+pickers for the database) and is woken after every commit that wrote events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from app.settings import Settings
+from sync.relay import Relay, RelayConfig
+
+
+@contextlib.asynccontextmanager
+async def relay_running(app: Any, settings: Settings) -> AsyncIterator[Relay | None]:
+    """Run the relay for the duration of the block (or nothing, when it is off)."""
+    if not (settings.run_relay and settings.oms_events_url):
+        yield None
+        return
+    relay = Relay(app.state.db.writing, RelayConfig(url=settings.oms_events_url,
+                                                    secret=settings.oms_shared_secret))
+    publish = app.state.publish
+
+    async def publish_and_wake(messages: list[dict[str, Any]]) -> None:
+        relay.wake()
+        await publish(messages)
+
+    app.state.publish = publish_and_wake
+    app.state.relay = relay
+    stop = asyncio.Event()
+    task = asyncio.create_task(relay.run(stop), name="outbox-relay")
+    try:
+        yield relay
+    finally:
+        stop.set()
+        try:
+            await asyncio.wait_for(task, timeout=5)
+        except TimeoutError:  # a slow OMS: the unrecorded events are simply sent again
+            task.cancel()
+        app.state.publish = publish

@@ -1,0 +1,232 @@
+"""Substitution services: propose (picker), decide (customer), time out, finish.
+
+Every write loads the order through the unit of work (row lock on PostgreSQL,
+``BEGIN IMMEDIATE`` on SQLite, and the order's optimistic ``version``), first
+records any window that has run out (lazy expiry, so the outcome is right even
+without the periodic task), then asks the aggregate and commits. A decision
+and a timeout racing for one proposal therefore yield exactly one outcome.
+
+The customer link is a capability: 256 random bits, of which only the SHA-256
+is stored; it opens one order and stops working once the order is handed over,
+delivered or cancelled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import tables
+from app.db.repositories import OrderRepository
+from app.db.tables_substitutions import customer_links, substitution_proposals
+from app.db.uow import UnitOfWork
+from app.services.picking import find_product, read_code
+from app.services.stores import load_store
+from app.staff import StaffUser
+from picking import errors
+from picking.model import Line, Order, Product
+from picking.substitution import Proposal, rank_substitutes
+
+CLOSED_STATUSES = frozenset({"handed_over", "delivered", "cancelled", "delivery_failed"})
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
+
+
+class LinkNotFound(errors.PickingError):
+    """Forged, mistyped or unknown link: the same answer for all of them."""
+
+    code = "link_not_found"
+
+
+class LinkExpired(errors.PickingError):
+    """The order was handed over, delivered or cancelled."""
+
+    code = "link_expired"
+
+
+@dataclass(frozen=True)
+class Proposed:
+    proposal: Proposal
+    customer_url: str
+
+
+def link_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_link(base_url: str) -> tuple[str, str]:
+    """A fresh customer token and its absolute URL."""
+    token = secrets.token_urlsafe(32)
+    return token, f"{base_url.rstrip('/')}/c/{token}"
+
+
+# -- picker side ---------------------------------------------------------------
+
+async def suggestions(session: AsyncSession, picker: StaffUser, order_id: int,
+                      line_id: int) -> tuple[Order, Line, list[Product]]:
+    """The order, the short line and its ranked substitutes (read only).
+
+    Raises OrderNotFound and InvalidQuantity (no such line).
+    """
+    order = await OrderRepository(session).get(order_id, store_id=picker.store_id, lock=False)
+    if order is None:
+        raise errors.OrderNotFound(order_id=order_id)
+    line = order.line(line_id)
+    ranked = rank_substitutes(line, await _candidates(session, line),
+                              await _accepted_before(session, line.product))
+    return order, line, ranked
+
+
+async def _candidates(session: AsyncSession, line: Line) -> list[Product]:
+    p = tables.products.c
+    wanted = p.category == line.product.category
+    if line.specific_sku:
+        wanted = wanted | (p.sku == line.specific_sku)
+    stmt = (select(Product).where(p.store_id == line.product.store_id, wanted, p.stock > 0,
+                                  p.unit == line.product.unit)
+            .order_by(p.sequence).limit(200))
+    return list((await session.scalars(stmt)).all())
+
+
+async def _accepted_before(session: AsyncSession, original: Product) -> dict[str, int]:
+    """How often customers of this store approved each substitute for ``original``."""
+    sp, ln, p = substitution_proposals.c, tables.order_lines.c, tables.products.c
+    rows = await session.execute(
+        select(p.sku, func.count())
+        .select_from(substitution_proposals)
+        .join(tables.order_lines, ln.id == sp.line_id)
+        .join(tables.products, p.id == sp.product_id)
+        .where(ln.product_id == original.id, sp.status == "approved")
+        .group_by(p.sku))
+    return {sku: int(n) for sku, n in rows.all()}
+
+
+async def propose(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id: int, raw: str,
+                  *, now: datetime, window_minutes: int, base_url: str,
+                  quantity: int | None = None) -> Proposed:
+    """Verify the scanned substitute and offer it to the customer.
+
+    Raises BadCode, UnknownCode, OrderNotFound and the errors of
+    ``Order.propose_substitute``; on any of them nothing is written.
+    """
+    async with uow:
+        store = await load_store(uow.session, picker.store_id)
+        code = read_code(raw, store)
+        product = await find_product(uow, store, code)
+        order = await _load_for_picker(uow, picker, order_id)
+        order.expire_due_proposals(now)
+        token, url = new_link(base_url)
+        window = timedelta(minutes=window_minutes) if window_minutes > 0 else None
+        proposal = order.propose_substitute(
+            line_id, product, ref=secrets.token_hex(8), code=code.raw, now=now, window=window,
+            customer_url=url, staff_id=picker.id, quantity=quantity)
+        await uow.session.execute(insert(customer_links).values(
+            token_hash=link_hash(token), order_id=order.id, created_at=now))
+        await uow.commit()
+        return Proposed(proposal, url)
+
+
+async def finish_picking(uow: UnitOfWork, picker: StaffUser, order_id: int,
+                         now: datetime) -> Order:
+    """Finish picking; open proposals end with the customer's fallback first.
+
+    Raises LinesStillOpen and the picker checks of the order (nothing written).
+    """
+    async with uow:
+        order = await _load_for_picker(uow, picker, order_id)
+        order.end_pending_proposals(now)
+        order.finish_picking(now=now, staff_id=picker.id)
+        await uow.commit()
+        return order
+
+
+async def _load_for_picker(uow: UnitOfWork, picker: StaffUser, order_id: int) -> Order:
+    order = await uow.orders.get(order_id, store_id=picker.store_id)
+    if order is None:
+        raise errors.OrderNotFound(order_id=order_id)
+    return order
+
+
+# -- customer side -------------------------------------------------------------
+
+async def order_id_for_link(session: AsyncSession, token: str) -> int:
+    """The order a customer token opens. Raises LinkNotFound (no data either way)."""
+    if not _TOKEN.match(token):
+        raise LinkNotFound()
+    wanted = link_hash(token)
+    row = (await session.execute(
+        select(customer_links.c.token_hash, customer_links.c.order_id)
+        .where(customer_links.c.token_hash == wanted))).first()
+    if row is None or not hmac.compare_digest(row.token_hash, wanted):
+        raise LinkNotFound()
+    return int(row.order_id)
+
+
+async def customer_view(session: AsyncSession, token: str) -> Order:
+    """The order behind a link, for reading. Raises LinkNotFound, LinkExpired."""
+    order_id = await order_id_for_link(session, token)
+    order = await OrderRepository(session).get(order_id, lock=False)
+    if order is None:
+        raise LinkNotFound()
+    if str(order.status) in CLOSED_STATUSES:
+        raise LinkExpired()
+    return order
+
+
+async def decide(uow: UnitOfWork, token: str, ref: str, *, approve: bool, now: datetime,
+                 difference_approved: bool = False) -> Proposal:
+    """The customer's answer to one proposal of their order.
+
+    Raises LinkNotFound (also for another order's proposal), LinkExpired, and
+    ProposalClosed when it was decided already or its window ran out; a
+    timeout found on the way is recorded even then.
+    """
+    async with uow:
+        order_id = await order_id_for_link(uow.session, token)
+        order = await uow.orders.get(order_id)
+        if order is None:
+            raise LinkNotFound()
+        if str(order.status) in CLOSED_STATUSES:
+            raise LinkExpired()
+        if ref not in {p.ref for p in order.proposals()}:
+            raise LinkNotFound()
+        timed_out = order.expire_due_proposals(now)
+        try:
+            proposal = order.decide_substitute(ref, approve=approve, now=now,
+                                               difference_approved=difference_approved)
+        except errors.PickingError:
+            if timed_out:
+                await uow.commit()
+            raise
+        await uow.commit()
+        return proposal
+
+
+# -- expiry --------------------------------------------------------------------
+
+async def expire_due(new_uow: Callable[[], UnitOfWork], now: datetime) -> int:
+    """Time out every open proposal whose window has run out, one order per
+    transaction. Returns how many proposals it timed out."""
+    uow = new_uow()
+    async with uow:
+        sp = substitution_proposals.c
+        order_ids = list(await uow.session.scalars(
+            select(sp.order_id).where(sp.status == "proposed", sp.expires_at <= now)
+            .distinct()))
+    count = 0
+    for order_id in order_ids:
+        uow = new_uow()
+        async with uow:
+            order = await uow.orders.get(order_id)
+            if order is None:
+                continue
+            count += len(order.expire_due_proposals(now))
+            await uow.commit()
+    return count

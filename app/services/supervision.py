@@ -1,0 +1,103 @@
+"""Supervisor services: assign, unassign, raise priority; and refused-scan records.
+
+Each action takes a unit of work and the signed-in supervisor, loads the order
+of the supervisor's store, asks the aggregate (which records the audited
+event) and commits. Rollback is the default.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import insert, select
+
+from app.db import tables
+from app.db.engine import Database
+from app.db.tables_board import scan_errors
+from app.db.uow import UnitOfWork
+from app.staff import StaffUser
+from picking import errors
+from picking.board import scan_error_kind
+from picking.model import Order
+from picking.supervision import PickerNotAvailable
+
+log = logging.getLogger("storepick.board")
+PICKING_ROLES = ("picker", "supervisor")
+
+
+async def assign_picker(uow: UnitOfWork, supervisor: StaffUser, order_id: int, picker_id: int,
+                        now: datetime) -> Order:
+    """Give the order to a picker of the same store (assign or reassign).
+
+    Raises OrderNotFound, PickerNotAvailable, OrderCancelled, OrderNotPickable.
+    """
+    async with uow:
+        await _require_picker(uow, supervisor, picker_id)
+        order = await _load(uow, supervisor, order_id)
+        order.assign_picker(picker_id, now=now, actor_id=supervisor.id)
+        await uow.commit()
+        return order
+
+
+async def unassign_picker(uow: UnitOfWork, supervisor: StaffUser, order_id: int,
+                          now: datetime) -> Order:
+    """Put an order being picked back in the queue. Raises InvalidTransition."""
+    async with uow:
+        order = await _load(uow, supervisor, order_id)
+        order.unassign_picker(now=now, actor_id=supervisor.id)
+        await uow.commit()
+        return order
+
+
+async def raise_priority(uow: UnitOfWork, supervisor: StaffUser, order_id: int,
+                         now: datetime) -> Order:
+    """Move the order up the queue. Raises InvalidTransition at the top priority."""
+    async with uow:
+        order = await _load(uow, supervisor, order_id)
+        order.raise_priority(now=now, actor_id=supervisor.id)
+        await uow.commit()
+        return order
+
+
+async def record_refused_scan(db: Database, staff: StaffUser, order_id: int | None, code: str,
+                              error: Exception, now: datetime) -> bool:
+    """Note a refused scan in ``scan_errors``, in its own short transaction.
+
+    Called after the scan's own transaction rolled back. Errors that are not
+    scan errors (warnings, someone else's order...) are ignored. Never raises:
+    a failure to record is logged, the picker's answer must not change.
+    Returns True when a row was written.
+    """
+    kind = scan_error_kind(getattr(error, "code", ""))
+    if kind is None:
+        return False
+    try:
+        async with db.writing() as session:
+            o = tables.orders.c
+            order_id = await session.scalar(select(o.id).where(
+                o.id == order_id, o.store_id == staff.store_id))
+            await session.execute(insert(scan_errors).values(
+                store_id=staff.store_id, staff_id=staff.id, order_id=order_id,
+                code=code[:200], kind=kind, at=now))
+            await session.commit()
+    except Exception:  # noqa: BLE001 - bookkeeping must never fail a scan
+        log.exception("could not record a refused scan")
+        return False
+    return True
+
+
+async def _require_picker(uow: UnitOfWork, supervisor: StaffUser, picker_id: int) -> None:
+    s = tables.staff.c
+    found = await uow.session.scalar(select(s.id).where(
+        s.id == picker_id, s.store_id == supervisor.store_id, s.active.is_(True),
+        s.role.in_(PICKING_ROLES)))
+    if found is None:
+        raise PickerNotAvailable(picker_id=picker_id)
+
+
+async def _load(uow: UnitOfWork, supervisor: StaffUser, order_id: int) -> Order:
+    order = await uow.orders.get(order_id, store_id=supervisor.store_id)
+    if order is None:
+        raise errors.OrderNotFound(order_id=order_id)
+    return order

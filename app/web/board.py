@@ -1,0 +1,177 @@
+"""The supervisor's live branch board: orders, pickers, actions, shift summary.
+
+Handlers parse, call one service or query, and pick a template. The board
+updates over SSE: every message on ``store:<id>`` re-renders the ``#board``
+fragment; one render is shared by all boards of the store and language that
+were waiting for it (see ``SharedRender``), so many open boards cost one
+query set per change, not one per board.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, ServerSentEvent, Template
+
+from app import board_queries, board_summary, i18n, queries
+from app.auth import requires_role
+from app.i18n import gettext as _
+from app.services import supervision as service
+from app.web.board_live import SharedRender
+from app.web.deps import clock, new_uow, reading
+from app.web.labels import N_
+from app.web.live import live_stream
+from app.web.messages import Feedback, describe
+from app.web.render import base_context, is_htmx, redirect, render
+from picking import errors
+from picking.supervision import PickerNotAvailable
+
+Req = Request[Any, Any, Any]
+log = logging.getLogger("storepick.board")
+BOARD_FRAGMENT = "board/_board.html"
+EVENT_LABELS = {
+    "PickingStarted": N_("Picking started"), "ItemScanned": N_("Item scanned"),
+    "WeightRecorded": N_("Weight recorded"), "ScanUndone": N_("Scan undone"),
+    "LineShorted": N_("Marked as missing"), "OrderPicked": N_("Picking finished"),
+    "PickerAssigned": N_("Picker assigned"), "PickerUnassigned": N_("Picker unassigned"),
+    "PriorityRaised": N_("Priority raised"), "SubstitutionProposed": N_("Substitute offered"),
+    "SubstitutionDecided": N_("Customer answered"), "OrderPacked": N_("Packed"),
+    "OrderHandedOver": N_("Handed over"), "OrderDelivered": N_("Delivered"),
+    "DeliveryFailed": N_("Delivery failed"), "OrderCancelled": N_("Cancelled"),
+}
+
+
+def event_label(event_type: str) -> str:
+    """The event's name in the reader's language; unknown types as they are."""
+    return _(EVENT_LABELS[event_type]) if event_type in EVENT_LABELS else event_type
+PANEL_FRAGMENT = "board/_order_panel.html"
+
+
+async def board_context(request: Req) -> dict[str, Any]:
+    """Everything ``#board`` shows: open orders, counts, alerts and the pickers panel."""
+    user, now = request.user, clock(request)
+    since, _end = board_summary.day_bounds(now, user.timezone)
+    async with reading(request) as session:
+        board = await board_queries.open_board(session, user.store_id, now)
+        pickers = await board_queries.pickers_panel(session, user.store_id, since, now)
+    return {"board": board, "pickers": pickers}
+
+
+def _shared(request: Req) -> SharedRender:
+    state = request.app.state
+    if "board_renders" not in state:
+        state.board_renders = SharedRender()
+    renders: SharedRender = state.board_renders
+    return renders
+
+
+class BoardController(Controller):
+    path = "/board"
+    guards = [requires_role("supervisor")]
+
+    @get("/", name="board:index")
+    async def index(self, request: Req) -> Template:
+        return render(request, "board/index.html", await board_context(request),
+                      fragment=BOARD_FRAGMENT)
+
+    @get("/live", name="board:live")
+    async def live(self, request: Req) -> ServerSentEvent:
+        user = request.user
+        shared = _shared(request)
+        key = (user.store_id, user.language)
+
+        async def fresh(_message: dict[str, Any]) -> list[tuple[str, str]]:
+            try:
+                html = await shared.render(key, lambda: _render_board(request))
+            except Exception:  # noqa: BLE001 - a failed render must not end the stream
+                log.exception("board render failed")
+                return []
+            return [("board", html)]
+
+        return live_stream(request, [f"store:{user.store_id}"], fresh,
+                           initial={"store_id": user.store_id, "type": "subscribed"})
+
+    @get("/orders/{order_id:int}", name="board:order")
+    async def order(self, request: Req, order_id: FromPath[int]) -> Template:
+        return await _order_panel(request, order_id)
+
+    @post("/orders/{order_id:int}/assign", name="board:assign")
+    async def assign(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+        form = await request.form()
+        try:
+            picker_id = int(str(form.get("picker_id", "")))
+        except ValueError:
+            return await _order_panel(request, order_id, _describe(PickerNotAvailable()), 422)
+        return await _act(request, order_id, lambda uow: service.assign_picker(
+            uow, request.user, order_id, picker_id, clock(request)), _("Picker assigned."))
+
+    @post("/orders/{order_id:int}/unassign", name="board:unassign")
+    async def unassign(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+        return await _act(request, order_id, lambda uow: service.unassign_picker(
+            uow, request.user, order_id, clock(request)), _("The order is back in the queue."))
+
+    @post("/orders/{order_id:int}/priority", name="board:priority")
+    async def priority(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+        return await _act(request, order_id, lambda uow: service.raise_priority(
+            uow, request.user, order_id, clock(request)), _("Priority raised."))
+
+    @get("/summary", name="board:summary")
+    async def summary(self, request: Req) -> Template:
+        user = request.user
+        async with reading(request) as session:
+            summary = await board_summary.shift_summary(session, user.store_id, clock(request),
+                                                        user.timezone)
+        return render(request, "board/summary.html", {
+            "summary": summary, "chart": board_summary.chart(summary.hours)})
+
+
+async def _render_board(request: Req) -> str:
+    """The ``#board`` fragment as HTML, for the SSE stream."""
+    i18n.set_language(request.user.language)
+    context = {**base_context(request), **await board_context(request), "request": request}
+    template = request.app.template_engine.get_template(BOARD_FRAGMENT)
+    return str(template.render(**context))
+
+
+async def _act(request: Req, order_id: int, call: Any, ok_text: str) -> Template | Redirect:
+    try:
+        await call(new_uow(request))
+    except errors.PickingError as err:
+        return await _order_panel(request, order_id, _describe(err), 409)
+    if not is_htmx(request):
+        return redirect(request, request.app.route_reverse("board:order", order_id=order_id))
+    return await _order_panel(request, order_id, Feedback("ok", ok_text))
+
+
+async def _order_panel(request: Req, order_id: int, feedback: Feedback | None = None,
+                       status_code: int = 200) -> Template:
+    user, now = request.user, clock(request)
+    async with reading(request) as session:
+        board = await board_queries.open_board(session, user.store_id, now)
+        history = await board_queries.order_history(session, user.store_id, order_id)
+        pickers = await board_queries.store_pickers(session, user.store_id)
+        order = await queries.order_for_screen(session, order_id, user.store_id)
+    if order is None:
+        return render(request, "error.html", {"feedback": describe(errors.OrderNotFound())},
+                      status_code=404)
+    row = next((r for r in board.rows if r.id == order_id), None)
+    return render(request, "board/order.html", {
+        "order": order, "row": row, "history": history, "pickers": pickers,
+        "feedback": feedback, "event_label": event_label,
+        "due_at": board_queries.utc(order.due_at)}, fragment=PANEL_FRAGMENT, status_code=status_code)
+
+
+def _describe(err: errors.PickingError) -> Feedback:
+    """Supervisor wording for what the picker's messages do not cover."""
+    if isinstance(err, PickerNotAvailable):
+        return Feedback("error", _("Choose an active picker of this store."))
+    if isinstance(err, errors.InvalidTransition):
+        if err.params.get("reason") == "top_priority":
+            return Feedback("warn", _("This order already has the top priority."))
+        return Feedback("warn", _("Nobody is picking this order."))
+    if type(err) is errors.OrderNotPickable:
+        return Feedback("error", _("This order has left picking: it can no longer be changed."))
+    return describe(err)

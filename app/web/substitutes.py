@@ -1,0 +1,174 @@
+"""The picker's side of substitutions: choose and scan a substitute, see answers live.
+
+Also the periodic task that times out proposals whose window has run out
+(``expiring_substitutions``, started in the app's lifespan); the services
+apply the same expiry lazily, so outcomes are right even without it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from typing import Any
+
+from litestar import Controller, Litestar, Request, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, ServerSentEvent, Template
+
+from app import queries
+from app.auth import requires_role
+from app.db.uow import UnitOfWork
+from app.i18n import gettext as _
+from app.services import substitutions as service
+from app.web.deps import clock, new_uow, reading
+from app.web.forms import FormError, parse_quantity
+from app.web.live import live_stream
+from app.web.messages import Feedback, describe, status_for
+from app.web.render import base_context, redirect, render
+from picking import errors
+from picking.substitution import (
+    SUBSTITUTION_EVENTS,
+    ProposalStatus,
+    SubstituteNotAllowed,
+    SubstitutionNotWanted,
+    proposals_of,
+)
+
+Req = Request[Any, Any, Any]
+log = logging.getLogger("storepick.substitutions")
+
+_NOT_ALLOWED = {
+    "same_product": "That is the product that is missing: scan a different one.",
+    "unit": "Offer a product sold the same way (by piece or by weight).",
+    "age_restricted": "An age-restricted product cannot replace an ordinary one.",
+    "not_specific": "The customer asked for one specific substitute: offer only that.",
+    "line_not_short": "Mark the line as missing before offering a substitute.",
+    "already_proposed": "This substitute is already waiting for the customer.",
+}
+
+
+def describe_substitution(err: errors.PickingError) -> Feedback:
+    """Messages for the substitution errors; everything else as the picker knows it."""
+    if isinstance(err, SubstitutionNotWanted):
+        return Feedback("error", _("The customer does not want substitutes for this line."))
+    if isinstance(err, SubstituteNotAllowed):
+        return Feedback("error", _(_NOT_ALLOWED.get(str(err.params.get("reason")),
+                                                    "This product cannot be offered.")))
+    return describe(err)
+
+
+def render_fragment(request: Req, name: str, context: dict[str, Any]) -> str:
+    """A template rendered to a string (for SSE), with what a page would see."""
+    template = Template(name, context={**base_context(request), **context})
+    full = template.create_template_context(request)
+    return str(request.app.template_engine.get_template(name).render(**full))
+
+
+class SubstituteController(Controller):
+    path = "/pick"
+    guards = [requires_role("picker", "supervisor")]
+
+    @get("/{order_id:int}/lines/{line_id:int}/substitute", name="subs:choose")
+    async def choose(self, request: Req, order_id: FromPath[int], line_id: FromPath[int]
+                     ) -> Template:
+        """Suggested substitutes for a short line and the scan that offers one."""
+        return await _choose_page(request, order_id, line_id)
+
+    @post("/{order_id:int}/lines/{line_id:int}/substitute", name="subs:propose")
+    async def propose(self, request: Req, order_id: FromPath[int], line_id: FromPath[int]
+                      ) -> Template | Redirect:
+        """Verify the scanned substitute and send it to the customer."""
+        form = await request.form()
+        settings = request.app.state.settings
+        try:
+            quantity = parse_quantity(form.get("quantity")) if form.get("quantity") else None
+            await service.propose(
+                new_uow(request), request.user, order_id, line_id, str(form.get("code", "")),
+                now=clock(request), window_minutes=settings.substitution_window_minutes,
+                base_url=settings.public_base_url, quantity=quantity)
+        except errors.PickingError as err:
+            return await _choose_page(request, order_id, line_id, describe_substitution(err),
+                                      status_for(err), scanned=str(form.get("code", "")))
+        except FormError as err:
+            return await _choose_page(request, order_id, line_id, Feedback("error", str(err)),
+                                      422)
+        target = request.app.route_reverse("pick:order", order_id=order_id)
+        return redirect(request, f"{target}#line-{line_id}")
+
+    @get("/{order_id:int}/substitutions/live", name="subs:live")
+    async def live(self, request: Req, order_id: FromPath[int]) -> ServerSentEvent:
+        """Server-sent events: the customer's answers, swapped into the pick list."""
+        store_id = request.user.store_id
+
+        async def fragments(message: dict[str, Any]) -> list[tuple[str, str]]:
+            if message.get("type") == "subscribed":
+                return [("substitution", "")]  # opens the stream at once (see live.py)
+            if message.get("type") not in SUBSTITUTION_EVENTS:
+                return []
+            async with reading(request) as session:
+                order = await queries.order_for_screen(session, order_id, store_id)
+            if order is None:
+                return []
+            decided = message["type"] == "SubstitutionDecided"
+            return [("substitution", _live_lines(request, order, announce=decided))]
+
+        return live_stream(request, [f"order:{order_id}"], fragments,
+                           initial={"type": "subscribed"})
+
+
+def _live_lines(request: Req, order: Any, *, announce: bool) -> str:
+    """Every line with proposals and the progress (out of band), and, when
+    ``announce``, a notice about the latest answer."""
+    decided = [p for p in order.proposals() if p.decided_at is not None and announce]
+    latest = max(decided, key=lambda p: (p.decided_at, p.id or 0), default=None)
+    context = {"order": order, "oob": True, "latest": latest,
+               "feedback_id": secrets.token_hex(4)}
+    parts = [render_fragment(request, "substitutes/_notice.html", context)]
+    for line in order.lines:
+        if proposals_of(line):
+            parts.append(render_fragment(request, "picking/_line.html", {**context, "line": line}))
+    parts.append(render_fragment(request, "picking/_progress.html", context))
+    return "\n".join(parts)
+
+
+async def _choose_page(request: Req, order_id: int, line_id: int,
+                       feedback: Feedback | None = None, status_code: int = 200,
+                       **extra: Any) -> Template:
+    try:
+        async with reading(request) as session:
+            order, line, ranked = await service.suggestions(
+                session, request.user, order_id, line_id)
+    except errors.PickingError as err:
+        return render(request, "error.html", {"feedback": describe(err)},
+                      status_code=status_for(err))
+    return render(request, "substitutes/choose.html", {
+        "order": order, "line": line, "suggestions": ranked, "feedback": feedback,
+        "feedback_id": secrets.token_hex(4), "waiting": [
+            p for p in proposals_of(line) if p.status == ProposalStatus.PROPOSED],
+        **extra}, status_code=status_code)
+
+
+@contextlib.asynccontextmanager
+async def expiring_substitutions(app: Litestar) -> AsyncIterator[None]:
+    """Run the expiry task for the lifespan of the app."""
+    settings = app.state.settings
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(settings.substitution_expiry_seconds)
+            try:
+                await service.expire_due(lambda: UnitOfWork(app.state.db, app.state.publish),
+                                         app.state.clock())
+            except Exception:  # the next round tries again; never kill the loop
+                log.exception("substitution expiry failed")
+
+    task = asyncio.create_task(loop())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task

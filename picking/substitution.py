@@ -1,0 +1,355 @@
+"""Substitutes for short lines: proposed by the picker, decided by the customer.
+
+A short line may get several proposals; the customer approves one (the others
+are then rejected), rejects them, or lets the window run out, in which case the
+customer's fallback applies: the line stays short and is refunded. "Ordered vs
+delivered" is kept forever: the original line stays (state ``substituted``) and
+the approved proposal points at a new, picked substitute line.
+
+``SubstitutionRules`` is a mixin of ``Order``: it uses the order's
+``lines``, ``_record``, ``_require_picker`` and ``status``. Time, ids and the
+customer link come in as arguments; nothing here touches I/O or the clock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from picking import errors, events
+
+if TYPE_CHECKING:
+    from picking.model import Line, Product
+
+MAX_SUGGESTIONS = 5
+
+
+class ProposalStatus(StrEnum):
+    PROPOSED = "proposed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    TIMED_OUT = "timed_out"
+
+
+class DecidedBy(StrEnum):
+    CUSTOMER = "customer"
+    TIMEOUT = "timeout"
+    PICKER_FINISHED = "picker_finished"
+
+
+# -- errors --------------------------------------------------------------------
+
+class SubstitutionNotWanted(errors.PickingError):
+    """The customer asked for no substitute on this line."""
+
+    code = "substitution_not_wanted"
+
+
+class SubstituteNotAllowed(errors.PickingError):
+    """This product may not replace that one (``reason``: same_product, unit,
+    age_restricted, not_specific, line_not_short, already_proposed)."""
+
+    code = "substitute_not_allowed"
+
+
+class ProposalNotFound(errors.PickingError):
+    code = "proposal_not_found"
+
+
+class ProposalClosed(errors.PickingError):
+    """The proposal was already decided or its window has run out."""
+
+    code = "proposal_closed"
+
+
+# -- events --------------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class SubstitutionProposed(events.Event):
+    line_id: int
+    proposal: str
+    original_sku: str
+    sku: str
+    quantity: int
+    unit_price_minor: int
+    original_unit_price_minor: int
+    expires_at: datetime | None
+    customer_url: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubstitutionDecided(events.Event):
+    line_id: int
+    proposal: str
+    original_sku: str
+    sku: str
+    outcome: str  # approved | rejected | timed_out
+    decided_by: str  # customer | timeout | picker_finished
+    quantity: int
+    charged_unit_price_minor: int | None = None
+    difference_approved: bool = False
+    fallback: str | None = None  # "refund" when the window ran out
+
+
+SUBSTITUTION_EVENTS = frozenset({"SubstitutionProposed", "SubstitutionDecided"})
+
+
+# -- the proposal --------------------------------------------------------------
+
+@dataclass(eq=False)
+class Proposal:
+    """One substitute offered for one short line. Never deleted (audit trail)."""
+
+    ref: str  # public, unguessable id used in the customer's page
+    order_id: int
+    line_id: int
+    product: Product
+    quantity: int
+    unit_price_minor: int
+    original_unit_price_minor: int
+    code: str
+    proposed_at: datetime
+    expires_at: datetime | None = None  # None: open until the picker finishes
+    staff_id: int | None = None
+    status: str = ProposalStatus.PROPOSED
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    difference_approved: bool = False
+    substitute_line: Line | None = None
+    id: int | None = None
+
+    def status_at(self, now: datetime) -> str:
+        """The status a screen should show: a proposal past its window is timed out
+        even before anyone has written that down."""
+        if self.status == ProposalStatus.PROPOSED and self.is_due(now):
+            return ProposalStatus.TIMED_OUT
+        return str(self.status)
+
+    def is_due(self, now: datetime) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ProposalStatus.PROPOSED
+
+    @property
+    def price_minor(self) -> int:
+        return _price(self.product, self.unit_price_minor, self.quantity)
+
+    @property
+    def original_price_minor(self) -> int:
+        return _price(self.product, self.original_unit_price_minor, self.quantity)
+
+    @property
+    def difference_minor(self) -> int:
+        """What the substitute costs more (or, negative, less) than the original."""
+        return _price(self.product, self.unit_price_minor - self.original_unit_price_minor,
+                      self.quantity)
+
+    def charged_unit_price(self, difference_approved: bool) -> int:
+        """At most the original price unless the customer approved the difference."""
+        if self.unit_price_minor <= self.original_unit_price_minor or difference_approved:
+            return self.unit_price_minor
+        return self.original_unit_price_minor
+
+
+def _price(product: Product, unit_price_minor: int, quantity: int) -> int:
+    if product.is_weighed:
+        return round(unit_price_minor * quantity / 1000)
+    return unit_price_minor * quantity
+
+
+def proposals_of(line: Line) -> list[Proposal]:
+    return list(getattr(line, "proposals", None) or [])
+
+
+def is_waiting(line: Line) -> bool:
+    """The flag 'waiting for the customer': a proposal on the line is still open."""
+    return any(p.is_pending for p in proposals_of(line))
+
+
+# -- suggestions ---------------------------------------------------------------
+
+def may_replace(original: Product, substitute: Product) -> str | None:
+    """Why ``substitute`` may not stand in for ``original``, or None if it may."""
+    if substitute.sku == original.sku:
+        return "same_product"
+    if substitute.unit != original.unit:
+        return "unit"
+    if substitute.age_restricted and not original.age_restricted:
+        return "age_restricted"
+    return None
+
+
+def rank_substitutes(line: Line, candidates: Iterable[Product],
+                     accepted_before: Mapping[str, int] | None = None,
+                     limit: int = MAX_SUGGESTIONS) -> list[Product]:
+    """The best substitutes for a line, best first, honouring the customer's wish.
+
+    ``none`` gives nothing; ``specific`` gives only the product the customer
+    named; ``best_match`` ranks allowed, in-stock products by category, then by
+    how often customers accepted them before, then by closeness in size and
+    unit price.
+    """
+    if line.substitution == "none":
+        return []
+    original = line.product
+    usable = [p for p in candidates if p.stock > 0 and may_replace(original, p) is None]
+    if line.substitution == "specific":
+        return [p for p in usable if p.sku == line.specific_sku][:1]
+    accepted = accepted_before or {}
+
+    def score(p: Product) -> tuple[int, int, float, str]:
+        return (0 if p.category == original.category else 1, -accepted.get(p.sku, 0),
+                _closeness(original, p), p.sku)
+
+    return sorted(usable, key=score)[:limit]
+
+
+def _closeness(original: Product, other: Product) -> float:
+    price = abs(other.price_minor - original.price_minor) / max(original.price_minor, 1)
+    size = 0.0
+    if original.size_amount and other.size_amount:
+        size = abs(other.size_amount - original.size_amount) / original.size_amount
+    return price + size
+
+
+# -- the rules on the order ----------------------------------------------------
+
+class SubstitutionRules:
+    """Proposing, deciding and timing out substitutes; mixed into ``Order``."""
+
+    lines: list[Line]
+    status: Any
+    id: int | None
+
+    if TYPE_CHECKING:
+        def _record(self, event: events.Event) -> None: ...
+        def _require_picker(self, staff_id: int | None) -> None: ...
+        def line(self, line_id: int) -> Line: ...
+
+    def proposals(self) -> list[Proposal]:
+        return [p for ln in self.lines for p in proposals_of(ln)]
+
+    def proposal(self, ref: str) -> Proposal:
+        for p in self.proposals():
+            if p.ref == ref:
+                return p
+        raise ProposalNotFound(proposal=ref)
+
+    def propose_substitute(self, line_id: int, product: Product, *, ref: str, code: str,
+                           now: datetime, window: timedelta | None, customer_url: str,
+                           staff_id: int | None, quantity: int | None = None) -> Proposal:
+        """Offer ``product`` (scanned, so verified) for what is missing on a short line.
+
+        ``window`` None keeps it open until the picker finishes. Raises
+        SubstitutionNotWanted, SubstituteNotAllowed, InvalidQuantity and the
+        picker checks of the order.
+        """
+        self._require_picker(staff_id)
+        line = self.line(line_id)
+        self._check_proposal(line, product)
+        amount = line.remaining if quantity is None else quantity
+        if amount <= 0 or (not product.is_weighed and amount > 999):
+            raise errors.InvalidQuantity(quantity=amount)
+        proposal = Proposal(
+            ref=ref, order_id=self.id or 0, line_id=line.id or 0, product=product,
+            quantity=amount, unit_price_minor=product.price_minor,
+            original_unit_price_minor=line.unit_price_minor, code=code, proposed_at=now,
+            expires_at=None if window is None else now + window, staff_id=staff_id)
+        line.proposals.append(proposal)  # type: ignore[attr-defined]
+        self._record(SubstitutionProposed(
+            order_id=self.id or 0, occurred_at=now, actor_id=staff_id, line_id=line.id or 0,
+            proposal=ref, original_sku=line.product.sku, sku=product.sku, quantity=amount,
+            unit_price_minor=product.price_minor,
+            original_unit_price_minor=line.unit_price_minor, expires_at=proposal.expires_at,
+            customer_url=customer_url))
+        return proposal
+
+    def _check_proposal(self, line: Line, product: Product) -> None:
+        if line.substitution == "none":
+            raise SubstitutionNotWanted(sku=line.product.sku)
+        if str(line.state) != "short":
+            raise SubstituteNotAllowed(reason="line_not_short", sku=line.product.sku)
+        reason = may_replace(line.product, product)
+        if reason is None and line.substitution == "specific" and product.sku != line.specific_sku:
+            reason = "not_specific"
+        if reason is None and any(p.is_pending and p.product.sku == product.sku
+                                  for p in proposals_of(line)):
+            reason = "already_proposed"
+        if reason is not None:
+            raise SubstituteNotAllowed(reason=reason, sku=product.sku,
+                                       name_ru=product.name_ru, name_en=product.name_en)
+
+    def decide_substitute(self, ref: str, *, approve: bool, now: datetime,
+                          difference_approved: bool = False) -> Proposal:
+        """The customer's answer to one proposal.
+
+        Approving makes the line ``substituted``, adds the substitute as a picked
+        line and rejects the line's other open proposals. Raises ProposalNotFound,
+        and ProposalClosed when it was decided already, its window has run out or
+        picking is over (call ``expire_due_proposals`` first to record that).
+        """
+        from picking.model import LineState
+        proposal = self.proposal(ref)
+        if not proposal.is_pending or proposal.is_due(now) or str(self.status) != "picking":
+            raise ProposalClosed(proposal=ref, status=proposal.status_at(now))
+        line = self.line(proposal.line_id)
+        if not approve:
+            self._close(proposal, line, ProposalStatus.REJECTED, DecidedBy.CUSTOMER, now)
+            return proposal
+        for other in proposals_of(line):
+            if other is not proposal and other.is_pending:
+                self._close(other, line, ProposalStatus.REJECTED, DecidedBy.CUSTOMER, now)
+        proposal.difference_approved = difference_approved and proposal.difference_minor > 0
+        proposal.substitute_line = self._substitute_line(line, proposal)
+        line.state = LineState.SUBSTITUTED
+        self._close(proposal, line, ProposalStatus.APPROVED, DecidedBy.CUSTOMER, now)
+        return proposal
+
+    def _substitute_line(self, line: Line, proposal: Proposal) -> Line:
+        from picking.model import Line, LineState  # model imports this module (mixin)
+        new = Line(
+            product=proposal.product, quantity=proposal.quantity,
+            unit_price_minor=proposal.charged_unit_price(proposal.difference_approved),
+            position=max(ln.position for ln in self.lines) + 1,
+            picked_quantity=proposal.quantity, state=LineState.PICKED,
+            substitution="none")
+        self.lines.append(new)
+        return new
+
+    def expire_due_proposals(self, now: datetime) -> list[Proposal]:
+        """Time out every open proposal whose window has run out; the fallback
+        (refund: the line stays short) applies. Returns what it timed out."""
+        due = [p for p in self.proposals() if p.is_pending and p.is_due(now)]
+        for proposal in due:
+            self._close(proposal, self.line(proposal.line_id), ProposalStatus.TIMED_OUT,
+                        DecidedBy.TIMEOUT, now)
+        return due
+
+    def end_pending_proposals(self, now: datetime) -> list[Proposal]:
+        """Picking is finishing: every open window ends, with the fallback."""
+        self.expire_due_proposals(now)
+        pending = [p for p in self.proposals() if p.is_pending]
+        for proposal in pending:
+            self._close(proposal, self.line(proposal.line_id), ProposalStatus.TIMED_OUT,
+                        DecidedBy.PICKER_FINISHED, now)
+        return pending
+
+    def _close(self, proposal: Proposal, line: Line, status: ProposalStatus,
+               by: DecidedBy, now: datetime) -> None:
+        proposal.status = status
+        proposal.decided_at = now
+        proposal.decided_by = by
+        approved = status is ProposalStatus.APPROVED
+        self._record(SubstitutionDecided(
+            order_id=self.id or 0, occurred_at=now, line_id=line.id or 0, proposal=proposal.ref,
+            original_sku=line.product.sku, sku=proposal.product.sku, outcome=status.value,
+            decided_by=by.value, quantity=proposal.quantity,
+            charged_unit_price_minor=(proposal.charged_unit_price(proposal.difference_approved)
+                                      if approved else None),
+            difference_approved=proposal.difference_approved,
+            fallback="refund" if status is ProposalStatus.TIMED_OUT else None))

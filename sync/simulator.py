@@ -1,0 +1,151 @@
+"""A reference OMS for demos: pushes orders to the store and receives its events.
+
+``python -m sync.simulator --port 8001 --app http://127.0.0.1:8000`` serves
+``POST /events`` (deduplicated on ``event_id``, sequence checked per order),
+a page at ``/`` with what arrived, and every ``--every`` seconds pushes a
+signed order made of products from the store's catalog; now and then it
+sends a newer version of an earlier order, a cancellation, or the same
+version again (which the store acknowledges and ignores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import html
+import json
+import logging
+import os
+import random
+import time
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from sync.receiver import EventLedger, Faults, ReceiverApp, ledger_page
+from sync.signing import signed_headers
+
+log = logging.getLogger("storepick.simulator")
+
+
+class OrderPusher:
+    """Sends signed orders to the app's ``/api/v1``; remembers what it sent."""
+
+    def __init__(self, app_url: str, store: str, secret: str, *, every: float,
+                 rand: random.Random | None = None) -> None:
+        self.app_url, self.store = app_url.rstrip("/"), store
+        self.secret, self.every = secret, every
+        self.rand = rand or random.Random()
+        self.answers: Counter[str] = Counter()
+        self.sent: dict[str, tuple[int, list[dict[str, Any]]]] = {}  # oms id -> version, lines
+        self.catalog: list[dict[str, Any]] = []
+
+    async def call(self, http: httpx.AsyncClient, method: str, path: str,
+                   payload: Any = None) -> httpx.Response:
+        body = b"" if payload is None else json.dumps(payload).encode()
+        headers = {"Content-Type": "application/json",
+                   **signed_headers(self.secret, int(time.time()), body)}
+        return await http.request(method, f"{self.app_url}/api/v1/stores/{self.store}{path}",
+                                  content=body, headers=headers)
+
+    async def run(self) -> None:
+        async with httpx.AsyncClient(timeout=10) as http:
+            while True:
+                try:
+                    await self.step(http)
+                except httpx.HTTPError as exc:
+                    self.answers[f"app unreachable ({type(exc).__name__})"] += 1
+                await asyncio.sleep(self.every)
+
+    async def step(self, http: httpx.AsyncClient) -> None:
+        if not self.catalog:
+            response = await self.call(http, "GET", "/catalog")
+            self.catalog = [p for p in response.json() if p["stock"] > 0]
+            if not self.catalog:
+                return
+        roll = self.rand.random()
+        if self.sent and roll < 0.15:
+            await self._revise(http)
+        elif self.sent and roll < 0.22:
+            await self._cancel(http)
+        elif self.sent and roll < 0.30:
+            oms_id = self.rand.choice(list(self.sent))
+            await self._put(http, oms_id, *self.sent[oms_id])  # a retry: ignored
+        else:
+            oms_id = f"SIM-{int(time.time() * 1000) % 10**9:09d}"
+            await self._put(http, oms_id, 1, self._lines())
+
+    def _lines(self) -> list[dict[str, Any]]:
+        products = self.rand.sample(self.catalog, k=min(len(self.catalog), self.rand.randint(2, 6)))
+        return [{"sku": p["sku"], "quantity": self.rand.choice([500, 800, 1200])
+                 if p["unit"] == "weight" else self.rand.randint(1, 3)} for p in products]
+
+    async def _put(self, http: httpx.AsyncClient, oms_id: str, version: int,
+                   lines: list[dict[str, Any]]) -> None:
+        due = datetime.now(UTC) + timedelta(minutes=self.rand.choice([30, 45, 60, 90]))
+        payload = {"version": version, "due_at": due.isoformat(), "lines": lines,
+                   "customer_name": self.rand.choice(["Анна", "Пётр", "Мария", "Илья"]),
+                   "customer_phone": "+7 999 000-00-00",
+                   "fulfilment": self.rand.choice(["delivery", "collect"])}
+        response = await self.call(http, "PUT", f"/orders/{oms_id}", payload)
+        self.answers[_outcome("PUT", response)] += 1
+        if response.status_code == 200:
+            self.sent[oms_id] = (version, lines)
+
+    async def _revise(self, http: httpx.AsyncClient) -> None:
+        oms_id = self.rand.choice(list(self.sent))
+        version, lines = self.sent[oms_id]
+        await self._put(http, oms_id, version + 1, [*lines, *self._lines()[:1]])
+
+    async def _cancel(self, http: httpx.AsyncClient) -> None:
+        oms_id = self.rand.choice(list(self.sent))
+        response = await self.call(http, "POST", f"/orders/{oms_id}/cancel",
+                                   {"reason": "the customer cancelled"})
+        self.answers[_outcome("cancel", response)] += 1
+        self.sent.pop(oms_id, None)
+
+
+def _outcome(kind: str, response: httpx.Response) -> str:
+    if response.status_code == 200:
+        return f"{kind} {response.json().get('status')}"
+    return f"{kind} {response.status_code}"
+
+
+def simulator_app(pusher: OrderPusher | None, secret: str) -> ReceiverApp:
+    ledger = EventLedger()
+
+    def page() -> str:
+        answers = "" if pusher is None else "".join(
+            f"<li>{html.escape(k)}: {n}</li>" for k, n in sorted(pusher.answers.items()))
+        return ledger_page(ledger, f"<h2>Orders pushed to the store</h2><ul>{answers}</ul>")
+
+    async def start_pushing() -> None:
+        if pusher is not None:
+            asyncio.get_running_loop().create_task(pusher.run(), name="order-pusher")
+
+    return ReceiverApp(ledger, Faults(), secret, page=page, on_startup=start_pushing)
+
+
+def main(argv: list[str] | None = None) -> None:
+    import uvicorn
+
+    parser = argparse.ArgumentParser(prog="python -m sync.simulator")
+    parser.add_argument("--port", type=int, default=8001)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--app", default="http://127.0.0.1:8000", help="the storepick app")
+    parser.add_argument("--store", default="MSK-001")
+    parser.add_argument("--every", type=float, default=20.0, help="seconds between pushes")
+    parser.add_argument("--no-push", action="store_true", help="only receive events")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    secret = os.environ.get("STOREPICK_OMS_SECRET", "dev-oms-secret")
+    pusher = None if args.no_push else OrderPusher(args.app, args.store, secret,
+                                                   every=args.every)
+    uvicorn.run(simulator_app(pusher, secret), host=args.host, port=args.port,
+                log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""The supervisor's board updates by itself when a picker scans (real server, real Chromium)."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import time
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import PHONE, LiveServer, sign_in, start_server
+from tests.support.shop import MILK, add_order, seed_shop
+
+
+@pytest.fixture
+def shop_server(sqlite_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
+    """The test shop with two orders, served by uvicorn on a fresh SQLite file."""
+    from app.db.engine import open_database
+    from app.db.mapping import start_mappers
+
+    path = tmp_path / "board.db"
+    shutil.copyfile(sqlite_template, path)
+    url = f"sqlite+aiosqlite:///{path}"
+
+    async def seed() -> None:
+        start_mappers()
+        db = open_database(url)
+        async with db.writing() as session:
+            shop = await seed_shop(session)
+            await add_order(session, shop, {"milk": 1, "bread": 1}, oms_id="E-MILK",
+                            due_in=timedelta(minutes=30))
+            await add_order(session, shop, {"water": 1}, oms_id="E-WATER",
+                            due_in=timedelta(hours=2))
+        await db.dispose()
+
+    # Playwright's sync API keeps a loop running in this thread: seed in another.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, seed()).result()
+    server = start_server(url)
+    yield server
+    server.stop()
+
+
+def test_the_board_shows_a_scan_within_a_second_without_a_reload(
+        shop_server: LiveServer, browser: Any) -> None:
+    board_context = browser.new_context(viewport={"width": 1280, "height": 900},
+                                        locale="en-US")
+    board = board_context.new_page()
+    picker_context = browser.new_context(**PHONE)
+    phone = picker_context.new_page()
+    try:
+        sign_in(board, shop_server.url, "5001", "super-5001")
+        assert board.url.endswith("/board/")
+        row = board.locator('tr[data-order="E-MILK"]')
+        assert "0 of 2" in row.locator("[data-progress]").inner_text()
+        board.evaluate("window.__sameDocument = true")
+        board.wait_for_function("document.querySelector('[sse-connect]') && "
+                                "htmx.find('[sse-connect]')")
+        time.sleep(0.3)  # let the EventSource open
+
+        sign_in(phone, shop_server.url, "1001", "1111")
+        phone.click("text=Take next order")
+        phone.wait_for_selector("#scan-input")
+        phone.fill("#scan-input", MILK)
+        started = time.monotonic()
+        phone.press("#scan-input", "Enter")
+        board.wait_for_function(
+            "document.querySelector('tr[data-order=\"E-MILK\"] [data-progress]')"
+            ".innerText.includes('1 of 2')", timeout=1000)
+        elapsed = time.monotonic() - started
+        assert elapsed < 1.0, f"the board took {elapsed:.2f} s"
+        assert board.evaluate("window.__sameDocument") is True  # no reload happened
+        picker_cell = board.locator('tr[data-order="E-MILK"] td').nth(2).inner_text()
+        assert picker_cell.strip() == "Picker"
+    finally:
+        board_context.close()
+        picker_context.close()
+
+
+def test_the_supervisor_reassigns_from_the_order_panel_and_sees_the_history(
+        shop_server: LiveServer, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
+    page = context.new_page()
+    try:
+        sign_in(page, shop_server.url, "5001", "super-5001")
+        page.click('tr[data-order="E-WATER"] a')
+        page.wait_for_selector('#order-panel[data-order="E-WATER"]')
+        page.select_option("#assign-picker", label="Picker2")
+        page.click("#order-panel button:has-text('Assign')")
+        page.wait_for_selector("#order-panel >> text=Picker assigned.")
+        assert page.locator('#order-panel [data-event="PickerAssigned"]').count() == 1
+        page.wait_for_function(
+            "document.querySelector('tr[data-order=\"E-WATER\"]').innerText.includes('Picker2')",
+            timeout=2000)
+    finally:
+        context.close()

@@ -1,0 +1,75 @@
+"""Live camera scanning on a phone, with Chromium's fake camera showing a barcode.
+
+The fake camera loops a few seconds of an EAN-13 of a product on the order. The
+line must count once (the camera keeps seeing the same code) with an ok banner,
+whichever decoder the browser ended up with (BarcodeDetector or zxing-wasm).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, PHONE, LiveServer, sign_in
+from tests.e2e.test_picker_flow import DEMO_PICKER, OrderLine, lines_of
+from tests.support.barcode_images import ean13_image
+from tests.support.y4m import still_video
+
+
+@pytest.fixture
+def camera_browser(browser: Any, tmp_path: Path) -> Iterator[Any]:
+    """A Chromium of its own whose camera films the file ``tmp_path/camera.y4m``.
+
+    Launched through the session's Playwright (one sync Playwright per thread), as a
+    separate browser process with the fake-camera flags.
+    """
+    video = tmp_path / "camera.y4m"
+    flags = [*CHROMIUM_FLAGS, "--use-fake-device-for-media-stream",
+             f"--use-file-for-fake-video-capture={video}", "--use-fake-ui-for-media-stream"]
+    camera = browser.browser_type.launch(executable_path=CHROMIUM, args=flags)
+    try:
+        yield camera, video
+    finally:
+        camera.close()
+
+
+def a_piece_line(lines: list[OrderLine]) -> OrderLine:
+    """A plain piece line with an EAN-13 (not marked, not weighed)."""
+    return next(ln for ln in lines
+                if ln.unit == "piece" and not ln.marked and ln.gtin and len(ln.gtin.lstrip("0")) == 13)
+
+
+def test_the_camera_counts_a_barcode_once(live_server: LiveServer, camera_browser: Any) -> None:
+    browser, video = camera_browser
+    context = browser.new_context(**PHONE, permissions=["camera"])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        sign_in(page, live_server.url, *DEMO_PICKER)
+        page.get_by_role("button", name="Take next order").click()
+        page.wait_for_url(re.compile(r"/pick/\d+$"))
+        line = a_piece_line(lines_of(live_server, int(page.url.rsplit("/", 1)[1])))
+        still_video(ean13_image((line.gtin or "").lstrip("0").zfill(13)), video, seconds=3)
+
+        page.get_by_role("button", name="Camera").click()
+        page.wait_for_function(
+            "document.querySelector('#scan-feedback .feedback[data-feedback]')", timeout=30_000)
+        decoder = page.get_attribute("#camera", "data-decoder")
+        print(f"camera decoder: {decoder}")
+        assert decoder in ("native", "wasm")
+        page.wait_for_timeout(4_000)  # the video loops: the same code keeps arriving
+
+        banner = page.locator("#scan-feedback .feedback")
+        assert banner.get_attribute("data-feedback") == "ok", banner.inner_text()
+        assert f"1 / {line.quantity}" in page.locator(f"#line-{line.line_id}").inner_text()
+        assert page.locator(".camera__status").inner_text() == banner.inner_text()
+
+        page.get_by_role("button", name="Close camera").click()
+        assert page.locator("#camera").is_hidden()
+        assert page.evaluate("document.querySelector('#camera video').srcObject") is None
+    finally:
+        context.close()

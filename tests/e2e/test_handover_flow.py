@@ -1,0 +1,167 @@
+"""A picker packs, a courier takes and delivers, a customer collects: on a phone."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import shutil
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from app.db.uow import UnitOfWork
+from app.services import handover as service
+from picking.bags import BagCode
+from tests.e2e.conftest import LiveServer, sign_in, start_server
+from tests.support.handover import picked_order, staff_user
+
+PLACES = {"ambient": "Shelf 1", "chilled": "Fridge 1", "frozen": "Freezer 1"}
+
+
+@dataclass
+class Floor:
+    server: LiveServer
+    data_dir: Path
+    orders: dict[str, int]
+    pickup_code: str
+
+
+async def _prepare(url: str) -> tuple[dict[str, int], str]:
+    from app.db.engine import open_database
+    from app.db.mapping import start_mappers
+    from tests.support.shop import seed_shop
+
+    start_mappers()
+    db = open_database(url)
+    async with db.writing() as session:
+        shop = await seed_shop(session)
+    picker = staff_user(shop, "picker")
+    orders = {
+        "to_pack": await picked_order(db, shop, {"water": 1, "pizza": 1}, oms_id="E-PACK"),
+        "two_bags": await picked_order(db, shop, {"water": 1, "milk": 1}, oms_id="E-TWO"),
+        "collect": await picked_order(db, shop, {"water": 2, "beer": 1}, oms_id="E-COL",
+                                      fulfilment="collect"),
+    }
+    await service.pack_order(UnitOfWork(db), picker, orders["two_bags"],
+                             {"ambient": 1, "chilled": 1}, PLACES, _now())
+    _order, code = await service.pack_order(UnitOfWork(db), picker, orders["collect"],
+                                            {"ambient": 1}, PLACES, _now())
+    await db.dispose()
+    assert code is not None
+    return orders, code
+
+
+def _now() -> Any:
+    from tests.support.shop import NOW
+    return NOW
+
+
+@pytest.fixture
+def floor(sqlite_template: Path, tmp_path: Path) -> Iterator[Floor]:
+    path = tmp_path / "floor.db"
+    shutil.copyfile(sqlite_template, path)
+    url = f"sqlite+aiosqlite:///{path}"
+    # Playwright's sync API owns this thread's event loop: prepare in another thread.
+    with ThreadPoolExecutor(1) as pool:
+        orders, code = pool.submit(asyncio.run, _prepare(url)).result()
+    server = start_server(url, data_dir=tmp_path / "data")
+    yield Floor(server, tmp_path / "data", orders, code)
+    server.stop()
+
+
+def _scan(page: Any, text: str) -> None:
+    page.fill("#scan-input", text)
+    page.press("#scan-input", "Enter")
+    page.wait_for_load_state("networkidle")
+
+
+def _gps_jpeg() -> bytes:
+    exif = Image.Exif()
+    exif.get_ifd(0x8825)[2] = (55.0, 45.0, 21.0)
+    out = io.BytesIO()
+    Image.new("RGB", (3000, 2000), (30, 90, 160)).save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_a_picker_packs_an_order_and_opens_its_labels(floor: Floor, phone: Any) -> None:
+    sign_in(phone, floor.server.url, "1001", "1111")
+    phone.goto(f"{floor.server.url}/pick/{floor.orders['to_pack']}/summary")
+    phone.click("text=Pack this order")
+    phone.wait_for_load_state("networkidle")
+    assert phone.input_value("#bags-ambient") == "1" and phone.input_value("#bags-frozen") == "1"
+    phone.click("button[type=submit] >> text=Confirm packing")
+    phone.wait_for_load_state("networkidle")
+    assert "/labels" in phone.url
+    assert phone.locator(".label").count() == 2
+    assert phone.locator(".label svg").count() == 2
+    assert "Bag 2 of 2" in phone.inner_text(".labels")
+
+
+def test_a_courier_is_blocked_by_a_missing_bag_then_takes_and_delivers_with_a_photo(
+        floor: Floor, phone: Any) -> None:
+    sign_in(phone, floor.server.url, "3001", "4444")
+    assert phone.url.endswith("/courier/")
+    _scan(phone, BagCode("E-TWO", 1, 2, "ambient").text())
+    phone.click("text=Take the order")
+    phone.wait_for_load_state("networkidle")
+    assert "Missing: bag 2 of 2 (chilled)" in phone.inner_text("#scan-feedback")
+    _scan(phone, BagCode("E-COL", 1, 1, "ambient").text())
+    assert "belongs to order E-COL" in phone.inner_text("#scan-feedback")
+    _scan(phone, BagCode("E-TWO", 2, 2, "chilled").text())
+    phone.click("text=Take the order")
+    phone.wait_for_load_state("networkidle")
+    phone.click("#my-orders >> text=E-TWO")
+    phone.wait_for_load_state("networkidle")
+    assert "Тверская 7" in phone.inner_text("main")
+    phone.set_input_files("#photo", files=[{"name": "door.jpg", "mimeType": "image/jpeg",
+                                            "buffer": _gps_jpeg()}])
+    phone.click("button >> text=Delivered")
+    phone.wait_for_load_state("networkidle")
+    assert phone.locator("#my-orders li").count() == 0
+    [saved] = list((floor.data_dir / "proofs").glob("*.jpg"))
+    with Image.open(saved) as image:
+        assert max(image.size) == 1280 and not image.getexif()
+
+
+def test_a_courier_brings_back_an_order_when_the_customer_is_absent(
+        floor: Floor, phone: Any) -> None:
+    sign_in(phone, floor.server.url, "3001", "4444")
+    _scan(phone, BagCode("E-TWO", 1, 2, "ambient").text())
+    _scan(phone, BagCode("E-TWO", 2, 2, "chilled").text())
+    phone.click("text=Take the order")
+    phone.wait_for_load_state("networkidle")
+    phone.click("#my-orders >> text=E-TWO")
+    phone.click("summary >> text=Delivery failed")
+    phone.select_option("select[name=reason] >> nth=-1", "customer_absent")
+    phone.click("text=Bring the order back")
+    phone.wait_for_load_state("networkidle")
+    assert phone.locator("#my-orders li").count() == 0
+    sign_in(phone, floor.server.url, "5001", "super-5001")
+    phone.goto(f"{floor.server.url}/pack/")
+    assert "Customer absent" in phone.inner_text("main")
+
+
+def test_a_customer_collects_and_refuses_a_line_at_the_counter(floor: Floor, phone: Any) -> None:
+    sign_in(phone, floor.server.url, "1001", "1111")
+    phone.goto(f"{floor.server.url}/collect/")
+    _scan(phone, floor.pickup_code)
+    _scan(phone, BagCode("E-COL", 1, 1, "ambient").text())
+    water = phone.locator(".refusal-line[data-sku=water]")
+    water.locator("summary").click()
+    water.locator("input[name=quantity]").fill("1")
+    water.locator("select[name=reason]").select_option("damaged")
+    water.locator("text=Record refusal").click()
+    phone.wait_for_load_state("networkidle")
+    assert "Refusal recorded" in phone.inner_text("#scan-feedback")
+    phone.click("text=Hand over to the customer")
+    phone.wait_for_load_state("networkidle")
+    assert "18+" in phone.inner_text("#scan-feedback")
+    phone.check("input[name=id_checked]")
+    phone.click("text=Hand over to the customer")
+    phone.wait_for_load_state("networkidle")
+    assert "Handed over" in phone.inner_text("main")

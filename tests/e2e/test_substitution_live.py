@@ -1,0 +1,111 @@
+"""Two browsers: the picker offers a substitute, the customer answers from the
+link on their phone, and each screen follows the other without a reload."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import PHONE, LiveServer, sign_in, start_server
+from tests.support.shop import BREAD, KEFIR, add_order, seed_shop
+
+
+def in_a_thread(work: Any) -> None:
+    """Run ``work`` away from this thread, where Playwright's loop may be running."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as exc:  # handed back to the test below
+            errors.append(exc)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=60)
+    if errors:
+        raise errors[0]
+
+
+@pytest.fixture
+def shop_server(tmp_path: Path) -> Iterator[tuple[LiveServer, Path]]:
+    """The test shop with one order (milk and bread), served by a real uvicorn."""
+    from app.db.migrate import upgrade
+
+    path = tmp_path / "shop.db"
+    url = f"sqlite+aiosqlite:///{path}"
+
+    async def seed() -> None:
+        from app.db.engine import open_database
+        from app.db.mapping import start_mappers
+
+        start_mappers()
+        db = open_database(f"sqlite+aiosqlite:///{path}")
+        async with db.writing() as session:
+            shop = await seed_shop(session)
+            await add_order(session, shop, {"milk": 1, "bread": 1})
+        await db.dispose()
+
+    in_a_thread(lambda: (upgrade(url), asyncio.run(seed())))
+    server = start_server(url)
+    yield server, path
+    server.stop()
+
+
+def customer_link(path: Path, base_url: str) -> str:
+    with sqlite3.connect(path) as db:
+        (envelope,) = db.execute("SELECT envelope FROM outbox WHERE type = "
+                                 "'SubstitutionProposed'").fetchone()
+    url = json.loads(envelope)["payload"]["customer_url"]
+    return base_url + "/c/" + url.rsplit("/c/", 1)[1]
+
+
+def test_the_customer_approves_on_their_phone_and_the_picker_sees_it_without_reloading(
+        browser: Any, phone: Any, shop_server: tuple[LiveServer, Path]) -> None:
+    server, path = shop_server
+    picker = phone
+    picker.context.add_init_script(
+        "document.addEventListener('htmx:sseOpen', () => { window.liveOpen = true; })")
+    sign_in(picker, server.url, "1001", "1111")
+    picker.goto(f"{server.url}/pick/")
+    picker.click("text=Take next order")
+    picker.wait_for_selector("li[data-sku=milk]")
+    picker.click("li[data-sku=milk] summary")
+    picker.click("li[data-sku=milk] button[value=out_of_stock]")
+    picker.click("li[data-sku=milk] >> text=Propose substitute")
+    picker.fill("#substitute-code", KEFIR)
+    picker.click("text=Offer to the customer")
+    picker.wait_for_selector("li[data-sku=milk] .proposal--proposed")
+    picker.evaluate("window.samePage = true")
+    picker.wait_for_function("window.liveOpen === true")
+
+    customer_context = browser.new_context(**{**PHONE, "locale": "ru-RU"})
+    try:
+        customer_context.add_init_script(
+            "document.addEventListener('htmx:sseOpen', () => { window.liveOpen = true; })")
+        customer = customer_context.new_page()
+        customer.set_default_timeout(10_000)
+        customer.goto(customer_link(path, server.url))
+        assert customer.locator("html").get_attribute("lang") == "ru"
+        customer.wait_for_selector("text=Кефир 1% 900 мл")
+        customer.wait_for_function("window.liveOpen === true")
+
+        picker.fill("#scan-input", BREAD)
+        picker.press("#scan-input", "Enter")
+        customer.wait_for_selector("#customer-progress >> text=Собрано 2 из 2")
+
+        customer.click("button[value=approve]")
+        customer.wait_for_selector("[data-status=approved]")
+    finally:
+        customer_context.close()
+
+    picker.wait_for_selector("li[data-sku=milk] .proposal--approved", timeout=5_000)
+    assert picker.evaluate("window.samePage") is True
+    assert "approved" in picker.inner_text("#subs-notice")
