@@ -19,6 +19,7 @@ import pytest
 
 from app.db.migrate import upgrade
 from tests.support.postgres import Cluster, find_bin_dir, start_cluster
+from tests.support.threads import in_a_thread
 
 _db_numbers = itertools.count(1)
 ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -27,7 +28,7 @@ ENGINES = ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
-    upgrade(f"sqlite+aiosqlite:///{path}")
+    in_a_thread(lambda: upgrade(f"sqlite+aiosqlite:///{path}"))
     return path
 
 
@@ -40,7 +41,7 @@ def pg_cluster() -> Iterator[Cluster | None]:
         return
     cluster = start_cluster()
     cluster.psql("CREATE DATABASE storepick_template")
-    upgrade(cluster.url("storepick_template"))
+    in_a_thread(lambda: upgrade(cluster.url("storepick_template")))
     try:
         yield cluster
     finally:

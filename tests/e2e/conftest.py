@@ -7,14 +7,13 @@ the demo store loaded once per session.
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import uvicorn
@@ -22,7 +21,9 @@ import uvicorn
 from app.factory import create_app
 from app.settings import Settings
 from tests.support.postgres import free_port
+from tests.support.threads import run_async
 
+T = TypeVar("T")
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = ["--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                   "--disable-component-update", "--no-first-run", "--disable-quic",
@@ -76,7 +77,7 @@ def demo_template(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactor
             await load_demo(session, NOW.replace(hour=8))
         await db.dispose()
 
-    asyncio.run(load())
+    run_async(load)
     return path
 
 
@@ -120,3 +121,28 @@ def sign_in(page: Any, base_url: str, personnel_no: str, pin: str,
     page.fill("#pin", pin)
     page.click("button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def seeded_database(template: Path, directory: Path,
+                    prepare: Callable[[Any, Any], Awaitable[T]]) -> tuple[str, T]:
+    """A fresh copy of the migrated database with the test shop (tests/support/shop.py),
+    then ``prepare(db, shop)`` for the test's own orders; returns the URL and its result."""
+    from app.db.engine import open_database
+    from app.db.mapping import start_mappers
+    from tests.support.shop import seed_shop
+
+    path = directory / "shop.db"
+    shutil.copyfile(template, path)
+    url = f"sqlite+aiosqlite:///{path}"
+
+    async def go() -> T:
+        start_mappers()
+        db = open_database(url)
+        try:
+            async with db.writing() as session:
+                shop = await seed_shop(session)
+            return await prepare(db, shop)
+        finally:
+            await db.dispose()
+
+    return url, run_async(go)

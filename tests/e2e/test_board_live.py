@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -13,34 +10,22 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import PHONE, LiveServer, sign_in, start_server
-from tests.support.shop import MILK, add_order, seed_shop
+from tests.e2e.conftest import PHONE, LiveServer, seeded_database, sign_in, start_server
+from tests.support.shop import MILK, add_order
 
 
 @pytest.fixture
 def shop_server(sqlite_template: Path, tmp_path: Path) -> Iterator[LiveServer]:
     """The test shop with two orders, served by uvicorn on a fresh SQLite file."""
-    from app.db.engine import open_database
-    from app.db.mapping import start_mappers
 
-    path = tmp_path / "board.db"
-    shutil.copyfile(sqlite_template, path)
-    url = f"sqlite+aiosqlite:///{path}"
-
-    async def seed() -> None:
-        start_mappers()
-        db = open_database(url)
+    async def orders(db: Any, shop: Any) -> None:
         async with db.writing() as session:
-            shop = await seed_shop(session)
             await add_order(session, shop, {"milk": 1, "bread": 1}, oms_id="E-MILK",
                             due_in=timedelta(minutes=30))
             await add_order(session, shop, {"water": 1}, oms_id="E-WATER",
                             due_in=timedelta(hours=2))
-        await db.dispose()
 
-    # Playwright's sync API keeps a loop running in this thread: seed in another.
-    with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, seed()).result()
+    url, _ = seeded_database(sqlite_template, tmp_path, orders)
     server = start_server(url)
     yield server
     server.stop()

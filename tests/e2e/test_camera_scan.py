@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, PHONE, LiveServer, sign_in
-from tests.e2e.test_picker_flow import DEMO_PICKER, OrderLine, lines_of
+from tests.e2e.test_picker_flow import DEMO_PICKER, OrderLine, fits_the_phone, lines_of
 from tests.support.barcode_images import ean13_image
 from tests.support.y4m import still_video
 
@@ -56,6 +56,8 @@ def test_the_camera_counts_a_barcode_once(live_server: LiveServer, camera_browse
         still_video(ean13_image((line.gtin or "").lstrip("0").zfill(13)), video, seconds=3)
 
         page.get_by_role("button", name="Camera").click()
+        close = page.get_by_role("button", name="Close camera")
+        assert fits_the_phone(page) and close.bounding_box()["height"] >= 56  # thumb-sized
         page.wait_for_function(
             "document.querySelector('#scan-feedback .feedback[data-feedback]')", timeout=30_000)
         decoder = page.get_attribute("#camera", "data-decoder")

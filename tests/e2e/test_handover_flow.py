@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import io
-import shutil
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +14,7 @@ from PIL import Image
 from app.db.uow import UnitOfWork
 from app.services import handover as service
 from picking.bags import BagCode
-from tests.e2e.conftest import LiveServer, sign_in, start_server
+from tests.e2e.conftest import LiveServer, seeded_database, sign_in, start_server
 from tests.support.handover import picked_order, staff_user
 
 PLACES = {"ambient": "Shelf 1", "chilled": "Fridge 1", "frozen": "Freezer 1"}
@@ -31,15 +28,7 @@ class Floor:
     pickup_code: str
 
 
-async def _prepare(url: str) -> tuple[dict[str, int], str]:
-    from app.db.engine import open_database
-    from app.db.mapping import start_mappers
-    from tests.support.shop import seed_shop
-
-    start_mappers()
-    db = open_database(url)
-    async with db.writing() as session:
-        shop = await seed_shop(session)
+async def _prepare(db: Any, shop: Any) -> tuple[dict[str, int], str]:
     picker = staff_user(shop, "picker")
     orders = {
         "to_pack": await picked_order(db, shop, {"water": 1, "pizza": 1}, oms_id="E-PACK"),
@@ -51,7 +40,6 @@ async def _prepare(url: str) -> tuple[dict[str, int], str]:
                              {"ambient": 1, "chilled": 1}, PLACES, _now())
     _order, code = await service.pack_order(UnitOfWork(db), picker, orders["collect"],
                                             {"ambient": 1}, PLACES, _now())
-    await db.dispose()
     assert code is not None
     return orders, code
 
@@ -63,12 +51,7 @@ def _now() -> Any:
 
 @pytest.fixture
 def floor(sqlite_template: Path, tmp_path: Path) -> Iterator[Floor]:
-    path = tmp_path / "floor.db"
-    shutil.copyfile(sqlite_template, path)
-    url = f"sqlite+aiosqlite:///{path}"
-    # Playwright's sync API owns this thread's event loop: prepare in another thread.
-    with ThreadPoolExecutor(1) as pool:
-        orders, code = pool.submit(asyncio.run, _prepare(url)).result()
+    url, (orders, code) = seeded_database(sqlite_template, tmp_path, _prepare)
     server = start_server(url, data_dir=tmp_path / "data")
     yield Floor(server, tmp_path / "data", orders, code)
     server.stop()

@@ -3,59 +3,29 @@ link on their phone, and each screen follows the other without a reload."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sqlite3
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import PHONE, LiveServer, sign_in, start_server
-from tests.support.shop import BREAD, KEFIR, add_order, seed_shop
-
-
-def in_a_thread(work: Any) -> None:
-    """Run ``work`` away from this thread, where Playwright's loop may be running."""
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            work()
-        except BaseException as exc:  # handed back to the test below
-            errors.append(exc)
-
-    thread = threading.Thread(target=run)
-    thread.start()
-    thread.join(timeout=60)
-    if errors:
-        raise errors[0]
+from tests.e2e.conftest import PHONE, LiveServer, seeded_database, sign_in, start_server
+from tests.support.shop import BREAD, KEFIR, add_order
 
 
 @pytest.fixture
-def shop_server(tmp_path: Path) -> Iterator[tuple[LiveServer, Path]]:
+def shop_server(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[LiveServer, Path]]:
     """The test shop with one order (milk and bread), served by a real uvicorn."""
-    from app.db.migrate import upgrade
 
-    path = tmp_path / "shop.db"
-    url = f"sqlite+aiosqlite:///{path}"
-
-    async def seed() -> None:
-        from app.db.engine import open_database
-        from app.db.mapping import start_mappers
-
-        start_mappers()
-        db = open_database(f"sqlite+aiosqlite:///{path}")
+    async def order(db: Any, shop: Any) -> None:
         async with db.writing() as session:
-            shop = await seed_shop(session)
             await add_order(session, shop, {"milk": 1, "bread": 1})
-        await db.dispose()
 
-    in_a_thread(lambda: (upgrade(url), asyncio.run(seed())))
+    url, _ = seeded_database(sqlite_template, tmp_path, order)
     server = start_server(url)
-    yield server, path
+    yield server, Path(url.split(":///", 1)[1])
     server.stop()
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import random
 from collections.abc import Sequence
+from typing import Any, cast
 
 import barcode
 import segno
@@ -28,7 +29,9 @@ Point = tuple[float, float]
 # --- symbols -----------------------------------------------------------------------------
 
 
-def _linear(kind: str, data: str, module_px: int, height_modules: int, quiet_modules: int) -> Image.Image:
+def _linear(
+    kind: str, data: str, module_px: int, height_modules: int, quiet_modules: int
+) -> Image.Image:
     """A python-barcode symbol with human-readable digits, as a greyscale image."""
     font_pt = round(2.2 * module_px)
     font_px = font_pt * _DPI / 72
@@ -65,16 +68,38 @@ def upca_image(code: str, module_px: int = 3) -> Image.Image:
     return _linear("upca", code[:11], module_px, 60, 10)
 
 
+def upce_image(code: str, module_px: int = 3) -> Image.Image:
+    """UPC-E (8 digits), from zxing-cpp's writer: python-barcode has no UPC-E."""
+    assert len(code) == 8
+    image = _zxing_image(code, zxingcpp.BarcodeFormat.UPCE, module_px)
+    return ImageOps.expand(image, border=4 * module_px, fill=255)
+
+
+def itf14_image(code: str, module_px: int = 3) -> Image.Image:
+    """ITF-14 (14 digits) as printed on cases, with quiet zones."""
+    assert len(code) == 14
+    return ImageOps.expand(_zxing_image(code, zxingcpp.BarcodeFormat.ITF14, module_px), 30, 255)
+
+
+def databar_expanded_image(raw: str, module_px: int = 3) -> Image.Image:
+    """GS1 DataBar Expanded of a raw element string (fresh food with weight or dates)."""
+    image = _zxing_image(hri(raw), zxingcpp.BarcodeFormat.DataBarExp, module_px)
+    return ImageOps.expand(image, border=12 * module_px, fill=255)
+
+
 def code128_image(text: str, module_px: int = 3) -> Image.Image:
     """Plain Code 128 of ``text``."""
     return _linear("code128", text, module_px, 40, 10)
 
 
-def _zxing_image(content: str, fmt: zxingcpp.BarcodeFormat, module_px: int, **options: object) -> Image.Image:
+def _zxing_image(
+    content: str, fmt: zxingcpp.BarcodeFormat, module_px: int, **options: object
+) -> Image.Image:
     """A symbol from zxing-cpp's writer, quiet zones included, as a greyscale image."""
     symbol = zxingcpp.create_barcode(content, fmt, **options)
-    pixels = memoryview(symbol.to_image(scale=module_px, add_hrt=fmt == zxingcpp.BarcodeFormat.Code128))
-    height, width = pixels.shape[0], pixels.shape[1]
+    drawn = symbol.to_image(scale=module_px, add_hrt=fmt == zxingcpp.BarcodeFormat.Code128)
+    pixels = memoryview(cast(Any, drawn))  # a 2-D byte buffer, one byte per pixel
+    height, width = pixels.shape or (0, 0)
     return Image.frombytes("L", (width, height), pixels.tobytes())
 
 
@@ -87,12 +112,16 @@ def gs1_128_image(raw_with_fnc1: str, module_px: int = 3) -> Image.Image:
     """GS1-128 of a raw element string (GS where a variable field ends), HRI printed below."""
     image = _zxing_image(hri(raw_with_fnc1), zxingcpp.BarcodeFormat.Code128, module_px, gs1=True)
     # zxing draws short bars: stretch them to a label's height (about a quarter of the width).
-    return image.resize((image.width, max(image.height, image.width // 4)), Image.Resampling.NEAREST)
+    return image.resize(
+        (image.width, max(image.height, image.width // 4)), Image.Resampling.NEAREST
+    )
 
 
 def gs1_datamatrix_image(raw: str, module_px: int = 6) -> Image.Image:
     """GS1 DataMatrix (FNC1 first) of a raw element string, e.g. a Честный ЗНАК code."""
-    return _zxing_image(hri(raw), zxingcpp.BarcodeFormat.DataMatrix, module_px, gs1=True, force_square=True)
+    return _zxing_image(
+        hri(raw), zxingcpp.BarcodeFormat.DataMatrix, module_px, gs1=True, force_square=True
+    )
 
 
 def qr_image(text: str, module_px: int = 5) -> Image.Image:
@@ -131,7 +160,9 @@ def degrade(
     rng = random.Random(seed)
     label = ImageOps.expand(image.convert("L"), border=max(8, image.width // 20), fill=255)
     if scale != 1.0:
-        label = label.resize((round(label.width * scale), round(label.height * scale)), Image.Resampling.BILINEAR)
+        label = label.resize(
+            (round(label.width * scale), round(label.height * scale)), Image.Resampling.BILINEAR
+        )
     label = label.convert("RGBA")
     if perspective:
         label = _tilt(label, perspective, rng)
@@ -163,7 +194,7 @@ def _background(size: tuple[int, int], rng: random.Random) -> Image.Image:
     dark = tuple(rng.randint(40, 110) for _ in range(3))
     light = tuple(rng.randint(150, 220) for _ in range(3))
     gradient = Image.linear_gradient("L").rotate(rng.choice((0, 90, 180, 270))).resize(size)
-    frame = ImageOps.colorize(gradient, black=dark, white=light)  # type: ignore[arg-type]
+    frame = ImageOps.colorize(gradient, black=dark, white=light)
     draw = ImageDraw.Draw(frame)
     for _ in range(12):
         x, y = rng.randrange(size[0]), rng.randrange(size[1])
@@ -182,7 +213,9 @@ def _tilt(label: Image.Image, amount: float, rng: random.Random) -> Image.Image:
         corners = [(0, inset), (w, 0), (w, h), (0, h - inset)]
     source = [(0.0, 0.0), (float(w), 0.0), (float(w), float(h)), (0.0, float(h))]
     coefficients = _perspective_coefficients(corners, source)
-    return label.transform((w, h), Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BICUBIC)
+    return label.transform(
+        (w, h), Image.Transform.PERSPECTIVE, coefficients, Image.Resampling.BICUBIC
+    )
 
 
 def _perspective_coefficients(out: Sequence[Point], src: Sequence[Point]) -> tuple[float, ...]:
@@ -201,7 +234,13 @@ def _perspective_coefficients(out: Sequence[Point], src: Sequence[Point]) -> tup
     return tuple(rows[i][8] / rows[i][i] for i in range(8))
 
 
-def _add_glare(frame: Image.Image, spot: tuple[int, int], size: tuple[int, int], strength: float, rng: random.Random) -> None:
+def _add_glare(
+    frame: Image.Image,
+    spot: tuple[int, int],
+    size: tuple[int, int],
+    strength: float,
+    rng: random.Random,
+) -> None:
     """A bright elliptical reflection over part of the label, in place."""
     w, h = int(size[0] * rng.uniform(0.35, 0.6)), int(size[1] * rng.uniform(0.5, 0.9))
     # radial_gradient is 0 at the centre and 181 on the inscribed circle: fade out there.
@@ -217,13 +256,21 @@ def _add_noise(frame: Image.Image, amplitude: float, rng: random.Random) -> Imag
     raw = Image.frombytes("L", frame.size, rng.randbytes(frame.width * frame.height))
     spread = raw.point(lambda v: int(v * 2 * amplitude / 255))
     grain = Image.merge("RGB", (spread, spread, spread))
-    return ImageChops.subtract(ImageChops.add(frame, grain), Image.new("RGB", frame.size, (int(amplitude),) * 3))
+    return ImageChops.subtract(
+        ImageChops.add(frame, grain), Image.new("RGB", frame.size, (int(amplitude),) * 3)
+    )
 
 
-_EXIF_STORED = {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}
+_EXIF_STORED = {
+    3: Image.Transpose.ROTATE_180,
+    6: Image.Transpose.ROTATE_90,
+    8: Image.Transpose.ROTATE_270,
+}
 
 
-def to_jpeg_bytes(image: Image.Image, *, quality: int = 90, exif_orientation: int | None = None) -> bytes:
+def to_jpeg_bytes(
+    image: Image.Image, *, quality: int = 90, exif_orientation: int | None = None
+) -> bytes:
     """JPEG bytes of ``image``. With ``exif_orientation`` (3, 6 or 8) the pixels are
     stored turned the way a phone stores them, and the tag says how to turn them back.
     """
@@ -234,7 +281,9 @@ def to_jpeg_bytes(image: Image.Image, *, quality: int = 90, exif_orientation: in
     else:
         exif = Image.Exif()
         exif[0x0112] = exif_orientation
-        rgb.transpose(_EXIF_STORED[exif_orientation]).save(buffer, "JPEG", quality=quality, exif=exif)
+        rgb.transpose(_EXIF_STORED[exif_orientation]).save(
+            buffer, "JPEG", quality=quality, exif=exif
+        )
     return buffer.getvalue()
 
 

@@ -25,7 +25,7 @@ GS = "\x1d"
 # A Честный ЗНАК code shaped like the real ones: 13-char serial, 91 key id, 92 signature.
 SERIAL = "5Ab+cD'e7FgH1"
 SIGNATURE = "dGVzdC1zaWduYXR1cmUtZm9yLXN0b3JlcGljazEyMzQ="
-MARKING = f"0104601234567893" f"21{SERIAL}{GS}91EE10{GS}92{SIGNATURE}"
+MARKING = "0104601234567893" + "21" + SERIAL + GS + "91EE10" + GS + "92" + SIGNATURE
 
 
 def unreadable(raw: str, layout: ScaleLayout = DEFAULT_LAYOUT) -> UnreadableCode:
@@ -93,7 +93,12 @@ def test_a_price_layout_gives_the_price_in_kopecks() -> None:
     layout = ScaleLayout.parse("2P IIIII $$$$$ C")
     # 21 00042 01999 C → C = 7 (see above): item 00042 costs 19.99 ₽
     code = interpret("2100042019997", layout)
-    assert (code.kind, code.plu, code.price_minor, code.weight_g) == ("scale_label", "00042", 1999, None)
+    assert (code.kind, code.plu, code.price_minor, code.weight_g) == (
+        "scale_label",
+        "00042",
+        1999,
+        None,
+    )
 
 
 def test_a_price_check_digit_is_verified() -> None:
@@ -147,7 +152,9 @@ def test_a_layout_built_from_its_fields_derives_its_pattern() -> None:
         ("2P III V $$$$$$ C", "price check digit (V)"),
     ],
 )
-def test_a_malformed_layout_pattern_is_refused_with_a_clear_message(pattern: str, message: str) -> None:
+def test_a_malformed_layout_pattern_is_refused_with_a_clear_message(
+    pattern: str, message: str
+) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         ScaleLayout.parse(pattern)
 
@@ -183,13 +190,17 @@ def test_a_gs1_128_with_an_aim_prefix_gives_gtin_and_weight() -> None:
     ],
 )
 def test_310n_weights_are_converted_to_grams(ai: str, value: str, grams: int) -> None:
-    assert interpret(f"]C10109501101530003{ai}{value}").weight_g == grams
+    assert interpret("]C1" + "0109501101530003" + ai + value).weight_g == grams
 
 
 @pytest.mark.parametrize(
     ("yymmdd", "expiry"),
-    [("250200", dt.date(2025, 2, 28)), ("240200", dt.date(2024, 2, 29)), ("251200", dt.date(2025, 12, 31)),
-     ("260715", dt.date(2026, 7, 15))],
+    [
+        ("250200", dt.date(2025, 2, 28)),
+        ("240200", dt.date(2024, 2, 29)),
+        ("251200", dt.date(2025, 12, 31)),
+        ("260715", dt.date(2026, 7, 15)),
+    ],
 )
 def test_an_expiry_with_day_00_is_the_last_day_of_the_month(yymmdd: str, expiry: dt.date) -> None:
     assert interpret(f"(01)09501101530003(17){yymmdd}").expiry == expiry
@@ -200,7 +211,7 @@ def test_an_impossible_expiry_is_bad_gs1() -> None:
 
 
 def test_a_batch_ends_at_the_group_separator() -> None:
-    code = interpret(f"]C10109501101530003" f"10AB-12/3{GS}17250200")
+    code = interpret("]C1" + "0109501101530003" + f"10AB-12/3{GS}" + "17250200")
     assert (code.batch, code.expiry) == ("AB-12/3", dt.date(2025, 2, 28))
 
 
@@ -215,7 +226,9 @@ def test_every_gs1_aim_prefix_means_gs1_content(aim: str) -> None:
     assert (code.kind, code.gtin, code.raw) == ("gs1", "09501101530003", "0109501101530003")
 
 
-@pytest.mark.parametrize(("raw", "gtin"), [("]E04601234567893", "04601234567893"), ("]E496385074", "00000096385074")])
+@pytest.mark.parametrize(
+    ("raw", "gtin"), [("]E04601234567893", "04601234567893"), ("]E496385074", "00000096385074")]
+)
 def test_a_plain_aim_prefix_is_dropped(raw: str, gtin: str) -> None:
     assert interpret(raw).gtin == gtin
 
@@ -227,7 +240,7 @@ def test_digits_only_gs1_from_a_decoder_without_aim_prefix() -> None:
 
 @pytest.mark.parametrize("separator", [GS, "<GS>", "\\u001d", "{GS}"])
 def test_gs_stand_ins_from_wedge_scanners_become_ascii_29(separator: str) -> None:
-    code = interpret(f"0109501101530003" f"10LOT7{separator}17250200")
+    code = interpret("0109501101530003" + "10LOT7" + separator + "17250200")
     assert (code.batch, code.raw) == ("LOT7", f"010950110153000310LOT7{GS}17250200")
 
 
@@ -237,7 +250,12 @@ def test_a_gs1_gtin_with_a_bad_check_digit_is_refused() -> None:
 
 def test_a_gs1_digital_link_gives_its_gtin() -> None:
     code = interpret("https://id.gs1.org/01/09506000134352/10/ABC1?17=250200")
-    assert (code.kind, code.gtin, code.batch, code.expiry) == ("gs1", "09506000134352", "ABC1", dt.date(2025, 2, 28))
+    assert (code.kind, code.gtin, code.batch, code.expiry) == (
+        "gs1",
+        "09506000134352",
+        "ABC1",
+        dt.date(2025, 2, 28),
+    )
 
 
 # --- Честный ЗНАК ----------------------------------------------------------------------
@@ -246,7 +264,12 @@ def test_a_gs1_digital_link_gives_its_gtin() -> None:
 def test_a_chestny_znak_code_with_gs_is_a_marking_kept_whole() -> None:
     assert len(SIGNATURE) == 44
     code = interpret(f"]d2{MARKING}\r\n")
-    assert (code.kind, code.is_marking, code.gtin, code.serial) == ("marking", True, "04601234567893", SERIAL)
+    assert (code.kind, code.is_marking, code.gtin, code.serial) == (
+        "marking",
+        True,
+        "04601234567893",
+        SERIAL,
+    )
     assert code.raw == MARKING
 
 
@@ -262,19 +285,19 @@ def test_a_chestny_znak_code_without_gs_is_split_by_its_known_shape() -> None:
 
 @pytest.mark.parametrize("serial", ["5Ab+cD", "5Ab+cD9", "5Ab+cD'e7FgH1", "931234"])
 def test_a_short_93_marking_without_gs_is_split(serial: str) -> None:
-    code = interpret(f"0104601234567893" f"21{serial}93Zx9q")
+    code = interpret("0104601234567893" + f"21{serial}" + "93Zx9q")
     assert (code.kind, code.serial) == ("marking", serial)
 
 
 def test_a_weighed_dairy_marking_carries_its_weight() -> None:
-    code = interpret(f"0104601234567893" f"215Ab+cD{GS}93Zx9q{GS}3103000480")
+    code = interpret("0104601234567893" + f"215Ab+cD{GS}93Zx9q{GS}" + "3103000480")
     assert (code.is_marking, code.weight_g, code.serial) == (True, 480, "5Ab+cD")
-    code = interpret(f"0104601234567893" f"215Ab+cD93Zx9q3103000480")
+    code = interpret("0104601234567893" + "215Ab+cD" + "93Zx9q" + "3103000480")
     assert (code.is_marking, code.weight_g, code.serial) == (True, 480, "5Ab+cD")
 
 
 def test_a_gtin_and_serial_without_crypto_tail_is_not_a_marking() -> None:
-    code = interpret(f"]d20104601234567893" f"21ABC123")
+    code = interpret("]d2" + "0104601234567893" + "21ABC123")
     assert (code.kind, code.is_marking, code.serial) == ("gs1", False, "ABC123")
 
 
