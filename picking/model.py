@@ -397,11 +397,16 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
         return line
 
     def finish_picking(self, *, now: datetime, staff_id: int | None) -> None:
-        """Close picking when every line is picked or short. Raises LinesStillOpen."""
+        """Close picking when every line is picked or short. Raises LinesStillOpen.
+
+        Substitutes still waiting for the customer get the fallback now: the
+        picker finishing ends every open window.
+        """
         self._require_picker(staff_id)
         open_lines = [ln for ln in self.lines if not ln.is_done]
         if open_lines:
             raise errors.LinesStillOpen(count=len(open_lines))
+        self.end_pending_proposals(now)
         self.status = OrderStatus.PICKED
         self.picked_at = now
         summary = tuple(

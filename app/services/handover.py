@@ -16,6 +16,7 @@ from sqlalchemy import func, insert, select
 from app.db.tables_handover import handovers, pickup_code_failures
 from app.db.uow import UnitOfWork
 from app.handover_queries import load_handover
+from app.services.picking import load_order
 from app.staff import StaffUser
 from picking import errors
 from picking.bags import BadBagCode, BagCode, parse_bag_code
@@ -196,7 +197,4 @@ async def hand_over_to_customer(uow: UnitOfWork, staff: StaffUser, order_id: int
 
 async def _load(uow: UnitOfWork, staff: StaffUser, order_id: int) -> Order:
     """The order with its handover, if it is in the staff member's store."""
-    order = await uow.orders.get(order_id, store_id=staff.store_id)
-    if order is None:
-        raise errors.OrderNotFound(order_id=order_id)
-    return await load_handover(uow.session, order)
+    return await load_handover(uow.session, await load_order(uow, staff, order_id))

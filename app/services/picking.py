@@ -39,7 +39,7 @@ async def take_next_order(uow: UnitOfWork, picker: StaffUser, now: datetime) -> 
         order_id = await uow.orders.claim_next_queued(picker.store_id)
         if order_id is None:
             raise errors.NoOrderWaiting()
-        order = await _load(uow, picker, order_id)
+        order = await load_order(uow, picker, order_id)
         order.start_picking(picker.id, now)
         await uow.commit()
         return order_id
@@ -48,7 +48,7 @@ async def take_next_order(uow: UnitOfWork, picker: StaffUser, now: datetime) -> 
 async def start_order(uow: UnitOfWork, picker: StaffUser, order_id: int, now: datetime) -> None:
     """Take a specific queued order from the queue. Raises OrderNotPickable."""
     async with uow:
-        order = await _load(uow, picker, order_id)
+        order = await load_order(uow, picker, order_id)
         if order.picker_id == picker.id:
             return
         order.start_picking(picker.id, now)
@@ -66,11 +66,14 @@ async def scan(
     """
     store, code, product = await identify(uow, picker, raw)
     async with uow:
-        order = await _load(uow, picker, order_id)
+        order = await load_order(uow, picker, order_id)
         marking = code.raw if code.is_marking else None
-        if marking is not None and await uow.catalog.marking_code_used(marking):
-            if not any(s.marking_code == marking for ln in order.lines for s in ln.scans):
-                raise errors.DuplicateMarkingCode(product=product.sku)
+        # A code already on this order is the aggregate's to refuse; one sold on
+        # another order only the database knows about.
+        in_this_order = any(s.marking_code == marking for ln in order.lines for s in ln.scans)
+        if (marking is not None and not in_this_order
+                and await uow.catalog.marking_code_used(marking)):
+            raise errors.DuplicateMarkingCode(product=product.sku)
         line = order.scan(
             product, code=code.raw, scan_id=scan_id, now=now, staff_id=picker.id,
             quantity=quantity, weight_g=code.weight_g, marking_code=marking, confirm=confirm,
@@ -123,7 +126,7 @@ async def record_weight(
     """Record a typed weight on a weighed line. Raises the weight errors of the order."""
     async with uow:
         store = await load_store(uow.session, picker.store_id)
-        order = await _load(uow, picker, order_id)
+        order = await load_order(uow, picker, order_id)
         line = order.line(line_id)
         line = order.record_weight(
             line_id, weight_g, code="manual", scan_id=scan_id, now=now, staff_id=picker.id,
@@ -134,7 +137,7 @@ async def record_weight(
 
 async def undo_last_scan(uow: UnitOfWork, picker: StaffUser, order_id: int, now: datetime) -> Line:
     async with uow:
-        order = await _load(uow, picker, order_id)
+        order = await load_order(uow, picker, order_id)
         line = order.undo_last_scan(now=now, staff_id=picker.id)
         await uow.commit()
         return line
@@ -143,7 +146,7 @@ async def undo_last_scan(uow: UnitOfWork, picker: StaffUser, order_id: int, now:
 async def short_line(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id: int,
                      reason: str, now: datetime) -> Line:
     async with uow:
-        order = await _load(uow, picker, order_id)
+        order = await load_order(uow, picker, order_id)
         line = order.short(line_id, reason, now=now, staff_id=picker.id)
         await uow.commit()
         return line
@@ -152,13 +155,13 @@ async def short_line(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id:
 async def finish_picking(uow: UnitOfWork, picker: StaffUser, order_id: int,
                          now: datetime) -> Order:
     async with uow:
-        order = await _load(uow, picker, order_id)
+        order = await load_order(uow, picker, order_id)
         order.finish_picking(now=now, staff_id=picker.id)
         await uow.commit()
         return order
 
 
-async def _load(uow: UnitOfWork, staff: StaffUser, order_id: int) -> Order:
+async def load_order(uow: UnitOfWork, staff: StaffUser, order_id: int) -> Order:
     """The order if it belongs to the staff member's store. Raises OrderNotFound."""
     order = await uow.orders.get(order_id, store_id=staff.store_id)
     if order is None:

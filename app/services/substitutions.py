@@ -28,7 +28,7 @@ from app.db import tables
 from app.db.repositories import OrderRepository
 from app.db.tables_substitutions import customer_links, substitution_proposals
 from app.db.uow import UnitOfWork
-from app.services.picking import find_product, read_code
+from app.services.picking import find_product, load_order, read_code
 from app.services.stores import load_store
 from app.staff import StaffUser
 from picking import errors
@@ -120,7 +120,7 @@ async def propose(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id: in
         store = await load_store(uow.session, picker.store_id)
         code = read_code(raw, store)
         product = await find_product(uow, store, code)
-        order = await _load_for_picker(uow, picker, order_id)
+        order = await load_order(uow, picker, order_id)
         order.expire_due_proposals(now)
         token, url = new_link(base_url)
         window = timedelta(minutes=window_minutes) if window_minutes > 0 else None
@@ -133,25 +133,7 @@ async def propose(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id: in
         return Proposed(proposal, url)
 
 
-async def finish_picking(uow: UnitOfWork, picker: StaffUser, order_id: int,
-                         now: datetime) -> Order:
-    """Finish picking; open proposals end with the customer's fallback first.
 
-    Raises LinesStillOpen and the picker checks of the order (nothing written).
-    """
-    async with uow:
-        order = await _load_for_picker(uow, picker, order_id)
-        order.end_pending_proposals(now)
-        order.finish_picking(now=now, staff_id=picker.id)
-        await uow.commit()
-        return order
-
-
-async def _load_for_picker(uow: UnitOfWork, picker: StaffUser, order_id: int) -> Order:
-    order = await uow.orders.get(order_id, store_id=picker.store_id)
-    if order is None:
-        raise errors.OrderNotFound(order_id=order_id)
-    return order
 
 
 # -- customer side -------------------------------------------------------------

@@ -16,8 +16,8 @@ from app.db import tables
 from app.db.engine import Database
 from app.db.tables_board import scan_errors
 from app.db.uow import UnitOfWork
+from app.services.picking import load_order
 from app.staff import StaffUser
-from picking import errors
 from picking.board import scan_error_kind
 from picking.model import Order
 from picking.supervision import PickerNotAvailable
@@ -34,7 +34,7 @@ async def assign_picker(uow: UnitOfWork, supervisor: StaffUser, order_id: int, p
     """
     async with uow:
         await _require_picker(uow, supervisor, picker_id)
-        order = await _load(uow, supervisor, order_id)
+        order = await load_order(uow, supervisor, order_id)
         order.assign_picker(picker_id, now=now, actor_id=supervisor.id)
         await uow.commit()
         return order
@@ -44,7 +44,7 @@ async def unassign_picker(uow: UnitOfWork, supervisor: StaffUser, order_id: int,
                           now: datetime) -> Order:
     """Put an order being picked back in the queue. Raises InvalidTransition."""
     async with uow:
-        order = await _load(uow, supervisor, order_id)
+        order = await load_order(uow, supervisor, order_id)
         order.unassign_picker(now=now, actor_id=supervisor.id)
         await uow.commit()
         return order
@@ -54,7 +54,7 @@ async def raise_priority(uow: UnitOfWork, supervisor: StaffUser, order_id: int,
                          now: datetime) -> Order:
     """Move the order up the queue. Raises InvalidTransition at the top priority."""
     async with uow:
-        order = await _load(uow, supervisor, order_id)
+        order = await load_order(uow, supervisor, order_id)
         order.raise_priority(now=now, actor_id=supervisor.id)
         await uow.commit()
         return order
@@ -81,7 +81,7 @@ async def record_refused_scan(db: Database, staff: StaffUser, order_id: int | No
                 store_id=staff.store_id, staff_id=staff.id, order_id=order_id,
                 code=code[:200], kind=kind, at=now))
             await session.commit()
-    except Exception:  # noqa: BLE001 - bookkeeping must never fail a scan
+    except Exception:
         log.exception("could not record a refused scan")
         return False
     return True
@@ -96,8 +96,3 @@ async def _require_picker(uow: UnitOfWork, supervisor: StaffUser, picker_id: int
         raise PickerNotAvailable(picker_id=picker_id)
 
 
-async def _load(uow: UnitOfWork, supervisor: StaffUser, order_id: int) -> Order:
-    order = await uow.orders.get(order_id, store_id=supervisor.store_id)
-    if order is None:
-        raise errors.OrderNotFound(order_id=order_id)
-    return order

@@ -16,16 +16,15 @@ from litestar.response import Redirect, Template
 
 from app import queries
 from app.auth import requires_role
+from app.i18n import gettext as _
+from app.services import picking as service
+from app.services import supervision
 from app.web.deps import clock, new_uow, reading
 from app.web.forms import FormError, parse_confirm, parse_quantity, parse_weight, scan_id_from
 from app.web.messages import Feedback, describe, status_for
 from app.web.render import redirect, render
-from app.i18n import gettext as _
 from picking import errors
 from picking.model import SHORT_REASONS
-from app.services import picking as service
-from app.services import substitutions
-from app.services import supervision
 
 Req = Request[Any, Any, Any]
 
@@ -74,7 +73,8 @@ class PickerController(Controller):
                 clock(request))
             return await _scan_failed(request, order_id, err, str(form.get("code", "")))
         line = outcome.line
-        text = _("%(name)s: %(picked)s of %(ordered)s", name=line.product.name(request.user.language),
+        text = _("%(name)s: %(picked)s of %(ordered)s",
+                 name=line.product.name(request.user.language),
                  picked=_amount(line, line.picked_quantity), ordered=_amount(line, line.quantity))
         feedback = Feedback("ok", text)
         return await _after_action(request, outcome.order.id, feedback, line=line,
@@ -116,8 +116,8 @@ class PickerController(Controller):
     @post("/{order_id:int}/finish", name="pick:finish")
     async def finish(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
         try:
-            await substitutions.finish_picking(new_uow(request), request.user, order_id,
-                                               clock(request))
+            await service.finish_picking(new_uow(request), request.user, order_id,
+                                         clock(request))
         except errors.PickingError as err:
             return await _pick_page(request, order_id, describe(err), status_for(err))
         return redirect(request, request.app.route_reverse("pick:summary", order_id=order_id))

@@ -159,8 +159,7 @@ def test_finishing_ends_open_windows_with_the_picker_finished_fallback() -> None
     order, milk = short_milk()
     propose(order, milk, KEFIR, window=None)
     order.events.clear()
-    order.end_pending_proposals(NOW + timedelta(hours=5))
-    order.finish_picking(now=NOW, staff_id=PICKER)
+    order.finish_picking(now=NOW + timedelta(hours=5), staff_id=PICKER)
     decided = [e for e in order.events if isinstance(e, SubstitutionDecided)]
     assert [(e.outcome, e.decided_by) for e in decided] == [("timed_out", "picker_finished")]
 
