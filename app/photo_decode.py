@@ -34,17 +34,19 @@ DECODE_CONCURRENCY = 2
 """Both decoders and Pillow release the GIL: two threads use both cores."""
 
 # Formats a grocery store meets. Every extra format costs time and invites misreads.
-_ZXING_FORMATS = (
-    zxingcpp.BarcodeFormat.EAN13,
-    zxingcpp.BarcodeFormat.EAN8,
-    zxingcpp.BarcodeFormat.UPCA,
-    zxingcpp.BarcodeFormat.UPCE,
-    zxingcpp.BarcodeFormat.Code128,
-    zxingcpp.BarcodeFormat.QRCode,
-    zxingcpp.BarcodeFormat.DataMatrix,
-    zxingcpp.BarcodeFormat.ITF14,
-    zxingcpp.BarcodeFormat.DataBar,
-    zxingcpp.BarcodeFormat.DataBarExp,
+_ZXING_FORMATS = zxingcpp.BarcodeFormats(
+    [
+        zxingcpp.BarcodeFormat.EAN13,
+        zxingcpp.BarcodeFormat.EAN8,
+        zxingcpp.BarcodeFormat.UPCA,
+        zxingcpp.BarcodeFormat.UPCE,
+        zxingcpp.BarcodeFormat.Code128,
+        zxingcpp.BarcodeFormat.QRCode,
+        zxingcpp.BarcodeFormat.DataMatrix,
+        zxingcpp.BarcodeFormat.ITF14,
+        zxingcpp.BarcodeFormat.DataBar,
+        zxingcpp.BarcodeFormat.DataBarExp,
+    ]
 )
 _ZBAR_SYMBOLS = (
     ZBarSymbol.EAN13,
@@ -71,7 +73,7 @@ _ZXING_NAMES = {
     zxingcpp.BarcodeFormat.DataBarExp: "DATABAR_EXP",
 }
 _GS1_NAMES = {"CODE128": "GS1_128", "DATAMATRIX": "GS1_DATAMATRIX", "QR": "GS1_QR"}
-_GS1_AIM = {"CODE128": "]C1", "DATAMATRIX": "]d2", "QR": "]Q3", "DATABAR": "]e0", "DATABAR_EXP": "]e0"}
+_GS1_AIM = {"CODE128": "]C1", "DATAMATRIX": "]d2", "QR": "]Q3", "DATABAR": "]e0"}
 _ZBAR_NAMES = {"QRCODE": "QR"}
 _RETAIL = frozenset({"EAN13", "EAN8", "UPCA", "UPCE"})
 # Pillow plugins we let near untrusted bytes; phones send JPEG (the JPEG plugin also
@@ -116,11 +118,19 @@ def decode_photo(
     'not_an_image' (422) for bytes Pillow cannot read as a photo.
     """
     views = _Views(photo=load_photo(data, max_bytes=max_bytes, max_pixels=max_pixels))
-    for view, decode in _CASCADE:
+    tentative: list[DecodedSymbol] = []
+    last_step = len(_CASCADE)
+    for step, (view, decode) in enumerate(_CASCADE):
+        if step > last_step:
+            break
         found = _unique(decode(views[view]))
-        if found:
+        if any(symbol.symbology != "UPCE" for symbol in found):
             return found
-    return []
+        if found and not tentative:
+            # A lone UPC-E is often half of a blurred EAN-13: give the next steps a
+            # chance to read the whole EAN-13 before settling for it.
+            tentative, last_step = found, step + _UPCE_SECOND_OPINIONS
+    return tentative
 
 
 async def decode_photo_async(data: bytes, **kwargs: int) -> list[DecodedSymbol]:
@@ -202,7 +212,7 @@ def decode_zxing(image: Image.Image) -> list[DecodedSymbol]:
         text = result.text
         if result.content_type == zxingcpp.ContentType.GS1:
             # The canonical FNC1-first id: zxing says e.g. ']d8' for rectangular DMRE symbols.
-            aim = _GS1_AIM.get(name, result.symbology_identifier)
+            aim = _GS1_AIM.get(name.removesuffix("_EXP"), result.symbology_identifier)
             name = _GS1_NAMES.get(name, name)
             text = aim + result.bytes.decode("latin-1")
         symbols.append(DecodedSymbol(text, name, "zxing"))
@@ -215,8 +225,11 @@ def decode_pyzbar(image: Image.Image) -> list[DecodedSymbol]:
     for result in pyzbar.decode(image, symbols=_ZBAR_SYMBOLS):
         name = _ZBAR_NAMES.get(result.type, result.type)
         text = result.data.decode("utf-8", errors="replace")
-        if name == "UPCE":
-            text = "0" + (expand_upce(text) or "")
+        if name == "UPCE":  # zbar sends the 8 digits; zxing the 13-digit expanded form
+            upca = expand_upce(text)
+            if upca is None:
+                continue
+            text = "0" + upca
         elif name.startswith("DATABAR"):
             text = "]e0" + text  # DataBar always carries GS1 data
         symbols.append(DecodedSymbol(text, name, "pyzbar"))
@@ -319,6 +332,8 @@ _CASCADE: tuple[tuple[str, Decoder], ...] = (
 )
 
 
+_UPCE_SECOND_OPINIONS = 2
+
 _LIMITER: RunVar[CapacityLimiter] = RunVar("storepick_photo_decode_limiter")
 
 
@@ -330,4 +345,3 @@ def _limiter() -> CapacityLimiter:
         limiter = CapacityLimiter(DECODE_CONCURRENCY)
         _LIMITER.set(limiter)
         return limiter
-

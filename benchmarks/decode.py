@@ -29,8 +29,9 @@ from picking.codes import UnreadableCode, interpret
 from tests.support import barcode_images as bi
 
 GS = "\x1d"
-MARKING = f"0104601234567893" f"215Ab+cD'e7FgH1{GS}91EE10{GS}92" + "dGVzdC1zaWduYXR1cmUtZm9yLXN0b3JlcGljazEyMzQ="
-GS1_128 = f"0109521234543213" f"3103000123" f"10ABC12{GS}17250200"
+SIGNATURE = "dGVzdC1zaWduYXR1cmUtZm9yLXN0b3JlcGljazEyMzQ="
+MARKING = "0104601234567893" + "215Ab+cD'e7FgH1" + GS + "91EE10" + GS + "92" + SIGNATURE
+GS1_128 = "0109521234543213" + "3103000123" + "10ABC12" + GS + "17250200"
 
 # format → (symbol image, the text a scanner would give for it)
 FORMATS: dict[str, tuple[Callable[[], Image.Image], str]] = {
@@ -172,11 +173,19 @@ def _percentile(values: list[float], fraction: float) -> float:
 
 def summarise(photos: list[Photo], tally: Tally) -> dict[str, Any]:
     """Rates per format and degradation, wrong reads and timings, per decoder."""
-    summary: dict[str, Any] = {"by_format": {}, "by_degradation": {}, "total": {}, "wrong": {}, "ms": {}}
+    summary: dict[str, Any] = {
+        "by_format": {},
+        "by_degradation": {},
+        "total": {},
+        "wrong": {},
+        "ms": {},
+    }
     for group, attr in (("by_format", "fmt"), ("by_degradation", "degradation")):
         for value in dict.fromkeys(getattr(p, attr) for p in photos):
             idx = [i for i, p in enumerate(photos) if getattr(p, attr) == value]
-            summary[group][value] = {d: _rate([tally.outcomes[d][i] for i in idx]) for d in DECODERS}
+            summary[group][value] = {
+                d: _rate([tally.outcomes[d][i] for i in idx]) for d in DECODERS
+            }
     for d in DECODERS:
         outcomes = tally.outcomes[d]
         summary["total"][d] = _rate(outcomes)
@@ -208,7 +217,9 @@ def print_table(summary: dict[str, Any]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--quick", action="store_true", help="one seed, four degradations")
     parser.add_argument("--json", metavar="PATH", help="also write the summary as JSON")
     args = parser.parse_args(argv)

@@ -16,6 +16,16 @@ from typing import Literal
 from biip.checksums import gs1_price_weight_check_digit
 
 from picking import gs1, gtin
+from picking.gs1 import expand_upce
+
+__all__ = [
+    "DEFAULT_LAYOUT",
+    "ScaleLayout",
+    "ScannedCode",
+    "UnreadableCode",
+    "expand_upce",
+    "interpret",
+]
 
 ValueKind = Literal["weight_g", "price_minor"]
 CodeKind = Literal["gtin", "scale_label", "gs1", "marking"]
@@ -41,13 +51,15 @@ class UnreadableCode(ValueError):
     """The scan is not a code a picker can use.
 
     ``code`` names the problem ('empty', 'bad_check_digit', 'not_a_barcode', 'bad_gs1',
-    'too_long'); ``reason`` is a short English sentence to show the picker.
+    'too_long'); ``reason`` is a short English sentence to show the picker; ``detail``
+    (maybe empty) says exactly what was wrong, for logs.
     """
 
-    def __init__(self, code: Problem, reason: str) -> None:
+    def __init__(self, code: Problem, reason: str, detail: str = "") -> None:
         super().__init__(reason)
         self.code: Problem = code
         self.reason = reason
+        self.detail = detail
 
 
 @dataclass(frozen=True)
@@ -119,14 +131,19 @@ def _check_pattern(pattern: str) -> None:
     body = pattern[2:-1]
     if not set(body) <= _LAYOUT_BODY:
         raise ValueError(f"scale layout {pattern!r} may use only the letters I, W, $, V, X")
+    _check_fields(pattern, body)
+
+
+def _check_fields(pattern: str, body: str) -> None:
+    """Raise ValueError unless the item and value fields of ``body`` make sense."""
     if ("W" in body) == ("$" in body):
         raise ValueError(f"scale layout {pattern!r} needs either weight (W) or price ($) digits")
     for letter in "IW$":
-        if letter in body and not re.fullmatch(rf"[^{letter}]*{re.escape(letter)}+[^{letter}]*", body):
+        if letter * body.count(letter) not in body:
             raise ValueError(f"scale layout {pattern!r} must keep its {letter} digits together")
     if not 3 <= body.count("I") <= 6:
         raise ValueError(f"scale layout {pattern!r} needs 3 to 6 item code (I) digits")
-    if body.count("V") > 1 or ("V" in body and ("$" not in body or body.count("$") not in (4, 5))):
+    if body.count("V") > 1 or ("V" in body and body.count("$") not in (4, 5)):
         raise ValueError(
             f"scale layout {pattern!r}: a price check digit (V) needs a 4- or 5-digit price ($)"
         )
@@ -159,7 +176,11 @@ DEFAULT_LAYOUT = ScaleLayout.parse("2P IIIII WWWWW C")
 
 @dataclass(frozen=True)
 class ScannedCode:
-    """What a scan means. ``gtin`` is always 14 digits; scale labels carry ``plu`` instead."""
+    """What a scan means. ``gtin`` is always 14 digits; scale labels carry ``plu`` instead.
+
+    ``raw`` is the content as scanned, trimmed, without an AIM symbology id, with GS
+    stand-ins turned into ASCII 29: for a marking, the whole code to hand to the OMS.
+    """
 
     kind: CodeKind
     raw: str
@@ -180,15 +201,7 @@ def interpret(raw: str, layout: ScaleLayout = DEFAULT_LAYOUT) -> ScannedCode:
     with GS or a stand-in, AIM-prefixed, or in parentheses), GS1 Digital Link URIs and
     Честный ЗНАК codes with or without GS. Raises UnreadableCode for anything else.
     """
-    text = raw.strip(_TRIM)
-    if not text:
-        raise UnreadableCode("empty", "Nothing was scanned.")
-    if len(text) > MAX_CODE_LENGTH:
-        raise UnreadableCode("too_long", "The scan is too long to be a product code.")
-    aim = text[:3] if _AIM.match(text) else ""
-    data = gs1.normalise_separators(text[len(aim) :]).strip(_TRIM)
-    if data.startswith(OWN_CODE_PREFIX):
-        raise UnreadableCode("not_a_barcode", "This is a storepick bag label, not a product code.")
+    aim, data = _unwrap(raw)
     if aim in _GS1_AIM or gs1.GS in data:
         return _from_elements(data, _split(gs1.parse_raw, data))
     if data.startswith("("):
@@ -203,24 +216,21 @@ def interpret(raw: str, layout: ScaleLayout = DEFAULT_LAYOUT) -> ScannedCode:
     raise UnreadableCode("not_a_barcode", "This is not a product code.")
 
 
-def expand_upce(code: str) -> str | None:
-    """The 12-digit UPC-A a UPC-E code stands for, or None if ``code`` is not a valid UPC-E.
+def _unwrap(raw: str) -> tuple[str, str]:
+    """The AIM symbology id (or '') and the content, trimmed, with GS stand-ins replaced.
 
-    UPC-E has 8 digits: number system 0 or 1, six payload digits, the UPC-A check digit.
+    Raises UnreadableCode for nothing, for too much, and for our own bag labels.
     """
-    if len(code) != 8 or not (code.isascii() and code.isdigit()) or code[0] not in "01":
-        return None
-    d = code[1:7]
-    if d[5] in "012":
-        body = d[0:2] + d[5] + "0000" + d[2:5]
-    elif d[5] == "3":
-        body = d[0:3] + "00000" + d[3:5]
-    elif d[5] == "4":
-        body = d[0:4] + "00000" + d[4]
-    else:
-        body = d[0:5] + "0000" + d[5]
-    upca = code[0] + body + code[7]
-    return upca if gtin.is_valid(upca) else None
+    text = raw.strip(_TRIM)
+    if not text:
+        raise UnreadableCode("empty", "Nothing was scanned.")
+    if len(text) > MAX_CODE_LENGTH:
+        raise UnreadableCode("too_long", "The scan is too long to be a product code.")
+    aim = text[:3] if _AIM.match(text) else ""
+    data = gs1.normalise_separators(text[len(aim) :]).strip(_TRIM)
+    if data.startswith(OWN_CODE_PREFIX):
+        raise UnreadableCode("not_a_barcode", "This is a storepick bag label, not a product code.")
+    return aim, data
 
 
 def _from_digits(digits: str, layout: ScaleLayout, *, upce: bool = False) -> ScannedCode:
@@ -266,32 +276,44 @@ def _split(parser: Callable[[str], list[gs1.Element]], data: str) -> list[gs1.El
     try:
         return parser(data)
     except gs1.Gs1Error as exc:
-        raise UnreadableCode("bad_gs1", f"The GS1 data is malformed: {exc}") from exc
+        raise UnreadableCode(
+            "bad_gs1", "The GS1 data in this code is malformed.", str(exc)
+        ) from exc
 
 
 def _from_elements(raw: str, elements: list[gs1.Element]) -> ScannedCode:
     """Collect the fields a picker needs from GS1 element strings."""
     values: dict[str, str] = {}
-    weight_g: int | None = None
     for element in elements:
         values.setdefault(element.ai, element.value)
-        if weight_g is None and gs1.is_net_weight_kg(element.ai):
-            weight_g = gs1.weight_grams(element.ai, element.value)
     code = values.get("01")
     if code is not None and not gtin.is_valid(code):
         raise UnreadableCode("bad_check_digit", "The GTIN in this code has a wrong check digit.")
-    try:
-        expiry = gs1.expiry_date(values["17"]) if "17" in values else None
-    except gs1.Gs1Error as exc:
-        raise UnreadableCode("bad_gs1", f"The expiry date is impossible: {exc}") from exc
-    is_marking = code is not None and "21" in values and ("93" in values or {"91", "92"} <= values.keys())
+    is_marking = code is not None and "21" in values and _has_crypto_tail(values)
     return ScannedCode(
         kind="marking" if is_marking else "gs1",
         raw=raw,
         gtin=code,
-        weight_g=weight_g,
+        weight_g=gs1.net_weight_g(elements),
         serial=values.get("21"),
         batch=values.get("10"),
-        expiry=expiry,
+        expiry=_expiry(values.get("17")),
         is_marking=is_marking,
     )
+
+
+def _has_crypto_tail(values: dict[str, str]) -> bool:
+    """Честный ЗНАК signs each code: key id 91 + signature 92, or the short 93."""
+    return "93" in values or {"91", "92"} <= values.keys()
+
+
+def _expiry(value: str | None) -> dt.date | None:
+    """The AI 17 date; raises UnreadableCode('bad_gs1') for an impossible one."""
+    if value is None:
+        return None
+    try:
+        return gs1.expiry_date(value)
+    except gs1.Gs1Error as exc:
+        raise UnreadableCode(
+            "bad_gs1", "The expiry date in this code is impossible.", str(exc)
+        ) from exc

@@ -1,8 +1,9 @@
 """GS1 element strings: splitting them into (AI, value) pairs and reading the values we use.
 
-Pure helpers for ``picking.codes``. Splitting relies on biip's table of application
-identifiers; dates and weights are read here, because biip resolves the century of a
-two-digit year from the system clock and the domain must not depend on one.
+Pure helpers for ``picking.codes``, with UPC-E expansion. Splitting relies on biip's
+table of application identifiers; dates and weights are read here, because biip
+resolves the century of a two-digit year from the system clock and the domain must
+not depend on one.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 from biip import ParseConfig, ParseError
 from biip.gs1_digital_link_uris import GS1DigitalLinkURI
 from biip.gs1_messages import GS1Message
+
+from picking import gtin
 
 GS = "\x1d"
 """ASCII 29, the group separator that ends a variable-length field."""
@@ -148,6 +151,35 @@ def expiry_date(value: str) -> dt.date:
     if day > last:
         raise Gs1Error(f"date {value!r} has day {day}, the month has {last}")
     return dt.date(year, month, day)
+
+
+def expand_upce(code: str) -> str | None:
+    """The 12-digit UPC-A a UPC-E code stands for, or None if ``code`` is not a valid UPC-E.
+
+    UPC-E has 8 digits: number system 0 or 1, six payload digits, the UPC-A check digit.
+    Where the zeros go depends on the last payload digit (GS1 General Specifications).
+    """
+    if len(code) != 8 or not (code.isascii() and code.isdigit()) or code[0] not in "01":
+        return None
+    d = code[1:7]
+    if d[5] in "012":
+        body = d[0:2] + d[5] + "0000" + d[2:5]
+    elif d[5] == "3":
+        body = d[0:3] + "00000" + d[3:5]
+    elif d[5] == "4":
+        body = d[0:4] + "00000" + d[4]
+    else:
+        body = d[0:5] + "0000" + d[5]
+    upca = code[0] + body + code[7]
+    return upca if gtin.is_valid(upca) else None
+
+
+def net_weight_g(elements: list[Element]) -> int | None:
+    """Grams from the first 310n element, if any."""
+    for element in elements:
+        if is_net_weight_kg(element.ai):
+            return weight_grams(element.ai, element.value)
+    return None
 
 
 def is_net_weight_kg(ai: str) -> bool:
