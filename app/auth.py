@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -93,7 +94,9 @@ async def sign_out(session: AsyncSession, token: str) -> None:
     await session.commit()
 
 
-async def staff_for_token(session: AsyncSession, token: str, now: datetime) -> StaffUser | None:
+async def staff_for_token(session: AsyncSession, token: str, now: datetime
+                          ) -> tuple[StaffUser, datetime] | None:
+    """The signed-in person and when their session ends; None if unknown or over."""
     s, ss, st = tables.staff.c, tables.staff_sessions.c, tables.stores.c
     row = (await session.execute(
         select(s.id, s.store_id, s.personnel_no, s.name, s.role, s.language, s.active,
@@ -105,16 +108,44 @@ async def staff_for_token(session: AsyncSession, token: str, now: datetime) -> S
     )).first()
     if row is None or not row.active or _aware(row.expires_at) <= now:
         return None
-    return StaffUser(id=row.id, store_id=row.store_id, store_code=row.code,
+    user = StaffUser(id=row.id, store_id=row.store_id, store_code=row.code,
                      store_name=row.store_name, personnel_no=row.personnel_no, name=row.name,
                      role=row.role, language=row.language, locale=row.locale,
                      currency=row.currency, timezone=row.timezone)
+    return user, _aware(row.expires_at)
 
 
 def _aware(value: datetime) -> datetime:
     # SQLite hands back naive datetimes; everything we store is UTC.
     from datetime import UTC
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class SessionCache:
+    """Recently seen sessions, so a picker's scans do not each query the session.
+
+    An entry lives ``ttl`` seconds (wall clock, not the app's clock): a session
+    ended in another process, or a deactivated person, is refused at most that
+    much later. Sign-out in this process forgets the entry at once.
+    """
+
+    def __init__(self, ttl: float = 10.0, size: int = 2048) -> None:
+        self.ttl, self.size = ttl, size
+        self._entries: dict[str, tuple[float, StaffUser, datetime]] = {}
+
+    def get(self, token: str, now: datetime) -> StaffUser | None:
+        entry = self._entries.get(token)
+        if entry is None or time.monotonic() - entry[0] > self.ttl or entry[2] <= now:
+            return None
+        return entry[1]
+
+    def put(self, token: str, user: StaffUser, expires_at: datetime) -> None:
+        if len(self._entries) >= self.size:
+            self._entries.clear()
+        self._entries[token] = (time.monotonic(), user, expires_at)
+
+    def forget(self, token: str) -> None:
+        self._entries.pop(token, None)
 
 
 class SessionMiddleware(AbstractAuthenticationMiddleware):
@@ -126,8 +157,15 @@ class SessionMiddleware(AbstractAuthenticationMiddleware):
         user = None
         if token:
             state = connection.app.state
-            async with state.db.reading() as session:
-                user = await staff_for_token(session, token, state.clock())
+            now = state.clock()
+            cache: SessionCache = state.session_cache
+            user = cache.get(token, now)
+            if user is None:
+                async with state.db.reading() as session:
+                    found = await staff_for_token(session, token, now)
+                if found is not None:
+                    user, expires_at = found
+                    cache.put(token, user, expires_at)
         return AuthenticationResult(user=user, auth=token if user else None)
 
 

@@ -30,7 +30,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from app import i18n
-from app.auth import SessionMiddleware
+from app.auth import SessionCache, SessionMiddleware
 from app.db.engine import open_database
 from app.web.substitutes import expiring_substitutions
 from app.db.mapping import start_mappers
@@ -152,6 +152,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
         route_handlers=handlers,
         lifespan=[lifespan],
         state=State({"settings": settings, "clock": clock, "publish": publish,
+                     "session_cache": SessionCache(),
                      "channels": channels, "static_url": pwa.StaticUrls()}),
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(_jinja_env())),
         plugins=[HTMXPlugin(), channels],

@@ -28,11 +28,13 @@ from benchmarks.common import percentile, print_table, wait_for_http
 from tests.support.postgres import free_port
 
 PICKERS = 50
+ORDER = {"milk": 30, "bread": 30, "water": 30, "pizza": 30, "chocolate": 30}
 ROOT = Path(__file__).resolve().parent.parent
 
 
 async def seed(url: str) -> list[tuple[str, int]]:
-    """A store with 50 pickers, each on an order of 100,000 milk: (session token, order)."""
+    """A store with 50 pickers, each on an order of 150 items in five lines (a big
+    but real order, so scans per order stay realistic): (session token, order)."""
     from sqlalchemy import insert
 
     from app.auth import token_hash
@@ -51,7 +53,7 @@ async def seed(url: str) -> list[tuple[str, int]]:
                 store_id=shop.store_id, personnel_no=f"7{i:03d}", name=f"Picker {i}",
                 role="picker", password_hash="x", language="en", active=True,
                 failed_logins=0).returning(tables.staff.c.id))).scalar_one()
-            order_id = await add_order(session, shop, {"milk": 100_000})
+            order_id = await add_order(session, shop, ORDER)
             await session.execute(tables.orders.update().where(tables.orders.c.id == order_id)
                                   .values(status="picking", picker_id=staff_id))
             token = secrets.token_urlsafe(16)
@@ -90,10 +92,14 @@ class Picker:
         self.cookies = {"sp_session": self.token, "sp_csrf": page.cookies.get("sp_csrf", "")}
 
     async def scan(self) -> tuple[float, int, int]:
+        from tests.support.shop import BREAD, CHOCOLATE_EAN8, MILK, PIZZA, WATER_UPC
+
+        self.scanned = getattr(self, "scanned", 0) + 1
+        code = (MILK, BREAD, WATER_UPC, PIZZA, CHOCOLATE_EAN8)[self.scanned % 5]
         started = time.perf_counter()
         response = await self.client.post(
             f"{self.base}/pick/{self.order_id}/scan",
-            data={"code": "4601234567893", "scan_id": secrets.token_hex(8)},
+            data={"code": code, "scan_id": secrets.token_hex(8)},
             headers={"HX-Request": "true", "x-csrftoken": self.csrf,
                      "accept-encoding": "gzip"},
             cookies=self.cookies)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
+
+from app.db import inline_sqlite
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
@@ -66,19 +68,25 @@ def _sqlite_pragmas(immediate: bool) -> Any:
     return on_connect, on_begin
 
 
-def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> AsyncEngine:
+def _sqlite_engine(url: str, *, immediate: bool, pool_size: int,
+                   inline: bool = False) -> AsyncEngine:
+    extra: dict[str, Any] = {}
+    if inline:
+        extra["async_creator"] = inline_sqlite.creator(url.split(":///", 1)[1])
     engine = create_async_engine(url, poolclass=AsyncAdaptedQueuePool, pool_size=pool_size,
-                                 max_overflow=0)
+                                 max_overflow=0, **extra)
     on_connect, on_begin = _sqlite_pragmas(immediate)
     event.listen(engine.sync_engine, "connect", on_connect)
     event.listen(engine.sync_engine, "begin", on_begin)
     return engine
 
 
-def open_database(url: str, *, pool_size: int = 10) -> Database:
+def open_database(url: str, *, pool_size: int = 10, inline_writer: bool = True) -> Database:
     """Create engines and session factories for ``url`` (sqlite+aiosqlite or postgresql+asyncpg)."""
     if url.startswith("sqlite"):
-        writer = _sqlite_engine(url, immediate=True, pool_size=1)
+        # The writer runs sqlite3 on the loop (see app.db.inline_sqlite); readers
+        # keep aiosqlite's thread so a slow report never stalls a scan.
+        writer = _sqlite_engine(url, immediate=True, pool_size=1, inline=inline_writer)
         reader = _sqlite_engine(url, immediate=False, pool_size=4)
         lock: asyncio.Lock | None = asyncio.Lock()
     else:

@@ -36,7 +36,6 @@ class OrderRepository:
                     joinedload(Line.product),  # type: ignore[arg-type]
                     selectinload(Line.scans)),  # type: ignore[arg-type]
             )
-            .execution_options(populate_existing=True)
         )
         if store_id is not None:
             stmt = stmt.where(tables.orders.c.store_id == store_id)

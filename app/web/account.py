@@ -74,6 +74,7 @@ async def logout(request: Req) -> Redirect:
     if token:
         async with request.app.state.db.writing() as session:
             await sign_out(session, token)
+        request.app.state.session_cache.forget(token)
     response = redirect(request, "/login")
     response.cookies.append(Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/"))
     return response
@@ -93,6 +94,7 @@ async def change_language(request: Req) -> Response[Any]:
                 await session.execute(update(tables.staff).where(
                     tables.staff.c.id == request.user.id).values(language=language))
                 await session.commit()
+            request.app.state.session_cache.forget(request.cookies.get(SESSION_COOKIE, ""))
         response.cookies.append(Cookie(key="lang", value=language, max_age=365 * 86400,
                                        path="/", samesite="lax"))
     return response
