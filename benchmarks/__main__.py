@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ("scan", "decode", "relay", "board")
+ALL = ("pageweight", "scan", "decode", "relay", "board")
 
 
 def main() -> None:
