@@ -83,7 +83,7 @@ async def open_board(session: AsyncSession, store_id: int, now: datetime) -> Boa
     timeline = await _timeline(session, ids)
     rows = [_row(r, last_scans.get(r.id), timeline.get(r.id, []), limits, now) for r in base]
     rows.sort(key=lambda r: (not r.attention, -r.priority, r.due_at, r.id))
-    counts = {status: 0 for status in board.OPEN_STATUSES}
+    counts = dict.fromkeys(board.OPEN_STATUSES, 0)
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1
     return Board(rows=rows, counts=counts, limits=limits,

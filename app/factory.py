@@ -32,7 +32,6 @@ from litestar.template.config import TemplateConfig
 from app import i18n
 from app.auth import SessionCache, SessionMiddleware
 from app.db.engine import open_database
-from app.web.substitutes import expiring_substitutions
 from app.db.mapping import start_mappers
 from app.services.relay import relay_running
 from app.settings import ROOT, Settings
@@ -41,6 +40,7 @@ from app.web.labels import N_
 from app.web.messages import describe
 from app.web.picker import PickerController
 from app.web.render import redirect, render
+from app.web.substitutes import expiring_substitutions
 from picking.errors import PickingError
 
 log = logging.getLogger("storepick")
@@ -105,8 +105,8 @@ def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Any:
 
 async def _set_language(request: Request[Any, Any, Any]) -> None:
     user = request.scope.get("user")
-    chosen = user.language if user else (request.cookies.get("lang")
-                                         or i18n.pick_language(request.headers.get("accept-language")))
+    chosen = user.language if user else (
+        request.cookies.get("lang") or i18n.pick_language(request.headers.get("accept-language")))
     i18n.set_language(chosen)
 
 

@@ -1,9 +1,9 @@
 """Languages (per person) and formats (per store locale).
 
 Messages live in ``app/locale/<lang>/LC_MESSAGES/*.po`` (one file per feature
-area, merged) and are compiled in memory at start-up, so there is no build step. The active language is a
-context variable set per request; Jinja's i18n extension reads it through the
-callables installed here.
+area, merged) and are compiled in memory at start-up, so there is no build step.
+The active language is a context variable set per request; Jinja's i18n
+extension reads it through the callables installed here.
 """
 
 from __future__ import annotations

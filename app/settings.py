@@ -42,7 +42,7 @@ class Settings:
         """
         env = dict(os.environ if env is None else env)
         url = env.get("DATABASE_URL") or cls.database_url
-        if url.startswith("postgresql://") or url.startswith("postgres://"):
+        if url.startswith(("postgresql://", "postgres://")):
             url = "postgresql+asyncpg://" + url.split("://", 1)[1]
         settings = cls(
             database_url=url,

@@ -127,7 +127,7 @@ async def closed_loop(pickers: list[Picker], seconds: float, workers: int = 16) 
     async def worker(k: int) -> None:
         nonlocal done
         while time.perf_counter() < deadline:
-            latency, status, _ = await pickers[(k + done) % len(pickers)].scan()
+            _latency, status, _size = await pickers[(k + done) % len(pickers)].scan()
             done += status == 200
 
     started = time.perf_counter()

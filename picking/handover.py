@@ -115,7 +115,8 @@ class HandoverRules:
     # -- packing -----------------------------------------------------------
 
     def pack_items(self) -> list[PackItem]:
-        return [PackItem(ln.product.zone, self.kept_quantity(ln), ln.is_weighed) for ln in self.lines]
+        return [PackItem(ln.product.zone, self.kept_quantity(ln), ln.is_weighed)
+                for ln in self.lines]
 
     def pack(self, bags: dict[str, int], staging: dict[str, str], *, now: datetime,
              staff_id: int | None, pickup_code: str | None = None,

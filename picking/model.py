@@ -12,10 +12,10 @@ from datetime import datetime
 from enum import StrEnum
 
 from picking import errors, events
-from picking.supervision import SupervisionRules
 from picking.handover import HandoverRules
 from picking.lifecycle import Lifecycle
 from picking.substitution import Proposal, SubstitutionRules
+from picking.supervision import SupervisionRules
 
 ZONE_ORDER = {"ambient": 0, "chilled": 1, "frozen": 2}
 MAX_WEIGHT_G = 25_000  # one line of loose goods heavier than this is a typo

@@ -260,7 +260,7 @@ class SubstitutionRules:
             quantity=amount, unit_price_minor=product.price_minor,
             original_unit_price_minor=line.unit_price_minor, code=code, proposed_at=now,
             expires_at=None if window is None else now + window, staff_id=staff_id)
-        line.proposals.append(proposal)  # type: ignore[attr-defined]
+        line.proposals.append(proposal)
         self._record(SubstitutionProposed(
             order_id=self.id or 0, occurred_at=now, actor_id=staff_id, line_id=line.id or 0,
             proposal=ref, original_sku=line.product.sku, sku=product.sku, quantity=amount,

@@ -13,8 +13,8 @@ from sqlalchemy import event
 from sqlalchemy.orm import registry, relationship
 
 from app.db import tables, tables_handover, tables_substitutions
-from picking.model import LineState, Order, OrderStatus, Product, Scan
 from picking.model import Line as OrderLine
+from picking.model import LineState, Order, OrderStatus, Product, Scan
 
 mapper_registry = registry(metadata=tables.metadata)
 _mapped = False

@@ -21,8 +21,8 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    event,
 )
-from sqlalchemy import event
 from sqlalchemy.orm import class_mapper, relationship
 
 from app.db.tables import metadata

@@ -4,6 +4,8 @@ Started in the app's lifespan when ``settings.run_relay`` and
 ``settings.oms_events_url`` are set; it shares the app's write transactions
 (on SQLite that means the app's writer lock, so the relay never fights the
 pickers for the database) and is woken after every commit that wrote events.
+When the settings name the OMS's batch endpoint (``oms_batch_url``), several
+orders' events travel per request (see ``sync.client``).
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ async def relay_running(app: Any, settings: Settings) -> AsyncIterator[Relay | N
     if not (settings.run_relay and settings.oms_events_url):
         yield None
         return
+    batch_url: str | None = getattr(settings, "oms_batch_url", None)  # optional setting
     relay = Relay(app.state.db.writing, RelayConfig(url=settings.oms_events_url,
-                                                    secret=settings.oms_shared_secret))
+                                                    secret=settings.oms_shared_secret,
+                                                    batch_url=batch_url))
     publish = app.state.publish
 
     async def publish_and_wake(messages: list[dict[str, Any]]) -> None:

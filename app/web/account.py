@@ -18,7 +18,8 @@ from app.web.deps import clock
 from app.web.render import redirect, render
 
 Req = Request[Any, Any, Any]
-HOME_BY_ROLE = {"picker": "/pick/", "supervisor": "/board/", "admin": "/pick/", "courier": "/courier/"}
+HOME_BY_ROLE = {"picker": "/pick/", "supervisor": "/board/", "admin": "/pick/",
+                "courier": "/courier/"}
 
 
 async def _stores(request: Req) -> list[dict[str, Any]]:

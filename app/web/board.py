@@ -86,7 +86,7 @@ class BoardController(Controller):
         async def fresh(_message: dict[str, Any]) -> list[tuple[str, str]]:
             try:
                 html = await shared.render(key, lambda: _render_board(request))
-            except Exception:  # noqa: BLE001 - a failed render must not end the stream
+            except Exception:
                 log.exception("board render failed")
                 return []
             return [("board", html)]
@@ -161,7 +161,8 @@ async def _order_panel(request: Req, order_id: int, feedback: Feedback | None = 
     return render(request, "board/order.html", {
         "order": order, "row": row, "history": history, "pickers": pickers,
         "feedback": feedback, "event_label": event_label,
-        "due_at": board_queries.utc(order.due_at)}, fragment=PANEL_FRAGMENT, status_code=status_code)
+        "due_at": board_queries.utc(order.due_at)},
+        fragment=PANEL_FRAGMENT, status_code=status_code)
 
 
 def _describe(err: errors.PickingError) -> Feedback:

@@ -151,8 +151,9 @@ async def _list_page(request: Req, feedback: Feedback | None = None,
     async with reading(request) as session:
         ready = await queries.ready_for_couriers(session, user.store_id)
         mine = await queries.courier_orders(session, user.store_id, user.id)
-    return render(request, "courier/list.html", {"ready": ready, "mine": mine,
-                                                 "feedback": feedback, "reason_label": reason_label},
+    return render(request, "courier/list.html",
+                  {"ready": ready, "mine": mine, "feedback": feedback,
+                   "reason_label": reason_label},
                   status_code=status_code)
 
 

@@ -51,8 +51,9 @@ def describe(err: errors.PickingError) -> Feedback:
         case errors.WrongItemScanned():
             return Feedback("error", _("Wrong item: %(name)s is not on this order.", name=name))
         case errors.TooManyScanned():
-            return Feedback("error", _("Too many: %(name)s — ordered %(ordered)s, already %(picked)s.",
-                                       name=name, ordered=p["ordered"], picked=p["picked"]))
+            return Feedback("error", _(
+                "Too many: %(name)s — ordered %(ordered)s, already %(picked)s.",
+                name=name, ordered=p["ordered"], picked=p["picked"]))
         case errors.LineAlreadyDone():
             return Feedback("error", _("%(name)s is already done.", name=name))
         case errors.MarkingCodeRequired():

@@ -109,7 +109,8 @@ async def _count_first_fitting(request: Req, order_id: int, symbols: list[Decode
             order_error = order_error or err
             continue
         line = outcome.line
-        text = _("%(name)s: %(picked)s of %(ordered)s", name=line.product.name(request.user.language),
+        text = _("%(name)s: %(picked)s of %(ordered)s",
+                 name=line.product.name(request.user.language),
                  picked=_amount(line, line.picked_quantity), ordered=_amount(line, line.quantity))
         return await _after_action(request, order_id, Feedback("ok", text), line=line,
                                    order=outcome.order)

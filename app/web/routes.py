@@ -11,14 +11,15 @@ from typing import Any
 
 def feature_handlers() -> list[Any]:
     from app.api.v1 import api_router
-    from app.web.dead_letters import DeadLetterController
     from app.web.board import BoardController
-    from app.web.customer import HANDLERS as customer_handlers
-    from app.web.substitutes import SubstituteController
     from app.web.collect import CollectController
     from app.web.courier import CourierController
+    from app.web.customer import HANDLERS as CUSTOMER_HANDLERS
+    from app.web.dead_letters import DeadLetterController
     from app.web.packing import PackingController
     from app.web.photo_scan import scan_photo
+    from app.web.substitutes import SubstituteController
 
-    return [api_router(), DeadLetterController, BoardController, SubstituteController, *customer_handlers,
-            PackingController, CourierController, CollectController, scan_photo]
+    return [api_router(), DeadLetterController, BoardController, SubstituteController,
+            *CUSTOMER_HANDLERS, PackingController, CourierController, CollectController,
+            scan_photo]

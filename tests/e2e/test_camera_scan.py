@@ -39,8 +39,8 @@ def camera_browser(browser: Any, tmp_path: Path) -> Iterator[Any]:
 
 def a_piece_line(lines: list[OrderLine]) -> OrderLine:
     """A plain piece line with an EAN-13 (not marked, not weighed)."""
-    return next(ln for ln in lines
-                if ln.unit == "piece" and not ln.marked and ln.gtin and len(ln.gtin.lstrip("0")) == 13)
+    return next(ln for ln in lines if ln.unit == "piece" and not ln.marked and ln.gtin
+                and len(ln.gtin.lstrip("0")) == 13)
 
 
 def test_the_camera_counts_a_barcode_once(live_server: LiveServer, camera_browser: Any) -> None:

@@ -42,3 +42,11 @@ async def picker(client: AsyncTestClient[Any]) -> Person:
     response = await person.sign_in()
     assert response.status_code in (302, 303), response.text[:300]
     return person
+
+
+@pytest.fixture
+def phone(client: AsyncTestClient[Any]) -> Any:
+    """The customer's phone: the same app, but its own cookies (no staff session)."""
+    from tests.integration.test_substitution_http import CookieJarSwap
+
+    return CookieJarSwap(client)

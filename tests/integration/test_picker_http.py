@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.db import tables
-from tests.support.people import Person
 from picking.gtin import complete
+from tests.support.people import Person
 from tests.support.shop import BREAD, CHOCOLATE_EAN8, MILK, NOT_IN_ANY_ORDER, WATER_UPC, add_order
 
 

@@ -9,7 +9,6 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import select
 
 from app.db import tables
@@ -18,12 +17,6 @@ from tests.support.people import Person
 from tests.support.shop import KEFIR, NOT_IN_ANY_ORDER, add_order
 
 _CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
-
-
-@pytest.fixture
-def phone(client: Any) -> Any:
-    """The customer's phone: the same app, but its own cookies (no staff session)."""
-    return CookieJarSwap(client)
 
 
 class CookieJarSwap:

@@ -17,11 +17,10 @@ from app.services import picking
 from app.services import substitutions as service
 from picking.substitution import ProposalClosed
 from tests.integration.test_concurrency import staff
-from tests.integration.test_substitution_http import (  # noqa: F401 - phone is a fixture
+from tests.integration.test_substitution_http import (
     Customer,
     offer,
     outbox,
-    phone,
     short_order,
 )
 from tests.support.shop import KEFIR, NOW, add_order

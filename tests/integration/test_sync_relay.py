@@ -21,6 +21,17 @@ from tests.support.receiver import SECRET, Receiver
 pytestmark = pytest.mark.timeout(60)
 
 
+SENDING = {"batch": False}
+
+
+@pytest.fixture(autouse=True, params=["single", "batch"])
+def sending(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every test runs twice: one event per request, and batches of several orders."""
+    SENDING["batch"] = request.param == "batch"
+    yield request.param
+    SENDING["batch"] = False
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     running = Receiver().start()
@@ -29,7 +40,8 @@ def receiver() -> Iterator[Receiver]:
 
 
 def relay_for(db: Any, url: str, **config: Any) -> Relay:
-    settings = {"backoff": Backoff(base=0.02, cap=0.2), "timeout_seconds": 2.0, **config}
+    settings = {"backoff": Backoff(base=0.02, cap=0.2), "timeout_seconds": 2.0,
+                "batch_url": url + "/batch" if SENDING["batch"] else None, **config}
     return Relay(db.writing, RelayConfig(url=url, secret=SECRET, **settings))
 
 
@@ -49,6 +61,7 @@ def everything_arrived_once_in_order(receiver: Receiver, orders: dict[str, int])
         assert snap["sequences"][order] == list(range(1, count + 1)), order
     assert snap["applied"] == sum(orders.values())
     assert snap["gaps"] == []
+    assert snap["overlaps"] == 0
 
 
 async def test_events_of_many_orders_arrive_once_and_in_order(db: Any, receiver: Receiver

@@ -11,7 +11,17 @@ from app.db import tables
 from app.db.uow import UnitOfWork
 from app.services import picking as picking_service
 from app.staff import StaffUser
-from tests.support.shop import BEER, BREAD, MILK, NOW, PIZZA, WATER_UPC, Shop, add_order, marking_code
+from tests.support.shop import (
+    BEER,
+    BREAD,
+    MILK,
+    NOW,
+    PIZZA,
+    WATER_UPC,
+    Shop,
+    add_order,
+    marking_code,
+)
 
 CODES = {"milk": MILK, "pizza": PIZZA, "water": WATER_UPC, "bread": BREAD}
 

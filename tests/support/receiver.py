@@ -55,4 +55,5 @@ class Receiver:
             self._server = None
 
     def sequences(self, order: str) -> list[int]:
-        return self.ledger.snapshot()["sequences"].get(order, [])
+        sequences: list[int] = self.ledger.snapshot()["sequences"].get(order, [])
+        return sequences

@@ -149,7 +149,7 @@ async def _skus(session: AsyncSession, store_id: int) -> dict[str, int]:
     from sqlalchemy import select
     rows = await session.execute(select(tables.products.c.sku, tables.products.c.id)
                                  .where(tables.products.c.store_id == store_id))
-    return {sku: pid for sku, pid in rows.all()}
+    return {str(sku): int(pid) for sku, pid in rows.all()}
 
 
 def marking_code(gtin13: str, serial: str) -> str:

@@ -45,7 +45,7 @@ def _picked(*lines: Line, fulfilment: str = "delivery") -> Order:
 def _packed(*lines: Line, fulfilment: str = "delivery") -> Order:
     order = _picked(*lines, fulfilment=fulfilment)
     zones = {ln.product.zone for ln in lines}
-    order.pack({z: 1 for z in zones}, {z: "Shelf" for z in zones}, now=NOW, staff_id=CLERK)
+    order.pack(dict.fromkeys(zones, 1), dict.fromkeys(zones, "Shelf"), now=NOW, staff_id=CLERK)
     return order
 
 
@@ -103,7 +103,8 @@ def test_an_order_still_being_picked_cannot_be_packed() -> None:
 
 
 def test_a_courier_cannot_take_an_order_with_a_bag_left_behind() -> None:
-    order = _picked(_line(1, _product("water", "ambient"), 1), _line(2, _product("milk", "chilled"), 1))
+    order = _picked(_line(1, _product("water", "ambient"), 1),
+                    _line(2, _product("milk", "chilled"), 1))
     order.pack({"ambient": 1, "chilled": 1}, {"ambient": "S", "chilled": "F"}, now=NOW,
                staff_id=CLERK)
     order.scan_bag(BagCode("OMS-7", 1, 2, "ambient"), now=NOW, staff_id=COURIER)

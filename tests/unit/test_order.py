@@ -14,8 +14,8 @@ PICKER = 7
 
 
 def product(sku: str, **kw: object) -> Product:
-    defaults: dict[str, object] = dict(store_id=1, name_ru=sku, name_en=sku, unit="piece",
-                                       price_minor=10000, zone="ambient")
+    defaults: dict[str, object] = {"store_id": 1, "name_ru": sku, "name_en": sku,
+                                   "unit": "piece", "price_minor": 10000, "zone": "ambient"}
     defaults.update(kw)
     return Product(sku=sku, **defaults)  # type: ignore[arg-type]
 
