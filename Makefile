@@ -14,7 +14,8 @@ TEST_APT_PACKAGES := libzbar0 chromium fonts-dejavu-core postgresql
 run: $(STAMP) system
 	$(BIN)/python -m sync.simulator --port 8001 --app http://127.0.0.1:8000 --every 20 & \
 	  trap "kill $$! 2>/dev/null" EXIT; \
-	  STOREPICK_OMS_EVENTS_URL=http://127.0.0.1:8001/events $(BIN)/python -m app run --port 8000
+	  STOREPICK_OMS_EVENTS_URL=http://127.0.0.1:8001/events \
+	  STOREPICK_OMS_BATCH_URL=http://127.0.0.1:8001/events/batch $(BIN)/python -m app run --port 8000
 
 test: $(STAMP) system-test ## the whole suite, SQLite and PostgreSQL, browser included
 	$(BIN)/python -m pytest -q

@@ -16,6 +16,7 @@ class Settings:
     secret_key: str = DEV_SECRET
     oms_shared_secret: str = "dev-oms-secret"
     oms_events_url: str | None = None
+    oms_batch_url: str | None = None  # optional OMS endpoint taking several orders' events
     oms_max_skew_seconds: int = 300  # signed OMS requests older or newer are refused
     debug: bool = False
     secure_cookies: bool = False
@@ -49,6 +50,7 @@ class Settings:
             secret_key=env.get("STOREPICK_SECRET_KEY", DEV_SECRET),
             oms_shared_secret=env.get("STOREPICK_OMS_SECRET", "dev-oms-secret"),
             oms_events_url=env.get("STOREPICK_OMS_EVENTS_URL") or None,
+            oms_batch_url=env.get("STOREPICK_OMS_BATCH_URL") or None,
             debug=env.get("STOREPICK_DEBUG", "") == "1",
             secure_cookies=env.get("STOREPICK_SECURE_COOKIES", "") == "1",
             run_relay=env.get("STOREPICK_RUN_RELAY", "1") != "0",

@@ -1,7 +1,9 @@
 """``python -m sync``: the outbox relay as its own process (or several, on PostgreSQL).
 
 Reads ``DATABASE_URL``, ``STOREPICK_OMS_EVENTS_URL`` and ``STOREPICK_OMS_SECRET``;
-optional tuning: ``STOREPICK_RELAY_BACKOFF_BASE`` (seconds),
+``STOREPICK_OMS_BATCH_URL`` (the OMS's batch endpoint, see ``sync.client``)
+sends several orders' events per request, which is what reaches the
+throughput budget; optional tuning: ``STOREPICK_RELAY_BACKOFF_BASE`` (seconds),
 ``STOREPICK_RELAY_TIMEOUT`` (seconds), ``STOREPICK_RELAY_MAX_ATTEMPTS``,
 ``STOREPICK_RELAY_LEASE`` (seconds a claim lasts: how long the events of a
 killed relay wait before another relay takes them over).
@@ -64,6 +66,7 @@ def config_from_env(env: dict[str, str]) -> RelayConfig:
         raise SystemExit("STOREPICK_OMS_EVENTS_URL is not set: nowhere to send events")
     return RelayConfig(
         url=url, secret=env.get("STOREPICK_OMS_SECRET", "dev-oms-secret"),
+        batch_url=env.get("STOREPICK_OMS_BATCH_URL") or None,
         timeout_seconds=float(env.get("STOREPICK_RELAY_TIMEOUT", "10")),
         max_attempts=int(env.get("STOREPICK_RELAY_MAX_ATTEMPTS", "25")),
         lease_seconds=float(env.get("STOREPICK_RELAY_LEASE", "60")),

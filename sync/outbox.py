@@ -3,22 +3,44 @@
 The relay owns a lightweight description of the ``outbox`` table (``sync``
 may not import ``app``). An order's events go out strictly in ``sequence``
 order, so only an order's *head* — its earliest event not yet sent — can be
-claimed; claiming it leases the order's following events too. On PostgreSQL
-the head rows are locked with ``FOR UPDATE SKIP LOCKED`` while the lease is
-written, so several relays never claim the same order; the lease
-(``claimed_by``/``claimed_until``) keeps the claim after that short
-transaction, and a relay that dies simply lets its lease run out. A dead head
-(a dead letter) blocks its order until someone retries it.
+claimed. Claiming a head leases it and up to ``per_order`` events right
+behind it (``claimed_by``/``claimed_until``); the events further back cannot
+be claimed by anyone while the head is unsent, because they are not heads.
+On PostgreSQL the head rows are locked with ``FOR UPDATE SKIP LOCKED`` while
+the lease is written, so several relays never claim the same order; on SQLite
+the claim runs under ``BEGIN IMMEDIATE``, which serialises claimers. The
+lease outlives that short transaction, and a relay that dies simply lets it
+run out. A dead head (a dead letter) blocks its order until someone retries it.
+
+``record`` writes outcomes in one transaction: acknowledged events become
+``sent`` (only ever after their 2xx); failures are written only while this
+relay still holds the lease, so a relay that lost its lease cannot overwrite
+the state written by the relay that took the order over.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import groupby
+from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, column, exists, or_, select, table, update
+from sqlalchemy import (
+    DateTime,
+    Integer,
+    String,
+    Text,
+    and_,
+    column,
+    exists,
+    or_,
+    select,
+    table,
+    update,
+    values,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 TZ = DateTime(timezone=True)
@@ -32,6 +54,7 @@ OUTBOX = table(
     column("claimed_until", TZ),
 )
 PENDING, SENT, DEAD = "pending", "sent", "dead"
+CHUNK = 1000  # ids per IN (...) list
 
 # One write transaction; the relay commits it itself.
 Transactions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
@@ -57,56 +80,105 @@ class Outcome:
     retry_at: datetime | None = None
 
 
-def _is_free(now: datetime) -> object:
+def _is_free(now: datetime) -> Any:
     o = OUTBOX.c
     return or_(o.claimed_until.is_(None), o.claimed_until < now)
 
 
-async def claim(session: AsyncSession, me: str, now: datetime, *, lease: timedelta,
-                heads: int, limit: int) -> list[Claimed]:
-    """Lease up to ``heads`` orders (their due heads and the events behind them).
+def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield list(ids[start:start + CHUNK])
 
-    Returns the leased events, ordered by order and sequence, at most ``limit``.
-    The caller's transaction must be committed by the caller.
-    """
+
+async def _claim_heads(session: AsyncSession, now: datetime, heads: int
+                       ) -> list[tuple[int, int]]:
+    """``(order_id, sequence)`` of up to ``heads`` due, free heads, oldest first."""
     o = OUTBOX.c
     earlier = OUTBOX.alias("earlier")
     unsent_before = exists().where(earlier.c.order_id == o.order_id,
                                    earlier.c.sequence < o.sequence, earlier.c.status != SENT)
-    stmt = (select(o.order_id)
-            .where(o.status == PENDING, o.next_attempt_at <= now, _is_free(now),  # type: ignore[arg-type]
+    stmt = (select(o.order_id, o.sequence)
+            .where(o.status == PENDING, o.next_attempt_at <= now, _is_free(now),
                    ~unsent_before)
             .order_by(o.id).limit(heads))
-    if session.bind.dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True, of=OUTBOX)
-    order_ids = list((await session.scalars(stmt)).all())
-    if not order_ids:
-        return []
-    await session.execute(update(OUTBOX).where(
-        o.order_id.in_(order_ids), o.status == PENDING, _is_free(now),  # type: ignore[arg-type]
-    ).values(claimed_by=me, claimed_until=now + lease))
+    return [(order_id, sequence) for order_id, sequence in (await session.execute(stmt)).all()]
+
+
+async def _first_events(session: AsyncSession, heads: list[tuple[int, int]], share: int,
+                        now: datetime) -> list[Claimed]:
+    """The free pending events among each head's ``share`` first sequences, by order
+    and sequence (an index range per order: no scan of the orders' whole backlog)."""
+    o = OUTBOX.c
+    bounds = values(column("order_id", Integer), column("low", Integer),
+                    column("high", Integer), name="bounds").data(
+        [(order_id, sequence, sequence + share) for order_id, sequence in heads]).cte("bounds")
     rows = await session.execute(
         select(o.id, o.event_id, o.order_id, o.sequence, o.attempts, o.envelope)
-        .where(o.claimed_by == me, o.status == PENDING, o.order_id.in_(order_ids))
-        .order_by(o.order_id, o.sequence).limit(limit))
+        .join_from(OUTBOX, bounds, and_(o.order_id == bounds.c.order_id,
+                                        o.sequence >= bounds.c.low,
+                                        o.sequence < bounds.c.high))
+        .where(o.status == PENDING, _is_free(now))
+        .order_by(o.order_id, o.sequence))
     return [Claimed(*row) for row in rows.all()]
 
 
-async def record(session: AsyncSession, me: str, now: datetime, outcomes: list[Outcome]) -> None:
-    """Write what happened and give back every lease this relay still holds."""
+def runs_of(claimed: Sequence[Claimed]) -> list[list[Claimed]]:
+    """Group by order; each run stops at the first gap in ``sequence`` (never skip one)."""
+    runs = []
+    for _, group in groupby(claimed, key=lambda c: c.order_id):
+        run: list[Claimed] = []
+        for event in group:
+            if run and event.sequence != run[-1].sequence + 1:
+                break
+            run.append(event)
+        runs.append(run)
+    return runs
+
+
+async def claim(session: AsyncSession, me: str, now: datetime, *, lease: timedelta,
+                heads: int, limit: int, per_order: int = 20) -> list[list[Claimed]]:
+    """Lease up to ``heads`` orders: each one's due head and the events right behind
+    it, at most ``per_order`` per order and about ``limit`` in all (the cap per order
+    shrinks so that every claimed order gets its fair share, at least its head).
+
+    Returns one run per order (sequence order, no gaps), orders oldest first.
+    Only the returned events are leased. The caller commits the transaction.
+    """
+    found = await _claim_heads(session, now, heads)
+    if not found:
+        return []
+    share = max(1, min(per_order, limit // len(found)))
+    runs = runs_of(await _first_events(session, found, share, now))
+    o = OUTBOX.c
+    for ids in _chunks([e.id for run in runs for e in run]):
+        await session.execute(update(OUTBOX).where(o.id.in_(ids)).values(
+            claimed_by=me, claimed_until=now + lease))
+    return runs
+
+
+async def record(session: AsyncSession, me: str, now: datetime, outcomes: list[Outcome],
+                 leased: Sequence[int] = ()) -> None:
+    """Write what happened and give back this relay's leases on ``leased`` ids.
+
+    ``sent`` is written whoever holds the lease now (the 2xx did arrive); a
+    retry or a dead letter only while ``me`` still holds it. The caller commits.
+    """
     o = OUTBOX.c
     sent = [x.id for x in outcomes if x.status == SENT]
-    if sent:
-        await session.execute(update(OUTBOX).where(o.id.in_(sent)).values(
-            status=SENT, sent_at=now, attempts=o.attempts + 1, last_error=None,
-            claimed_by=None, claimed_until=None))
+    for ids in _chunks(sent):
+        await session.execute(update(OUTBOX).where(o.id.in_(ids), o.status == PENDING).values(
+            status=SENT, sent_at=now, attempts=o.attempts + 1, last_error=None))
     for x in outcomes:
         if x.status != SENT:
-            await session.execute(update(OUTBOX).where(o.id == x.id).values(
+            await session.execute(update(OUTBOX).where(
+                o.id == x.id, o.status == PENDING, o.claimed_by == me).values(
                 status=x.status, attempts=o.attempts + 1, last_error=(x.error or "")[:500],
-                next_attempt_at=x.retry_at or now, claimed_by=None, claimed_until=None))
-    await session.execute(update(OUTBOX).where(o.claimed_by == me).values(
-        claimed_by=None, claimed_until=None))
+                next_attempt_at=x.retry_at or now))
+    for ids in _chunks(list(leased)):
+        await session.execute(update(OUTBOX).where(o.id.in_(ids), o.claimed_by == me).values(
+            claimed_by=None, claimed_until=None))
 
 
 async def retry_dead_letter(session: AsyncSession, event_id: str, now: datetime,

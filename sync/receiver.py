@@ -2,19 +2,33 @@
 sequence, and can be told to misbehave (for fault tests and demos).
 
 ``ReceiverApp`` is a plain ASGI app (no framework: ``sync`` stays free of the
-web layer) serving ``POST /events``, ``GET /state`` (JSON) and ``GET /`` (a
-small HTML page). The simulator mounts it; tests run it under uvicorn.
+web layer) serving:
+
+* ``POST /events``: one envelope; 200 ``{"status": "applied"|"duplicate"}``.
+* ``POST /events/batch``: ``{"events": [envelope, ...]}`` holding at most one
+  event per order (else 400) and at most ``MAX_BATCH`` events (else 413);
+  200 ``{"results": [{"event_id", "status", "detail"}, ...]}`` with one HTTP
+  status per event, in request order; each event is applied exactly as if it
+  had been posted alone. A refusal of the whole request (401, 429, 5xx) holds
+  for every event in it.
+* ``GET /state`` (JSON), ``GET /stats`` (counts only), ``GET /received``
+  (``event_id`` -> arrival time) and ``GET /`` (a small HTML page).
+
+It also counts *overlaps*: an event arriving while a request carrying the
+same event is still being answered, which a relay must never cause. The
+simulator mounts it; tests run it under uvicorn (``app_from_env`` as a factory).
 """
 
 from __future__ import annotations
 
 import asyncio
-import html
+import contextlib
 import json
+import os
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +37,14 @@ from sync.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, BadSignature, verif
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
+Answer = tuple[int, bytes, str, list[tuple[bytes, bytes]]]
+JSON = "application/json"
+MAX_BATCH = 1000
+
+
+def _json(status: int, payload: Any, headers: list[tuple[bytes, bytes]] | None = None
+          ) -> Answer:
+    return status, json.dumps(payload).encode(), JSON, headers or []
 
 
 @dataclass
@@ -34,6 +56,7 @@ class EventLedger:
     sequences: dict[str, list[int]] = field(default_factory=dict)  # order -> applied seqs
     received_at: dict[str, float] = field(default_factory=dict)  # event_id -> time.time()
     duplicates: int = 0
+    overlaps: int = 0  # an event arrived again while its earlier request was still open
     gaps: list[str] = field(default_factory=list)
     types: Counter[str] = field(default_factory=Counter)
     recent: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=30))
@@ -59,9 +82,18 @@ class EventLedger:
 
     def snapshot(self) -> dict[str, Any]:
         with self.lock:
-            return {"applied": len(self.applied), "duplicates": self.duplicates,
-                    "gaps": list(self.gaps), "types": dict(self.types),
+            return {**self._counts(), "gaps": list(self.gaps),
+                    "types": dict(self.types),
                     "sequences": {k: list(v) for k, v in self.sequences.items()}}
+
+    def stats(self) -> dict[str, Any]:
+        """Counts only (cheap enough to poll)."""
+        with self.lock:
+            return self._counts()
+
+    def _counts(self) -> dict[str, Any]:
+        return {"applied": len(self.applied), "duplicates": self.duplicates,
+                "overlaps": self.overlaps, "gap_count": len(self.gaps)}
 
 
 @dataclass
@@ -73,10 +105,16 @@ class Faults:
     retry_after: str | None = None  # sent with 429/503 answers
     refuse_types: dict[str, int] = field(default_factory=dict)  # event type -> status
 
-    def answer_for(self, envelope: dict[str, Any]) -> int | None:
-        if self.statuses:
-            return self.statuses.popleft()
+    def for_request(self) -> int | None:
+        """The status to answer this whole request with, if any (one per request)."""
+        return self.statuses.popleft() if self.statuses else None
+
+    def for_event(self, envelope: dict[str, Any]) -> int | None:
+        """The status to refuse this event with, if any."""
         return self.refuse_types.get(str(envelope.get("type")))
+
+    def refusal_headers(self) -> list[tuple[bytes, bytes]]:
+        return [(b"retry-after", self.retry_after.encode())] if self.retry_after else []
 
 
 class ReceiverApp:
@@ -89,9 +127,10 @@ class ReceiverApp:
         self.ledger = ledger or EventLedger()
         self.faults = faults or Faults()
         self.secret = secret
-        self.page = page or (lambda: ledger_page(self.ledger))
+        self.page = page or (lambda: _plain_page(self.ledger))
         self.on_startup = on_startup
         self.requests = 0
+        self._in_flight: Counter[str] = Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -114,42 +153,128 @@ class ReceiverApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _route(self, scope: Scope, receive: Receive
-                     ) -> tuple[int, bytes, str, list[tuple[bytes, bytes]]]:
+    async def _route(self, scope: Scope, receive: Receive) -> Answer:
         path, method = scope["path"], scope["method"]
-        if method == "POST" and path == "/events":
-            return await self._event(scope, await _body(receive))
-        if method == "GET" and path == "/state":
-            return 200, json.dumps(self.ledger.snapshot()).encode(), "application/json", []
+        if method == "POST" and path in ("/events", "/events/batch"):
+            body = await _body(receive)
+            bad = self._check_signature(scope, body)
+            if bad is not None:
+                return bad
+            if path == "/events":
+                return await self._event(body)
+            return await self._batch(body)
+        if method == "GET" and path in ("/state", "/stats", "/received"):
+            return _json(200, self._report(path))
         if method == "GET" and path == "/":
             return 200, self.page().encode(), "text/html; charset=utf-8", []
-        return 404, b'{"detail":"not found"}', "application/json", []
+        return _json(404, {"detail": "not found"})
 
-    async def _event(self, scope: Scope, body: bytes
-                     ) -> tuple[int, bytes, str, list[tuple[bytes, bytes]]]:
+    def _report(self, path: str) -> Any:
+        if path == "/stats":
+            return {**self.ledger.stats(), "requests": self.requests}
+        if path == "/received":
+            with self.ledger.lock:
+                return dict(self.ledger.received_at)
+        return self.ledger.snapshot()
+
+    def _check_signature(self, scope: Scope, body: bytes) -> Answer | None:
         self.requests += 1
+        if self.secret is None:
+            return None
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        if self.secret is not None:
-            try:
-                verify(self.secret, timestamp=headers.get(TIMESTAMP_HEADER.lower()),
-                       sig=headers.get(SIGNATURE_HEADER.lower()), body=body, now=time.time())
-            except BadSignature as bad:
-                return 401, json.dumps({"detail": str(bad)}).encode(), "application/json", []
         try:
-            envelope = json.loads(body)
-            envelope["event_id"], envelope["sequence"], envelope["order_id"]
-        except (ValueError, KeyError, TypeError):
-            return 400, b'{"detail":"not an event envelope"}', "application/json", []
-        if self.faults.delay:
-            await asyncio.sleep(self.faults.delay)
-        refused = self.faults.answer_for(envelope)
+            verify(self.secret, timestamp=headers.get(TIMESTAMP_HEADER.lower()),
+                   sig=headers.get(SIGNATURE_HEADER.lower()), body=body, now=time.time())
+        except BadSignature as bad:
+            return _json(401, {"detail": str(bad)})
+        return None
+
+    async def _event(self, body: bytes) -> Answer:
+        envelope = _envelope(_loads(body))
+        if envelope is None:
+            return _json(400, {"detail": "not an event envelope"})
+        with self._open([envelope]):
+            if self.faults.delay:
+                await asyncio.sleep(self.faults.delay)
+            refused = self.faults.for_request() or self.faults.for_event(envelope)
+            if refused is not None:
+                return _json(refused, {"detail": "refused"}, self.faults.refusal_headers())
+            fresh = self.ledger.receive(envelope)
+        return _json(200, {"status": "applied" if fresh else "duplicate"})
+
+    async def _batch(self, body: bytes) -> Answer:
+        payload = _loads(body)
+        events = payload.get("events") if isinstance(payload, dict) else None
+        if not isinstance(events, list) or not events:
+            return _json(400, {"detail": 'expected {"events": [envelope, ...]}'})
+        if len(events) > MAX_BATCH:
+            return _json(413, {"detail": f"at most {MAX_BATCH} events per batch"})
+        envelopes = [e for e in map(_envelope, events) if e is not None]
+        orders = [str(e["order_id"]) for e in envelopes]
+        if len(set(orders)) != len(orders):
+            return _json(400, {"detail": "a batch holds at most one event per order"})
+        with self._open(envelopes):
+            if self.faults.delay:
+                await asyncio.sleep(self.faults.delay)
+            whole = self.faults.for_request()
+            if whole is not None:
+                return _json(whole, {"detail": "refused"}, self.faults.refusal_headers())
+            results = [self._one_of_batch(raw) for raw in events]
+        return _json(200, {"results": results})
+
+    def _one_of_batch(self, raw: Any) -> dict[str, Any]:
+        envelope = _envelope(raw)
+        if envelope is None:
+            event_id = raw.get("event_id") if isinstance(raw, dict) else None
+            return {"event_id": event_id, "status": 400, "detail": "not an event envelope"}
+        refused = self.faults.for_event(envelope)
         if refused is not None:
-            extra = ([(b"retry-after", self.faults.retry_after.encode())]
-                     if self.faults.retry_after else [])
-            return refused, b'{"detail":"refused"}', "application/json", extra
+            return {"event_id": envelope["event_id"], "status": refused, "detail": "refused"}
         fresh = self.ledger.receive(envelope)
-        answer = {"status": "applied" if fresh else "duplicate"}
-        return 200, json.dumps(answer).encode(), "application/json", []
+        return {"event_id": envelope["event_id"], "status": 200,
+                "detail": "applied" if fresh else "duplicate"}
+
+    @contextlib.contextmanager
+    def _open(self, envelopes: list[dict[str, Any]]) -> Iterator[None]:
+        """Mark these events as being answered; count any that already were."""
+        ids = [str(e["event_id"]) for e in envelopes]
+        with self.ledger.lock:
+            self.ledger.overlaps += sum(1 for i in ids if self._in_flight[i])
+            self._in_flight.update(ids)
+        try:
+            yield
+        finally:
+            with self.ledger.lock:
+                self._in_flight.subtract(ids)
+                for i in ids:
+                    if self._in_flight[i] <= 0:
+                        del self._in_flight[i]
+
+
+def _loads(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+def _envelope(value: Any) -> dict[str, Any] | None:
+    """``value`` if it looks like an event envelope, else None."""
+    if not isinstance(value, dict):
+        return None
+    if not all(k in value for k in ("event_id", "sequence", "order_id")):
+        return None
+    try:
+        int(value["sequence"])
+    except (TypeError, ValueError):
+        return None
+    return value
+
+
+def app_from_env() -> ReceiverApp:
+    """For ``uvicorn --factory sync.receiver:app_from_env``: checks signatures with
+    ``STOREPICK_OMS_SECRET`` (unset: no checks)."""
+    return ReceiverApp(secret=os.environ.get("STOREPICK_OMS_SECRET"))
 
 
 async def _body(receive: Receive) -> bytes:
@@ -161,24 +286,7 @@ async def _body(receive: Receive) -> bytes:
             return b"".join(chunks)
 
 
-def ledger_page(ledger: EventLedger, extra: str = "") -> str:
-    """A plain page: counts per type, duplicates, gaps, the last events."""
-    snap = ledger.snapshot()
-    types = "".join(f"<tr><td>{html.escape(t)}</td><td>{n}</td></tr>"
-                    for t, n in sorted(snap["types"].items()))
-    with ledger.lock:
-        recent = list(ledger.recent)[:20]
-    rows = "".join(
-        f"<tr><td>{html.escape(str(e['order_id']))}</td><td>{e['sequence']}</td>"
-        f"<td>{html.escape(str(e['type']))}</td><td>{html.escape(str(e['occurred_at']))}</td>"
-        "</tr>" for e in recent)
-    gaps = "".join(f"<li>{html.escape(g)}</li>" for g in snap["gaps"][-20:]) or "<li>none</li>"
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'><meta http-equiv='refresh' "
-        "content='3'><title>OMS simulator</title><style>body{font-family:sans-serif;"
-        "margin:1.5rem}td,th{padding:.2rem .6rem;text-align:left}</style></head><body>"
-        f"<h1>OMS simulator</h1>{extra}<p>Events applied: <b>{snap['applied']}</b> · "
-        f"duplicates ignored: <b>{snap['duplicates']}</b> · sequence gaps: "
-        f"<b>{len(snap['gaps'])}</b></p><h2>Per type</h2><table>{types}</table>"
-        f"<h2>Gaps</h2><ul>{gaps}</ul><h2>Last events</h2><table><tr><th>order</th>"
-        f"<th>seq</th><th>type</th><th>occurred</th></tr>{rows}</table></body></html>")
+def _plain_page(ledger: EventLedger) -> str:
+    from sync.simulator import ledger_page  # the page lives with the simulator's
+
+    return ledger_page(ledger)

@@ -1,11 +1,15 @@
 """The outbox relay: every event reaches the OMS at least once, in order per order.
 
-A round: claim (short transaction) -> post the events over HTTP, orders side
-by side, each order's events one after another, stopping at an order's first
-failure -> record the outcomes (short transaction). Nothing is held open
-while waiting on the network. Crashing anywhere is safe: an event whose
-outcome was not recorded is sent again (the OMS deduplicates on
-``event_id``), and an order's later events never overtake an earlier one.
+A round: claim (short transaction: a fair share of many orders, at most
+``events_per_order`` each) -> deliver (``sync.delivery``: orders side by side,
+each order's events one after another, several orders' next events per
+request when the OMS takes batches) -> record the outcomes (one short
+transaction). Nothing is held open while waiting on the network. Crashing
+anywhere is safe: an event whose outcome was not recorded is sent again (the
+OMS deduplicates on ``event_id``), and an order's later events never
+overtake an earlier one. No request starts after 75% of the lease or may
+take past 90% of it, so another relay taking over an expired lease never
+sends an event while this one still is.
 """
 
 from __future__ import annotations
@@ -17,15 +21,15 @@ import os
 import random
 import socket
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import groupby
 
 import httpx
 
 from sync import outbox
-from sync.client import Backoff, post_event
+from sync.client import Backoff, Delivery, post_batch, post_event
+from sync.delivery import Send, deliver
 from sync.outbox import Claimed, Outcome, Transactions
 
 log = logging.getLogger("storepick.relay")
@@ -37,11 +41,17 @@ def utc_now() -> datetime:
 
 @dataclass(frozen=True)
 class RelayConfig:
+    """``batch_url`` set: up to ``batch_size`` events of different orders per request
+    (the OMS's batch endpoint, see ``sync.client``); unset: one event per request."""
+
     url: str
     secret: str
-    heads_per_round: int = 200  # orders claimed per round
-    events_per_round: int = 2000
-    concurrency: int = 32  # orders delivered side by side
+    batch_url: str | None = None
+    batch_size: int = 100
+    heads_per_round: int = 500  # orders claimed per round
+    events_per_order: int = 20  # per order per round, so one round covers many orders
+    events_per_round: int = 1000  # bounds how long a claim holds the SQLite writer
+    concurrency: int = 8  # requests in flight (httpx costs more per request with more)
     lease_seconds: float = 60.0
     timeout_seconds: float = 10.0
     max_attempts: int = 25  # ~2 h with the default backoff, then a dead letter
@@ -73,6 +83,7 @@ class Relay:
         """Rounds until ``stop`` is set; errors are logged and the loop goes on."""
         async with self._client() as http:
             while not stop.is_set():
+                self._wake.clear()
                 try:
                     busy = await self.round(http)
                 except Exception:  # keep relaying after a database hiccup
@@ -82,7 +93,6 @@ class Relay:
                     await self._idle(stop)
 
     async def _idle(self, stop: asyncio.Event) -> None:
-        self._wake.clear()
         waiters = [asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self._wake.wait())]
         await asyncio.wait(waiters, timeout=self.config.idle_seconds,
                            return_when=asyncio.FIRST_COMPLETED)
@@ -101,58 +111,60 @@ class Relay:
             yield http
 
     async def round(self, http: httpx.AsyncClient) -> int:
-        """One claim-deliver-record round; returns how many events were attempted."""
-        lease = timedelta(seconds=self.config.lease_seconds)
+        """One claim-deliver-record round; returns how many events were attempted.
+
+        Raises what the database raises; the leases then simply run out.
+        """
+        config = self.config
+        started = time.monotonic()
         async with self.transactions() as session:
-            claimed = await outbox.claim(session, self.name, self.clock(), lease=lease,
-                                         heads=self.config.heads_per_round,
-                                         limit=self.config.events_per_round)
+            runs = await outbox.claim(session, self.name, self.clock(),
+                                      lease=timedelta(seconds=config.lease_seconds),
+                                      heads=config.heads_per_round,
+                                      limit=config.events_per_round,
+                                      per_order=config.events_per_order)
             await session.commit()
-        if not claimed:
+        if not runs:
             return 0
-        deadline = time.monotonic() + self.config.lease_seconds * 0.8
-        outcomes = await self._deliver_all(http, claimed, deadline)
+        attempts = await deliver(
+            runs, self._sender(http), batch_size=config.batch_size if config.batch_url else 1,
+            concurrency=config.concurrency, within=config.timeout_seconds,
+            send_until=started + config.lease_seconds * 0.75,
+            answer_by=started + config.lease_seconds * 0.9)
+        outcomes = [self._outcome(event, delivery) for event, delivery in attempts]
         async with self.transactions() as session:
-            await outbox.record(session, self.name, self.clock(), outcomes)
+            await outbox.record(session, self.name, self.clock(), outcomes,
+                                [event.id for run in runs for event in run])
             await session.commit()
         self.sent += sum(1 for x in outcomes if x.status == outbox.SENT)
         return len(outcomes)
 
-    async def _deliver_all(self, http: httpx.AsyncClient, claimed: list[Claimed],
-                           deadline: float) -> list[Outcome]:
-        gate = asyncio.Semaphore(self.config.concurrency)
+    def _sender(self, http: httpx.AsyncClient) -> Send:
+        """How ``deliver`` sends: one event per request, or a batch of distinct orders."""
+        config = self.config
 
-        async def one_order(events: list[Claimed]) -> list[Outcome]:
-            async with gate:
-                return await self._deliver_order(http, events, deadline)
+        async def one(events: list[Claimed], within: float) -> Sequence[Delivery]:
+            event = events[0]
+            return [await post_event(http, config.url, config.secret, event.event_id,
+                                     event.envelope.encode(), within=within)]
 
-        groups = [list(g) for _, g in groupby(claimed, key=lambda c: c.order_id)]
-        results = await asyncio.gather(*(one_order(g) for g in groups))
-        return [outcome for result in results for outcome in result]
+        async def batch(events: list[Claimed], within: float) -> Sequence[Delivery]:
+            if len(events) == 1:
+                return await one(events, within)
+            return await post_batch(http, config.batch_url or config.url, config.secret,
+                                    [(e.event_id, e.envelope.encode()) for e in events],
+                                    within=within)
 
-    async def _deliver_order(self, http: httpx.AsyncClient, events: list[Claimed],
-                             deadline: float) -> list[Outcome]:
-        """In sequence order; the first event that fails stops the rest of the order."""
-        outcomes = []
-        for event in events:
-            if time.monotonic() > deadline:
-                break  # our lease is running out: leave the rest to the next round
-            delivery = await post_event(http, self.config.url, self.config.secret,
-                                        event.event_id, event.envelope.encode())
-            if delivery.ok:
-                outcomes.append(Outcome(event.id, outbox.SENT))
-                continue
-            outcomes.append(self._failed(event, delivery.error, delivery.permanent,
-                                         delivery.retry_after))
-            break
-        return outcomes
+        return batch if config.batch_url else one
 
-    def _failed(self, event: Claimed, error: str, permanent: bool,
-                retry_after: float | None) -> Outcome:
+    def _outcome(self, event: Claimed, delivery: Delivery) -> Outcome:
+        if delivery.ok:
+            return Outcome(event.id, outbox.SENT)
         attempt = event.attempts + 1
-        if permanent or attempt >= self.config.max_attempts:
-            log.warning("event %s is a dead letter: %s", event.event_id, error)
-            return Outcome(event.id, outbox.DEAD, error)
-        delay = self.config.backoff.delay(attempt, retry_after, self.rand)
-        return Outcome(event.id, outbox.PENDING, error, self.clock() + timedelta(seconds=delay))
+        if delivery.permanent or attempt >= self.config.max_attempts:
+            log.warning("event %s is a dead letter: %s", event.event_id, delivery.error)
+            return Outcome(event.id, outbox.DEAD, delivery.error)
+        delay = self.config.backoff.delay(attempt, delivery.retry_after, self.rand)
+        return Outcome(event.id, outbox.PENDING, delivery.error,
+                       self.clock() + timedelta(seconds=delay))
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from sync.receiver import EventLedger, Faults, ReceiverApp, ledger_page
+from sync.receiver import EventLedger, Faults, ReceiverApp
 from sync.signing import signed_headers
 
 log = logging.getLogger("storepick.simulator")
@@ -111,6 +111,29 @@ def _outcome(kind: str, response: httpx.Response) -> str:
     if response.status_code == 200:
         return f"{kind} {response.json().get('status')}"
     return f"{kind} {response.status_code}"
+
+
+def ledger_page(ledger: EventLedger, extra: str = "") -> str:
+    """A plain page: counts per type, duplicates, gaps, the last events."""
+    snap = ledger.snapshot()
+    types = "".join(f"<tr><td>{html.escape(t)}</td><td>{n}</td></tr>"
+                    for t, n in sorted(snap["types"].items()))
+    with ledger.lock:
+        recent = list(ledger.recent)[:20]
+    rows = "".join(
+        f"<tr><td>{html.escape(str(e['order_id']))}</td><td>{e['sequence']}</td>"
+        f"<td>{html.escape(str(e['type']))}</td><td>{html.escape(str(e['occurred_at']))}</td>"
+        "</tr>" for e in recent)
+    gaps = "".join(f"<li>{html.escape(g)}</li>" for g in snap["gaps"][-20:]) or "<li>none</li>"
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'><meta http-equiv='refresh' "
+        "content='3'><title>OMS simulator</title><style>body{font-family:sans-serif;"
+        "margin:1.5rem}td,th{padding:.2rem .6rem;text-align:left}</style></head><body>"
+        f"<h1>OMS simulator</h1>{extra}<p>Events applied: <b>{snap['applied']}</b> · "
+        f"duplicates ignored: <b>{snap['duplicates']}</b> · sequence gaps: "
+        f"<b>{len(snap['gaps'])}</b></p><h2>Per type</h2><table>{types}</table>"
+        f"<h2>Gaps</h2><ul>{gaps}</ul><h2>Last events</h2><table><tr><th>order</th>"
+        f"<th>seq</th><th>type</th><th>occurred</th></tr>{rows}</table></body></html>")
 
 
 def simulator_app(pusher: OrderPusher | None, secret: str) -> ReceiverApp:

@@ -39,7 +39,7 @@ async def statuses(db: Any) -> dict[str, int]:
     async with db.reading() as session:
         o = tables.outbox.c
         rows = await session.execute(select(o.status, func.count()).group_by(o.status))
-        return dict(rows.tuples().all())
+        return {str(r[0]): int(r[1]) for r in rows.all()}
 
 
 async def row(db: Any, event_id: str) -> Any:
