@@ -67,6 +67,9 @@ def render_fragment(request: Req, name: str, context: dict[str, Any]) -> str:
     return str(request.app.template_engine.get_template(name).render(**full))
 
 
+ORDER_CHANGES = ("OrderCancelled", "OrderRevised")  # what the OMS does to an order
+
+
 class SubstituteController(Controller):
     path = "/pick"
     guards = [requires_role("picker", "supervisor")]
@@ -100,12 +103,17 @@ class SubstituteController(Controller):
 
     @get("/{order_id:int}/substitutions/live", name="subs:live")
     async def live(self, request: Req, order_id: FromPath[int]) -> ServerSentEvent:
-        """Server-sent events: the customer's answers, swapped into the pick list."""
+        """Server-sent events for the pick page: the customer's answers swapped into
+        the pick list, and the OMS cancelling or changing the order."""
         store_id = request.user.store_id
 
         async def fragments(message: dict[str, Any]) -> list[tuple[str, str]]:
             if message.get("type") == "subscribed":
                 return [("substitution", "")]  # opens the stream at once (see live.py)
+            if message.get("type") in ORDER_CHANGES:
+                html = render_fragment(request, "picking/_order_changed.html",
+                                       {"change": message["type"], "order_id": order_id})
+                return [("substitution", html)]
             if message.get("type") not in SUBSTITUTION_EVENTS:
                 return []
             async with reading(request) as session:

@@ -114,4 +114,7 @@ MESSAGES = {
     "That request was not valid.": "Запрос неверен.",
     "Something went wrong on our side. Nothing was changed.":
         "У нас что-то сломалось. Ничего не изменено.",
+    "Back to the queue": "К очереди заказов",
+    "The customer changed this order.": "Покупатель изменил заказ.",
+    "Show the new list": "Показать новый список",
 }

@@ -125,3 +125,31 @@ def test_picking_works_with_javascript_off(live_server: LiveServer, browser: Any
         assert f"1 / {line.quantity}" in page.locator(f"#line-{line.line_id}").inner_text()
     finally:
         context.close()
+
+
+def test_a_picker_is_told_at_once_when_the_oms_cancels_the_order(
+        live_server: LiveServer, phone: Any) -> None:
+    import json
+    import time
+
+    import httpx
+
+    from sync.signing import signed_headers
+
+    sign_in(phone, live_server.url, *DEMO_PICKER)
+    phone.context.add_init_script(
+        "document.addEventListener('htmx:sseOpen', () => { window.liveOpen = true; })")
+    phone.get_by_role("button", name="Take next order").click()
+    phone.wait_for_url(re.compile(r"/pick/\d+$"))
+    phone.reload()  # with the init script in place
+    phone.wait_for_function("window.liveOpen === true")
+    oms_id = phone.locator(".pick__order").inner_text().strip()
+    body = json.dumps({"reason": "customer changed their mind"}).encode()
+    headers = {**signed_headers("dev-oms-secret", int(time.time()), body),
+               "Content-Type": "application/json"}
+    answer = httpx.post(f"{live_server.url}/api/v1/stores/MSK-001/orders/{oms_id}/cancel",
+                        content=body, headers=headers)
+    assert answer.status_code == 200, answer.text
+    banner = phone.locator("#subs-notice .feedback--error")
+    banner.wait_for(timeout=3000)  # no reload: pushed over the open stream
+    assert "cancelled" in banner.inner_text()
