@@ -27,7 +27,10 @@ async def load_demo(session: AsyncSession, now: datetime, *, orders: int = 40) -
     await _products(session, second, catalog.second_store_products())
     await _staff(session, first, catalog.demo_staff())
     await _staff(session, second, catalog.second_store_staff())
-    shift_start = now.replace(minute=0, second=0, microsecond=0)
+    # The shift starts now: a few orders are already late (the generator makes about
+    # one in eight overdue), the rest fill the coming hours, so the board has something
+    # to say without everything being red.
+    shift_start = now.replace(second=0, microsecond=0)
     await add_orders(session, first, catalog.DEMO_STORE["code"], skus,
                      catalog.demo_orders(products, shift_start, count=orders), now)
     await session.commit()
@@ -77,7 +80,7 @@ async def add_orders(session: AsyncSession, store_id: int, store_code: str,
             store_id=store_id, store_code=store_code, oms_id=order.oms_id, oms_version=1,
             status="queued", due_at=order.due_at, fulfilment=order.fulfilment,
             customer_name=order.customer_name, customer_phone=order.customer_phone,
-            address=order.address, priority=0, created_at=now - timedelta(minutes=30),
+            address=order.address, priority=0, created_at=now - timedelta(minutes=5),
             event_seq=0, version=1,
         ).returning(tables.orders.c.id))
         order_id = int(result.scalar_one())
