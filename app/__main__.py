@@ -27,13 +27,21 @@ def _demo(settings: Settings) -> bool:
     return asyncio.run(go())
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, https: bool = False) -> None:
     import uvicorn
 
     from app.factory import create_app
 
+    tls: dict[str, str] = {}
+    if https:
+        from app.tls import local_addresses, self_signed
+
+        cert, key = self_signed(settings.data_dir / "tls")
+        tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
+        for address in local_addresses():
+            print(f"HTTPS for phones: https://{address}:{port}/ (self-signed: accept it once)")
     uvicorn.run(create_app(settings), host=host, port=port, timeout_graceful_shutdown=5,
-                proxy_headers=False, log_level="info")
+                proxy_headers=False, log_level="info", **tls)
 
 
 
@@ -48,6 +56,8 @@ def main(argv: list[str] | None = None) -> int:
                                                          else ""))
         p.add_argument("--host", default="0.0.0.0")
         p.add_argument("--port", type=int, default=8000)
+        p.add_argument("--https", action="store_true",
+                       help="serve HTTPS with a self-signed certificate (camera on phones)")
     args = parser.parse_args(argv)
     settings = Settings.from_env()
     if args.command in ("migrate", "run"):
@@ -60,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
         from app.demo.catalog import demo_staff
         print(sign_ins(demo_staff(), args.port))
     if args.command in ("serve", "run"):
-        _serve(settings, args.host, args.port)
+        _serve(settings, args.host, args.port, args.https)
     return 0
 
 
