@@ -202,7 +202,7 @@ async def _pick_page(request: Req, order_id: int, feedback: Feedback | None = No
             feedback = describe(errors.OrderCancelled() if order.status == "cancelled"
                                 else errors.NotYourOrder())
             status_code = 409
-    context = {"order": order, "lines": order.lines_in_walking_order(), "feedback": feedback,
+    context = {"order": order, "feedback": feedback,
                "feedback_id": secrets.token_hex(4), "short_reasons": SHORT_REASONS,
                "scan_nonce": secrets.token_urlsafe(12), "store": await _store(request), **extra}
     return render(request, "picking/pick.html", context,

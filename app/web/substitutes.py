@@ -135,9 +135,11 @@ def _live_lines(request: Req, order: Any, *, announce: bool) -> str:
     context = {"order": order, "oob": True, "latest": latest,
                "feedback_id": secrets.token_hex(4)}
     parts = [render_fragment(request, "substitutes/_notice.html", context)]
-    for line in order.lines:
-        if proposals_of(line):
-            parts.append(render_fragment(request, "picking/_line.html", {**context, "line": line}))
+    if latest is not None:  # an approval adds a line: send the whole list
+        parts.append(render_fragment(request, "picking/_pick_lines.html", context))
+    else:
+        parts += [render_fragment(request, "picking/_line.html", {**context, "line": line})
+                  for line in order.lines if proposals_of(line)]
     parts.append(render_fragment(request, "picking/_progress.html", context))
     return "\n".join(parts)
 
