@@ -9,6 +9,7 @@ ALL = ("pageweight", "scan", "decode", "relay", "board")
 
 
 def main() -> None:
+    """Each benchmark runs with its defaults; run one alone for its own options."""
     names = sys.argv[1:] or list(ALL)
     for name in names:
         try:

@@ -186,12 +186,12 @@ async def wait_up(base: str) -> None:
     raise RuntimeError("server did not start")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="1,10,50,100,200")
     parser.add_argument("--changes", type=int, default=10)
     parser.add_argument("--serve", nargs=2, metavar=("URL", "PORT"))
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.serve:
         serve(args.serve[0], int(args.serve[1]))
         return

@@ -141,10 +141,10 @@ def run_engine(url: str, mode: str) -> dict[str, float]:
         return asyncio.run(measure(url, base, mode))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.relay")
     parser.add_argument("--mode", choices=["batch", "single", "both"], default="batch")
-    modes = ["batch", "single"] if (mode := parser.parse_args().mode) == "both" else [mode]
+    modes = ["batch", "single"] if (mode := parser.parse_args(argv).mode) == "both" else [mode]
     results = {}
     cluster = start_cluster() if find_bin_dir() is not None else None
     try:
