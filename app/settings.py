@@ -8,6 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
+DEV_OMS_SECRET = "dev-oms-secret"
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ class Settings:
         settings = cls(
             database_url=url,
             secret_key=env.get("STOREPICK_SECRET_KEY", DEV_SECRET),
-            oms_shared_secret=env.get("STOREPICK_OMS_SECRET", "dev-oms-secret"),
+            oms_shared_secret=env.get("STOREPICK_OMS_SECRET", DEV_OMS_SECRET),
             oms_events_url=env.get("STOREPICK_OMS_EVENTS_URL") or None,
             oms_batch_url=env.get("STOREPICK_OMS_BATCH_URL") or None,
             debug=env.get("STOREPICK_DEBUG", "") == "1",
@@ -58,6 +59,9 @@ class Settings:
             public_base_url=env.get("STOREPICK_PUBLIC_BASE_URL", cls.public_base_url),
             substitution_window_minutes=int(env.get("STOREPICK_SUBSTITUTION_WINDOW_MINUTES", "10")),
         )
-        if env.get("STOREPICK_ENV") == "production" and settings.secret_key == DEV_SECRET:
-            raise ValueError("STOREPICK_SECRET_KEY must be set in production")
+        if env.get("STOREPICK_ENV") == "production":
+            if settings.secret_key == DEV_SECRET:
+                raise ValueError("STOREPICK_SECRET_KEY must be set in production")
+            if settings.oms_shared_secret == DEV_OMS_SECRET:
+                raise ValueError("STOREPICK_OMS_SECRET must be set in production")
         return settings
