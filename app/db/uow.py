@@ -63,10 +63,6 @@ class UnitOfWork:
         if self.committed and self._publish and self._messages:
             await self._publish(self._messages)
 
-    def reading(self) -> Any:
-        """A read-only session outside the write transaction (never waits on writers)."""
-        return self._db.reading()
-
     async def commit(self) -> None:
         rows = self._outbox_rows()
         if rows:
