@@ -155,12 +155,47 @@
 
   function handle(code) {
     var now = Date.now();
-    if (code === last.code && now - last.seen < REPEAT_MS) {
+    if (code === last.code && (last.held || now - last.seen < REPEAT_MS)) {
       last.seen = now;
       return;
     }
     last = { code: code, seen: now };
     if (window.storepickScan) window.storepickScan(code);
+    else submitPlainForm(code);
+  }
+
+  /* Pages without the htmx scan queue (courier, counter) post their scan form and
+   * reload. Remember the code and that the camera was on: the next page reopens
+   * it and ignores the bag still in view until it leaves the frame. */
+  var RESUME_KEY = "storepick-camera";
+
+  function submitPlainForm(code) {
+    var form = document.getElementById("scan-form");
+    var input = document.getElementById("scan-input");
+    if (!form || !input) return;
+    input.value = code;
+    try { sessionStorage.setItem(RESUME_KEY, JSON.stringify({ code: code })); } catch (e) { /* private mode */ }
+    stopStream();
+    if (form.requestSubmit) form.requestSubmit(); else form.submit();
+  }
+
+  function resumeAfterReload() {
+    var saved = null;
+    try {
+      saved = JSON.parse(sessionStorage.getItem(RESUME_KEY) || "null");
+      sessionStorage.removeItem(RESUME_KEY);
+    } catch (e) { saved = null; }
+    if (!saved || window.storepickScan) return;
+    // Held: ignored until the camera has watched it out of the frame, however long
+    // the camera takes to start (it can be longer than REPEAT_MS).
+    open();  // resets what was last seen, so hold the code after it
+    last = { code: saved.code, seen: Date.now(), held: true, missed: 0 };
+  }
+
+  /* A held code is let go after REPEAT_MS worth of decoded frames without it. */
+  function releaseWhenGone(codes) {
+    last.missed = codes.indexOf(last.code) >= 0 ? 0 : last.missed + 1;
+    if (last.missed * FRAME_GAP_MS >= REPEAT_MS) last.held = false;
   }
 
   function loop(reader) {
@@ -168,6 +203,7 @@
     var next = function () { if (running) setTimeout(function () { loop(reader); }, FRAME_GAP_MS); };
     if (video.readyState < 2) { next(); return; }
     reader.read(video).then(function (codes) {
+      if (last.held) releaseWhenGone(codes);
       if (codes.length && running) handle(codes[0]);
     }).catch(function () { /* one bad frame: try the next */ }).then(next);
   }
@@ -232,6 +268,7 @@
   }
 
   openButton.addEventListener("click", open);
+  resumeAfterReload();
   closeButton.addEventListener("click", stop);
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && !root.hidden) stop();

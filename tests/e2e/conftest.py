@@ -148,3 +148,20 @@ def seeded_database(template: Path, directory: Path,
             await db.dispose()
 
     return url, run_async(go)
+
+
+@pytest.fixture
+def camera_browser(browser: Any, tmp_path: Path) -> Iterator[Any]:
+    """A Chromium of its own whose camera films the file ``tmp_path/camera.y4m``.
+
+    Launched through the session's Playwright (one sync Playwright per thread), as a
+    separate browser process with the fake-camera flags.
+    """
+    video = tmp_path / "camera.y4m"
+    flags = [*CHROMIUM_FLAGS, "--use-fake-device-for-media-stream",
+             f"--use-file-for-fake-video-capture={video}", "--use-fake-ui-for-media-stream"]
+    camera = browser.browser_type.launch(executable_path=CHROMIUM, args=flags)
+    try:
+        yield camera, video
+    finally:
+        camera.close()

@@ -8,33 +8,12 @@ whichever decoder the browser ended up with (BarcodeDetector or zxing-wasm).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, PHONE, LiveServer, sign_in
+from tests.e2e.conftest import PHONE, LiveServer, sign_in
 from tests.e2e.test_picker_flow import DEMO_PICKER, OrderLine, fits_the_phone, lines_of
 from tests.support.barcode_images import ean13_image
 from tests.support.y4m import still_video
-
-
-@pytest.fixture
-def camera_browser(browser: Any, tmp_path: Path) -> Iterator[Any]:
-    """A Chromium of its own whose camera films the file ``tmp_path/camera.y4m``.
-
-    Launched through the session's Playwright (one sync Playwright per thread), as a
-    separate browser process with the fake-camera flags.
-    """
-    video = tmp_path / "camera.y4m"
-    flags = [*CHROMIUM_FLAGS, "--use-fake-device-for-media-stream",
-             f"--use-file-for-fake-video-capture={video}", "--use-fake-ui-for-media-stream"]
-    camera = browser.browser_type.launch(executable_path=CHROMIUM, args=flags)
-    try:
-        yield camera, video
-    finally:
-        camera.close()
 
 
 def a_piece_line(lines: list[OrderLine]) -> OrderLine:

@@ -148,3 +148,26 @@ def test_a_customer_collects_and_refuses_a_line_at_the_counter(floor: Floor, pho
     phone.click("text=Hand over to the customer")
     phone.wait_for_load_state("networkidle")
     assert "Handed over" in phone.inner_text("main")
+
+
+def test_a_courier_scans_a_bag_label_with_the_phone_camera(floor: Floor,
+                                                          camera_browser: Any) -> None:
+    from tests.e2e.conftest import PHONE
+    from tests.support.barcode_images import qr_image
+    from tests.support.y4m import still_video
+
+    browser, video = camera_browser
+    still_video(qr_image(BagCode("E-TWO", 1, 2, "ambient").text()), video, seconds=3)
+    page = browser.new_context(**PHONE, permissions=["camera"]).new_page()
+    page.set_default_timeout(15_000)
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    sign_in(page, floor.server.url, "3001", "4444")
+    posts.clear()
+    page.get_by_role("button", name="Camera").click()
+    page.wait_for_url("**/courier/**take**", timeout=15_000)
+    assert "1 of 2" in page.inner_text("main") or "1 / 2" in page.inner_text("main")
+    # The camera comes back on for the next bag, and the bag still in view is not sent again.
+    page.wait_for_selector("#camera:not([hidden])")
+    page.wait_for_timeout(2500)
+    assert len(posts) == 1, posts
