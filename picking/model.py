@@ -14,16 +14,24 @@ from enum import StrEnum
 from picking import errors, events
 from picking.handover import HandoverRules
 from picking.lifecycle import Lifecycle
-from picking.substitution import Proposal, SubstitutionRules
+from picking.lines import (
+    DEFAULT_TOLERANCE,
+    MAX_WEIGHT_G,
+    SHORT_REASONS,
+    ZONE_ORDER,
+    Line,
+    LineState,
+    Product,
+    Scan,
+    Tolerance,
+    _named,
+)
+from picking.substitution import SubstitutionRules
 from picking.supervision import SupervisionRules
 
-ZONE_ORDER = {"ambient": 0, "chilled": 1, "frozen": 2}
-MAX_WEIGHT_G = 25_000  # one line of loose goods heavier than this is a typo
-
-
-def _named(product: Product) -> dict[str, str]:
-    """Error parameters that let the screen name the product in either language."""
-    return {"product": product.sku, "name_ru": product.name_ru, "name_en": product.name_en}
+# The records live in picking.lines; the rest of the code imports them from here.
+__all__ = ["MAX_WEIGHT_G", "SHORT_REASONS", "ZONE_ORDER", "Line", "LineState", "Order",
+           "OrderStatus", "Product", "Scan", "Tolerance"]
 
 
 class OrderStatus(StrEnum):
@@ -36,122 +44,6 @@ class OrderStatus(StrEnum):
     DELIVERED = "delivered"
     CANCELLED = "cancelled"
     DELIVERY_FAILED = "delivery_failed"
-
-
-class LineState(StrEnum):
-    OPEN = "open"
-    PICKED = "picked"
-    SHORT = "short"
-    SUBSTITUTED = "substituted"
-
-
-SHORT_REASONS = ("not_found", "out_of_stock", "damaged", "expired", "other")
-
-
-@dataclass(eq=False)
-class Product:
-    """One entry of a store's catalog. Quantities: pieces, or grams when weighed."""
-
-    store_id: int
-    sku: str
-    name_ru: str
-    name_en: str
-    unit: str  # "piece" | "weight"
-    price_minor: int  # per piece, or per kg when weighed
-    zone: str = "ambient"
-    aisle: int = 0
-    shelf: str = ""
-    sequence: int = 0
-    category: str = ""
-    plu: str | None = None
-    size_text: str = ""
-    size_amount: int | None = None
-    marked: bool = False
-    age_restricted: bool = False
-    stock: int = 0
-    tolerance_pct: int | None = None
-    image: str | None = None
-    id: int | None = None
-
-    @property
-    def is_weighed(self) -> bool:
-        return self.unit == "weight"
-
-    def name(self, language: str) -> str:
-        return self.name_en if language == "en" else self.name_ru
-
-
-@dataclass(eq=False)
-class Scan:
-    scan_id: str  # the client's idempotency key: a double-tap sends the same one
-    code: str
-    quantity: int  # pieces, or grams for weighed goods
-    scanned_at: datetime
-    staff_id: int | None
-    marking_code: str | None = None
-    undone_at: datetime | None = None
-    id: int | None = None
-
-
-@dataclass(frozen=True)
-class Tolerance:
-    """Soft band passes with a note; up to the hard limit needs confirmation."""
-
-    soft_pct: int = 10
-    hard_pct: int = 30
-
-    def classify(self, ordered_g: int, actual_g: int) -> str:
-        deviation = abs(actual_g - ordered_g) * 100
-        if deviation <= self.soft_pct * ordered_g:
-            return "within"
-        if deviation <= self.hard_pct * ordered_g:
-            return "confirm"
-        return "blocked"
-
-
-@dataclass(eq=False)
-class Line:
-    product: Product
-    quantity: int  # ordered: pieces, or grams when weighed
-    unit_price_minor: int
-    position: int = 0
-    picked_quantity: int = 0
-    state: LineState = LineState.OPEN
-    short_reason: str | None = None
-    substitution: str = "best_match"  # none | best_match | specific
-    specific_sku: str | None = None
-    weight_note: str | None = None  # "soft" | "confirmed" when outside exact weight
-    scans: list[Scan] = field(default_factory=list)
-    proposals: list[Proposal] = field(default_factory=list)  # substitutes offered
-    id: int | None = None
-
-    @property
-    def is_weighed(self) -> bool:
-        return self.product.is_weighed
-
-    @property
-    def is_done(self) -> bool:
-        return self.state is not LineState.OPEN
-
-    @property
-    def remaining(self) -> int:
-        return max(self.quantity - self.picked_quantity, 0)
-
-    @property
-    def walk_key(self) -> tuple[int, int, int, int]:
-        """Ambient first, chilled next, frozen last; then aisle and sequence."""
-        p = self.product
-        return (ZONE_ORDER.get(p.zone, 0), p.aisle, p.sequence, self.position)
-
-    @property
-    def price_minor(self) -> int:
-        """What the customer pays for what was picked."""
-        if self.is_weighed:
-            return round(self.unit_price_minor * self.picked_quantity / 1000)
-        return self.unit_price_minor * self.picked_quantity
-
-    def live_scans(self) -> list[Scan]:
-        return [s for s in self.scans if s.undone_at is None]
 
 
 @dataclass(eq=False)
@@ -241,7 +133,7 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
         weight_g: int | None = None,
         marking_code: str | None = None,
         confirm: bool = False,
-        tolerance: Tolerance = Tolerance(),
+        tolerance: Tolerance = DEFAULT_TOLERANCE,
     ) -> Line:
         """Count a verified item against its line and return that line.
 
@@ -313,7 +205,7 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
         now: datetime,
         staff_id: int | None,
         confirm: bool = False,
-        tolerance: Tolerance = Tolerance(),
+        tolerance: Tolerance = DEFAULT_TOLERANCE,
         _line: Line | None = None,
     ) -> Line:
         """Add a weight (scale label or typed) to a weighed line; labels add up.
