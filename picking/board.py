@@ -7,6 +7,7 @@ that the screen turns into sentences. Nothing here reads a clock.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -144,3 +145,26 @@ def flags(facts: OrderFacts) -> list[str]:
 def scan_error_kind(error_code: str) -> str | None:
     """The board's kind for a refused scan's error code; None if it is not a scan error."""
     return SCAN_ERROR_KINDS.get(error_code)
+
+
+MAX_LIMIT_MINUTES = 480  # a shift; beyond that a limit would never fire
+
+
+class InvalidTimeLimit(ValueError):
+    """A limit a supervisor typed is not a whole number of minutes in range."""
+
+    def __init__(self, status: str, value: str) -> None:
+        super().__init__(f"{status}: {value!r}")
+        self.status, self.value = status, value
+
+
+def parse_time_limits(typed: Mapping[str, str]) -> dict[str, int]:
+    """Limits from a form: one whole number of minutes (1..480) per status the
+    board watches. Raises InvalidTimeLimit naming the first bad field."""
+    limits = {}
+    for status in DEFAULT_TIME_LIMITS:
+        value = str(typed.get(status, "")).strip()
+        if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT_MINUTES:
+            raise InvalidTimeLimit(status, value)
+        limits[status] = int(value)
+    return limits

@@ -10,15 +10,16 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from app.db import tables
 from app.db.engine import Database
 from app.db.tables_board import scan_errors
 from app.db.uow import UnitOfWork
 from app.services.picking import load_order
+from app.services.stores import forget_store
 from app.staff import StaffUser
-from picking.board import scan_error_kind
+from picking.board import parse_time_limits, scan_error_kind
 from picking.model import Order
 from picking.supervision import PickerNotAvailable
 
@@ -96,3 +97,21 @@ async def _require_picker(uow: UnitOfWork, supervisor: StaffUser, picker_id: int
         raise PickerNotAvailable(picker_id=picker_id)
 
 
+
+
+async def set_time_limits(db: Database, supervisor: StaffUser, typed: dict[str, str]
+                          ) -> dict[str, int]:
+    """Save the store's per-status time limits from a form; returns them.
+
+    Raises InvalidTimeLimit (nothing saved). The change is logged with who made it.
+    """
+    limits = parse_time_limits(typed)
+    async with db.writing() as session:
+        await session.execute(update(tables.stores)
+                              .where(tables.stores.c.id == supervisor.store_id)
+                              .values(time_limits=limits))
+        await session.commit()
+    forget_store(supervisor.store_id)
+    log.info("time limits of store %s set to %s by staff %s", supervisor.store_code, limits,
+             supervisor.id)
+    return limits

@@ -22,11 +22,12 @@ from app.i18n import gettext as _
 from app.services import supervision as service
 from app.web.board_live import SharedRender
 from app.web.deps import clock, new_uow, reading
-from app.web.labels import N_
+from app.web.labels import N_, label
 from app.web.live import live_stream
 from app.web.messages import Feedback, describe
 from app.web.render import base_context, is_htmx, redirect, render
 from picking import errors
+from picking.board import DEFAULT_TIME_LIMITS, MAX_LIMIT_MINUTES, InvalidTimeLimit
 from picking.supervision import PickerNotAvailable
 
 Req = Request[Any, Any, Any]
@@ -126,6 +127,31 @@ class BoardController(Controller):
                                                         user.timezone)
         return render(request, "board/summary.html", {
             "summary": summary, "chart": board_summary.chart(summary.hours)})
+
+    @get("/limits", name="board:limits")
+    async def limits(self, request: Req) -> Template:
+        async with reading(request) as session:
+            current = await board_queries.store_limits(session, request.user.store_id)
+        return _limits_page(request, {k: str(v) for k, v in current.items()})
+
+    @post("/limits", name="board:limits:save")
+    async def save_limits(self, request: Req) -> Template | Redirect:
+        form = await request.form()
+        typed = {status: str(form.get(status, "")) for status in DEFAULT_TIME_LIMITS}
+        try:
+            await service.set_time_limits(request.app.state.db, request.user, typed)
+        except InvalidTimeLimit as bad:
+            message = _("%(status)s: type whole minutes from 1 to %(max)s.",
+                        status=label(bad.status), max=MAX_LIMIT_MINUTES)
+            return _limits_page(request, typed, Feedback("error", message), 422)
+        return redirect(request, request.app.route_reverse("board:index"))
+
+
+def _limits_page(request: Req, values: dict[str, str], feedback: Feedback | None = None,
+                 status_code: int = 200) -> Template:
+    return render(request, "board/limits.html", {
+        "values": values, "statuses": list(DEFAULT_TIME_LIMITS), "feedback": feedback,
+        "max_minutes": MAX_LIMIT_MINUTES}, status_code=status_code)
 
 
 async def _render_board(request: Req) -> str:

@@ -117,4 +117,12 @@ MESSAGES = {
     "Back to the queue": "К очереди заказов",
     "The customer changed this order.": "Покупатель изменил заказ.",
     "Show the new list": "Показать новый список",
+    "Time limits": "Лимиты времени",
+    "Minutes an order may spend in each step before the board turns it red and alerts you.":
+        "Сколько минут заказ может провести на каждом этапе, прежде чем табло выделит его "
+        "красным и предупредит вас.",
+    "%(status)s: type whole minutes from 1 to %(max)s.":
+        "%(status)s: укажите целое число минут от 1 до %(max)s.",
+    "Save": "Сохранить",
+    "Back to the board": "К табло",
 }

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from picking.board import (
     DEFAULT_TIME_LIMITS,
     OrderFacts,
@@ -84,3 +86,15 @@ def test_only_refused_scans_count_as_scan_errors() -> None:
     assert scan_error_kind("bad_code") == "bad_code"
     assert scan_error_kind("weight_confirm") is None
     assert scan_error_kind("not_your_order") is None
+
+
+def test_typed_limits_are_whole_minutes_for_every_watched_status() -> None:
+    from picking.board import InvalidTimeLimit, parse_time_limits
+
+    typed = {"queued": " 15 ", "picking": "45", "picked": "5", "packed": "60"}
+    assert parse_time_limits(typed) == {"queued": 15, "picking": 45, "picked": 5, "packed": 60}
+    with pytest.raises(InvalidTimeLimit) as bad:
+        parse_time_limits({**typed, "picked": "481"})
+    assert bad.value.status == "picked"
+    with pytest.raises(InvalidTimeLimit):
+        parse_time_limits({"queued": "15"})  # every status needs a limit
