@@ -72,8 +72,8 @@ async def sign_in(session: AsyncSession, *, store_code: str, personnel_no: str, 
     if row is None:
         _verify(_DUMMY_HASH, password)  # same cost as a real check: no timing oracle
         raise SignInFailure("invalid")
-    if row.locked_until is not None and _aware(row.locked_until) > now:
-        raise SignInFailure("locked", _aware(row.locked_until))
+    if row.locked_until is not None and row.locked_until > now:
+        raise SignInFailure("locked", row.locked_until)
     if not _verify(row.password_hash, password):
         failures = row.failed_logins + 1
         locked = now + lockout if failures >= max_failures else None
@@ -109,19 +109,14 @@ async def staff_for_token(session: AsyncSession, token: str, now: datetime
         .join(tables.stores, st.id == s.store_id)
         .where(ss.token_hash == token_hash(token))
     )).first()
-    if row is None or not row.active or _aware(row.expires_at) <= now:
+    if row is None or not row.active or row.expires_at <= now:
         return None
     user = StaffUser(id=row.id, store_id=row.store_id, store_code=row.code,
                      store_name=row.store_name, personnel_no=row.personnel_no, name=row.name,
                      role=row.role, language=row.language, locale=row.locale,
                      currency=row.currency, timezone=row.timezone)
-    return user, _aware(row.expires_at)
+    return user, row.expires_at
 
-
-def _aware(value: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    from datetime import UTC
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 class SessionCache:

@@ -101,10 +101,8 @@ class HandoverRules:
         """From the first chilled/frozen item picked to staging in the cold."""
         out: dict[str, int] = {}
         for zone in ("chilled", "frozen"):
-            # SQLite hands back naive datetimes; everything stored is UTC like ``now``.
-            times = [s.scanned_at if s.scanned_at.tzinfo else s.scanned_at.replace(
-                tzinfo=now.tzinfo) for ln in self.lines if ln.product.zone == zone
-                for s in ln.live_scans()]
+            times = [s.scanned_at for ln in self.lines if ln.product.zone == zone
+                     for s in ln.live_scans()]
             if zone in zones and times:
                 out[zone] = max(int((now - min(times)).total_seconds()), 0)
         return out

@@ -7,7 +7,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -18,6 +17,8 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
+from app.db.types import UtcDateTime
+
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -26,7 +27,7 @@ metadata = MetaData(naming_convention={
     "pk": "pk_%(table_name)s",
 })
 
-TZ = DateTime(timezone=True)
+TZ = UtcDateTime()
 
 stores = Table(
     "stores", metadata,

@@ -7,9 +7,10 @@ in its own short transaction after the scan's own transaction rolled back.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, ForeignKey, Index, Integer, String, Table
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table
 
 from app.db.tables import metadata
+from app.db.types import UtcDateTime
 
 scan_errors = Table(
     "scan_errors", metadata,
@@ -19,7 +20,7 @@ scan_errors = Table(
     Column("order_id", ForeignKey("orders.id", ondelete="SET NULL")),
     Column("code", String(200), nullable=False),
     Column("kind", String(32), nullable=False),
-    Column("at", DateTime(timezone=True), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
     Index("ix_scan_errors_store_at", "store_id", "at"),
     Index("ix_scan_errors_staff_at", "staff_id", "at"),
 )

@@ -14,7 +14,6 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
@@ -24,8 +23,9 @@ from sqlalchemy import (
 )
 
 from app.db.tables import metadata
+from app.db.types import UtcDateTime
 
-TZ = DateTime(timezone=True)
+TZ = UtcDateTime()
 
 handovers = Table(
     "handovers", metadata,

@@ -8,26 +8,24 @@ customer link token, never the token itself.
 
 from __future__ import annotations
 
-from datetime import UTC
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
     String,
     Table,
-    event,
 )
 from sqlalchemy.orm import class_mapper, relationship
 
 from app.db.tables import metadata
+from app.db.types import UtcDateTime
 
-TZ = DateTime(timezone=True)
+TZ = UtcDateTime()
 
 substitution_proposals = Table(
     "substitution_proposals", metadata,
@@ -74,12 +72,4 @@ def map_substitutions(registry: Any) -> None:
     })
     class_mapper(Line).add_property("proposals", relationship(
         Proposal, foreign_keys=[p.line_id], lazy="selectin", order_by=p.id))
-    event.listen(Proposal, "load", _times_in_utc)
 
-
-def _times_in_utc(proposal: Any, _context: Any) -> None:
-    # SQLite hands back naive datetimes; everything we store is UTC.
-    for name in ("proposed_at", "expires_at", "decided_at"):
-        value = getattr(proposal, name)
-        if value is not None and value.tzinfo is None:
-            setattr(proposal, name, value.replace(tzinfo=UTC))

@@ -7,14 +7,15 @@ it reaches another app process.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Index, String, Table
+from sqlalchemy import Column, Index, String, Table
 
 from app.db.tables import metadata
+from app.db.types import UtcDateTime
 
 oms_request_signatures = Table(
     "oms_request_signatures", metadata,
     Column("signature", String(71), primary_key=True),
-    Column("seen_at", DateTime(timezone=True), nullable=False),
+    Column("seen_at", UtcDateTime(), nullable=False),
     Index("ix_oms_request_signatures_seen_at", "seen_at"),
 )
 

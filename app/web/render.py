@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -76,4 +76,4 @@ def base_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
 
 
 def _local(dt: datetime, tz: ZoneInfo) -> datetime:
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(tz)
+    return dt.astimezone(tz)
