@@ -25,7 +25,7 @@ from app.web.deps import clock, new_uow, reading
 from app.web.labels import N_, label
 from app.web.live import live_stream
 from app.web.messages import Feedback, describe
-from app.web.render import base_context, is_htmx, redirect, render
+from app.web.render import is_htmx, redirect, render, render_fragment
 from picking import errors
 from picking.board import DEFAULT_TIME_LIMITS, MAX_LIMIT_MINUTES, InvalidTimeLimit
 from picking.supervision import PickerNotAvailable
@@ -157,9 +157,7 @@ def _limits_page(request: Req, values: dict[str, str], feedback: Feedback | None
 async def _render_board(request: Req) -> str:
     """The ``#board`` fragment as HTML, for the SSE stream."""
     i18n.set_language(request.user.language)
-    context = {**base_context(request), **await board_context(request), "request": request}
-    template = request.app.template_engine.get_template(BOARD_FRAGMENT)
-    return str(template.render(**context))
+    return render_fragment(request, BOARD_FRAGMENT, await board_context(request))
 
 
 async def _act(request: Req, order_id: int, call: Any, ok_text: str) -> Template | Redirect:

@@ -24,8 +24,7 @@ from app.services import substitutions as service
 from app.web.deps import clock, new_uow, reading
 from app.web.live import live_stream
 from app.web.messages import Feedback
-from app.web.render import is_htmx, redirect, render
-from app.web.substitutes import render_fragment
+from app.web.render import is_htmx, redirect, render, render_fragment
 from picking.model import Order
 from picking.substitution import SUBSTITUTION_EVENTS, ProposalClosed, proposals_of
 

@@ -43,6 +43,13 @@ def render(
     )
 
 
+def render_fragment(request: Request[Any, Any, Any], name: str, context: dict[str, Any]) -> str:
+    """A template rendered to a string (for server-sent events), seeing what a page sees."""
+    template = Template(name, context={**base_context(request), **context})
+    full = template.create_template_context(request)
+    return str(request.app.template_engine.get_template(name).render(**full))
+
+
 def redirect(request: Request[Any, Any, Any], path: str) -> Response[Any]:
     """See-other for plain posts; for htmx a 204 with ``HX-Redirect``.
 

@@ -27,7 +27,7 @@ from app.web.deps import clock, new_uow, reading
 from app.web.forms import FormError, parse_quantity
 from app.web.live import live_stream
 from app.web.messages import Feedback, describe, status_for
-from app.web.render import base_context, redirect, render
+from app.web.render import redirect, render, render_fragment
 from picking import errors
 from picking.substitution import (
     SUBSTITUTION_EVENTS,
@@ -58,13 +58,6 @@ def describe_substitution(err: errors.PickingError) -> Feedback:
         return Feedback("error", _(_NOT_ALLOWED.get(str(err.params.get("reason")),
                                                     "This product cannot be offered.")))
     return describe(err)
-
-
-def render_fragment(request: Req, name: str, context: dict[str, Any]) -> str:
-    """A template rendered to a string (for SSE), with what a page would see."""
-    template = Template(name, context={**base_context(request), **context})
-    full = template.create_template_context(request)
-    return str(request.app.template_engine.get_template(name).render(**full))
 
 
 ORDER_CHANGES = ("OrderCancelled", "OrderRevised")  # what the OMS does to an order
