@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from picking.status import IN_STORE, OrderStatus
+
 # Minutes an order may spend in each status before the supervisor is alerted.
 DEFAULT_TIME_LIMITS: dict[str, int] = {"queued": 20, "picking": 30, "picked": 10, "packed": 30}
-OPEN_STATUSES = ("received", "queued", "picking", "picked", "packed")
+OPEN_STATUSES = tuple(s.value for s in OrderStatus if s in IN_STORE)  # derived from the move table
 IDLE_AFTER_MINUTES = 5  # a picker with no scan for this long is "idle"
 
 # Refused scans the board counts as scan errors (error code -> kind on the board).

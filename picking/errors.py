@@ -114,3 +114,27 @@ class BadCode(PickingError):
 
 class OrderNotFound(PickingError):
     code = "order_not_found"
+
+
+class NoSuchLine(PickingError):
+    """The line named is not on this order."""
+
+    code = "no_such_line"
+
+
+class NotAWeighedLine(PickingError):
+    """A weight was given for a line sold by the piece."""
+
+    code = "not_weighed"
+
+
+class InvalidShortReason(PickingError):
+    """The reason given for a missing item is not one the store knows."""
+
+    code = "invalid_short_reason"
+
+
+class ScanIdReused(PickingError):
+    """A scan id already answered came again with another code or for another order."""
+
+    code = "scan_id_reused"

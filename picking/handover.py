@@ -33,16 +33,10 @@ from picking.handover_facts import (
     WrongHandoverStep,
 )
 from picking.handover_records import Bag, Handover, Refusal
-
-if TYPE_CHECKING:
-    from picking.model import Line, OrderStatus
+from picking.lines import Line
+from picking.status import OrderStatus
 
 __all__ = ["Bag", "Handover", "HandoverRules", "Refusal"]  # records re-exported
-
-
-def _status(name: str) -> OrderStatus:
-    from picking.model import OrderStatus  # model imports this module
-    return OrderStatus(name)
 
 
 class HandoverRules:
@@ -60,6 +54,7 @@ class HandoverRules:
 
         def _record(self, event: Any) -> None: ...
         def _id(self) -> int: ...
+        def move_to(self, status: OrderStatus) -> None: ...
 
     # -- packing -----------------------------------------------------------
 
@@ -75,7 +70,7 @@ class HandoverRules:
         Every zone with goods needs 1–20 bags and a staging place; zones without
         goods take none. Raises WrongHandoverStep, InvalidPacking.
         """
-        self._require("picked")
+        self._require(OrderStatus.PICKED)
         needed = {item.zone for item in self.pack_items() if item.quantity > 0}
         counts = {z: int(bags.get(z, 0)) for z in ZONES}
         for zone in ZONES:
@@ -90,7 +85,8 @@ class HandoverRules:
             staging={z: staging[z].strip()[:32] for z in ZONES if counts[z]},
             cold_seconds=self._cold_seconds(now, needed),
             bags=[Bag(next(numbers), total, z) for z in ZONES for _ in range(counts[z])])
-        self.handover, self.status = handover, _status("packed")
+        self.handover = handover
+        self.move_to(OrderStatus.PACKED)
         self._record(OrderPacked(
             order_id=self._id(), occurred_at=now, actor_id=staff_id, bags=counts,
             bag_count=total, staging=handover.staging, cold_seconds=handover.cold_seconds,
@@ -116,7 +112,7 @@ class HandoverRules:
         """
         if code.oms_id != self.oms_id:
             raise BagFromAnotherOrder(order=self.oms_id, bag_order=code.oms_id)
-        handover = self._require("packed")
+        handover = self._require(OrderStatus.PACKED)
         for bag in handover.bags:
             if (bag.number, bag.count, bag.zone) == (code.number, code.count, code.zone):
                 fresh = bag.scanned_by != staff_id or bag.scanned_at is None
@@ -144,11 +140,11 @@ class HandoverRules:
 
         Raises WrongHandoverStep, BagsMissing.
         """
-        handover = self._require("packed", fulfilment="delivery")
+        handover = self._require(OrderStatus.PACKED, fulfilment="delivery")
         self._require_all_bags(courier_id)
         handover.recipient, handover.courier_id = "courier", courier_id
         handover.handed_over_at, handover.handed_over_by = now, courier_id
-        self.status = _status("handed_over")
+        self.move_to(OrderStatus.HANDED_OVER)
         self._record(OrderHandedOver(
             order_id=self._id(), occurred_at=now, actor_id=courier_id, to="courier",
             courier_id=courier_id, by=courier_id, bags=len(handover.bags)))
@@ -172,24 +168,24 @@ class HandoverRules:
             raise InvalidRefusal(reason="failure reason", value=reason)
         handover.failure_reason, handover.failure_note = reason, note.strip()[:300] or None
         handover.refusals.clear()
-        self.status = _status("delivery_failed")
+        self.move_to(OrderStatus.DELIVERY_FAILED)
         self._record(DeliveryFailed(order_id=self._id(), occurred_at=now, actor_id=courier_id,
                                     reason=reason, note=handover.failure_note))
 
     def return_to_staging(self, *, now: datetime, staff_id: int | None) -> None:
         """Staff take a failed delivery back: bags back on the shelf, ready for another
         courier (the OMS decides whether to re-deliver or cancel). Status → packed."""
-        handover = self._require("delivery_failed")
+        handover = self._require(OrderStatus.DELIVERY_FAILED)
         for bag in handover.bags:
             bag.scanned_at = bag.scanned_by = None
         handover.recipient = handover.courier_id = None
         handover.handed_over_at = handover.handed_over_by = None
-        self.status = _status("packed")
+        self.move_to(OrderStatus.PACKED)
         self._record(OrderReturned(order_id=self._id(), occurred_at=now, actor_id=staff_id,
                                    reason=handover.failure_reason))
 
     def _require_courier(self, courier_id: int) -> Handover:
-        handover = self._require("handed_over", fulfilment="delivery")
+        handover = self._require(OrderStatus.HANDED_OVER, fulfilment="delivery")
         if handover.courier_id != courier_id:
             raise NotYourDelivery(order=self.oms_id)
         return handover
@@ -198,7 +194,7 @@ class HandoverRules:
 
     def check_pickup_code(self, *, now: datetime, staff_id: int | None) -> None:
         """The customer showed the right code (the service found the order by it)."""
-        handover = self._require("packed", fulfilment="collect")
+        handover = self._require(OrderStatus.PACKED, fulfilment="collect")
         handover.code_checked_at, handover.code_checked_by = now, staff_id
 
     def hand_over_to_customer(self, *, now: datetime, staff_id: int | None,
@@ -207,7 +203,7 @@ class HandoverRules:
 
         Raises PickupCodeNotChecked, BagsMissing, IdCheckRequired.
         """
-        handover = self._require("packed", fulfilment="collect")
+        handover = self._require(OrderStatus.PACKED, fulfilment="collect")
         if handover.code_checked_at is None:
             raise PickupCodeNotChecked(order=self.oms_id)
         self._require_all_bags(staff_id)
@@ -243,7 +239,7 @@ class HandoverRules:
 
     def _handing_over(self, staff_id: int | None) -> Handover:
         if self.fulfilment == "collect":
-            return self._require("packed", fulfilment="collect")
+            return self._require(OrderStatus.PACKED, fulfilment="collect")
         return self._require_courier(staff_id or 0)
 
     def kept_quantity(self, line: Line) -> int:
@@ -264,7 +260,7 @@ class HandoverRules:
                    id_checked: bool) -> None:
         handover.delivered_at = now
         handover.id_checked_by = staff_id if self.needs_id_check and id_checked else None
-        self.status = _status("delivered")
+        self.move_to(OrderStatus.DELIVERED)
         refusals = tuple({"line_id": r.line_id, "sku": r.sku, "quantity": r.quantity,
                           "amount_minor": r.amount_minor, "reason": r.reason}
                          for r in handover.refusals)
@@ -273,10 +269,10 @@ class HandoverRules:
             refund_minor=sum(r.amount_minor for r in handover.refusals),
             id_checked_by=handover.id_checked_by, proof_photo=handover.proof_photo is not None))
 
-    def _require(self, status: str, *, fulfilment: str | None = None) -> Handover:
+    def _require(self, status: OrderStatus, *, fulfilment: str | None = None) -> Handover:
         if self.status != status or (fulfilment and self.fulfilment != fulfilment):
             raise WrongHandoverStep(order=self.oms_id, status=str(self.status),
                                     expected=status)
-        if self.handover is None and status != "picked":
+        if self.handover is None and status is not OrderStatus.PICKED:
             raise WrongHandoverStep(order=self.oms_id, status="unpacked", expected=status)
         return self.handover  # type: ignore[return-value]

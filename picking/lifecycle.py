@@ -22,12 +22,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from picking import errors, events
-
-if TYPE_CHECKING:
-    from picking.model import Line, OrderStatus, Product
-
-FINISHED = ("picked", "packed", "handed_over", "delivered", "delivery_failed")
-NOT_CANCELLABLE = ("handed_over", "delivered", "delivery_failed")
+from picking.lines import Line, Product
+from picking.status import BEYOND_CANCEL, PICKING_FINISHED, LineState, OrderStatus
 
 
 class RevisionRefused(errors.PickingError):
@@ -57,23 +53,22 @@ class Lifecycle:
     picker_id: int | None
     id: int | None
 
-    def _record(self, event: events.Event) -> None:  # pragma: no cover - Order's own
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        def _record(self, event: events.Event) -> None: ...
+        def move_to(self, status: OrderStatus) -> None: ...
 
     def cancel(self, *, reason: str, now: datetime, actor_id: int | None = None) -> bool:
         """Cancel the order; False when it already was.
 
         Raises InvalidTransition once the order has been handed over.
         """
-        from picking.model import OrderStatus
-
         if self.status is OrderStatus.CANCELLED:
             return False
-        if self.status.value in NOT_CANCELLABLE:
+        if self.status in BEYOND_CANCEL:
             raise errors.InvalidTransition(order=self.oms_id, status=self.status.value,
                                            to="cancelled")
         previous = self.status.value
-        self.status = OrderStatus.CANCELLED
+        self.move_to(OrderStatus.CANCELLED)
         self._record(events.OrderCancelled(
             order_id=self.id or 0, occurred_at=now, actor_id=actor_id, reason=reason,
             previous_status=previous, picker_id=self.picker_id))
@@ -86,13 +81,11 @@ class Lifecycle:
         picking has finished or a change would undo what is in the basket.
         Checks everything before changing anything.
         """
-        from picking.model import OrderStatus
-
         if version <= self.oms_version:
             return False
         if self.status is OrderStatus.CANCELLED:
             raise errors.OrderCancelled(order=self.oms_id)
-        if self.status.value in FINISHED:
+        if self.status in PICKING_FINISHED:
             raise RevisionRefused(order=self.oms_id, reason="picking finished",
                                   status=self.status.value)
         wanted = {ln.product.sku: ln for ln in lines}
@@ -123,8 +116,6 @@ class Lifecycle:
 
     def _apply(self, current: dict[str, Line], wanted: dict[str, RevisedLine],
                removed: list[str]) -> None:
-        from picking.model import Line, LineState
-
         self.lines[:] = [ln for ln in self.lines if ln.product.sku not in removed]
         for position, (sku, new) in enumerate(wanted.items()):
             line = current.get(sku)

@@ -1,16 +1,16 @@
-"""An order's lines, what was scanned for them, and the catalog entry they point to.
+"""The records: an order's lines, what was scanned for them, the substitutes offered,
+and the catalog entry they point to.
 
-Plain records with the few rules that belong to one line (walking order, price,
-what is left); the Order aggregate in ``picking.model`` decides what may change.
+Plain records with the few rules that belong to one record (walking order, price,
+what is left); they sit below the rules (``picking.model`` and its mixins), which
+decide what may change, and import nothing of them.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
-
-from picking.substitution import Proposal
+from picking.status import LineState, ProposalStatus
 
 ZONE_ORDER = {"ambient": 0, "chilled": 1, "frozen": 2}
 MAX_WEIGHT_G = 25_000  # one line of loose goods heavier than this is a typo
@@ -19,13 +19,6 @@ MAX_WEIGHT_G = 25_000  # one line of loose goods heavier than this is a typo
 def _named(product: Product) -> dict[str, str]:
     """Error parameters that let the screen name the product in either language."""
     return {"product": product.sku, "name_ru": product.name_ru, "name_en": product.name_en}
-
-
-class LineState(StrEnum):
-    OPEN = "open"
-    PICKED = "picked"
-    SHORT = "short"
-    SUBSTITUTED = "substituted"
 
 
 SHORT_REASONS = ("not_found", "out_of_stock", "damaged", "expired", "other")
@@ -138,3 +131,66 @@ class Line:
 
     def live_scans(self) -> list[Scan]:
         return [s for s in self.scans if s.undone_at is None]
+
+
+@dataclass(eq=False)
+class Proposal:
+    """One substitute offered for one short line. Never deleted (audit trail)."""
+
+    ref: str  # public, unguessable id used in the customer's page
+    order_id: int
+    line_id: int
+    product: Product
+    quantity: int
+    unit_price_minor: int
+    original_unit_price_minor: int
+    code: str
+    proposed_at: datetime
+    expires_at: datetime | None = None  # None: open until the picker finishes
+    staff_id: int | None = None
+    status: str = ProposalStatus.PROPOSED
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    difference_approved: bool = False
+    substitute_line: Line | None = None
+    id: int | None = None
+
+    def status_at(self, now: datetime) -> str:
+        """The status a screen should show: a proposal past its window is timed out
+        even before anyone has written that down."""
+        if self.status == ProposalStatus.PROPOSED and self.is_due(now):
+            return ProposalStatus.TIMED_OUT
+        return str(self.status)
+
+    def is_due(self, now: datetime) -> bool:
+        return self.expires_at is not None and now >= self.expires_at
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == ProposalStatus.PROPOSED
+
+    @property
+    def price_minor(self) -> int:
+        return _price(self.product, self.unit_price_minor, self.quantity)
+
+    @property
+    def original_price_minor(self) -> int:
+        return _price(self.product, self.original_unit_price_minor, self.quantity)
+
+    @property
+    def difference_minor(self) -> int:
+        """What the substitute costs more (or, negative, less) than the original."""
+        return _price(self.product, self.unit_price_minor - self.original_unit_price_minor,
+                      self.quantity)
+
+    def charged_unit_price(self, difference_approved: bool) -> int:
+        """At most the original price unless the customer approved the difference."""
+        if self.unit_price_minor <= self.original_unit_price_minor or difference_approved:
+            return self.unit_price_minor
+        return self.original_unit_price_minor
+
+
+def _price(product: Product, unit_price_minor: int, quantity: int) -> int:
+    if product.is_weighed:
+        return round(unit_price_minor * quantity / 1000)
+    return unit_price_minor * quantity

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
 from picking import errors, events
 from picking.handover import HandoverRules
@@ -20,30 +19,18 @@ from picking.lines import (
     SHORT_REASONS,
     ZONE_ORDER,
     Line,
-    LineState,
     Product,
     Scan,
     Tolerance,
     _named,
 )
 from picking.substitution import SubstitutionRules
+from picking.status import LineState, OrderStatus, can_move
 from picking.supervision import SupervisionRules
 
 # The records live in picking.lines; the rest of the code imports them from here.
 __all__ = ["MAX_WEIGHT_G", "SHORT_REASONS", "ZONE_ORDER", "Line", "LineState", "Order",
            "OrderStatus", "Product", "Scan", "Tolerance"]
-
-
-class OrderStatus(StrEnum):
-    RECEIVED = "received"
-    QUEUED = "queued"
-    PICKING = "picking"
-    PICKED = "picked"
-    PACKED = "packed"
-    HANDED_OVER = "handed_over"
-    DELIVERED = "delivered"
-    CANCELLED = "cancelled"
-    DELIVERY_FAILED = "delivery_failed"
 
 
 @dataclass(eq=False)
@@ -85,11 +72,22 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
             self.events = []
         self.events.append(event)
 
+    def move_to(self, status: OrderStatus) -> None:
+        """The only writer of ``status``: checks the move against ``picking.status``.
+
+        Raises InvalidTransition for a move the table does not allow.
+        """
+        current = OrderStatus(self.status)
+        if not can_move(current, status):
+            raise errors.InvalidTransition(order=self.oms_id, status=current.value,
+                                           to=status.value)
+        self.status = status
+
     def line(self, line_id: int) -> Line:
         for line in self.lines:
             if line.id == line_id:
                 return line
-        raise errors.InvalidQuantity(reason="no such line", line_id=line_id)
+        raise errors.NoSuchLine(line_id=line_id)
 
     def lines_in_walking_order(self) -> list[Line]:
         return sorted(self.lines, key=lambda ln: ln.walk_key)
@@ -108,9 +106,9 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
         """Assign the order to a picker and start picking. Raises OrderNotPickable."""
         if self.status is OrderStatus.CANCELLED:
             raise errors.OrderCancelled(order=self.oms_id)
-        if self.status not in (OrderStatus.RECEIVED, OrderStatus.QUEUED):
+        if not can_move(self.status, OrderStatus.PICKING):
             raise errors.OrderNotPickable(order=self.oms_id, status=str(self.status))
-        self.status = OrderStatus.PICKING
+        self.move_to(OrderStatus.PICKING)
         self.picker_id = picker_id
         self.picking_started_at = self.picking_started_at or now
         self._record(events.PickingStarted(
@@ -220,7 +218,7 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
             return repeated
         line = _line or self.line(line_id)
         if not line.is_weighed:
-            raise errors.InvalidQuantity(reason="not weighed")
+            raise errors.NotAWeighedLine(**_named(line.product))
         if line.is_done:
             raise errors.LineAlreadyDone(**_named(line.product))
         if weight_g <= 0 or weight_g > MAX_WEIGHT_G:
@@ -276,7 +274,7 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
         """Mark what is still missing on a line as short. Raises LineAlreadyDone."""
         self._require_picker(staff_id)
         if reason not in SHORT_REASONS:
-            raise errors.InvalidQuantity(reason="short reason", value=reason)
+            raise errors.InvalidShortReason(value=reason)
         line = self.line(line_id)
         if line.is_done:
             raise errors.LineAlreadyDone(**_named(line.product))
@@ -299,7 +297,7 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
         if open_lines:
             raise errors.LinesStillOpen(count=len(open_lines))
         self.end_pending_proposals(now)
-        self.status = OrderStatus.PICKED
+        self.move_to(OrderStatus.PICKED)
         self.picked_at = now
         summary = tuple(
             {"sku": ln.product.sku, "ordered": ln.quantity, "picked": ln.picked_quantity,

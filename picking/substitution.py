@@ -17,21 +17,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from picking import errors, events
+from picking.lines import Line, Product, Proposal
+from picking.status import LineState, OrderStatus, ProposalStatus
 
-if TYPE_CHECKING:
-    from picking.model import Line, Product
+__all__ = ["Proposal", "ProposalStatus"]  # records re-exported for older imports
 
 MAX_SUGGESTIONS = 5
-
-
-class ProposalStatus(StrEnum):
-    PROPOSED = "proposed"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    TIMED_OUT = "timed_out"
 
 
 class DecidedBy(StrEnum):
@@ -97,71 +91,6 @@ class SubstitutionDecided(events.Event):
 SUBSTITUTION_EVENTS = frozenset({"SubstitutionProposed", "SubstitutionDecided"})
 
 
-# -- the proposal --------------------------------------------------------------
-
-@dataclass(eq=False)
-class Proposal:
-    """One substitute offered for one short line. Never deleted (audit trail)."""
-
-    ref: str  # public, unguessable id used in the customer's page
-    order_id: int
-    line_id: int
-    product: Product
-    quantity: int
-    unit_price_minor: int
-    original_unit_price_minor: int
-    code: str
-    proposed_at: datetime
-    expires_at: datetime | None = None  # None: open until the picker finishes
-    staff_id: int | None = None
-    status: str = ProposalStatus.PROPOSED
-    decided_at: datetime | None = None
-    decided_by: str | None = None
-    difference_approved: bool = False
-    substitute_line: Line | None = None
-    id: int | None = None
-
-    def status_at(self, now: datetime) -> str:
-        """The status a screen should show: a proposal past its window is timed out
-        even before anyone has written that down."""
-        if self.status == ProposalStatus.PROPOSED and self.is_due(now):
-            return ProposalStatus.TIMED_OUT
-        return str(self.status)
-
-    def is_due(self, now: datetime) -> bool:
-        return self.expires_at is not None and now >= self.expires_at
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status == ProposalStatus.PROPOSED
-
-    @property
-    def price_minor(self) -> int:
-        return _price(self.product, self.unit_price_minor, self.quantity)
-
-    @property
-    def original_price_minor(self) -> int:
-        return _price(self.product, self.original_unit_price_minor, self.quantity)
-
-    @property
-    def difference_minor(self) -> int:
-        """What the substitute costs more (or, negative, less) than the original."""
-        return _price(self.product, self.unit_price_minor - self.original_unit_price_minor,
-                      self.quantity)
-
-    def charged_unit_price(self, difference_approved: bool) -> int:
-        """At most the original price unless the customer approved the difference."""
-        if self.unit_price_minor <= self.original_unit_price_minor or difference_approved:
-            return self.unit_price_minor
-        return self.original_unit_price_minor
-
-
-def _price(product: Product, unit_price_minor: int, quantity: int) -> int:
-    if product.is_weighed:
-        return round(unit_price_minor * quantity / 1000)
-    return unit_price_minor * quantity
-
-
 def proposals_of(line: Line) -> list[Proposal]:
     return list(getattr(line, "proposals", None) or [])
 
@@ -223,7 +152,7 @@ class SubstitutionRules:
     """Proposing, deciding and timing out substitutes; mixed into ``Order``."""
 
     lines: list[Line]
-    status: Any
+    status: OrderStatus
     id: int | None
 
     if TYPE_CHECKING:
@@ -272,7 +201,7 @@ class SubstitutionRules:
     def _check_proposal(self, line: Line, product: Product) -> None:
         if line.substitution == "none":
             raise SubstitutionNotWanted(sku=line.product.sku)
-        if str(line.state) != "short":
+        if line.state is not LineState.SHORT:
             raise SubstituteNotAllowed(reason="line_not_short", sku=line.product.sku)
         reason = may_replace(line.product, product)
         if reason is None and line.substitution == "specific" and product.sku != line.specific_sku:
@@ -293,9 +222,8 @@ class SubstitutionRules:
         and ProposalClosed when it was decided already, its window has run out or
         picking is over (call ``expire_due_proposals`` first to record that).
         """
-        from picking.model import LineState
         proposal = self.proposal(ref)
-        if not proposal.is_pending or proposal.is_due(now) or str(self.status) != "picking":
+        if not proposal.is_pending or proposal.is_due(now) or self.status is not OrderStatus.PICKING:
             raise ProposalClosed(proposal=ref, status=proposal.status_at(now))
         line = self.line(proposal.line_id)
         if not approve:
@@ -311,7 +239,6 @@ class SubstitutionRules:
         return proposal
 
     def _substitute_line(self, line: Line, proposal: Proposal) -> Line:
-        from picking.model import Line, LineState  # model imports this module (mixin)
         new = Line(
             product=proposal.product, quantity=proposal.quantity,
             unit_price_minor=proposal.charged_unit_price(proposal.difference_approved),

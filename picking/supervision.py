@@ -8,17 +8,15 @@ service's question; these rules only know the order.
 
 from __future__ import annotations
 
+from collections.abc import Set
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from picking import errors, events
+from picking.status import ASSIGNABLE, IN_STORE, OrderStatus
 
-if TYPE_CHECKING:
-    from picking.model import OrderStatus
-
-ASSIGNABLE = ("received", "queued", "picking")
-PRIORITISABLE = ("received", "queued", "picking", "picked", "packed")
+PRIORITISABLE = IN_STORE
 MAX_PRIORITY = 9
 
 
@@ -43,11 +41,10 @@ class SupervisionRules:
     oms_id: str
     picking_started_at: datetime | None
 
-    def _record(self, event: events.Event) -> None:  # pragma: no cover - Order's
-        raise NotImplementedError
-
-    def _id(self) -> int:  # pragma: no cover - Order's
-        raise NotImplementedError
+    if TYPE_CHECKING:
+        def _record(self, event: events.Event) -> None: ...
+        def _id(self) -> int: ...
+        def move_to(self, status: OrderStatus) -> None: ...
 
     def assign_picker(self, picker_id: int, *, now: datetime, actor_id: int | None) -> None:
         """Give the order to ``picker_id``; it becomes their current order.
@@ -57,11 +54,12 @@ class SupervisionRules:
         Raises OrderCancelled, or OrderNotPickable once picking is finished.
         """
         self._require_status(ASSIGNABLE)
-        if self.picker_id == picker_id and str(self.status) == "picking":
+        if self.picker_id == picker_id and self.status is OrderStatus.PICKING:
             return
         previous = self.picker_id
         self.picker_id = picker_id
-        self.status = type(self.status)("picking")
+        if self.status is not OrderStatus.PICKING:
+            self.move_to(OrderStatus.PICKING)
         self.picking_started_at = self.picking_started_at or now
         self._record(PickerAssigned(order_id=self._id(), occurred_at=now, actor_id=actor_id,
                                     picker_id=picker_id, previous_picker_id=previous))
@@ -72,12 +70,12 @@ class SupervisionRules:
         Raises InvalidTransition when nobody is picking it.
         """
         self._require_status(ASSIGNABLE)
-        if str(self.status) != "picking" or self.picker_id is None:
+        if self.status is not OrderStatus.PICKING or self.picker_id is None:
             raise errors.InvalidTransition(order=self.oms_id, status=str(self.status),
                                            reason="not_assigned")
         previous = self.picker_id
         self.picker_id = None
-        self.status = type(self.status)("queued")
+        self.move_to(OrderStatus.QUEUED)
         self._record(events.PickerUnassigned(order_id=self._id(), occurred_at=now,
                                              actor_id=actor_id, picker_id=previous))
 
@@ -95,12 +93,11 @@ class SupervisionRules:
                                     priority=self.priority))
         return self.priority
 
-    def _require_status(self, allowed: tuple[str, ...]) -> None:
-        status = str(self.status)
-        if status == "cancelled":
+    def _require_status(self, allowed: Set[OrderStatus]) -> None:
+        if self.status is OrderStatus.CANCELLED:
             raise errors.OrderCancelled(order=self.oms_id)
-        if status not in allowed:
-            raise errors.OrderNotPickable(order=self.oms_id, status=status)
+        if self.status not in allowed:
+            raise errors.OrderNotPickable(order=self.oms_id, status=str(self.status))
 
 
 class PickerNotAvailable(errors.PickingError):

@@ -144,7 +144,7 @@ def test_shorting_a_line_records_what_is_missing_and_why() -> None:
     event = o.events[-1]
     assert isinstance(event, events.LineShorted)
     assert (event.missing, event.reason) == (2, "not_found")
-    with pytest.raises(errors.InvalidQuantity):
+    with pytest.raises(errors.InvalidShortReason):
         picking((MILK, 1)).short(1, "lunch break", now=NOW, staff_id=PICKER)
 
 
