@@ -11,10 +11,11 @@ TEST_APT_PACKAGES := libzbar0 chromium fonts-dejavu-core postgresql
 
 # The app with demo data on SQLite (port 8000) next to the OMS simulator (port 8001),
 # which pushes orders and receives the app's events: a living store on one machine.
+# STOREPICK_ENV=development: the only mode that runs with the public dev secrets.
 run: $(STAMP) system
 	$(BIN)/python -m sync.simulator --port 8001 --app http://127.0.0.1:8000 --every 20 & \
 	  trap "kill $$! 2>/dev/null" EXIT; \
-	  STOREPICK_OMS_EVENTS_URL=http://127.0.0.1:8001/events \
+	  STOREPICK_ENV=development STOREPICK_OMS_EVENTS_URL=http://127.0.0.1:8001/events \
 	  STOREPICK_OMS_BATCH_URL=http://127.0.0.1:8001/events/batch $(BIN)/python -m app run --port 8000
 
 test: $(STAMP) system-test ## the whole suite, SQLite and PostgreSQL, browser included

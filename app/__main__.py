@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import sys
 
-from app.settings import Settings
+from app.settings import Settings, SettingsError
 
 
 def _demo(settings: Settings) -> bool:
@@ -44,8 +44,6 @@ def _serve(settings: Settings, host: str, port: int, https: bool = False) -> Non
                 proxy_headers=False, log_level="info", **tls)
 
 
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -59,7 +57,11 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--https", action="store_true",
                        help="serve HTTPS with a self-signed certificate (camera on phones)")
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"storepick will not start: {exc}", file=sys.stderr)
+        return 2
     if args.command in ("migrate", "run"):
         from app.db.migrate import upgrade
         upgrade(settings.database_url)

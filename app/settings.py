@@ -1,4 +1,11 @@
-"""One frozen settings object, read from the environment once, passed to create_app."""
+"""One frozen settings object, read from the environment once, passed to create_app.
+
+Secrets fail closed: the public development secrets are used only in the explicit
+development mode (``STOREPICK_ENV=development``, which ``make run`` and the tests set, or
+``Settings(environment="development")`` in code). Any other mode, or none at all (the Docker
+image), refuses to start unless ``STOREPICK_SECRET_KEY`` and ``STOREPICK_OMS_SECRET`` hold real
+secrets, and the error names the variable that is missing.
+"""
 
 from __future__ import annotations
 
@@ -9,18 +16,48 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 DEV_OMS_SECRET = "dev-oms-secret"
+DEVELOPMENT = "development"
+MIN_SECRET_LENGTH = 32
+DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{ROOT / 'var' / 'storepick.db'}"
+
+
+class SettingsError(ValueError):
+    """The environment cannot start the app; the message names the variable to set."""
+
+
+def database_url_from_env(env: dict[str, str] | None = None) -> str:
+    """``DATABASE_URL`` with PostgreSQL URLs given the asyncpg driver (no secrets needed)."""
+    env = dict(os.environ if env is None else env)
+    url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+asyncpg://" + url.split("://", 1)[1]
+    return url
+
+
+def _flag(value: str | None) -> bool | None:
+    """``1``/``0`` (also true/false, yes/no, on/off); unset or empty: None."""
+    if value is None or not value.strip():
+        return None
+    word = value.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"expected 1 or 0, got {value!r}")
 
 
 @dataclass(frozen=True)
 class Settings:
-    database_url: str = f"sqlite+aiosqlite:///{ROOT / 'var' / 'storepick.db'}"
-    secret_key: str = DEV_SECRET
-    oms_shared_secret: str = "dev-oms-secret"
+    database_url: str = DEFAULT_DATABASE_URL
+    # "development" allows the public dev secrets; anything else needs real ones.
+    environment: str = "production"
+    secret_key: str = ""  # empty: the dev secret in development, refused otherwise
+    oms_shared_secret: str = ""
     oms_events_url: str | None = None
     oms_batch_url: str | None = None  # optional OMS endpoint taking several orders' events
     oms_max_skew_seconds: int = 300  # signed OMS requests older or newer are refused
     debug: bool = False
-    secure_cookies: bool = False
+    secure_cookies: bool | None = None  # None: Secure everywhere but development
     session_hours: int = 12
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
@@ -32,6 +69,24 @@ class Settings:
     run_relay: bool = True
     extra: dict[str, str] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.is_development:
+            if not self.secret_key:
+                object.__setattr__(self, "secret_key", DEV_SECRET)
+            if not self.oms_shared_secret:
+                object.__setattr__(self, "oms_shared_secret", DEV_OMS_SECRET)
+        else:
+            _require_secret("STOREPICK_SECRET_KEY", self.secret_key, DEV_SECRET,
+                            self.environment)
+            _require_secret("STOREPICK_OMS_SECRET", self.oms_shared_secret, DEV_OMS_SECRET,
+                            self.environment)
+        if self.secure_cookies is None:
+            object.__setattr__(self, "secure_cookies", not self.is_development)
+
+    @property
+    def is_development(self) -> bool:
+        return self.environment == DEVELOPMENT
+
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
@@ -40,28 +95,31 @@ class Settings:
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:
         """Build settings from ``STOREPICK_*`` variables and ``DATABASE_URL``.
 
-        Raises ValueError when a production deployment keeps the dev secret.
+        Raises SettingsError (naming the variable) when a mode other than development
+        lacks a real secret.
         """
         env = dict(os.environ if env is None else env)
-        url = env.get("DATABASE_URL") or cls.database_url
-        if url.startswith(("postgresql://", "postgres://")):
-            url = "postgresql+asyncpg://" + url.split("://", 1)[1]
-        settings = cls(
-            database_url=url,
-            secret_key=env.get("STOREPICK_SECRET_KEY", DEV_SECRET),
-            oms_shared_secret=env.get("STOREPICK_OMS_SECRET", DEV_OMS_SECRET),
+        return cls(
+            database_url=database_url_from_env(env),
+            environment=env.get("STOREPICK_ENV", "").strip() or "production",
+            secret_key=env.get("STOREPICK_SECRET_KEY", ""),
+            oms_shared_secret=env.get("STOREPICK_OMS_SECRET", ""),
             oms_events_url=env.get("STOREPICK_OMS_EVENTS_URL") or None,
             oms_batch_url=env.get("STOREPICK_OMS_BATCH_URL") or None,
             debug=env.get("STOREPICK_DEBUG", "") == "1",
-            secure_cookies=env.get("STOREPICK_SECURE_COOKIES", "") == "1",
+            secure_cookies=_flag(env.get("STOREPICK_SECURE_COOKIES")),
             run_relay=env.get("STOREPICK_RUN_RELAY", "1") != "0",
             data_dir=Path(env.get("STOREPICK_DATA_DIR") or ROOT / "var"),
             public_base_url=env.get("STOREPICK_PUBLIC_BASE_URL", cls.public_base_url),
             substitution_window_minutes=int(env.get("STOREPICK_SUBSTITUTION_WINDOW_MINUTES", "10")),
         )
-        if env.get("STOREPICK_ENV") == "production":
-            if settings.secret_key == DEV_SECRET:
-                raise ValueError("STOREPICK_SECRET_KEY must be set in production")
-            if settings.oms_shared_secret == DEV_OMS_SECRET:
-                raise ValueError("STOREPICK_OMS_SECRET must be set in production")
-        return settings
+
+
+def _require_secret(variable: str, value: str, dev_value: str, environment: str) -> None:
+    mode = f"STOREPICK_ENV={environment!r}" if environment != "production" else "production"
+    hint = (f"{variable} must be set to a secret of at least {MIN_SECRET_LENGTH} characters "
+            f"(mode: {mode}; only STOREPICK_ENV=development runs with the public dev secrets)")
+    if not value or value == dev_value or value in (DEV_SECRET, DEV_OMS_SECRET):
+        raise SettingsError(f"{variable} is not set. {hint}")
+    if len(value) < MIN_SECRET_LENGTH:
+        raise SettingsError(f"{variable} is too short. {hint}")

@@ -13,7 +13,7 @@ def storepick_app() -> Any:
     from app.factory import create_app
     from app.settings import Settings
 
-    return create_app(Settings.from_env())
+    return create_app(Settings.from_env({"STOREPICK_ENV": "development", **os.environ}))
 
 
 _FRAGMENT = ('<div id="scan-feedback"><div class="feedback feedback--ok">{name}: {picked} of '

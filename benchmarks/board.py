@@ -34,7 +34,8 @@ def serve(database_url: str, port: int) -> None:
     from app.factory import create_app
     from app.settings import Settings
 
-    app = create_app(Settings(database_url=database_url, run_relay=False))
+    app = create_app(Settings(environment="development",
+                              database_url=database_url, run_relay=False))
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning",
                 timeout_graceful_shutdown=2)
 

@@ -41,7 +41,8 @@ async def measure() -> list[list[str]]:
             order_id = await add_order(session, shop, {
                 "milk": 2, "bread": 1, "water": 6, "pizza": 1, "chocolate": 3, "bananas": 1000})
         await db.dispose()
-        app = create_app(Settings(database_url=url, run_relay=False), clock=lambda: NOW)
+        app = create_app(Settings(environment="development",
+                                  database_url=url, run_relay=False), clock=lambda: NOW)
         async with app.lifespan(), httpx.AsyncClient(
                 transport=httpx.ASGITransport(app=app), base_url="http://w") as client:
             picker = Person(client, "picker")

@@ -10,10 +10,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.db.tables import metadata
-from app.settings import Settings
+from app.settings import database_url_from_env
 
 config = context.config
-url = config.get_main_option("sqlalchemy.url") or Settings.from_env().database_url
+url = config.get_main_option("sqlalchemy.url") or database_url_from_env()
 
 
 def _configure(connection: Connection | None = None) -> None:

@@ -64,8 +64,14 @@ def config_from_env(env: dict[str, str]) -> RelayConfig:
     url = env.get("STOREPICK_OMS_EVENTS_URL")
     if not url:
         raise SystemExit("STOREPICK_OMS_EVENTS_URL is not set: nowhere to send events")
+    secret = env.get("STOREPICK_OMS_SECRET", "")
+    if not secret and env.get("STOREPICK_ENV") == "development":
+        secret = "dev-oms-secret"  # the public dev secret, in development only
+    if not secret or (secret == "dev-oms-secret" and env.get("STOREPICK_ENV") != "development"):
+        raise SystemExit("STOREPICK_OMS_SECRET is not set: only STOREPICK_ENV=development "
+                         "signs with the public dev secret")
     return RelayConfig(
-        url=url, secret=env.get("STOREPICK_OMS_SECRET", "dev-oms-secret"),
+        url=url, secret=secret,
         batch_url=env.get("STOREPICK_OMS_BATCH_URL") or None,
         timeout_seconds=float(env.get("STOREPICK_RELAY_TIMEOUT", "10")),
         max_attempts=int(env.get("STOREPICK_RELAY_MAX_ATTEMPTS", "25")),

@@ -46,7 +46,8 @@ class LiveServer:
 
 def start_server(database_url: str, **settings: Any) -> LiveServer:
     port = free_port()
-    app = create_app(Settings(database_url=database_url, run_relay=False, **settings))
+    app = create_app(Settings(environment="development",
+                              database_url=database_url, run_relay=False, **settings))
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                             timeout_graceful_shutdown=1, lifespan="on")
     server = uvicorn.Server(config)

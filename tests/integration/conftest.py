@@ -29,7 +29,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 async def client(db_url: str, shop: Any, clock: Clock) -> AsyncIterator[AsyncTestClient[Any]]:
-    settings = Settings(database_url=db_url, run_relay=False)
+    settings = Settings(environment="development", database_url=db_url, run_relay=False)
     app = create_app(settings, clock=clock)
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
         test_client.headers["accept-language"] = "en-GB,en;q=0.9"  # anonymous pages in English

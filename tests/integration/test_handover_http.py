@@ -21,7 +21,8 @@ from tests.support.people import Person
 @pytest.fixture
 async def app_client(db_url: str, shop: Any, clock: Any,
                      tmp_path: Path) -> AsyncIterator[AsyncTestClient[Any]]:
-    settings = Settings(database_url=db_url, run_relay=False, data_dir=tmp_path / "data")
+    settings = Settings(environment="development",
+                        database_url=db_url, run_relay=False, data_dir=tmp_path / "data")
     async with AsyncTestClient(app=create_app(settings, clock=clock),
                                base_url="http://testserver.local") as test_client:
         yield test_client

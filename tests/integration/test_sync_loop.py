@@ -35,7 +35,7 @@ def serve(app: Any) -> tuple[uvicorn.Server, int]:
 async def test_orders_pushed_by_the_simulator_come_back_as_events(db_url: str, shop: Any
                                                                   ) -> None:
     oms_port = free_port()
-    app = create_app(Settings(database_url=db_url, run_relay=True,
+    app = create_app(Settings(environment="development", database_url=db_url, run_relay=True,
                               oms_events_url=f"http://127.0.0.1:{oms_port}/events"))
     app_server, app_port = serve(app)
     pusher = OrderPusher(f"http://127.0.0.1:{app_port}", "MSK-001", "dev-oms-secret",

@@ -31,7 +31,8 @@ def test_the_app_serves_https_that_a_phone_trusting_the_certificate_accepts(
         tmp_path: Path, sqlite_url: str) -> None:
     cert, key = self_signed(tmp_path, ["127.0.0.1"])
     port = free_port()
-    config = uvicorn.Config(create_app(Settings(database_url=sqlite_url, run_relay=False)),
+    config = uvicorn.Config(create_app(Settings(environment="development",
+                                                database_url=sqlite_url, run_relay=False)),
                             host="127.0.0.1", port=port, log_level="warning",
                             ssl_certfile=str(cert), ssl_keyfile=str(key))
     server = uvicorn.Server(config)
