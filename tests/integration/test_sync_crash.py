@@ -31,7 +31,8 @@ def receiver() -> Iterator[Receiver]:
 
 
 def start_relay(db_url: str, events_url: str, batch: bool) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": db_url, "STOREPICK_OMS_EVENTS_URL": events_url,
+    env = {**os.environ, "STOREPICK_ENV": "development", "DATABASE_URL": db_url,
+           "STOREPICK_OMS_EVENTS_URL": events_url,
            "STOREPICK_OMS_SECRET": SECRET, "STOREPICK_RELAY_BACKOFF_BASE": "0.05",
            "STOREPICK_RELAY_LEASE": "1.5",
            "STOREPICK_OMS_BATCH_URL": events_url + "/batch" if batch else ""}
