@@ -45,6 +45,7 @@ _GS1_START = re.compile(r"0[12]\d{14}|00\d{18}")
 _AIM = re.compile(r"\][A-Za-z][0-9A-Za-z]")
 _TRIM = " \t\r\n\x00" + gs1.GS  # Enter from wedge scanners; a leading GS is FNC1
 _LAYOUT_BODY = frozenset("IWX$V")
+_CRYPTO_AIS = ("91", "92", "93")  # Честный ЗНАК: verification key id, signature, short tail
 
 
 class UnreadableCode(ValueError):
@@ -180,6 +181,13 @@ class ScannedCode:
 
     ``raw`` is the content as scanned, trimmed, without an AIM symbology id, with GS
     stand-ins turned into ASCII 29: for a marking, the whole code to hand to the OMS.
+
+    A Честный ЗНАК unit reaches us in several forms (with GS, with GS dropped, typed
+    from the label in parentheses); ``marking_key`` is the same for all of them:
+    ``01`` + GTIN-14 + ``21`` + serial, the identity of the unit, to store and compare.
+    ``marking_tail`` keeps the crypto tail beside it: the 91/92/93 element strings
+    (AI and value) joined by GS, so ``marking_key + GS + marking_tail`` is the code in
+    its canonical GS1 form. Both are None for anything that is not a marking.
     """
 
     kind: CodeKind
@@ -192,6 +200,8 @@ class ScannedCode:
     batch: str | None = None
     expiry: dt.date | None = None
     is_marking: bool = False
+    marking_key: str | None = None
+    marking_tail: str | None = None
 
 
 def interpret(raw: str, layout: ScaleLayout = DEFAULT_LAYOUT) -> ScannedCode:
@@ -290,6 +300,10 @@ def _from_elements(raw: str, elements: list[gs1.Element]) -> ScannedCode:
     if code is not None and not gtin.is_valid(code):
         raise UnreadableCode("bad_check_digit", "The GTIN in this code has a wrong check digit.")
     is_marking = code is not None and "21" in values and _has_crypto_tail(values)
+    key = tail = None
+    if is_marking:
+        key = f"01{code}21{values['21']}"
+        tail = gs1.GS.join(e.ai + e.value for e in elements if e.ai in _CRYPTO_AIS)
     return ScannedCode(
         kind="marking" if is_marking else "gs1",
         raw=raw,
@@ -299,6 +313,8 @@ def _from_elements(raw: str, elements: list[gs1.Element]) -> ScannedCode:
         batch=values.get("10"),
         expiry=_expiry(values.get("17")),
         is_marking=is_marking,
+        marking_key=key,
+        marking_tail=tail,
     )
 
 

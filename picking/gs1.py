@@ -40,6 +40,14 @@ _MARKING_SHAPES: tuple[tuple[int, tuple[tuple[str, int], ...]], ...] = (
 )
 _WEIGHT_TAIL = re.compile(r"310[0-5]\d{6}")  # weighed dairy append (310n) after the tail
 _MARKING_HEAD = re.compile(r"01\d{14}21")
+# The same codes typed from the label: a serial may itself hold parentheses, so the
+# fixed-length crypto tail at the end, not the next "(", says where the serial ends.
+_MARKING_HRI = re.compile(
+    r"\(01\)(?P<gtin>\d{14})\(21\)(?P<serial>.{1,20})"
+    r"(?:\(91\)(?P<key>.{4})\(92\)(?P<sig>.{44})|\(93\)(?P<short>.{4}))"
+    r"(?:\((?P<wai>310[0-5])\)(?P<weight>\d{6}))?",
+    re.DOTALL,
+)
 
 
 class Gs1Error(ValueError):
@@ -81,8 +89,12 @@ def parse_raw(data: str) -> list[Element]:
 def parse_hri(text: str) -> list[Element]:
     """Split the human-readable form ``(01)…(3103)…`` into elements.
 
+    Честный ЗНАК codes are split by their fixed-length crypto tail first.
     Raises Gs1Error when an AI is unknown or a value does not fit its AI.
     """
+    marking = split_marking_hri(text)
+    if marking is not None:
+        return marking
     try:
         message = GS1Message.parse_hri(text, config=_CONFIG)
     except (ParseError, ValueError) as exc:
@@ -97,6 +109,17 @@ def parse_digital_link(url: str) -> list[Element] | None:
     except (ParseError, ValueError):
         return None
     return [Element(es.ai.ai, es.value) for es in link.element_strings]
+
+
+def split_marking_hri(text: str) -> list[Element] | None:
+    """Split ``(01)…(21)…(91)…(92)…`` or ``(01)…(21)…(93)…`` (+ ``(310n)``), or None."""
+    match = _MARKING_HRI.fullmatch(text)
+    if match is None:
+        return None
+    found = match.groupdict()
+    pairs = [("01", found["gtin"]), ("21", found["serial"]), ("91", found["key"]),
+             ("92", found["sig"]), ("93", found["short"]), (found["wai"], found["weight"])]
+    return [Element(ai, value) for ai, value in pairs if ai is not None and value is not None]
 
 
 def split_marking_without_gs(data: str) -> list[Element] | None:
