@@ -17,6 +17,7 @@ from biip.checksums import gs1_price_weight_check_digit
 
 from picking import gs1, gtin
 from picking.gs1 import expand_upce
+from picking.keyboard import from_russian_layout, typed_in_russian_layout
 
 __all__ = [
     "DEFAULT_LAYOUT",
@@ -29,7 +30,9 @@ __all__ = [
 
 ValueKind = Literal["weight_g", "price_minor"]
 CodeKind = Literal["gtin", "scale_label", "gs1", "marking"]
-Problem = Literal["empty", "bad_check_digit", "not_a_barcode", "bad_gs1", "too_long"]
+Problem = Literal[
+    "empty", "bad_check_digit", "not_a_barcode", "bad_gs1", "too_long", "keyboard_layout"
+]
 
 MAX_CODE_LENGTH = 512
 """Longer text is no product code (a Честный ЗНАК code is under 100 characters)."""
@@ -45,6 +48,8 @@ _GS1_START = re.compile(r"0[12]\d{14}|00\d{18}")
 _AIM = re.compile(r"\][A-Za-z][0-9A-Za-z]")
 _TRIM = " \t\r\n\x00" + gs1.GS  # Enter from wedge scanners; a leading GS is FNC1
 _LAYOUT_BODY = frozenset("IWX$V")
+# What a product code starts with: digits, the HRI '(', an AIM id, a Digital Link.
+_CODE_START = re.compile(r"[0-9(]|\][A-Za-z]|https?:", re.IGNORECASE)
 _CRYPTO_AIS = ("91", "92", "93")  # Честный ЗНАК: verification key id, signature, short tail
 
 
@@ -52,8 +57,8 @@ class UnreadableCode(ValueError):
     """The scan is not a code a picker can use.
 
     ``code`` names the problem ('empty', 'bad_check_digit', 'not_a_barcode', 'bad_gs1',
-    'too_long'); ``reason`` is a short English sentence to show the picker; ``detail``
-    (maybe empty) says exactly what was wrong, for logs.
+    'too_long', 'keyboard_layout'); ``reason`` is a short English sentence to show the
+    picker; ``detail`` (maybe empty) says exactly what was wrong, for logs.
     """
 
     def __init__(self, code: Problem, reason: str, detail: str = "") -> None:
@@ -209,9 +214,13 @@ def interpret(raw: str, layout: ScaleLayout = DEFAULT_LAYOUT) -> ScannedCode:
 
     Accepts GTIN-8/12/13/14, scale labels per ``layout``, GS1 element strings (raw
     with GS or a stand-in, AIM-prefixed, or in parentheses), GS1 Digital Link URIs and
-    Честный ЗНАК codes with or without GS. Raises UnreadableCode for anything else.
+    Честный ЗНАК codes with or without GS. Text a wedge scanner typed through the
+    Russian keyboard layout is read back when that gives a valid code, and refused
+    with 'keyboard_layout' when it does not. Raises UnreadableCode for anything else.
     """
     aim, data = _unwrap(raw)
+    if typed_in_russian_layout(data):
+        return _from_russian_layout(raw, layout)
     if aim in _GS1_AIM or gs1.GS in data:
         return _from_elements(data, _split(gs1.parse_raw, data))
     if data.startswith("("):
@@ -224,6 +233,42 @@ def interpret(raw: str, layout: ScaleLayout = DEFAULT_LAYOUT) -> ScannedCode:
     if link is not None:
         return _from_elements(data, link)
     raise UnreadableCode("not_a_barcode", "This is not a product code.")
+
+
+def _from_russian_layout(raw: str, layout: ScaleLayout) -> ScannedCode:
+    """The code a scan typed in the Russian layout stands for, read back to Latin.
+
+    Cyrillic is never part of a product code (GS1 data is ASCII), so the text is only
+    ever used read back. A Честный ЗНАК code must read back as a whole marking: GS is
+    often lost on the way, and a half-understood code would be stored with a wrong
+    serial. Text mixing Cyrillic and Latin letters was not typed through one layout
+    and is not read back. Raises UnreadableCode('keyboard_layout') when the text looked
+    like a code but does not read back as one, and the read-back text's own error otherwise.
+    """
+    latin = from_russian_layout(raw)
+    looks_like_a_code = _CODE_START.match(latin.strip(_TRIM)) is not None
+    if any(ch.isascii() and ch.isalpha() for ch in raw):
+        if not looks_like_a_code:
+            raise UnreadableCode("not_a_barcode", "This is not a product code.")
+        raise _wrong_layout("Cyrillic and Latin letters mixed")
+    try:
+        code = interpret(latin, layout)
+    except UnreadableCode as exc:
+        if not looks_like_a_code:
+            raise
+        raise _wrong_layout(f"read back as {latin[:64]!r}: {exc.detail or exc.reason}") from exc
+    if gs1.GS not in code.raw and gs1.is_marking_head(code.raw) and not code.is_marking:
+        raise _wrong_layout(f"read back as {latin[:64]!r}: no known marking code shape")
+    return code
+
+
+def _wrong_layout(detail: str) -> UnreadableCode:
+    return UnreadableCode(
+        "keyboard_layout",
+        "The scanner typed this code in the Russian keyboard layout: "
+        "switch the keyboard layout to English and scan again.",
+        detail,
+    )
 
 
 def _unwrap(raw: str) -> tuple[str, str]:

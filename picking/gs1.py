@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import string
 from dataclasses import dataclass
 
 from biip import ParseConfig, ParseError
@@ -38,6 +39,8 @@ _MARKING_SHAPES: tuple[tuple[int, tuple[tuple[str, int], ...]], ...] = (
     (7, (("93", 4),)),
     (13, (("93", 4),)),
 )
+# GS1 AI encodable character set 82: all a serial or crypto tail may hold.
+CSET82 = frozenset(string.ascii_letters + string.digits + "!\"%&'()*+,-./:;<=>?_")
 _WEIGHT_TAIL = re.compile(r"310[0-5]\d{6}")  # weighed dairy append (310n) after the tail
 _MARKING_HEAD = re.compile(r"01\d{14}21")
 # The same codes typed from the label: a serial may itself hold parentheses, so the
@@ -111,10 +114,15 @@ def parse_digital_link(url: str) -> list[Element] | None:
     return [Element(es.ai.ai, es.value) for es in link.element_strings]
 
 
+def is_marking_head(data: str) -> bool:
+    """True when ``data`` starts as a Честный ЗНАК code: ``01`` + 14 digits + ``21``."""
+    return _MARKING_HEAD.match(data) is not None
+
+
 def split_marking_hri(text: str) -> list[Element] | None:
     """Split ``(01)…(21)…(91)…(92)…`` or ``(01)…(21)…(93)…`` (+ ``(310n)``), or None."""
     match = _MARKING_HRI.fullmatch(text)
-    if match is None:
+    if match is None or not set(text) <= CSET82:
         return None
     found = match.groupdict()
     pairs = [("01", found["gtin"]), ("21", found["serial"]), ("91", found["key"]),
@@ -127,7 +135,7 @@ def split_marking_without_gs(data: str) -> list[Element] | None:
 
     The code must start ``01`` + 14 digits + ``21`` and have no GS at all.
     """
-    if GS in data or not _MARKING_HEAD.match(data):
+    if GS in data or not _MARKING_HEAD.match(data) or not set(data) <= CSET82:
         return None
     head = [Element("01", data[2:16])]
     rest = data[18:]

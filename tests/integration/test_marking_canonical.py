@@ -116,3 +116,41 @@ async def test_the_migration_rewrites_stored_codes_to_their_key(db_url: str, db:
         (typed, None),  # the same unit counted twice before: kept as it was
         ("not a code", None),
     ]
+
+
+def in_russian_layout(code: str) -> str:
+    """A wedge scanner with the Russian layout on: Cyrillic letters, GS lost."""
+    keys = dict(zip("qwertyuiopasdfghjklzxcvbnmQWERTYUIOPASDFGHJKLZXCVBNM+'",
+                    "йцукенгшщзфывапролдячсмитьЙЦУКЕНГШЩЗФЫВАПРОЛДЯЧСМИТЬ+э", strict=True))
+    return "".join(keys.get(ch, ch) for ch in code).replace(GS, "")
+
+
+async def test_a_code_typed_in_the_russian_layout_counts_as_its_unit(
+        db: Any, shop: Any, picker: Person) -> None:
+    order_id = await order_with(db, shop, {"kefir": 2})
+    await picker.take_next()
+    typed = in_russian_layout(three_forms()[0])
+    assert typed.startswith(f"01{GTIN14}21Ч") and typed.endswith("93ФиСв")
+    response = await picker.scan(order_id, typed)
+    assert response.status_code == 200 and 'data-feedback="ok"' in response.text
+    assert refused_as_duplicate(await picker.scan(order_id, three_forms()[0]))
+    assert await marking_rows(db) == [(KEY, "93AbCd")]
+    s = tables.scans.c
+    async with db.reading() as session:
+        assert await session.scalar(select(s.code)) == f"01{GTIN14}21{SERIAL}93AbCd"
+
+
+async def test_a_russian_layout_code_that_does_not_read_back_is_refused_in_both_languages(
+        db: Any, shop: Any, picker: Person) -> None:
+    order_id = await order_with(db, shop, {"kefir": 1})
+    await picker.take_next()
+    broken = in_russian_layout(three_forms()[0])[:-1]  # a character of the tail lost
+    response = await picker.scan(order_id, broken)
+    assert response.status_code == 422
+    assert ("The scanner typed this code in the Russian keyboard layout: switch the scanner"
+            "&#39;s keyboard layout to English and scan again.") in response.text
+    await picker.post("/me/language", {"language": "ru", "next": "/pick/"})
+    response = await picker.scan(order_id, broken)
+    assert "переключите раскладку сканера на английскую" in response.text
+    assert await kefir_picked(db, order_id) == 0
+    assert await marking_rows(db) == []
