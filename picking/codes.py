@@ -34,6 +34,9 @@ Problem = Literal[
     "empty", "bad_check_digit", "not_a_barcode", "bad_gs1", "too_long", "keyboard_layout"
 ]
 
+TOBACCO_PACK_LENGTH = 29
+"""A cigarette pack's code: GTIN-14, serial 7, price code 4, crypto tail 4, no AIs."""
+
 MAX_CODE_LENGTH = 512
 """Longer text is no product code (a Честный ЗНАК code is under 100 characters)."""
 
@@ -213,10 +216,11 @@ def interpret(raw: str, layout: ScaleLayout = DEFAULT_LAYOUT) -> ScannedCode:
     """Interpret one scan (scanner text, camera result or typed label text).
 
     Accepts GTIN-8/12/13/14, scale labels per ``layout``, GS1 element strings (raw
-    with GS or a stand-in, AIM-prefixed, or in parentheses), GS1 Digital Link URIs and
-    Честный ЗНАК codes with or without GS. Text a wedge scanner typed through the
-    Russian keyboard layout is read back when that gives a valid code, and refused
-    with 'keyboard_layout' when it does not. Raises UnreadableCode for anything else.
+    with GS or a stand-in, AIM-prefixed, or in parentheses), GS1 Digital Link URIs,
+    Честный ЗНАК codes with or without GS and tobacco pack codes. Text a wedge scanner
+    typed through the Russian keyboard layout is read back when that gives a valid
+    code, and refused with 'keyboard_layout' when it does not. Raises UnreadableCode
+    for anything else.
     """
     aim, data = _unwrap(raw)
     if typed_in_russian_layout(data):
@@ -225,6 +229,18 @@ def interpret(raw: str, layout: ScaleLayout = DEFAULT_LAYOUT) -> ScannedCode:
         return _from_elements(data, _split(gs1.parse_raw, data))
     if data.startswith("("):
         return _from_elements(data, _split(gs1.parse_hri, data))
+    pack = _tobacco_pack(data)
+    if pack is None or _GS1_START.match(data):
+        try:
+            return _plain(data, layout, aim)
+        except UnreadableCode:
+            if pack is None:
+                raise
+    return pack
+
+
+def _plain(data: str, layout: ScaleLayout, aim: str) -> ScannedCode:
+    """Digits, GS1 without separators or a Digital Link; raises UnreadableCode."""
     if data.isascii() and data.isdigit():
         return _from_digits(data, layout, upce=aim == "]E0")
     if _GS1_START.match(data):  # e.g. Честный ЗНАК from a scanner that drops AIM and GS
@@ -233,6 +249,22 @@ def interpret(raw: str, layout: ScaleLayout = DEFAULT_LAYOUT) -> ScannedCode:
     if link is not None:
         return _from_elements(data, link)
     raise UnreadableCode("not_a_barcode", "This is not a product code.")
+
+
+def _tobacco_pack(data: str) -> ScannedCode | None:
+    """A Честный ЗНАК cigarette pack code, or None: 29 characters without AIs.
+
+    GTIN-14, a 7-character serial, a 4-character price code and a 4-character crypto
+    tail. The key is written as a GS1 code would have it (01 GTIN 21 serial); the tail
+    keeps the price code and the crypto tail, the 8 characters as printed.
+    """
+    if len(data) != TOBACCO_PACK_LENGTH or not set(data) <= gs1.CSET82:
+        return None
+    code, serial, tail = data[:14], data[14:21], data[21:]
+    if not gtin.is_valid(code):
+        return None
+    return ScannedCode(kind="marking", raw=data, gtin=code, serial=serial, is_marking=True,
+                       marking_key=f"01{code}21{serial}", marking_tail=tail)
 
 
 def _from_russian_layout(raw: str, layout: ScaleLayout) -> ScannedCode:

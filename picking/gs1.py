@@ -38,6 +38,7 @@ _MARKING_SHAPES: tuple[tuple[int, tuple[tuple[str, int], ...]], ...] = (
     (6, (("93", 4),)),
     (7, (("93", 4),)),
     (13, (("93", 4),)),
+    (7, (("8005", 6), ("93", 4))),  # a block of cigarettes: serial 7, max retail price
 )
 # GS1 AI encodable character set 82: all a serial or crypto tail may hold.
 CSET82 = frozenset(string.ascii_letters + string.digits + "!\"%&'()*+,-./:;<=>?_")
@@ -153,10 +154,11 @@ def _match_shape(
     elements = [Element("21", rest[:serial_length])]
     pos = serial_length
     for ai, length in tail:
-        if rest[pos : pos + 2] != ai or len(rest) < pos + 2 + length:
+        start = pos + len(ai)
+        if rest[pos:start] != ai or len(rest) < start + length:
             return None
-        elements.append(Element(ai, rest[pos + 2 : pos + 2 + length]))
-        pos += 2 + length
+        elements.append(Element(ai, rest[start : start + length]))
+        pos = start + length
     leftover = rest[pos:]
     if not leftover:
         return elements

@@ -131,3 +131,11 @@ def test_a_code_with_letters_outside_gs1s_character_set_is_never_a_marking(raw: 
     except UnreadableCode:
         return
     assert not code.is_marking and code.raw.isascii()
+
+
+def test_a_cigarette_pack_code_typed_in_russian_reads_back() -> None:
+    tobacco = complete("0460620308662")
+    typed = typed_in_russian(tobacco + "Nk7>q'B" + "AAOP" + "f8Kz")
+    assert typed[14:] == "Тл7Юйэ" + "И" + "ФФЩЗ" + "а8Ля"
+    code = interpret(typed)
+    assert (code.marking_key, code.marking_tail) == (f"01{tobacco}21Nk7>q'B", "AAOPf8Kz")
