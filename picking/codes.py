@@ -17,6 +17,7 @@ from biip.checksums import gs1_price_weight_check_digit
 
 from picking import gs1, gtin
 from picking.gs1 import expand_upce
+from picking.keyboard import from_russian_layout, typed_in_russian_layout
 
 __all__ = [
     "DEFAULT_LAYOUT",
@@ -29,7 +30,12 @@ __all__ = [
 
 ValueKind = Literal["weight_g", "price_minor"]
 CodeKind = Literal["gtin", "scale_label", "gs1", "marking"]
-Problem = Literal["empty", "bad_check_digit", "not_a_barcode", "bad_gs1", "too_long"]
+Problem = Literal[
+    "empty", "bad_check_digit", "not_a_barcode", "bad_gs1", "too_long", "keyboard_layout"
+]
+
+TOBACCO_PACK_LENGTH = 29
+"""A cigarette pack's code: GTIN-14, serial 7, price code 4, crypto tail 4, no AIs."""
 
 MAX_CODE_LENGTH = 512
 """Longer text is no product code (a Честный ЗНАК code is under 100 characters)."""
@@ -45,14 +51,17 @@ _GS1_START = re.compile(r"0[12]\d{14}|00\d{18}")
 _AIM = re.compile(r"\][A-Za-z][0-9A-Za-z]")
 _TRIM = " \t\r\n\x00" + gs1.GS  # Enter from wedge scanners; a leading GS is FNC1
 _LAYOUT_BODY = frozenset("IWX$V")
+# What a product code starts with: digits, the HRI '(', an AIM id, a Digital Link.
+_CODE_START = re.compile(r"[0-9(]|\][A-Za-z]|https?:", re.IGNORECASE)
+_CRYPTO_AIS = ("91", "92", "93")  # Честный ЗНАК: verification key id, signature, short tail
 
 
 class UnreadableCode(ValueError):
     """The scan is not a code a picker can use.
 
     ``code`` names the problem ('empty', 'bad_check_digit', 'not_a_barcode', 'bad_gs1',
-    'too_long'); ``reason`` is a short English sentence to show the picker; ``detail``
-    (maybe empty) says exactly what was wrong, for logs.
+    'too_long', 'keyboard_layout'); ``reason`` is a short English sentence to show the
+    picker; ``detail`` (maybe empty) says exactly what was wrong, for logs.
     """
 
     def __init__(self, code: Problem, reason: str, detail: str = "") -> None:
@@ -180,6 +189,13 @@ class ScannedCode:
 
     ``raw`` is the content as scanned, trimmed, without an AIM symbology id, with GS
     stand-ins turned into ASCII 29: for a marking, the whole code to hand to the OMS.
+
+    A Честный ЗНАК unit reaches us in several forms (with GS, with GS dropped, typed
+    from the label in parentheses); ``marking_key`` is the same for all of them:
+    ``01`` + GTIN-14 + ``21`` + serial, the identity of the unit, to store and compare.
+    ``marking_tail`` keeps the crypto tail beside it: the 91/92/93 element strings
+    (AI and value) joined by GS, so ``marking_key + GS + marking_tail`` is the code in
+    its canonical GS1 form. Both are None for anything that is not a marking.
     """
 
     kind: CodeKind
@@ -192,20 +208,39 @@ class ScannedCode:
     batch: str | None = None
     expiry: dt.date | None = None
     is_marking: bool = False
+    marking_key: str | None = None
+    marking_tail: str | None = None
 
 
 def interpret(raw: str, layout: ScaleLayout = DEFAULT_LAYOUT) -> ScannedCode:
     """Interpret one scan (scanner text, camera result or typed label text).
 
     Accepts GTIN-8/12/13/14, scale labels per ``layout``, GS1 element strings (raw
-    with GS or a stand-in, AIM-prefixed, or in parentheses), GS1 Digital Link URIs and
-    Честный ЗНАК codes with or without GS. Raises UnreadableCode for anything else.
+    with GS or a stand-in, AIM-prefixed, or in parentheses), GS1 Digital Link URIs,
+    Честный ЗНАК codes with or without GS and tobacco pack codes. Text a wedge scanner
+    typed through the Russian keyboard layout is read back when that gives a valid
+    code, and refused with 'keyboard_layout' when it does not. Raises UnreadableCode
+    for anything else.
     """
     aim, data = _unwrap(raw)
+    if typed_in_russian_layout(data):
+        return _from_russian_layout(raw, layout)
     if aim in _GS1_AIM or gs1.GS in data:
         return _from_elements(data, _split(gs1.parse_raw, data))
     if data.startswith("("):
         return _from_elements(data, _split(gs1.parse_hri, data))
+    pack = _tobacco_pack(data)
+    if pack is None or _GS1_START.match(data):
+        try:
+            return _plain(data, layout, aim)
+        except UnreadableCode:
+            if pack is None:
+                raise
+    return pack
+
+
+def _plain(data: str, layout: ScaleLayout, aim: str) -> ScannedCode:
+    """Digits, GS1 without separators or a Digital Link; raises UnreadableCode."""
     if data.isascii() and data.isdigit():
         return _from_digits(data, layout, upce=aim == "]E0")
     if _GS1_START.match(data):  # e.g. Честный ЗНАК from a scanner that drops AIM and GS
@@ -214,6 +249,58 @@ def interpret(raw: str, layout: ScaleLayout = DEFAULT_LAYOUT) -> ScannedCode:
     if link is not None:
         return _from_elements(data, link)
     raise UnreadableCode("not_a_barcode", "This is not a product code.")
+
+
+def _tobacco_pack(data: str) -> ScannedCode | None:
+    """A Честный ЗНАК cigarette pack code, or None: 29 characters without AIs.
+
+    GTIN-14, a 7-character serial, a 4-character price code and a 4-character crypto
+    tail. The key is written as a GS1 code would have it (01 GTIN 21 serial); the tail
+    keeps the price code and the crypto tail, the 8 characters as printed.
+    """
+    if len(data) != TOBACCO_PACK_LENGTH or not set(data) <= gs1.CSET82:
+        return None
+    code, serial, tail = data[:14], data[14:21], data[21:]
+    if not gtin.is_valid(code):
+        return None
+    return ScannedCode(kind="marking", raw=data, gtin=code, serial=serial, is_marking=True,
+                       marking_key=f"01{code}21{serial}", marking_tail=tail)
+
+
+def _from_russian_layout(raw: str, layout: ScaleLayout) -> ScannedCode:
+    """The code a scan typed in the Russian layout stands for, read back to Latin.
+
+    Cyrillic is never part of a product code (GS1 data is ASCII), so the text is only
+    ever used read back. A Честный ЗНАК code must read back as a whole marking: GS is
+    often lost on the way, and a half-understood code would be stored with a wrong
+    serial. Text mixing Cyrillic and Latin letters was not typed through one layout
+    and is not read back. Raises UnreadableCode('keyboard_layout') when the text looked
+    like a code but does not read back as one, and the read-back text's own error otherwise.
+    """
+    latin = from_russian_layout(raw)
+    looks_like_a_code = _CODE_START.match(latin.strip(_TRIM)) is not None
+    if any(ch.isascii() and ch.isalpha() for ch in raw):
+        if not looks_like_a_code:
+            raise UnreadableCode("not_a_barcode", "This is not a product code.")
+        raise _wrong_layout("Cyrillic and Latin letters mixed")
+    try:
+        code = interpret(latin, layout)
+    except UnreadableCode as exc:
+        if not looks_like_a_code:
+            raise
+        raise _wrong_layout(f"read back as {latin[:64]!r}: {exc.detail or exc.reason}") from exc
+    if gs1.GS not in code.raw and gs1.is_marking_head(code.raw) and not code.is_marking:
+        raise _wrong_layout(f"read back as {latin[:64]!r}: no known marking code shape")
+    return code
+
+
+def _wrong_layout(detail: str) -> UnreadableCode:
+    return UnreadableCode(
+        "keyboard_layout",
+        "The scanner typed this code in the Russian keyboard layout: "
+        "switch the keyboard layout to English and scan again.",
+        detail,
+    )
 
 
 def _unwrap(raw: str) -> tuple[str, str]:
@@ -290,6 +377,10 @@ def _from_elements(raw: str, elements: list[gs1.Element]) -> ScannedCode:
     if code is not None and not gtin.is_valid(code):
         raise UnreadableCode("bad_check_digit", "The GTIN in this code has a wrong check digit.")
     is_marking = code is not None and "21" in values and _has_crypto_tail(values)
+    key = tail = None
+    if is_marking:
+        key = f"01{code}21{values['21']}"
+        tail = gs1.GS.join(e.ai + e.value for e in elements if e.ai in _CRYPTO_AIS)
     return ScannedCode(
         kind="marking" if is_marking else "gs1",
         raw=raw,
@@ -299,6 +390,8 @@ def _from_elements(raw: str, elements: list[gs1.Element]) -> ScannedCode:
         batch=values.get("10"),
         expiry=_expiry(values.get("17")),
         is_marking=is_marking,
+        marking_key=key,
+        marking_tail=tail,
     )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import string
 from dataclasses import dataclass
 
 from biip import ParseConfig, ParseError
@@ -37,9 +38,20 @@ _MARKING_SHAPES: tuple[tuple[int, tuple[tuple[str, int], ...]], ...] = (
     (6, (("93", 4),)),
     (7, (("93", 4),)),
     (13, (("93", 4),)),
+    (7, (("8005", 6), ("93", 4))),  # a block of cigarettes: serial 7, max retail price
 )
+# GS1 AI encodable character set 82: all a serial or crypto tail may hold.
+CSET82 = frozenset(string.ascii_letters + string.digits + "!\"%&'()*+,-./:;<=>?_")
 _WEIGHT_TAIL = re.compile(r"310[0-5]\d{6}")  # weighed dairy append (310n) after the tail
 _MARKING_HEAD = re.compile(r"01\d{14}21")
+# The same codes typed from the label: a serial may itself hold parentheses, so the
+# fixed-length crypto tail at the end, not the next "(", says where the serial ends.
+_MARKING_HRI = re.compile(
+    r"\(01\)(?P<gtin>\d{14})\(21\)(?P<serial>.{1,20})"
+    r"(?:\(91\)(?P<key>.{4})\(92\)(?P<sig>.{44})|\(93\)(?P<short>.{4}))"
+    r"(?:\((?P<wai>310[0-5])\)(?P<weight>\d{6}))?",
+    re.DOTALL,
+)
 
 
 class Gs1Error(ValueError):
@@ -81,8 +93,12 @@ def parse_raw(data: str) -> list[Element]:
 def parse_hri(text: str) -> list[Element]:
     """Split the human-readable form ``(01)…(3103)…`` into elements.
 
+    Честный ЗНАК codes are split by their fixed-length crypto tail first.
     Raises Gs1Error when an AI is unknown or a value does not fit its AI.
     """
+    marking = split_marking_hri(text)
+    if marking is not None:
+        return marking
     try:
         message = GS1Message.parse_hri(text, config=_CONFIG)
     except (ParseError, ValueError) as exc:
@@ -99,12 +115,28 @@ def parse_digital_link(url: str) -> list[Element] | None:
     return [Element(es.ai.ai, es.value) for es in link.element_strings]
 
 
+def is_marking_head(data: str) -> bool:
+    """True when ``data`` starts as a Честный ЗНАК code: ``01`` + 14 digits + ``21``."""
+    return _MARKING_HEAD.match(data) is not None
+
+
+def split_marking_hri(text: str) -> list[Element] | None:
+    """Split ``(01)…(21)…(91)…(92)…`` or ``(01)…(21)…(93)…`` (+ ``(310n)``), or None."""
+    match = _MARKING_HRI.fullmatch(text)
+    if match is None or not set(text) <= CSET82:
+        return None
+    found = match.groupdict()
+    pairs = [("01", found["gtin"]), ("21", found["serial"]), ("91", found["key"]),
+             ("92", found["sig"]), ("93", found["short"]), (found["wai"], found["weight"])]
+    return [Element(ai, value) for ai, value in pairs if ai is not None and value is not None]
+
+
 def split_marking_without_gs(data: str) -> list[Element] | None:
     """Split a Честный ЗНАК code whose GS characters were dropped, or None if no shape fits.
 
     The code must start ``01`` + 14 digits + ``21`` and have no GS at all.
     """
-    if GS in data or not _MARKING_HEAD.match(data):
+    if GS in data or not _MARKING_HEAD.match(data) or not set(data) <= CSET82:
         return None
     head = [Element("01", data[2:16])]
     rest = data[18:]
@@ -122,10 +154,11 @@ def _match_shape(
     elements = [Element("21", rest[:serial_length])]
     pos = serial_length
     for ai, length in tail:
-        if rest[pos : pos + 2] != ai or len(rest) < pos + 2 + length:
+        start = pos + len(ai)
+        if rest[pos:start] != ai or len(rest) < start + length:
             return None
-        elements.append(Element(ai, rest[pos + 2 : pos + 2 + length]))
-        pos += 2 + length
+        elements.append(Element(ai, rest[start : start + length]))
+        pos = start + length
     leftover = rest[pos:]
     if not leftover:
         return elements

@@ -64,9 +64,10 @@ class Scan:
     quantity: int  # pieces, or grams for weighed goods
     scanned_at: datetime
     staff_id: int | None
-    marking_code: str | None = None
+    marking_code: str | None = None  # a Честный ЗНАК unit's key: 01 GTIN 21 serial
     undone_at: datetime | None = None
     id: int | None = None
+    marking_tail: str | None = None  # its crypto tail (91/92/93), kept beside the key
 
 
 @dataclass(frozen=True)

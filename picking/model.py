@@ -130,6 +130,7 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
         quantity: int = 1,
         weight_g: int | None = None,
         marking_code: str | None = None,
+        marking_tail: str | None = None,
         confirm: bool = False,
         tolerance: Tolerance = DEFAULT_TOLERANCE,
     ) -> Line:
@@ -153,7 +154,8 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
                                       tolerance=tolerance, _line=line)
         self._check_piece_scan(line, quantity, marking_code)
         line.scans.append(Scan(scan_id=scan_id, code=code, quantity=quantity, scanned_at=now,
-                               staff_id=staff_id, marking_code=marking_code))
+                               staff_id=staff_id, marking_code=marking_code,
+                               marking_tail=marking_tail))
         line.picked_quantity += quantity
         if line.picked_quantity == line.quantity:
             line.state = LineState.PICKED

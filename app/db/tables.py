@@ -153,8 +153,9 @@ scans = Table(
     Column("scanned_at", TZ, nullable=False),
     Column("staff_id", ForeignKey("staff.id")),
     # Unique across the store's history: the same Честный ЗНАК unit cannot be sold twice.
-    Column("marking_code", String(200), unique=True),
+    Column("marking_code", String(200), unique=True),  # 01 GTIN 21 serial, whatever the form
     Column("undone_at", TZ),
+    Column("marking_tail", String(200)),  # the crypto tail (91/92/93) of that code
 )
 
 outbox = Table(

@@ -71,7 +71,7 @@ async def scan(
         code = read_code(raw, store)
         product = await find_product(uow.catalog, store, code)
         order = await load_order(uow, picker, order_id)
-        marking = code.raw if code.is_marking else None
+        marking = code.marking_key  # one key per unit, whichever form the code came in
         # A code already on this order is the aggregate's to refuse; one sold on
         # another order only the database knows about.
         in_this_order = any(s.marking_code == marking for ln in order.lines for s in ln.scans)
@@ -80,7 +80,8 @@ async def scan(
             raise errors.DuplicateMarkingCode(product=product.sku)
         line = order.scan(
             product, code=code.raw, scan_id=scan_id, now=now, staff_id=picker.id,
-            quantity=quantity, weight_g=code.weight_g, marking_code=marking, confirm=confirm,
+            quantity=quantity, weight_g=code.weight_g, marking_code=marking,
+            marking_tail=code.marking_tail, confirm=confirm,
             tolerance=store.tolerance_for(product))
         await uow.commit()
         return ScanOutcome(order=order, line=line, product=product, code=code)

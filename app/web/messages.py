@@ -24,6 +24,8 @@ _BAD_CODE_REASONS = {
     "not_a_barcode": N_("This is not a product barcode."),
     "bad_gs1": N_("The GS1 code could not be read: scan again."),
     "too_long": N_("This is not a product barcode."),
+    "keyboard_layout": N_("The scanner typed this code in the Russian keyboard layout: switch the "
+                          "scanner's keyboard layout to English and scan again."),
 }
 
 

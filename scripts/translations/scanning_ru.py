@@ -1,5 +1,9 @@
 # Russian for camera scanning, the photo fallback and the weighed-goods notes.
 MESSAGES = {
+    "The scanner typed this code in the Russian keyboard layout: switch the scanner's keyboard "
+    "layout to English and scan again.":
+        "Сканер ввёл код в русской раскладке клавиатуры: переключите раскладку сканера на "
+        "английскую и отсканируйте ещё раз.",
     "The photo is too large. Take it again with the phone's camera.":
         "Фото слишком большое. Сделайте снимок заново камерой телефона.",
     "That file is not a photo. Take a photo of the barcode.":
