@@ -3,5 +3,6 @@
 MESSAGES = {
     "Scan or type a code": "Сканируйте или введите код",
     "Undo": "Отмена",
+    "Scanned: %(code)s": "Отсканировано: %(code)s",
     ("%(num)s done", "%(num)s done"): ("%(num)s готово", "%(num)s готово", "%(num)s готово"),
 }
