@@ -80,5 +80,5 @@ def test_the_customer_approves_on_their_phone_and_the_picker_sees_it_without_rel
     assert picker.evaluate("window.samePage") is True
     assert "approved" in picker.inner_text("#subs-notice")
     # The approved substitute appears in the pick list as a line of its own, live.
-    picker.wait_for_selector("li[data-sku=kefir]", timeout=5_000)
-    assert picker.locator("#pick-lines > li").count() == 3
+    picker.wait_for_selector("li[data-sku=kefir]", state="attached", timeout=5_000)
+    assert picker.locator("#pick-lines li.line").count() == 3
