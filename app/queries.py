@@ -59,3 +59,19 @@ async def order_for_screen(session: AsyncSession, order_id: int, store_id: int) 
 
 async def current_order_id(session: AsyncSession, picker_id: int) -> int | None:
     return await OrderRepository(session).current_for_picker(picker_id)
+
+
+async def order_barcodes(session: AsyncSession, order_id: int) -> dict[int, list[str]]:
+    """The GTIN-14s of each product on the order (by product id), for the phone to
+    tell offline whether a scanned code belongs to this order."""
+    b = tables.product_barcodes.c
+    rows = await session.execute(
+        select(b.product_id, b.gtin)
+        .join(tables.order_lines, (ln.product_id == b.product_id))
+        .join(tables.products, p.id == b.product_id)
+        .where(ln.order_id == order_id, b.store_id == p.store_id)
+        .distinct().order_by(b.product_id, b.gtin))
+    codes: dict[int, list[str]] = {}
+    for product_id, gtin in rows.all():
+        codes.setdefault(int(product_id), []).append(str(gtin).zfill(14))
+    return codes

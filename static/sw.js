@@ -1,17 +1,23 @@
 /* storepick service worker, served from /sw.js so that its scope is the whole site.
  *
- * The two placeholders below are filled in by the server at startup: a hash of
+ * The placeholders below are filled in by the server at startup: a hash of
  * the static files (so any change to them installs a new worker and a fresh
- * cache) and a JSON array of static URLs to precache.
+ * cache), a JSON array of static URLs to precache, and the camera decoder's
+ * files (precached too, but a failure there does not stop the install).
  *
- * Only static files and the offline page are ever cached. Pages are per user
- * (and per store), and scans must reach the server, so everything else goes
- * to the network untouched.
+ * Static files and the offline page are cached here. The pick page of an order
+ * is saved by the page itself (offline-queue.js, cache "storepick-pages") as it
+ * stands, and served from there when a reload finds no network; every other
+ * page is network-only, with the offline page when there is none. Scans are
+ * posts: they never pass through a cache (the page queues them itself).
  */
 'use strict';
 
 const VERSION = '__STATIC_VERSION__';
 const PRECACHE = __PRECACHE__;
+const DECODER = __DECODER__;
+const PAGES = 'storepick-pages';
+const PICK_PAGE = /^\/pick\/\d+$/;
 const OFFLINE_URL = '/offline';
 const PREFIX = 'storepick-static-';
 const CACHE = PREFIX + VERSION;
@@ -22,6 +28,8 @@ self.addEventListener('install', (event) => {
     // cache: 'reload' so the precache is filled from the server, not from a
     // possibly older copy in the browser's HTTP cache.
     await cache.addAll([...PRECACHE, OFFLINE_URL].map((url) => new Request(url, { cache: 'reload' })));
+    // The camera decoder (about 1 MB) so live scanning works offline before its first use.
+    await Promise.all(DECODER.map((url) => cache.add(new Request(url, { cache: 'reload' })).catch(() => {})));
     // Static files are versioned and pages are never cached, so there is no
     // old state for an open page to depend on: take over at once.
     await self.skipWaiting();
@@ -73,8 +81,14 @@ async function networkFirst(event) {
     const preloaded = await event.preloadResponse;
     return preloaded || await fetch(event.request);
   } catch (err) {
-    // Offline (or the connection dropped): show the offline page under the
-    // requested URL, so "Try again" reloads the page the picker wanted.
+    // A pick page saved by the page itself: the list and the scans waiting on the phone.
+    const url = new URL(event.request.url);
+    if (PICK_PAGE.test(url.pathname)) {
+      const saved = await (await caches.open(PAGES)).match(url.pathname);
+      if (saved) return saved;
+    }
+    // Otherwise show the offline page under the requested URL, so "Try again"
+    // reloads the page the picker wanted.
     const offline = await caches.match(OFFLINE_URL);
     return offline || new Response('Offline', {
       status: 503,

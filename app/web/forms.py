@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from app.i18n import gettext as _
 
 _SCAN_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+SCAN_AHEAD = timedelta(minutes=2)    # a phone clock this far ahead is not trusted
+SCAN_BEHIND = timedelta(hours=24)    # nor a scan older than this (a phone left offline for days)
 
 
 class FormError(ValueError):
@@ -56,3 +59,24 @@ def scan_id_from(form: Any) -> str:
     """The client's idempotency key, or a fresh one if it sent none or junk."""
     value = str(form.get("scan_id", ""))
     return value if _SCAN_ID.match(value) else secrets.token_urlsafe(12)
+
+
+def scanned_at_from(form: Any, now: datetime) -> tuple[datetime, bool]:
+    """The moment the phone says the action was made (``scanned_at``, ms since the epoch).
+
+    A queued scan reaches the server later than it was made, so its own time is
+    the better record. Phone clocks are not trusted blindly: a moment more than
+    two minutes ahead of ``now`` or more than a day behind it is replaced by
+    ``now`` and flagged (True). A missing value is ``now``, not flagged (a
+    plain form post without JavaScript is sent as it is made).
+    """
+    raw = str(form.get("scanned_at", "") or "").strip()
+    if not raw:
+        return now, False
+    try:
+        moment = datetime.fromtimestamp(int(raw) / 1000, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return now, True
+    if moment > now + SCAN_AHEAD or moment < now - SCAN_BEHIND:
+        return now, True
+    return moment, False

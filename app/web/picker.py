@@ -20,7 +20,14 @@ from app.i18n import gettext as _
 from app.services import picking as service
 from app.services import supervision
 from app.web.deps import clock, new_uow, reading
-from app.web.forms import FormError, parse_confirm, parse_quantity, parse_weight, scan_id_from
+from app.web.forms import (
+    FormError,
+    parse_confirm,
+    parse_quantity,
+    parse_weight,
+    scan_id_from,
+    scanned_at_from,
+)
 from app.web.messages import Feedback, describe, status_for
 from app.web.render import redirect, render
 from picking import errors
@@ -65,7 +72,8 @@ class PickerController(Controller):
             quantity = parse_quantity(form.get("quantity"))
             outcome = await service.scan(
                 new_uow(request), request.user, order_id, str(form.get("code", "")),
-                scan_id=scan_id_from(form), now=clock(request), quantity=quantity,
+                scan_id=scan_id_from(form), now=scanned_at_from(form, clock(request))[0],
+                quantity=quantity,
                 confirm=parse_confirm(form))
         except (errors.PickingError, FormError) as err:
             await supervision.record_refused_scan(  # own transaction: the scan's rolled back
@@ -88,7 +96,8 @@ class PickerController(Controller):
             grams = parse_weight(form.get("weight"), form.get("weight_unit"))
             line = await service.record_weight(
                 new_uow(request), request.user, order_id, line_id, grams,
-                scan_id=scan_id_from(form), now=clock(request), confirm=parse_confirm(form))
+                scan_id=scan_id_from(form), now=scanned_at_from(form, clock(request))[0],
+                confirm=parse_confirm(form))
         except (errors.PickingError, FormError) as err:
             return await _scan_failed(request, order_id, err, "", line_id=line_id,
                                       weight=str(form.get("weight", "")))
@@ -98,8 +107,9 @@ class PickerController(Controller):
 
     @post("/{order_id:int}/undo", name="pick:undo")
     async def undo(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+        at = scanned_at_from(await request.form(), clock(request))[0]
         return await _act(request, order_id, lambda uow: service.undo_last_scan(
-            uow, request.user, order_id, clock(request)), _("Last scan undone."), "warn")
+            uow, request.user, order_id, at), _("Last scan undone."), "warn")
 
     @post("/{order_id:int}/lines/{line_id:int}/short", name="pick:short")
     async def short(self, request: Req, order_id: FromPath[int], line_id: FromPath[int]
@@ -110,7 +120,7 @@ class PickerController(Controller):
             return await _scan_failed(request, order_id, FormError(
                 _("Choose why the item is missing.")), "")
         return await _act(request, order_id, lambda uow: service.short_line(
-            uow, request.user, order_id, line_id, reason, clock(request)),
+            uow, request.user, order_id, line_id, reason, scanned_at_from(form, clock(request))[0]),
             _("Marked as missing."), "warn")
 
     @post("/{order_id:int}/finish", name="pick:finish")
@@ -165,14 +175,14 @@ async def _after_action(request: Req, order_id: int, feedback: Feedback, *, line
     """htmx: the feedback, the changed line and the progress. Plain post: the page."""
     from app.web.render import is_htmx
     if not is_htmx(request):
-        return await _pick_page(request, order_id, feedback)
+        return _outcome(await _pick_page(request, order_id, feedback), "accepted")
     if order is None:
         async with reading(request) as session:
             order = await queries.order_for_screen(session, order_id, request.user.store_id)
-    return render(request, "picking/pick.html", {
+    return _outcome(render(request, "picking/pick.html", {
         "order": order, "line": line, "feedback": feedback, "oob": True,
         "feedback_id": secrets.token_hex(4), "store": await _store(request)},
-        fragment="picking/_scan_result.html")
+        fragment="picking/_scan_result.html"), "accepted")
 
 
 async def _scan_failed(request: Req, order_id: int, err: Exception, code: str,
@@ -184,7 +194,14 @@ async def _scan_failed(request: Req, order_id: int, err: Exception, code: str,
     if feedback.kind == "warn" and isinstance(err, errors.WeightNeedsConfirmation):
         extra["confirm_needed"] = True
     extra["scanned"] = code
-    return await _pick_page(request, order_id, feedback, status, fragment=True, **extra)
+    return _outcome(await _pick_page(request, order_id, feedback, status, fragment=True, **extra),
+                    "refused")
+
+
+def _outcome(response: Template | Redirect, outcome: str) -> Template | Redirect:
+    """Mark an action's answer, so a phone replaying its queue knows it was answered."""
+    response.headers["X-Scan-Outcome"] = outcome
+    return response
 
 
 async def _pick_page(request: Req, order_id: int, feedback: Feedback | None = None,
@@ -192,6 +209,7 @@ async def _pick_page(request: Req, order_id: int, feedback: Feedback | None = No
                      **extra: Any) -> Template | Redirect:
     async with reading(request) as session:
         order = await queries.order_for_screen(session, order_id, request.user.store_id)
+        codes = {} if fragment else await queries.order_barcodes(session, order_id)
     if order is None:
         return render(request, "error.html", {"feedback": describe(errors.OrderNotFound())},
                       status_code=404)
@@ -204,7 +222,8 @@ async def _pick_page(request: Req, order_id: int, feedback: Feedback | None = No
             status_code = 409
     context = {"order": order, "feedback": feedback,
                "feedback_id": secrets.token_hex(4), "short_reasons": SHORT_REASONS,
-               "scan_nonce": secrets.token_urlsafe(12), "store": await _store(request), **extra}
+               "scan_nonce": secrets.token_urlsafe(12), "store": await _store(request),
+               "order_codes": codes, **extra}
     return render(request, "picking/pick.html", context,
                   fragment="picking/_scan_feedback.html" if fragment else None,
                   status_code=status_code)

@@ -15,8 +15,10 @@ from app.settings import ROOT
 
 STATIC_DIR = ROOT / "static"
 PRECACHE = ("css/app.css", "js/feedback.js", "js/scan.js", "js/camera.js", "js/register-sw.js",
+            "js/offline-queue.js", "css/substitutions.css",
             "vendor/htmx-2.0.11.min.js", "vendor/htmx-ext-sse-2.2.4.js",
             "manifest.webmanifest", "icons/icon-192.png")
+DECODER = ("vendor/zxing-wasm-reader-3.1.4.js", "vendor/zxing-wasm-reader-3.1.4.wasm")
 
 
 class StaticUrls:
@@ -49,7 +51,8 @@ async def service_worker(request: Request[Any, Any, Any]) -> Response[str]:
     urls: StaticUrls = request.app.state.static_url
     body = (_worker_source()
             .replace("__STATIC_VERSION__", urls.version())
-            .replace("__PRECACHE__", json.dumps([urls(p) for p in PRECACHE])))
+            .replace("__PRECACHE__", json.dumps([urls(p) for p in PRECACHE]))
+            .replace("__DECODER__", json.dumps([urls(p) for p in DECODER])))
     return Response(body, media_type="text/javascript", headers={
         "Cache-Control": "no-cache", "Service-Worker-Allowed": "/"})
 

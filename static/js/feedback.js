@@ -13,6 +13,8 @@
     ok: { tones: [[1000, 0, 0.12]], volume: 0.6, vibrate: 60 },
     warn: { tones: [[660, 0, 0.1], [660, 0.18, 0.1]], volume: 0.7, vibrate: [80, 60, 80] },
     error: { tones: [[200, 0, 0.4]], volume: 0.9, vibrate: [200, 100, 200] },
+    // Kept on the phone, not yet sent (offline-queue.js): a rising pair, unlike the others.
+    queued: { tones: [[520, 0, 0.09], [780, 0.12, 0.09]], volume: 0.7, vibrate: [40, 40, 40, 40, 40] },
   };
   const STORE_KEY = 'storepick.feedback.played';
   // Chrome counts pointerup/touchend/click (not touchstart) as activation on

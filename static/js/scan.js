@@ -5,6 +5,8 @@
  * once and queues the request, so a second scan during the first request is
  * neither lost nor merged. Every scan carries its own random id, which the
  * server uses to ignore a repeat of the same scan (a double-tap, a resend).
+ * On the pick page each scan goes through the offline queue (offline-queue.js),
+ * which keeps it on the phone until the server has answered it.
  * Without JavaScript the form posts normally with a server-made id.
  */
 (function () {
@@ -35,6 +37,10 @@
 
   function send(code, quantity) {
     var qty = document.getElementById("scan-qty");
+    if (qty) qty.value = "1";
+    // The offline queue (offline-queue.js) stores the scan on the phone first and
+    // sends it with its own id and time; this direct path is for pages without it.
+    if (window.storepickQueue && window.storepickQueue.scan(form.dataset.scanUrl, code, quantity, form)) return;
     var values = { code: code, quantity: quantity, scan_id: newId() };
     queue = queue.then(function () {
       return htmx.ajax("POST", form.dataset.scanUrl, {
@@ -43,7 +49,6 @@
     }).catch(function () {
       if (window.storepickFeedback) window.storepickFeedback.play("error");
     });
-    if (qty) qty.value = "1";
   }
 
   form.addEventListener("submit", function (event) {

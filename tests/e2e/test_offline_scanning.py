@@ -1,0 +1,228 @@
+"""Offline scanning on a phone: scans made without signal are kept, shown honestly, sent once.
+
+A persistent Chromium profile stands for the phone: its IndexedDB (the queue) and its
+caches (the saved pick page) survive closing the browser, as they survive a closed tab
+or a restart on a phone. Chromium's offline emulation cuts the page and the service
+worker off the network alike.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from picking.gtin import complete
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, PHONE, LiveServer, sign_in
+from tests.e2e.test_picker_flow import DEMO_PICKER, OrderLine, lines_of
+
+UNKNOWN = complete("460000000000")  # no product has it
+PENDING = "#offline-status .offline-status__count"
+
+
+class Phone:
+    """A phone-sized Chromium with its own profile directory, which can be shut and reopened."""
+
+    def __init__(self, browser: Any, profile: Path) -> None:
+        self.browser_type = browser.browser_type
+        self.profile = profile
+        self.context: Any = None
+
+    def open(self, *, offline: bool = False) -> Any:
+        self.context = self.browser_type.launch_persistent_context(
+            str(self.profile), executable_path=CHROMIUM, args=CHROMIUM_FLAGS, **PHONE)
+        self.context.set_offline(offline)
+        page = self.context.pages[0] if self.context.pages else self.context.new_page()
+        page.set_default_timeout(15_000)
+        return page
+
+    def close(self) -> None:
+        if self.context is not None:
+            self.context.close()
+            self.context = None
+
+
+@pytest.fixture
+def handset(browser: Any, tmp_path: Path) -> Iterator[Phone]:
+    phone = Phone(browser, tmp_path / "profile")
+    yield phone
+    phone.close()
+
+
+def plain_piece_lines(server: LiveServer, order_id: int) -> list[OrderLine]:
+    return [ln for ln in lines_of(server, order_id)
+            if ln.unit == "piece" and not ln.marked and ln.gtin]
+
+
+def start_an_order(page: Any, server: LiveServer) -> int:
+    sign_in(page, server.url, *DEMO_PICKER)
+    page.get_by_role("button", name="Take next order").click()
+    page.wait_for_url(re.compile(r"/pick/\d+$"))
+    order_id = int(page.url.rsplit("/", 1)[1])
+    # The service worker runs and the page has saved a copy of itself for a reload offline.
+    page.wait_for_function("navigator.serviceWorker.ready.then(() => true)")
+    page.wait_for_function(
+        "caches.open('storepick-pages').then(c => c.match(location.pathname)).then(Boolean)")
+    return order_id
+
+
+def type_scan(page: Any, code: str) -> None:
+    page.fill("#scan-input", code)
+    page.press("#scan-input", "Enter")
+
+
+def queued_count(page: Any) -> int:
+    return int(page.evaluate("""() => new Promise((resolve) => {
+        const req = indexedDB.open('storepick-offline');
+        req.onsuccess = () => {
+          const c = req.result.transaction('queue').objectStore('queue').count();
+          c.onsuccess = () => { resolve(c.result); req.result.close(); };
+        };
+    })"""))
+
+
+def queued_entries(page: Any) -> list[dict[str, Any]]:
+    return list(page.evaluate("""() => new Promise((resolve) => {
+        const req = indexedDB.open('storepick-offline');
+        req.onsuccess = () => {
+          const all = req.result.transaction('queue').objectStore('queue').getAll();
+          all.onsuccess = () => { resolve(all.result); req.result.close(); };
+        };
+    })"""))
+
+
+def wait_for_pending(page: Any, count: int) -> None:
+    if count:
+        page.wait_for_function(
+            "([sel, n]) => (document.querySelector(sel).textContent.match(/^\\d+/) || [])[0] === n",
+            arg=[PENDING, str(count)])
+    else:
+        page.wait_for_function(f"document.querySelector('{PENDING}').hidden")
+
+
+def local_feedback(page: Any, expected: str) -> str:
+    """The phone's own banner for the last scan, once it says ``expected``."""
+    page.wait_for_function(
+        "(t) => (document.querySelector('#scan-feedback [data-feedback-local]') || {})"
+        ".textContent?.includes(t)", arg=expected)
+    return str(page.locator("#scan-feedback [data-feedback-local]").inner_text())
+
+
+def db_rows(server: LiveServer, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    path = server.database_url.split(":///", 1)[1]
+    with sqlite3.connect(path) as con:
+        return con.execute(sql, args).fetchall()
+
+
+def picked(server: LiveServer, line_id: int) -> int:
+    rows = db_rows(server, "SELECT picked_quantity FROM order_lines WHERE id = ?", line_id)
+    return int(rows[0][0])
+
+
+def scanned_events(server: LiveServer, order_id: int) -> list[tuple[int, str]]:
+    """The OMS outbox's ItemScanned events of the order, in their order: (line, code)."""
+    rows = db_rows(server, "SELECT sequence, envelope FROM outbox WHERE order_id = ? "
+                   "AND type = 'ItemScanned' ORDER BY sequence", order_id)
+    events = [json.loads(envelope)["payload"] for _seq, envelope in rows]
+    return [(int(e["line_id"]), str(e["code"])) for e in events]
+
+
+def test_scans_made_offline_survive_reloads_and_a_restart_and_count_once(
+        live_server: LiveServer, handset: Phone) -> None:
+    page = handset.open()
+    order_id = start_an_order(page, live_server)
+    first, second = plain_piece_lines(live_server, order_id)[:2]
+    good = [first.gtin or ""] * first.quantity + [second.gtin or ""] * second.quantity
+    assert page.locator("#offline-status").is_hidden()  # online, nothing waiting: no banner
+
+    handset.context.set_offline(True)
+    banner = page.locator("#offline-status")
+    banner.wait_for()
+    assert "No network" in banner.inner_text()
+
+    type_scan(page, good[0])
+    wait_for_pending(page, 1)
+    assert "not counted yet" in local_feedback(page, f"{first.name} is on this order")
+    assert page.locator("#scan-feedback .feedback--ok").count() == 0  # never a green "counted"
+    for code in good[1:first.quantity]:
+        type_scan(page, code)
+    wait_for_pending(page, first.quantity)
+
+    page.reload()  # no signal: the saved copy of the page, and the queue, are still there
+    wait_for_pending(page, first.quantity)
+    assert page.locator(f"#line-{first.line_id}").is_visible()
+    assert "saved on this phone" in banner.inner_text()
+
+    type_scan(page, first.gtin or "")  # one more than ordered
+    local_feedback(page, "more than ordered")
+    type_scan(page, UNKNOWN)
+    local_feedback(page, f"{UNKNOWN} is not on this order as far as this phone knows")
+    for code in good[first.quantity:]:
+        type_scan(page, code)
+    total = len(good) + 2
+    wait_for_pending(page, total)
+    assert picked(live_server, first.line_id) == 0  # nothing reached the server
+
+    handset.close()  # the browser is shut, as a phone's tab or the phone itself
+    page = handset.open(offline=True)
+    page.goto(f"{live_server.url}/pick/{order_id}")
+    wait_for_pending(page, total)
+    assert queued_count(page) == total
+
+    handset.context.set_offline(False)
+    wait_for_pending(page, 0)
+    answers = page.locator("#offline-status .offline-status__answer")
+    assert answers.count() == total
+    refused = page.locator("#offline-status .offline-status__answer--refused").all_inner_texts()
+    assert len(refused) == 2, refused
+    assert any(UNKNOWN in text and "Unknown code" in text for text in refused), refused
+    assert any((first.gtin or "") in text for text in refused), refused
+    assert queued_count(page) == 0
+    assert "line--picked" in (page.locator(f"#line-{first.line_id}").get_attribute("class") or "")
+
+    assert picked(live_server, first.line_id) == first.quantity
+    assert picked(live_server, second.line_id) == second.quantity
+    expected = [(first.line_id, first.gtin)] * first.quantity + \
+        [(second.line_id, second.gtin)] * second.quantity
+    assert [(line, code.lstrip("0")) for line, code in scanned_events(live_server, order_id)] == \
+        [(line, (code or "").lstrip("0")) for line, code in expected]
+
+
+def test_two_tabs_replaying_the_same_scans_count_them_once(
+        live_server: LiveServer, handset: Phone) -> None:
+    page = handset.open()
+    order_id = start_an_order(page, live_server)
+    line = plain_piece_lines(live_server, order_id)[0]
+    other = handset.context.new_page()
+    other.goto(page.url)
+    posts: list[str] = []
+    handset.context.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+
+    handset.context.set_offline(True)
+    codes = [line.gtin or ""] * line.quantity
+    for code in codes:
+        type_scan(page, code)
+    wait_for_pending(page, len(codes))
+    wait_for_pending(other, len(codes))  # the other tab sees the same queue
+    entries = queued_entries(page)
+
+    handset.context.set_offline(False)  # both tabs hear "online" and try to replay
+    wait_for_pending(page, 0)
+    wait_for_pending(other, 0)
+    assert picked(live_server, line.line_id) == line.quantity
+    assert len(posts) == len(codes), posts  # the lock: one tab replayed, each scan sent once
+
+    # The worst case the lock prevents: the very same posts sent again from the other tab.
+    statuses = other.evaluate("""(entries) => Promise.all(entries.map((e) => fetch(e.url, {
+        method: 'POST', body: new URLSearchParams(e.fields), headers: {
+          'HX-Request': 'true',
+          'X-CSRFToken': JSON.parse(document.body.getAttribute('hx-headers'))['x-csrftoken']}})
+        .then((r) => [r.status, r.headers.get('X-Scan-Outcome')])))""", entries)
+    assert all(outcome in ("accepted", "refused") for _status, outcome in statuses), statuses
+    assert picked(live_server, line.line_id) == line.quantity
+    assert len(scanned_events(live_server, order_id)) == line.quantity
