@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+
 from picking.status import LineState, ProposalStatus
 
 ZONE_ORDER = {"ambient": 0, "chilled": 1, "frozen": 2}

@@ -24,8 +24,8 @@ from picking.lines import (
     Tolerance,
     _named,
 )
-from picking.substitution import SubstitutionRules
 from picking.status import LineState, OrderStatus, can_move
+from picking.substitution import SubstitutionRules
 from picking.supervision import SupervisionRules
 
 # The records live in picking.lines; the rest of the code imports them from here.

@@ -100,6 +100,22 @@ def is_waiting(line: Line) -> bool:
     return any(p.is_pending for p in proposals_of(line))
 
 
+def latest_decision(proposals: Iterable[Proposal]) -> Proposal | None:
+    """The customer's most recent decision, as the picker should hear it.
+
+    Approving one offer closes the line's other offers at the same moment; those
+    closures follow from the choice and are not the decision. So among the
+    proposals decided last, an approved one is the answer; otherwise the last one.
+    """
+    decided = [p for p in proposals if p.decided_at is not None]
+    if not decided:
+        return None
+    moment = max(p.decided_at for p in decided if p.decided_at is not None)
+    at_moment = [p for p in decided if p.decided_at == moment]
+    approved = [p for p in at_moment if p.status == ProposalStatus.APPROVED]
+    return (approved or sorted(at_moment, key=lambda p: p.id or 0))[-1]
+
+
 # -- suggestions ---------------------------------------------------------------
 
 def may_replace(original: Product, substitute: Product) -> str | None:
@@ -223,7 +239,8 @@ class SubstitutionRules:
         picking is over (call ``expire_due_proposals`` first to record that).
         """
         proposal = self.proposal(ref)
-        if not proposal.is_pending or proposal.is_due(now) or self.status is not OrderStatus.PICKING:
+        if (not proposal.is_pending or proposal.is_due(now)
+                or self.status is not OrderStatus.PICKING):
             raise ProposalClosed(proposal=ref, status=proposal.status_at(now))
         line = self.line(proposal.line_id)
         if not approve:

@@ -34,6 +34,7 @@ from picking.substitution import (
     ProposalStatus,
     SubstituteNotAllowed,
     SubstitutionNotWanted,
+    latest_decision,
     proposals_of,
 )
 
@@ -123,8 +124,7 @@ class SubstituteController(Controller):
 def _live_lines(request: Req, order: Any, *, announce: bool) -> str:
     """Every line with proposals and the progress (out of band), and, when
     ``announce``, a notice about the latest answer."""
-    decided = [p for p in order.proposals() if p.decided_at is not None and announce]
-    latest = max(decided, key=lambda p: (p.decided_at, p.id or 0), default=None)
+    latest = latest_decision(order.proposals()) if announce else None
     context = {"order": order, "oob": True, "latest": latest,
                "feedback_id": secrets.token_hex(4)}
     parts = [render_fragment(request, "substitutes/_notice.html", context)]

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import PHONE, LiveServer, seeded_database, sign_in, start_server
-from tests.support.shop import BREAD, KEFIR, add_order
+from tests.support.shop import BREAD, KEFIR, WATER_UPC, add_order
 
 
 @pytest.fixture
@@ -82,3 +82,37 @@ def test_the_customer_approves_on_their_phone_and_the_picker_sees_it_without_rel
     # The approved substitute appears in the pick list as a line of its own, live.
     picker.wait_for_selector("li[data-sku=kefir]", state="attached", timeout=5_000)
     assert picker.locator("#pick-lines li.line").count() == 3
+
+
+def test_with_two_offers_the_picker_is_told_the_one_the_customer_chose(
+        browser: Any, phone: Any, shop_server: tuple[LiveServer, Path]) -> None:
+    server, path = shop_server
+    picker = phone
+    picker.context.add_init_script(
+        "document.addEventListener('htmx:sseOpen', () => { window.liveOpen = true; })")
+    sign_in(picker, server.url, "1001", "1111")
+    picker.goto(f"{server.url}/pick/")
+    picker.click("text=Take next order")
+    picker.wait_for_selector("li[data-sku=milk]")
+    picker.click("li[data-sku=milk] summary")
+    picker.click("li[data-sku=milk] button[value=out_of_stock]")
+    for code in (KEFIR, WATER_UPC):
+        picker.click("li[data-sku=milk] >> text=Propose substitute")
+        picker.fill("#substitute-code", code)
+        picker.click("text=Offer to the customer")
+        picker.wait_for_selector("li[data-sku=milk]")
+    picker.wait_for_function("window.liveOpen === true")
+
+    customer_context = browser.new_context(**PHONE)
+    try:
+        customer = customer_context.new_page()
+        customer.set_default_timeout(10_000)
+        customer.goto(customer_link(path, server.url))
+        customer.locator("button[value=approve]").first.click()
+        customer.wait_for_selector("[data-status=approved]")
+    finally:
+        customer_context.close()
+
+    picker.wait_for_selector("li[data-sku=milk] .proposal--approved", timeout=5_000)
+    notice = picker.inner_text("#subs-notice")
+    assert "approved" in notice and "rejected" not in notice

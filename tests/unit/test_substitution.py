@@ -14,6 +14,7 @@ from picking.substitution import (
     SubstitutionDecided,
     SubstitutionNotWanted,
     SubstitutionProposed,
+    latest_decision,
     rank_substitutes,
 )
 from tests.unit.test_order import NOW, PICKER, picking, product
@@ -168,3 +169,26 @@ def test_an_unknown_proposal_is_not_found() -> None:
     order, _ = short_milk()
     with pytest.raises(errors.PickingError):
         order.decide_substitute("nope", approve=True, now=NOW)
+
+
+def test_the_picker_hears_the_offer_the_customer_chose_not_the_ones_it_closed() -> None:
+    order, milk = short_milk()
+    propose(order, milk, KEFIR, "a")
+    propose(order, milk, MILK_1L, "b")
+    order.proposal("a").id, order.proposal("b").id = 1, 2  # as the database numbers them
+    order.decide_substitute("a", approve=True, now=NOW + timedelta(minutes=1))
+    latest = latest_decision(order.proposals())
+    assert latest is not None and (latest.ref, latest.status) == ("a", "approved")
+
+
+def test_the_latest_answer_wins_when_offers_were_answered_one_by_one() -> None:
+    order, milk = short_milk()
+    propose(order, milk, KEFIR, "a")
+    propose(order, milk, MILK_1L, "b")
+    order.decide_substitute("b", approve=False, now=NOW + timedelta(minutes=1))
+    latest = latest_decision(order.proposals())
+    assert latest is not None and (latest.ref, latest.status) == ("b", "rejected")
+    order.decide_substitute("a", approve=True, now=NOW + timedelta(minutes=2))
+    latest = latest_decision(order.proposals())
+    assert latest is not None and (latest.ref, latest.status) == ("a", "approved")
+    assert latest_decision([]) is None
