@@ -3,6 +3,7 @@
 MESSAGES = {
     "Scan or type a code": "Сканируйте или введите код",
     "Undo": "Отмена",
+    "Got it": "Понятно",
     "Scanned: %(code)s": "Отсканировано: %(code)s",
     ("%(num)s done", "%(num)s done"): ("%(num)s готово", "%(num)s готово", "%(num)s готово"),
 }
