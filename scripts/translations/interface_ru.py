@@ -3,6 +3,13 @@
 MESSAGES = {
     "Scan or type a code": "Сканируйте или введите код",
     "Undo": "Отмена",
+    "Got it": "Понятно",
+    "The camera needs HTTPS: use the photo button.": "Камере нужен HTTPS: снимите фото кнопкой «Фото».",
+    "The camera needs HTTPS: type the code.": "Камере нужен HTTPS: введите код вручную.",
+    "This browser cannot use the camera: use the photo button.":
+        "Этот браузер не даёт камеру: снимите фото кнопкой «Фото».",
+    "This browser cannot use the camera: type the code.":
+        "Этот браузер не даёт камеру: введите код вручную.",
     "Scanned: %(code)s": "Отсканировано: %(code)s",
     ("%(num)s done", "%(num)s done"): ("%(num)s готово", "%(num)s готово", "%(num)s готово"),
 }

@@ -43,8 +43,21 @@
   });
 
   if (!root || !openButton) return;
-  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return;
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+    explainNoCamera();
+    return;
+  }
   openButton.hidden = false;
+
+  /* No camera API: say why in one line, and what to do instead on this page. */
+  function explainNoCamera() {
+    var hint = document.getElementById("camera-hint");
+    if (!hint) return;
+    var why = window.isSecureContext ? "None" : "Insecure";
+    var instead = document.getElementById("photo-form") ? "Photo" : "Type";
+    hint.textContent = hint.dataset["text" + why + instead] || "";
+    hint.hidden = false;
+  }
 
   var video = root.querySelector(".camera__video");
   var statusLine = root.querySelector(".camera__status");

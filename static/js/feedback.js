@@ -15,6 +15,9 @@
     error: { tones: [[200, 0, 0.4]], volume: 0.9, vibrate: [200, 100, 200] },
     // Kept on the phone, not yet sent (offline-queue.js): a rising pair, unlike the others.
     queued: { tones: [[520, 0, 0.09], [780, 0.12, 0.09]], volume: 0.7, vibrate: [40, 40, 40, 40, 40] },
+    // A notice from outside (order cancelled or changed): long, and unlike any scan.
+    notice: { tones: [[880, 0, 0.15], [440, 0.2, 0.15], [880, 0.4, 0.15], [440, 0.6, 0.3]],
+      volume: 0.9, vibrate: [400, 150, 400, 150, 400] },
   };
   const STORE_KEY = 'storepick.feedback.played';
   // Chrome counts pointerup/touchend/click (not touchstart) as activation on
@@ -96,8 +99,16 @@
     play(latest.getAttribute('data-feedback'));
   }
 
+  /* Notices pinned to the top of the screen are tapped away ("Got it"). */
+  document.addEventListener('click', function (event) {
+    const button = event.target.closest && event.target.closest('[data-dismiss="notice"]');
+    const notice = button && button.closest('.notice');
+    if (notice) notice.remove();
+  });
+
   GESTURES.forEach(function (t) { document.addEventListener(t, unlock, { capture: true, passive: true }); });
   document.addEventListener('htmx:afterSettle', checkNew);
+  document.addEventListener('htmx:sseMessage', checkNew);
   document.addEventListener('htmx:oobAfterSwap', checkNew);
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', checkNew);
   else checkNew();

@@ -1,0 +1,58 @@
+"""A notice from outside reaches the picker wherever they are on the pick page."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from typing import Any
+
+import httpx
+
+from sync.signing import signed_headers
+from tests.e2e.conftest import LiveServer, sign_in
+from tests.e2e.test_picker_flow import DEMO_PICKER
+
+WATCH = """
+document.addEventListener('htmx:sseOpen', () => { window.liveOpen = true; });
+window.vibrations = [];
+navigator.vibrate = (pattern) => { window.vibrations.push(pattern); return true; };
+"""
+
+
+def cancel_from_the_oms(server: LiveServer, oms_id: str) -> None:
+    body = json.dumps({"reason": "customer changed their mind"}).encode()
+    headers = {**signed_headers("dev-oms-secret", int(time.time()), body),
+               "Content-Type": "application/json"}
+    answer = httpx.post(f"{server.url}/api/v1/stores/MSK-001/orders/{oms_id}/cancel",
+                        content=body, headers=headers)
+    assert answer.status_code == 200, answer.text
+
+
+def test_a_cancellation_shows_on_screen_with_vibration_while_scrolled_to_the_bottom(
+        live_server: LiveServer, phone: Any) -> None:
+    phone.context.add_init_script(WATCH)
+    sign_in(phone, live_server.url, *DEMO_PICKER)
+    phone.get_by_role("button", name="Take next order").click()
+    phone.wait_for_url(re.compile(r"/pick/\d+$"))
+    phone.wait_for_function("window.liveOpen === true")
+    oms_id = phone.locator(".pick__order").inner_text().strip()
+    phone.evaluate("window.scrollTo(0, document.scrollingElement.scrollHeight)")
+    phone.wait_for_function("window.scrollY > 740")
+
+    cancel_from_the_oms(live_server, oms_id)
+    notice = phone.locator("#subs-notice .notice")
+    notice.wait_for(timeout=3000)
+    assert "cancelled" in notice.inner_text()
+    box = notice.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 740, box
+    text_top = notice.locator(".feedback__text").bounding_box()
+    assert phone.evaluate(  # on top of everything, not under the list or the action bar
+        f"document.elementFromPoint(180, {text_top['y'] + 5}).closest('.notice') !== null")
+    phone.wait_for_function("window.vibrations.length > 0")
+
+    close = notice.get_by_role("button", name="Got it")
+    size = close.bounding_box()
+    assert size["height"] >= 44 and size["width"] >= 44
+    close.click()
+    assert phone.locator("#subs-notice .notice").count() == 0
