@@ -2,54 +2,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
+from picking import events
 from picking.errors import OrderNotPickable, PickingError
-from picking.events import Event
 
 REFUSAL_REASONS = ("substitute", "damaged", "expired", "unwanted", "other")
 FAILURE_REASONS = ("customer_absent", "wrong_address", "refused", "other")
 
 
-# -- events -----------------------------------------------------------------
+# -- events (defined with every outbound event in picking.events) -------------
 
-@dataclass(frozen=True, kw_only=True)
-class OrderPacked(Event):
-    bags: dict[str, int] = field(default_factory=dict)  # zone -> number of bags
-    bag_count: int = 0
-    staging: dict[str, str] = field(default_factory=dict)
-    cold_seconds: dict[str, int] = field(default_factory=dict)
-    pickup_code: str | None = None  # collect only: the OMS tells the customer
-
-
-@dataclass(frozen=True, kw_only=True)
-class OrderHandedOver(Event):
-    to: str  # "courier" | "customer"
-    courier_id: int | None
-    by: int | None
-    bags: int
-
-
-@dataclass(frozen=True, kw_only=True)
-class OrderDelivered(Event):
-    refusals: tuple[dict[str, Any], ...] = ()
-    refund_minor: int = 0
-    id_checked_by: int | None = None
-    proof_photo: bool = False
-
-
-@dataclass(frozen=True, kw_only=True)
-class DeliveryFailed(Event):
-    reason: str
-    note: str | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class OrderReturned(Event):
-    """A failed delivery is back in the store's staging area."""
-
-    reason: str | None = None
+OrderPacked = events.OrderPacked
+OrderHandedOver = events.OrderHandedOver
+OrderDelivered = events.OrderDelivered
+DeliveryFailed = events.DeliveryFailed
+OrderReturned = events.OrderReturned
 
 
 # -- errors -----------------------------------------------------------------

@@ -65,34 +65,10 @@ class ProposalClosed(errors.PickingError):
     code = "proposal_closed"
 
 
-# -- events --------------------------------------------------------------------
+# -- events (defined with every outbound event in picking.events) ---------------
 
-@dataclass(frozen=True, kw_only=True)
-class SubstitutionProposed(events.Event):
-    line_id: int
-    proposal: str
-    original_sku: str
-    sku: str
-    quantity: int
-    unit_price_minor: int
-    original_unit_price_minor: int
-    expires_at: datetime | None
-    customer_url: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class SubstitutionDecided(events.Event):
-    line_id: int
-    proposal: str
-    original_sku: str
-    sku: str
-    outcome: str  # approved | rejected | timed_out
-    decided_by: str  # customer | timeout | picker_finished
-    quantity: int
-    charged_unit_price_minor: int | None = None
-    difference_approved: bool = False
-    fallback: str | None = None  # "refund" when the window ran out
-
+SubstitutionProposed = events.SubstitutionProposed
+SubstitutionDecided = events.SubstitutionDecided
 
 SUBSTITUTION_EVENTS = frozenset({"SubstitutionProposed", "SubstitutionDecided"})
 

@@ -8,7 +8,6 @@ service's question; these rules only know the order.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -22,15 +21,9 @@ PRIORITISABLE = ("received", "queued", "picking", "picked", "packed")
 MAX_PRIORITY = 9
 
 
-@dataclass(frozen=True, kw_only=True)
-class PickerAssigned(events.Event):
-    picker_id: int
-    previous_picker_id: int | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class PriorityRaised(events.Event):
-    priority: int
+# The events, defined with every outbound event in picking.events.
+PickerAssigned = events.PickerAssigned
+PriorityRaised = events.PriorityRaised
 
 
 class SupervisionRules:
