@@ -30,10 +30,7 @@ FINISHED = ("picked", "packed", "handed_over", "delivered", "delivery_failed")
 NOT_CANCELLABLE = ("handed_over", "delivered", "delivery_failed")
 
 
-class RevisionRefused(errors.PickingError):
-    """The OMS's new version cannot be applied to the basket as it stands."""
-
-    code = "revision_refused"
+RevisionRefused = errors.RevisionRefused  # defined with every domain error
 
 
 @dataclass(frozen=True)

@@ -40,29 +40,12 @@ class DecidedBy(StrEnum):
     PICKER_FINISHED = "picker_finished"
 
 
-# -- errors --------------------------------------------------------------------
+# -- errors (defined with every domain error in picking.errors) -----------------
 
-class SubstitutionNotWanted(errors.PickingError):
-    """The customer asked for no substitute on this line."""
-
-    code = "substitution_not_wanted"
-
-
-class SubstituteNotAllowed(errors.PickingError):
-    """This product may not replace that one (``reason``: same_product, unit,
-    age_restricted, not_specific, line_not_short, already_proposed)."""
-
-    code = "substitute_not_allowed"
-
-
-class ProposalNotFound(errors.PickingError):
-    code = "proposal_not_found"
-
-
-class ProposalClosed(errors.PickingError):
-    """The proposal was already decided or its window has run out."""
-
-    code = "proposal_closed"
+SubstitutionNotWanted = errors.SubstitutionNotWanted
+SubstituteNotAllowed = errors.SubstituteNotAllowed
+ProposalNotFound = errors.ProposalNotFound
+ProposalClosed = errors.ProposalClosed
 
 
 # -- events (defined with every outbound event in picking.events) ---------------

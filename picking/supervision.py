@@ -96,7 +96,4 @@ class SupervisionRules:
             raise errors.OrderNotPickable(order=self.oms_id, status=status)
 
 
-class PickerNotAvailable(errors.PickingError):
-    """The chosen person is not an active picker of the order's store."""
-
-    code = "picker_not_available"
+PickerNotAvailable = errors.PickerNotAvailable  # defined with every domain error
