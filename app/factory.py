@@ -37,7 +37,7 @@ from app.services.relay import relay_running
 from app.settings import ROOT, Settings
 from app.web import account, pwa
 from app.web.labels import N_
-from app.web.messages import describe
+from app.web.messages import describe, status_for
 from app.web.picker import PickerController
 from app.web.render import redirect, render
 from app.web.substitutes import expiring_substitutions
@@ -88,7 +88,6 @@ def _html_error(status: int, message: str) -> Callable[..., Any]:
 
 
 def _picking_error(request: Request[Any, Any, Any], exc: PickingError) -> Any:
-    from app.web.messages import status_for
     return render(request, "error.html", {"feedback": describe(exc)}, status_code=status_for(exc))
 
 

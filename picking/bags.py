@@ -11,6 +11,8 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from picking import errors
+
 ZONES = ("ambient", "chilled", "frozen")
 BAG_PREFIX = "SP-BAG:"
 BAG_CAPACITY = 12
@@ -60,12 +62,7 @@ class BagCode:
         return f"{BAG_PREFIX}{body}:{_check(body)}"
 
 
-class BadBagCode(ValueError):
-    """The text is not a readable bag label (``reason`` says why, in English)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+BadBagCode = errors.BadBagCode  # defined with every domain error
 
 
 def is_bag_code(raw: str) -> bool:

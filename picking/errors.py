@@ -1,42 +1,121 @@
-"""What can go wrong while picking, named for what went wrong.
+"""What can go wrong while picking, named for what went wrong: every domain error.
 
-Each error carries a stable ``code`` (used to choose the translated message in
-the app layer) and ``params`` for that message. Raising one changes nothing:
-the aggregate checks before it mutates.
+Each error carries a stable ``code`` (a name for logs and the scan error
+statistics) and ``params``: the keyword arguments it was raised with, which the
+app's error table (``app.web.error_table``) turns into a sentence. The keywords
+an error takes are its class annotations (its *fields*): a field without a
+default must be given, and a keyword that is not a field is refused with
+``TypeError``, so a raise site cannot drift away from the sentence that reads
+it. Each field is also readable as an attribute (``err.ordered``).
+
+Raising one changes nothing: the aggregate checks before it mutates. Every
+``PickingError`` subclass needs an entry in the app's error table (a test checks).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
+
+_RESERVED = frozenset({"code", "params", "args"})
+_FIELDS: dict[type, dict[str, bool]] = {}
 
 
 class PickingError(Exception):
-    code = "picking_error"
+    code: ClassVar[str] = "picking_error"
+    params: dict[str, Any]
 
     def __init__(self, **params: Any) -> None:
+        fields = self.fields()
+        unknown = sorted(set(params) - set(fields))
+        if unknown:
+            raise TypeError(f"{type(self).__name__} takes no field {', '.join(unknown)}")
+        missing = sorted(name for name, required in fields.items()
+                         if required and name not in params)
+        if missing:
+            raise TypeError(f"{type(self).__name__} needs {', '.join(missing)}")
         self.params = params
+        for name, value in params.items():
+            if name not in _RESERVED:
+                setattr(self, name, value)
         super().__init__(f"{self.code}: {params}")
+
+    @classmethod
+    def fields(cls) -> dict[str, bool]:
+        """Field name -> whether it must be given, from the class annotations."""
+        known = _FIELDS.get(cls)
+        if known is not None:
+            return known
+        found: dict[str, bool] = {}
+        for klass in reversed(cls.__mro__):
+            for name, hint in vars(klass).get("__annotations__", {}).items():
+                if name in ("code", "params") or "ClassVar" in str(hint):
+                    continue
+                found[name] = name not in vars(klass)
+        found.update(cls.extra_fields)
+        _FIELDS[cls] = found
+        return found
+
+    # Fields whose name is taken by an attribute of every error (``code``): they
+    # are only in ``params``. Name -> required.
+    extra_fields: ClassVar[dict[str, bool]] = {}
+
+
+class _NamesProduct:
+    """Fields that let the screen name the product in either language."""
+
+    product: str  # the SKU
+    name_ru: str | None = None
+    name_en: str | None = None
+
+
+# -- reading a scan --------------------------------------------------------------
+
+class BadCode(PickingError):
+    """The scanned text is not a readable product code (``reason`` says why:
+    empty, bad_check_digit, not_a_barcode, bad_gs1, too_long)."""
+
+    code = "bad_code"
+    reason: str
+    raw: str = ""  # what was scanned, cut to 64 characters
 
 
 class UnknownCode(PickingError):
-    """The code is well-formed but no product of this store carries it."""
+    """The code is well-formed but no product of this store carries it.
+
+    Field ``code`` (the scanned code, in ``params`` only: ``.code`` is the error's).
+    """
 
     code = "unknown_code"
+    extra_fields = {"code": False}
 
 
-class WrongItemScanned(PickingError):
+class ScanIdReused(PickingError):
+    """A scan id arrived again with a different code or for another order: not a
+    retry of the same scan, so it is neither counted nor treated as a duplicate."""
+
+    code = "scan_id_reused"
+    scan_id: str
+    order: str | None = None
+
+
+# -- scanning into lines ---------------------------------------------------------
+
+class WrongItemScanned(_NamesProduct, PickingError):
     """The product exists in the store but is not on this order."""
 
     code = "wrong_item"
 
 
-class TooManyScanned(PickingError):
+class TooManyScanned(_NamesProduct, PickingError):
     """One more would exceed the ordered quantity."""
 
     code = "too_many"
+    ordered: int
+    picked: int
+    quantity: int | None = None
 
 
-class LineAlreadyDone(PickingError):
+class LineAlreadyDone(_NamesProduct, PickingError):
     code = "line_done"
 
 
@@ -44,10 +123,94 @@ class NothingToUndo(PickingError):
     code = "nothing_to_undo"
 
 
+class InvalidQuantity(PickingError):
+    """A quantity the rules do not accept (below 1, above 999, more than 1 of a
+    marked product). ``line_id`` and ``value`` remain only for the raise sites
+    not yet moved to NoSuchLine / InvalidShortReason."""
+
+    code = "invalid_quantity"
+    quantity: int | None = None
+    reason: str | None = None
+    line_id: int | None = None
+    value: Any = None
+
+
+class NoSuchLine(InvalidQuantity):
+    """The order has no line with this id (a subclass of InvalidQuantity, which
+    was raised for it before, so code that catches that keeps working)."""
+
+    code = "no_such_line"
+    line_id: int
+
+
+class NotAWeighedLine(_NamesProduct, InvalidQuantity):
+    """A weight was given for a line sold by the piece."""
+
+    code = "not_weighed"
+    product: str | None = None  # type: ignore[assignment]
+    line_id: int | None = None
+
+
+class InvalidShortReason(InvalidQuantity):
+    """The reason given for a short line is not one of the known reasons."""
+
+    code = "invalid_short_reason"
+    value: Any
+
+
+class MarkingCodeRequired(_NamesProduct, PickingError):
+    """Marked goods (Честный ЗНАК) need one DataMatrix code per unit."""
+
+    code = "marking_required"
+
+
+class DuplicateMarkingCode(_NamesProduct, PickingError):
+    code = "marking_duplicate"
+
+
+class WeightRequired(_NamesProduct, PickingError):
+    """A weighed product was scanned without a weight (plain GTIN)."""
+
+    code = "weight_required"
+
+
+class AbsurdWeight(PickingError):
+    code = "absurd_weight"
+    weight_g: int
+
+
+class WeightNeedsConfirmation(_NamesProduct, PickingError):
+    """Beyond the soft band: the picker must confirm before it is recorded."""
+
+    code = "weight_confirm"
+    ordered_g: int
+    total_g: int
+    soft_pct: Any  # a percentage, int or Decimal
+
+
+class WeightOutsideTolerance(_NamesProduct, PickingError):
+    """Beyond the hard limit: blocked."""
+
+    code = "weight_blocked"
+    ordered_g: int
+    total_g: int
+    hard_pct: Any = None
+
+
+# -- the order and who works on it -----------------------------------------------
+
+class OrderNotFound(PickingError):
+    code = "order_not_found"
+    order: str | None = None  # the OMS id, when that is what was looked up
+    order_id: int | None = None
+
+
 class OrderNotPickable(PickingError):
     """The order is not in a state where this step is allowed (e.g. cancelled)."""
 
     code = "order_not_pickable"
+    order: str | None = None
+    status: str | None = None
 
 
 class OrderCancelled(OrderNotPickable):
@@ -56,85 +219,172 @@ class OrderCancelled(OrderNotPickable):
 
 class NotYourOrder(PickingError):
     code = "not_your_order"
+    order: str | None = None
 
 
 class LinesStillOpen(PickingError):
     code = "lines_open"
+    count: int
 
 
 class NoOrderWaiting(PickingError):
     code = "no_order_waiting"
 
 
-class InvalidQuantity(PickingError):
-    code = "invalid_quantity"
-
-
-class MarkingCodeRequired(PickingError):
-    """Marked goods (Честный ЗНАК) need one DataMatrix code per unit."""
-
-    code = "marking_required"
-
-
-class DuplicateMarkingCode(PickingError):
-    code = "marking_duplicate"
-
-
-class WeightRequired(PickingError):
-    """A weighed product was scanned without a weight (plain GTIN)."""
-
-    code = "weight_required"
-
-
-class AbsurdWeight(PickingError):
-    code = "absurd_weight"
-
-
-class WeightNeedsConfirmation(PickingError):
-    """Beyond the soft band: the picker must confirm before it is recorded."""
-
-    code = "weight_confirm"
-
-
-class WeightOutsideTolerance(PickingError):
-    """Beyond the hard limit: blocked."""
-
-    code = "weight_blocked"
-
-
 class InvalidTransition(PickingError):
+    """The order cannot make this move (``reason``: not_assigned, top_priority;
+    ``to``: the status it could not take)."""
+
     code = "invalid_transition"
+    order: str | None = None
+    status: str | None = None
+    to: str | None = None
+    reason: str | None = None
 
 
-class BadCode(PickingError):
-    """The scanned text is not a readable product code (``reason`` says why)."""
+class RevisionRefused(PickingError):
+    """The OMS's new version cannot be applied to the basket as it stands."""
 
-    code = "bad_code"
-
-
-class OrderNotFound(PickingError):
-    code = "order_not_found"
-
-
-class NoSuchLine(PickingError):
-    """The line named is not on this order."""
-
-    code = "no_such_line"
+    code = "revision_refused"
+    order: str
+    reason: str
+    status: str | None = None
+    sku: str | None = None
+    picked: int | None = None
 
 
-class NotAWeighedLine(PickingError):
-    """A weight was given for a line sold by the piece."""
+class PickerNotAvailable(PickingError):
+    """The chosen person is not an active picker of the order's store."""
 
-    code = "not_weighed"
-
-
-class InvalidShortReason(PickingError):
-    """The reason given for a missing item is not one the store knows."""
-
-    code = "invalid_short_reason"
+    code = "picker_not_available"
+    picker_id: int | None = None
 
 
-class ScanIdReused(PickingError):
-    """A scan id already answered came again with another code or for another order."""
+# -- substitution ----------------------------------------------------------------
 
-    code = "scan_id_reused"
+class SubstitutionNotWanted(PickingError):
+    """The customer asked for no substitute on this line."""
+
+    code = "substitution_not_wanted"
+    sku: str | None = None
+
+
+class SubstituteNotAllowed(PickingError):
+    """This product may not replace that one (``reason``: same_product, unit,
+    age_restricted, not_specific, line_not_short, already_proposed)."""
+
+    code = "substitute_not_allowed"
+    reason: str
+    sku: str | None = None
+    name_ru: str | None = None
+    name_en: str | None = None
+
+
+class ProposalNotFound(PickingError):
+    code = "proposal_not_found"
+    proposal: str | None = None
+
+
+class ProposalClosed(PickingError):
+    """The proposal was already decided or its window has run out."""
+
+    code = "proposal_closed"
+    proposal: str | None = None
+    status: str | None = None
+
+
+class LinkNotFound(PickingError):
+    """Forged, mistyped or unknown customer link: the same answer for all of them."""
+
+    code = "link_not_found"
+
+
+class LinkExpired(PickingError):
+    """The customer link's order was handed over, delivered or cancelled."""
+
+    code = "link_expired"
+
+
+# -- packing and handover --------------------------------------------------------
+
+class WrongHandoverStep(OrderNotPickable):
+    """The order is not at the step this action belongs to."""
+
+    code = "wrong_handover_step"
+    order: str
+    status: str
+    expected: str | None = None
+
+
+class InvalidPacking(PickingError):
+    code = "invalid_packing"
+    zone: str
+    reason: str  # "bags" (count out of range) | "place" (no staging place)
+
+
+class BadBag(PickingError):
+    """The scan is not a readable bag label."""
+
+    code = "bad_bag"
+    reason: str | None = None
+    raw: str = ""
+
+
+class BagFromAnotherOrder(PickingError):
+    code = "foreign_bag"
+    order: str
+    bag_order: str
+
+
+class UnknownBag(PickingError):
+    code = "unknown_bag"
+    order: str
+    number: int
+    count: int
+
+
+class BagsMissing(PickingError):
+    code = "bags_missing"
+    order: str | None = None
+    missing: list[dict[str, Any]]  # number, count, zone of each missing bag
+
+
+class NotYourDelivery(PickingError):
+    code = "not_your_delivery"
+    order: str | None = None
+
+
+class IdCheckRequired(PickingError):
+    code = "id_check_required"
+    order: str | None = None
+
+
+class InvalidRefusal(PickingError):
+    code = "invalid_refusal"
+    reason: str | None = None  # which input was wrong: reason, quantity, failure reason
+    value: Any = None
+
+
+class PickupCodeNotChecked(PickingError):
+    code = "pickup_code_not_checked"
+    order: str | None = None
+
+
+class WrongPickupCode(PickingError):
+    code = "wrong_pickup_code"
+    left: int  # tries left
+
+
+class TooManyPickupAttempts(PickingError):
+    code = "pickup_attempts"
+    minutes: int
+
+
+# -- not PickingErrors: a label that cannot be read --------------------------------
+
+class BadBagCode(ValueError):
+    """The text is not a readable bag label (``reason`` says why, in English)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

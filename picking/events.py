@@ -1,8 +1,12 @@
-"""Past-tense facts the Order aggregate records.
+"""Past-tense facts the Order aggregate records: the whole outbound contract.
 
 Every event feeds three things: the outbox to the central OMS, live screens and
 the audit trail. ``sequence`` is assigned by the order (one counter per order),
 so the OMS can apply an order's events in the order they happened.
+
+Every event the OMS can receive is defined in this module and named in
+``EVENT_TYPES`` (a test fails when one is missing); ``rebuild`` turns an
+envelope's type and payload back into the event.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -117,3 +121,124 @@ class OrderRevised(Event):
     added: tuple[str, ...] = ()
     removed: tuple[str, ...] = ()
     changed: tuple[dict[str, Any], ...] = ()
+
+
+# -- supervision ---------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class PickerAssigned(Event):
+    picker_id: int
+    previous_picker_id: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PriorityRaised(Event):
+    priority: int
+
+
+# -- substitution --------------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class SubstitutionProposed(Event):
+    line_id: int
+    proposal: str
+    original_sku: str
+    sku: str
+    quantity: int
+    unit_price_minor: int
+    original_unit_price_minor: int
+    expires_at: datetime | None
+    customer_url: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubstitutionDecided(Event):
+    line_id: int
+    proposal: str
+    original_sku: str
+    sku: str
+    outcome: str  # approved | rejected | timed_out
+    decided_by: str  # customer | timeout | picker_finished
+    quantity: int
+    charged_unit_price_minor: int | None = None
+    difference_approved: bool = False
+    fallback: str | None = None  # "refund" when the window ran out
+
+
+# -- packing and handover ------------------------------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class OrderPacked(Event):
+    bags: dict[str, int] = field(default_factory=dict)  # zone -> number of bags
+    bag_count: int = 0
+    staging: dict[str, str] = field(default_factory=dict)
+    cold_seconds: dict[str, int] = field(default_factory=dict)
+    pickup_code: str | None = None  # collect only: the OMS tells the customer
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderHandedOver(Event):
+    to: str  # "courier" | "customer"
+    courier_id: int | None
+    by: int | None
+    bags: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderDelivered(Event):
+    refusals: tuple[dict[str, Any], ...] = ()
+    refund_minor: int = 0
+    id_checked_by: int | None = None
+    proof_photo: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class DeliveryFailed(Event):
+    reason: str
+    note: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderReturned(Event):
+    """A failed delivery is back in the store's staging area."""
+
+    reason: str | None = None
+
+
+# -- the contract --------------------------------------------------------------
+
+# Every outbound event by its envelope ``type``.
+EVENT_TYPES: dict[str, type[Event]] = {cls.__name__: cls for cls in (
+    PickingStarted, PickerUnassigned, ItemScanned, WeightRecorded, ScanUndone, LineShorted,
+    OrderPicked, OrderCancelled, OrderRevised,
+    PickerAssigned, PriorityRaised,
+    SubstitutionProposed, SubstitutionDecided,
+    OrderPacked, OrderHandedOver, OrderDelivered, DeliveryFailed, OrderReturned,
+)}
+
+
+def rebuild(type_name: str, payload: dict[str, Any], *, order_id: int,
+            occurred_at: datetime, sequence: int) -> Event:
+    """The event an envelope describes: ``type`` and ``payload`` (JSON values) back
+    into the dataclass, lists as tuples and ISO strings as datetimes where the
+    field says so. Raises KeyError for a type not in the contract."""
+    cls = EVENT_TYPES[type_name]
+    hints = get_type_hints(cls)
+    values = {name: _typed(hints[name], value) for name, value in payload.items()}
+    return cls(order_id=order_id, occurred_at=occurred_at, sequence=sequence, **values)
+
+
+_UNION = type(int | None)  # types.UnionType, the origin of ``X | None``
+
+
+def _typed(hint: Any, value: Any) -> Any:
+    if value is None:
+        return None
+    options = get_args(hint) if get_origin(hint) in (_UNION, Union) else (hint,)
+    for option in options:
+        if option is datetime and isinstance(value, str):
+            return datetime.fromisoformat(value)
+        if get_origin(option) is tuple and isinstance(value, list):
+            inner = get_args(option)[0] if get_args(option) else Any
+            return tuple(_typed(inner, v) for v in value)
+    return value

@@ -25,11 +25,7 @@ from picking import errors, events
 from picking.lines import Line, Product
 from picking.status import BEYOND_CANCEL, PICKING_FINISHED, LineState, OrderStatus
 
-
-class RevisionRefused(errors.PickingError):
-    """The OMS's new version cannot be applied to the basket as it stands."""
-
-    code = "revision_refused"
+RevisionRefused = errors.RevisionRefused  # defined with every domain error
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,6 @@ customer link come in as arguments; nothing here touches I/O or the clock.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING
@@ -34,59 +33,18 @@ class DecidedBy(StrEnum):
     PICKER_FINISHED = "picker_finished"
 
 
-# -- errors --------------------------------------------------------------------
+# -- errors (defined with every domain error in picking.errors) -----------------
 
-class SubstitutionNotWanted(errors.PickingError):
-    """The customer asked for no substitute on this line."""
-
-    code = "substitution_not_wanted"
-
-
-class SubstituteNotAllowed(errors.PickingError):
-    """This product may not replace that one (``reason``: same_product, unit,
-    age_restricted, not_specific, line_not_short, already_proposed)."""
-
-    code = "substitute_not_allowed"
+SubstitutionNotWanted = errors.SubstitutionNotWanted
+SubstituteNotAllowed = errors.SubstituteNotAllowed
+ProposalNotFound = errors.ProposalNotFound
+ProposalClosed = errors.ProposalClosed
 
 
-class ProposalNotFound(errors.PickingError):
-    code = "proposal_not_found"
+# -- events (defined with every outbound event in picking.events) ---------------
 
-
-class ProposalClosed(errors.PickingError):
-    """The proposal was already decided or its window has run out."""
-
-    code = "proposal_closed"
-
-
-# -- events --------------------------------------------------------------------
-
-@dataclass(frozen=True, kw_only=True)
-class SubstitutionProposed(events.Event):
-    line_id: int
-    proposal: str
-    original_sku: str
-    sku: str
-    quantity: int
-    unit_price_minor: int
-    original_unit_price_minor: int
-    expires_at: datetime | None
-    customer_url: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class SubstitutionDecided(events.Event):
-    line_id: int
-    proposal: str
-    original_sku: str
-    sku: str
-    outcome: str  # approved | rejected | timed_out
-    decided_by: str  # customer | timeout | picker_finished
-    quantity: int
-    charged_unit_price_minor: int | None = None
-    difference_approved: bool = False
-    fallback: str | None = None  # "refund" when the window ran out
-
+SubstitutionProposed = events.SubstitutionProposed
+SubstitutionDecided = events.SubstitutionDecided
 
 SUBSTITUTION_EVENTS = frozenset({"SubstitutionProposed", "SubstitutionDecided"})
 

@@ -9,7 +9,6 @@ service's question; these rules only know the order.
 from __future__ import annotations
 
 from collections.abc import Set
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -20,15 +19,9 @@ PRIORITISABLE = IN_STORE
 MAX_PRIORITY = 9
 
 
-@dataclass(frozen=True, kw_only=True)
-class PickerAssigned(events.Event):
-    picker_id: int
-    previous_picker_id: int | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class PriorityRaised(events.Event):
-    priority: int
+# The events, defined with every outbound event in picking.events.
+PickerAssigned = events.PickerAssigned
+PriorityRaised = events.PriorityRaised
 
 
 class SupervisionRules:
@@ -100,7 +93,4 @@ class SupervisionRules:
             raise errors.OrderNotPickable(order=self.oms_id, status=str(self.status))
 
 
-class PickerNotAvailable(errors.PickingError):
-    """The chosen person is not an active picker of the order's store."""
-
-    code = "picker_not_available"
+PickerNotAvailable = errors.PickerNotAvailable  # defined with every domain error

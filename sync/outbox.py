@@ -20,12 +20,13 @@ the state written by the relay that took the order over.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import groupby
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     DateTime,
@@ -42,6 +43,11 @@ from sqlalchemy import (
     values,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from picking.events import Event
+
+if TYPE_CHECKING:
+    from picking.model import Order
 
 TZ = DateTime(timezone=True)
 OUTBOX = table(
@@ -194,3 +200,23 @@ async def retry_dead_letter(session: AsyncSession, event_id: str, now: datetime,
     result = await session.execute(stmt.values(
         status=PENDING, attempts=0, next_attempt_at=now, claimed_by=None, claimed_until=None))
     return bool(getattr(result, "rowcount", 0))
+
+
+# -- writing: the unit of work's commit puts an order's new events here --------
+
+def envelope(order: Order, event: Event, event_id: str) -> dict[str, Any]:
+    """The JSON envelope the OMS receives for one event (see DESIGN.md)."""
+    return {
+        "event_id": event_id,
+        "type": event.type,
+        "order_id": order.oms_id,
+        "store": order.store_code,
+        "occurred_at": event.occurred_at.isoformat(),
+        "sequence": event.sequence,
+        "payload": event.payload(),
+    }
+
+
+def envelope_text(body: dict[str, Any]) -> str:
+    """The envelope as stored in the outbox and sent byte for byte."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"))

@@ -39,16 +39,8 @@ CLOSED_STATUSES = frozenset({"handed_over", "delivered", "cancelled", "delivery_
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
 
 
-class LinkNotFound(errors.PickingError):
-    """Forged, mistyped or unknown link: the same answer for all of them."""
-
-    code = "link_not_found"
-
-
-class LinkExpired(errors.PickingError):
-    """The order was handed over, delivered or cancelled."""
-
-    code = "link_expired"
+LinkNotFound = errors.LinkNotFound  # defined with every domain error in picking.errors
+LinkExpired = errors.LinkExpired
 
 
 @dataclass(frozen=True)

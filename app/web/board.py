@@ -24,7 +24,7 @@ from app.web.board_live import SharedRender
 from app.web.deps import clock, new_uow, reading
 from app.web.labels import N_, label
 from app.web.live import live_stream
-from app.web.messages import Feedback, describe
+from app.web.messages import Feedback, describe, status_for
 from app.web.render import is_htmx, redirect, render, render_fragment
 from picking import errors
 from picking.board import DEFAULT_TIME_LIMITS, MAX_LIMIT_MINUTES, InvalidTimeLimit
@@ -164,7 +164,7 @@ async def _act(request: Req, order_id: int, call: Any, ok_text: str) -> Template
     try:
         await call(new_uow(request))
     except errors.PickingError as err:
-        return await _order_panel(request, order_id, _describe(err), 409)
+        return await _order_panel(request, order_id, _describe(err), status_for(err))
     if not is_htmx(request):
         return redirect(request, request.app.route_reverse("board:order", order_id=order_id))
     return await _order_panel(request, order_id, Feedback("ok", ok_text))
@@ -190,13 +190,5 @@ async def _order_panel(request: Req, order_id: int, feedback: Feedback | None = 
 
 
 def _describe(err: errors.PickingError) -> Feedback:
-    """Supervisor wording for what the picker's messages do not cover."""
-    if isinstance(err, PickerNotAvailable):
-        return Feedback("error", _("Choose an active picker of this store."))
-    if isinstance(err, errors.InvalidTransition):
-        if err.params.get("reason") == "top_priority":
-            return Feedback("warn", _("This order already has the top priority."))
-        return Feedback("warn", _("Nobody is picking this order."))
-    if type(err) is errors.OrderNotPickable:
-        return Feedback("error", _("This order has left picking: it can no longer be changed."))
-    return describe(err)
+    """The supervisor's wording (the error table's, where the board's differs)."""
+    return describe(err, "supervisor")

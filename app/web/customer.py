@@ -23,8 +23,9 @@ from app.i18n import gettext as _
 from app.services import substitutions as service
 from app.web.deps import clock, new_uow, reading
 from app.web.live import live_stream
-from app.web.messages import Feedback
+from app.web.messages import Feedback, describe, status_for
 from app.web.render import is_htmx, redirect, render, render_fragment
+from picking import errors
 from picking.model import Order
 from picking.substitution import SUBSTITUTION_EVENTS, ProposalClosed, proposals_of
 
@@ -77,13 +78,9 @@ def _choose_language(request: Req) -> str:
     return i18n.set_language(wanted) if wanted in i18n.LANGUAGES else i18n.current_language()
 
 
-def _link_error(request: Req, err: Exception) -> Template:
-    if isinstance(err, service.LinkExpired):
-        text, status = _("This order is complete, so this link no longer works."), 410
-    else:
-        text, status = _("This link is not valid. Please check the message we sent you."), 404
-    return render(request, "customer/link_error.html", {"feedback": Feedback("warn", text)},
-                  status_code=status)
+def _link_error(request: Req, err: errors.PickingError) -> Template:
+    return render(request, "customer/link_error.html", {"feedback": describe(err)},
+                  status_code=status_for(err))
 
 
 def page_context(request: Req, order: Order, token: str) -> dict[str, Any]:
@@ -135,9 +132,8 @@ async def customer_decide(request: Req, token: FromPath[str], ref: FromPath[str]
                              difference_approved=str(form.get("accept_difference")) == "1")
         feedback = Feedback("ok", _("Thank you! The picker has your answer.")
                             if decision == "approve" else _("Noted: we will not bring it."))
-    except ProposalClosed:
-        feedback, status = Feedback("warn", _("Too late for this one: it was already "
-                                              "decided.")), 409
+    except ProposalClosed as closed:
+        feedback, status = describe(closed), status_for(closed)
     except (service.LinkNotFound, service.LinkExpired) as err:
         return _link_error(request, err)
     if not is_htmx(request):

@@ -21,7 +21,6 @@ from litestar.response import Redirect, ServerSentEvent, Template
 from app import queries
 from app.auth import requires_role
 from app.db.uow import UnitOfWork
-from app.i18n import gettext as _
 from app.services import substitutions as service
 from app.web.deps import clock, new_uow, reading
 from app.web.forms import FormError, parse_quantity
@@ -32,8 +31,6 @@ from picking import errors
 from picking.substitution import (
     SUBSTITUTION_EVENTS,
     ProposalStatus,
-    SubstituteNotAllowed,
-    SubstitutionNotWanted,
     latest_decision,
     proposals_of,
 )
@@ -41,23 +38,8 @@ from picking.substitution import (
 Req = Request[Any, Any, Any]
 log = logging.getLogger("storepick.substitutions")
 
-_NOT_ALLOWED = {
-    "same_product": "That is the product that is missing: scan a different one.",
-    "unit": "Offer a product sold the same way (by piece or by weight).",
-    "age_restricted": "An age-restricted product cannot replace an ordinary one.",
-    "not_specific": "The customer asked for one specific substitute: offer only that.",
-    "line_not_short": "Mark the line as missing before offering a substitute.",
-    "already_proposed": "This substitute is already waiting for the customer.",
-}
-
-
 def describe_substitution(err: errors.PickingError) -> Feedback:
-    """Messages for the substitution errors; everything else as the picker knows it."""
-    if isinstance(err, SubstitutionNotWanted):
-        return Feedback("error", _("The customer does not want substitutes for this line."))
-    if isinstance(err, SubstituteNotAllowed):
-        return Feedback("error", _(_NOT_ALLOWED.get(str(err.params.get("reason")),
-                                                    "This product cannot be offered.")))
+    """Messages for the substitution errors (the one error table, as ``describe``)."""
     return describe(err)
 
 
