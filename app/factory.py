@@ -29,18 +29,16 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
-from app import i18n
+from app import background, i18n
 from app.auth import SessionCache, SessionMiddleware
 from app.db.engine import open_database
 from app.db.mapping import start_mappers
-from app.services.relay import relay_running
 from app.settings import ROOT, Settings
 from app.web import account, pwa
 from app.web.labels import N_
 from app.web.messages import describe, status_for
 from app.web.picker import PickerController
 from app.web.render import redirect, render
-from app.web.substitutes import expiring_substitutions
 from picking.errors import PickingError
 
 log = logging.getLogger("storepick")
@@ -132,12 +130,15 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        app.state.db = open_database(settings.database_url)
+        """The one place the database opens and the background work starts."""
+        db = app.state.db = open_database(settings.database_url)
         try:
-            async with expiring_substitutions(app), relay_running(app, settings):
+            async with background.running(db=db, settings=settings, clock=clock,
+                                          publish=publish) as work:
+                app.state.publish = work.publish  # every unit of work wakes the relay
                 yield
         finally:
-            await app.state.db.dispose()
+            await db.dispose()
 
     from app.web import routes
     handlers = [account.login_page, account.login, account.logout, account.change_language,

@@ -1,11 +1,14 @@
-"""The outbox as the relay sees it: claim the heads of orders, record outcomes.
+"""The outbox: the unit of work enqueues events; the relay claims and records them.
 
-The relay owns a lightweight description of the ``outbox`` table (``sync``
-may not import ``app``). An order's events go out strictly in ``sequence``
-order, so only an order's *head* — its earliest event not yet sent — can be
-claimed. Claiming a head leases it and up to ``per_order`` events right
-behind it (``claimed_by``/``claimed_until``); the events further back cannot
-be claimed by anyone while the head is unsent, because they are not heads.
+The ``outbox`` table is described once, in ``sync.outbox_table``; the app's
+schema includes it. ``enqueue`` (called by the app's unit of work as it
+commits) writes an order's new events with their JSON envelopes.
+
+An order's events go out strictly in ``sequence`` order, so only an order's
+*head* — its earliest event not yet sent — can be claimed. Claiming a head
+leases it and up to ``per_order`` events right behind it
+(``claimed_by``/``claimed_until``); the events further back cannot be claimed
+by anyone while the head is unsent, because they are not heads.
 On PostgreSQL the head rows are locked with ``FOR UPDATE SKIP LOCKED`` while
 the lease is written, so several relays never claim the same order; on SQLite
 the claim runs under ``BEGIN IMMEDIATE``, which serialises claimers. The
@@ -21,46 +24,36 @@ the state written by the relay that took the order over.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
+import uuid
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
-    DateTime,
     Integer,
-    String,
-    Text,
     and_,
     column,
     exists,
+    insert,
     or_,
     select,
-    table,
     update,
     values,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from picking.events import Event
+from sync.outbox_table import OUTBOX
 
 if TYPE_CHECKING:
     from picking.model import Order
 
-TZ = DateTime(timezone=True)
-OUTBOX = table(
-    "outbox",
-    column("id", Integer), column("event_id", String), column("type", String),
-    column("order_id", Integer), column("oms_order_id", String), column("store_code", String),
-    column("sequence", Integer), column("envelope", Text), column("status", String),
-    column("attempts", Integer), column("next_attempt_at", TZ), column("last_error", Text),
-    column("sent_at", TZ), column("occurred_at", TZ), column("claimed_by", String),
-    column("claimed_until", TZ),
-)
 PENDING, SENT, DEAD = "pending", "sent", "dead"
 CHUNK = 1000  # ids per IN (...) list
+ROWS_PER_INSERT = 500  # rows per multi-row INSERT (11 bound values each)
 
 # One write transaction; the relay commits it itself.
 Transactions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
@@ -220,3 +213,39 @@ def envelope(order: Order, event: Event, event_id: str) -> dict[str, Any]:
 def envelope_text(body: dict[str, Any]) -> str:
     """The envelope as stored in the outbox and sent byte for byte."""
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+
+
+async def enqueue(session: AsyncSession, order: Order, events: Sequence[Event]
+                  ) -> list[dict[str, Any]]:
+    """Write ``order``'s new events to the outbox (one multi-row INSERT) in the
+    caller's transaction; return the live-update messages to publish once it
+    commits (ids and the event type only, never the payload)."""
+    return await enqueue_all(session, [(order, events)])
+
+
+async def enqueue_all(session: AsyncSession,
+                      batches: Iterable[tuple[Order, Sequence[Event]]]) -> list[dict[str, Any]]:
+    """``enqueue`` for several orders at once: still one INSERT (per 500 rows)."""
+    rows: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    for order, events in batches:
+        for event in events:
+            event_id = str(uuid.uuid4())
+            occurred_at = _utc(event.occurred_at)
+            rows.append({
+                "event_id": event_id, "type": event.type, "order_id": order.id,
+                "oms_order_id": order.oms_id, "store_code": order.store_code,
+                "sequence": event.sequence, "occurred_at": occurred_at,
+                "envelope": envelope_text(envelope(order, event, event_id)),
+                "status": PENDING, "attempts": 0, "next_attempt_at": occurred_at,
+            })
+            messages.append({"store_id": order.store_id, "order_id": order.id,
+                             "type": event.type})
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        await session.execute(insert(OUTBOX).values(rows[start:start + ROWS_PER_INSERT]))
+    return messages
+
+
+def _utc(moment: datetime) -> datetime:
+    """Stored in UTC whatever zone the clock gave (as the app's column type does)."""
+    return moment.astimezone(UTC) if moment.tzinfo is not None else moment

@@ -13,11 +13,11 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    Text,
     UniqueConstraint,
 )
 
 from app.db.types import UtcDateTime
+from sync.outbox_table import define_outbox
 
 metadata = MetaData(naming_convention={
     "ix": "ix_%(column_0_label)s",
@@ -158,28 +158,7 @@ scans = Table(
     Column("marking_tail", String(200)),  # the crypto tail (91/92/93) of that code
 )
 
-outbox = Table(
-    "outbox", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("event_id", String(36), nullable=False, unique=True),
-    Column("type", String(64), nullable=False),
-    Column("order_id", Integer, nullable=False),
-    Column("oms_order_id", String(64), nullable=False),
-    Column("store_code", String(32), nullable=False),
-    Column("sequence", Integer, nullable=False),
-    Column("occurred_at", TZ, nullable=False),
-    Column("envelope", Text, nullable=False),
-    Column("status", String(12), nullable=False, default="pending"),
-    Column("attempts", Integer, nullable=False, default=0),
-    Column("next_attempt_at", TZ),
-    Column("last_error", Text),
-    Column("sent_at", TZ),
-    # A relay's lease on a row (sync.relay): others skip it until it expires.
-    Column("claimed_by", String(64)),
-    Column("claimed_until", TZ),
-    Index("ix_outbox_pending", "status", "id"),
-    Index("ix_outbox_order", "order_id", "sequence"),
-)
+outbox = define_outbox(metadata, TZ)  # described once, in sync (the relay's table)
 
 # Feature areas keep their tables in their own modules on the same metadata.
 from app.db import (  # noqa: E402

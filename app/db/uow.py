@@ -8,35 +8,18 @@ live-update messages (ids only) handed to the publisher.
 
 from __future__ import annotations
 
-import json
-import uuid
 from collections.abc import Awaitable, Callable
 from types import TracebackType
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.db import tables
 from app.db.engine import Database
 from app.db.repositories import CatalogRepository, OrderRepository
-from picking.events import Event
-from picking.model import Order
+from sync import outbox
+from sync.outbox import envelope as envelope  # the envelope is built in sync now
 
 Publisher = Callable[[list[dict[str, Any]]], Awaitable[None]]
-
-
-def envelope(order: Order, event: Event, event_id: str) -> dict[str, Any]:
-    """The JSON envelope the OMS receives for one event (see DESIGN.md)."""
-    return {
-        "event_id": event_id,
-        "type": event.type,
-        "order_id": order.oms_id,
-        "store": order.store_code,
-        "occurred_at": event.occurred_at.isoformat(),
-        "sequence": event.sequence,
-        "payload": event.payload(),
-    }
 
 
 class UnitOfWork:
@@ -64,26 +47,12 @@ class UnitOfWork:
             await self._publish(self._messages)
 
     async def commit(self) -> None:
-        rows = self._outbox_rows()
-        if rows:
-            await self.session.execute(insert(tables.outbox), rows)
+        batches = []
+        for order in self.orders.seen():
+            if order.events:
+                batches.append((order, order.events))
+                order.events = []
+        if batches:
+            self._messages += await outbox.enqueue_all(self.session, batches)
         await self.session.commit()
         self.committed = True
-
-    def _outbox_rows(self) -> list[dict[str, Any]]:
-        rows = []
-        for order in self.orders.seen():
-            for event in order.events:
-                event_id = str(uuid.uuid4())
-                body = envelope(order, event, event_id)
-                rows.append({
-                    "event_id": event_id, "type": event.type, "order_id": order.id,
-                    "oms_order_id": order.oms_id, "store_code": order.store_code,
-                    "sequence": event.sequence, "occurred_at": event.occurred_at,
-                    "envelope": json.dumps(body, ensure_ascii=False, separators=(",", ":")),
-                    "status": "pending", "attempts": 0, "next_attempt_at": event.occurred_at,
-                })
-                self._messages.append({"store_id": order.store_id, "order_id": order.id,
-                                       "type": event.type})
-            order.events = []
-        return rows

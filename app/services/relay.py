@@ -1,11 +1,12 @@
 """The outbox relay inside the app process (the default deployment).
 
-Started in the app's lifespan when ``settings.run_relay`` and
-``settings.oms_events_url`` are set; it shares the app's write transactions
-(on SQLite that means the app's writer lock, so the relay never fights the
-pickers for the database) and is woken after every commit that wrote events.
-When the settings name the OMS's batch endpoint (``oms_batch_url``), several
-orders' events travel per request (see ``sync.client``).
+Started by ``app.background.running`` in the app's lifespan when
+``settings.run_relay`` and ``settings.oms_events_url`` are set; it shares the
+app's write transactions (on SQLite that means the app's writer lock, so the
+relay never fights the pickers for the database) and is woken after every
+commit that wrote events (the publisher ``app.background`` hands to the units
+of work calls ``relay.wake()``). When the settings name the OMS's batch endpoint
+(``oms_batch_url``), several orders' events travel per request (see ``sync.client``).
 """
 
 from __future__ import annotations
@@ -13,33 +14,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
 
+from app.db.engine import Database
 from app.settings import Settings
 from sync.relay import Relay, RelayConfig
 
 
-@contextlib.asynccontextmanager
-async def relay_running(app: Any, settings: Settings) -> AsyncIterator[Relay | None]:
-    """Run the relay for the duration of the block (or nothing, when it is off)."""
+def relay_for(db: Database, settings: Settings) -> Relay | None:
+    """The relay these settings ask for, or None when it is off."""
     if not (settings.run_relay and settings.oms_events_url):
-        yield None
-        return
+        return None
     # On SQLite the relay shares the pickers' writer lock: smaller rounds keep each
     # claim short (about 7 ms at 200 events, against 34 ms at 1,000) while a backlog drains.
     per_round = 200 if settings.is_sqlite else 1000
-    relay = Relay(app.state.db.writing, RelayConfig(url=settings.oms_events_url,
-                                                    secret=settings.oms_shared_secret,
-                                                    batch_url=settings.oms_batch_url,
-                                                    events_per_round=per_round))
-    publish = app.state.publish
+    return Relay(db.writing, RelayConfig(url=settings.oms_events_url,
+                                         secret=settings.oms_shared_secret,
+                                         batch_url=settings.oms_batch_url,
+                                         events_per_round=per_round))
 
-    async def publish_and_wake(messages: list[dict[str, Any]]) -> None:
-        relay.wake()
-        await publish(messages)
 
-    app.state.publish = publish_and_wake
-    app.state.relay = relay
+@contextlib.asynccontextmanager
+async def relay_running(relay: Relay | None) -> AsyncIterator[Relay | None]:
+    """Run ``relay`` for the duration of the block (or nothing, when it is None)."""
+    if relay is None:
+        yield None
+        return
     stop = asyncio.Event()
     task = asyncio.create_task(relay.run(stop), name="outbox-relay")
     try:
@@ -50,4 +49,3 @@ async def relay_running(app: Any, settings: Settings) -> AsyncIterator[Relay | N
             await asyncio.wait_for(task, timeout=5)
         except TimeoutError:  # a slow OMS: the unrecorded events are simply sent again
             task.cancel()
-        app.state.publish = publish

@@ -59,7 +59,7 @@ def _limits(request: Req) -> tuple[TokenBucket, TokenBucket]:
     limits = getattr(state, "customer_limits", None)
     if limits is None:
         limits = state.customer_limits = (TokenBucket(60, 1.0), TokenBucket(30, 0.5))
-    return limits  # type: ignore[no-any-return]
+    return limits
 
 
 def _too_many(request: Req, token: str) -> Template | None:
