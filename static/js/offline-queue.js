@@ -278,14 +278,27 @@
         render();
         // Offline for sure: nothing to try until the browser says "online".
         if (!entries.length || st.signin || navigator.onLine === false) return null;
-        return send(entries[0]).then(function (result) { return result === "answered" || result === "again" ? loop() : null; });
+        return next(entries, 0);
       });
     }
+    function next(entries, i) {  // in the order made; read again once through (more may have come)
+      if (i >= entries.length) return loop();
+      return send(entries[i]).then(function (result) {
+        if (result === "answered") return next(entries, i + 1);
+        return result === "again" ? next(entries, i) : null;
+      });
+    }
+    var before = answerList.children.length;
     return withLock(loop).then(function (ran) {
       if (!ran) schedule(700);  // another tab is replaying: look again shortly
     }).catch(function () { schedule(); }).then(function () {
       st.draining = false;
       return refresh();
+    }).then(function () {
+      // The answers for scans sent late go on the banner: bring it into view once they are in.
+      if (answerList.children.length > before && !st.pending) {
+        setTimeout(function () { box.scrollIntoView({ block: "nearest" }); }, 50);
+      }
     });
   }
 
@@ -345,29 +358,35 @@
     st.failing = "";
     st.renewed = false;
     st.backoff = 0;
-    return run("queue", "readwrite", function (s) { return s.delete(entry.seq); }).then(function () {
-      var note = { seq: entry.seq, tab: entry.tab, order: entry.order, outcome: outcome, html: html,
-                   redirect: redirect, label: entry.label, kind: entry.kind, late: !live[entry.seq] };
-      if (live[entry.seq]) busy(live[entry.seq].elt, -1);
-      delete live[entry.seq];
-      show(note, true);
-      if (channel) channel.postMessage(note);
-      return "answered";
-    });
+    var note = { seq: entry.seq, tab: entry.tab, order: entry.order, outcome: outcome, html: html,
+                 redirect: redirect, label: entry.label, kind: entry.kind, late: !live[entry.seq] };
+    if (live[entry.seq]) busy(live[entry.seq].elt, -1);
+    delete live[entry.seq];
+    st.pending = Math.max(0, st.pending - 1);
+    // Shown at once; if the phone dies before the delete, the replay is answered the same
+    // way (the server knows the scan id) and shown again, never counted again.
+    show(note, true);
+    return run("queue", "readwrite", function (s) { return s.delete(entry.seq); }, "relaxed")
+      .then(function () {
+        if (channel) channel.postMessage(note);
+        return "answered";
+      });
   }
 
   function show(note, mineToShow) {
     if (!mineToShow && note.tab !== TAB) return;
-    var doc = new DOMParser().parseFromString(String(note.html || ""), "text/html");
-    var feedback = doc.querySelector("#scan-feedback .feedback");
-    if (note.order === ORDER && doc.getElementById("scan-feedback") && window.htmx) {
-      htmx.swap("#scan-feedback", note.html, { swapStyle: "outerHTML" });
-      if (note.outcome === "accepted") learn(doc);
+    var html = String(note.html || "");
+    if (note.order === ORDER && html.indexOf('id="scan-feedback"') >= 0 && window.htmx) {
+      htmx.swap("#scan-feedback", html, { swapStyle: "outerHTML" });
     }
     if (note.late) {
+      var doc = new DOMParser().parseFromString(html, "text/html");
+      var feedback = doc.querySelector("#scan-feedback .feedback");
       var text = feedback ? feedback.textContent.replace(/\s+/g, " ").trim()
         : (doc.title || String(note.outcome));
-      if (note.kind === "scan" && note.outcome !== "accepted") text = note.label + " — " + text;
+      if (note.kind === "scan" && note.outcome !== "accepted" && text.indexOf(note.label) < 0) {
+        text = note.label + " — " + text;
+      }
       addAnswer(note.outcome, text);
       render();
     } else if (note.redirect) {
@@ -375,14 +394,6 @@
     }
     clearTimeout(show.timer);
     show.timer = setTimeout(snapshot, 1500);
-  }
-
-  function learn(doc) {  // keep what the page knows of a line in step with the server
-    doc.querySelectorAll("li[id^=line-]").forEach(function (li) {
-      var line = lines[li.id.slice(5)];
-      var strong = li.querySelector(".line__qty strong");
-      if (line && strong) line.picked = parseInt(strong.textContent, 10) || line.picked;
-    });
   }
 
   /* -- taking actions -- */
