@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Verify the vendored JavaScript against static/vendor/SHA256SUMS. No network.
+# Verify the vendored JavaScript against its SHA256SUMS (static/vendor for the app,
+# tests/support/vendor for the browser tests' axe-core). No network.
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../static/vendor"
-exec sha256sum --check --strict SHA256SUMS
+root="$(dirname "${BASH_SOURCE[0]}")/.."
+(cd "$root/static/vendor" && sha256sum --check --strict SHA256SUMS)
+(cd "$root/tests/support/vendor" && sha256sum --check --strict SHA256SUMS)

@@ -14,6 +14,9 @@ SSE_VERSION=2.2.4
 # zxing-wasm: the camera's decoder where the browser has no BarcodeDetector. Its
 # IIFE reader build (global ZXingWASM) plus the reader-only .wasm (~950 KB).
 ZXING_VERSION=3.1.4
+# axe-core: accessibility rules for the browser tests only (tests/e2e/test_accessibility.py);
+# kept out of static/ so it is never served. Checked against tests/support/vendor/SHA256SUMS.
+AXE_VERSION=4.14.1
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENDOR="$ROOT/static/vendor"
@@ -69,6 +72,23 @@ pack_and_pick zxing-wasm "$ZXING_VERSION" "zxing-wasm-reader-$ZXING_VERSION.js" 
   dist/iife/reader/index.js
 pack_and_pick zxing-wasm "$ZXING_VERSION" "zxing-wasm-reader-$ZXING_VERSION.wasm" \
   dist/reader/zxing_reader.wasm
+
+TEST_VENDOR="$ROOT/tests/support/vendor"
+mkdir -p "$tmp/test-stage"
+pack_and_pick axe-core "$AXE_VERSION" "axe-core-$AXE_VERSION.min.js" axe.min.js
+mv "$tmp/stage/axe-core-$AXE_VERSION.min.js" "$tmp/test-stage/"
+mkdir -p "$TEST_VENDOR"
+if (( update )); then
+  (cd "$tmp/test-stage" && sha256sum -- *.js) > "$tmp/test-stage/SHA256SUMS"
+  cp "$tmp/test-stage/"* "$TEST_VENDOR/"
+else
+  cp "$TEST_VENDOR/SHA256SUMS" "$tmp/test-stage/SHA256SUMS"
+  if ! (cd "$tmp/test-stage" && sha256sum --check --strict SHA256SUMS); then
+    echo "vendor_js: downloaded axe-core does not match tests/support/vendor/SHA256SUMS" >&2
+    exit 1
+  fi
+  cp "$tmp/test-stage/"*.js "$TEST_VENDOR/"
+fi
 
 mkdir -p "$VENDOR"
 if (( update )); then

@@ -1,26 +1,20 @@
 """The picker's side of substitutions: choose and scan a substitute, see answers live.
 
-Also the periodic task that times out proposals whose window has run out
-(``expiring_substitutions``, started in the app's lifespan); the services
-apply the same expiry lazily, so outcomes are right even without it.
+(The periodic task that times out proposals whose window has run out is
+``app.background.expiring_substitutions``, started in the app's lifespan.)
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
 import secrets
-from collections.abc import AsyncIterator
 from typing import Any
 
-from litestar import Controller, Litestar, Request, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, ServerSentEvent, Template
 
 from app import queries
 from app.auth import requires_role
-from app.db.uow import UnitOfWork
 from app.services import substitutions as service
 from app.web.deps import clock, new_uow, reading
 from app.web.forms import FormError, parse_quantity
@@ -36,7 +30,6 @@ from picking.substitution import (
 )
 
 Req = Request[Any, Any, Any]
-log = logging.getLogger("storepick.substitutions")
 
 def describe_substitution(err: errors.PickingError) -> Feedback:
     """Messages for the substitution errors (the one error table, as ``describe``)."""
@@ -134,26 +127,3 @@ async def _choose_page(request: Req, order_id: int, line_id: int,
         "feedback_id": secrets.token_hex(4), "waiting": [
             p for p in proposals_of(line) if p.status == ProposalStatus.PROPOSED],
         **extra}, status_code=status_code)
-
-
-@contextlib.asynccontextmanager
-async def expiring_substitutions(app: Litestar) -> AsyncIterator[None]:
-    """Run the expiry task for the lifespan of the app."""
-    settings = app.state.settings
-
-    async def loop() -> None:
-        while True:
-            await asyncio.sleep(settings.substitution_expiry_seconds)
-            try:
-                await service.expire_due(lambda: UnitOfWork(app.state.db, app.state.publish),
-                                         app.state.clock())
-            except Exception:  # the next round tries again; never kill the loop
-                log.exception("substitution expiry failed")
-
-    task = asyncio.create_task(loop())
-    try:
-        yield
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task

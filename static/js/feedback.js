@@ -106,6 +106,13 @@
     if (notice) notice.remove();
   });
 
+  /* The pick page scrolls its current line into view after each answer (scan.js); the
+   * line's scroll margin leaves room for the answer above it (app.css, --feedback-h). */
+  document.addEventListener('htmx:afterSettle', function () {
+    const answer = document.getElementById('scan-feedback');
+    if (answer) document.documentElement.style.setProperty('--feedback-h', answer.offsetHeight + 'px');
+  });
+
   GESTURES.forEach(function (t) { document.addEventListener(t, unlock, { capture: true, passive: true }); });
   document.addEventListener('htmx:afterSettle', checkNew);
   document.addEventListener('htmx:sseMessage', checkNew);

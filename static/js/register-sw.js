@@ -3,6 +3,8 @@
 (function () {
   'use strict';
   if (!('serviceWorker' in navigator)) return;
+  // Customer links (/c/...) are not the staff app: never install it in a customer's browser.
+  if (location.pathname.indexOf('/c/') === 0) return;
 
   function register() {
     navigator.serviceWorker.register('/sw.js', { scope: '/' }).catch(function (err) {

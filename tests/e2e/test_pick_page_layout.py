@@ -76,3 +76,18 @@ def test_no_stylesheet_hides_what_overflows_the_page(live_server: LiveServer,
     take_an_order(phone, live_server)
     for element in ("document.documentElement", "document.body"):
         assert phone.evaluate(f"getComputedStyle({element}).overflowX") == "visible"
+
+
+def test_the_answer_to_an_action_far_down_the_list_is_not_hidden_under_the_scan_bar(
+        live_server: LiveServer, phone: Any) -> None:
+    take_an_order(phone, live_server)
+    last = phone.locator("#pick-lines > .line--open").last
+    last.locator("summary").click()
+    last.locator("button[value=out_of_stock]").click()
+    phone.wait_for_function("!document.querySelector('.htmx-request')")
+    phone.wait_for_timeout(300)  # scan.js scrolls the current line into view after settling
+    text = phone.locator("#scan-feedback .feedback__text").bounding_box()
+    assert text is not None
+    assert phone.evaluate(  # what is on screen there is the answer, not the sticky scan bar
+        f"document.elementFromPoint(100, {text['y'] + text['height'] / 2})"
+        ".closest('#scan-feedback') !== null")

@@ -1,0 +1,173 @@
+"""Every page of every role, in Russian and English, on a 360 px phone: axe-core finds no
+serious or critical violation, and every control is at least 44 x 44 CSS px.
+
+One browser, one context per language, one visit per page; axe (vendored from npm, see
+tests/support/vendor/SHA256SUMS) is injected into each page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import PHONE, LiveServer, seeded_database, sign_in, start_server
+
+AXE = Path(__file__).resolve().parents[1] / "support" / "vendor" / "axe-core-4.14.1.min.js"
+RUN_AXE = """async () => {
+  const result = await axe.run(document, {
+    resultTypes: ['violations'],
+    rules: { 'label-content-name-mismatch': { enabled: true } },
+  });
+  return result.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+    .map(v => `${v.id}: ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`);
+}"""
+# Controls smaller than a thumb. Exempt, explicitly: links inside running text (a <p>).
+SMALL_TARGETS = """() => {
+  const controls = 'a[href], button, input:not([type=hidden]), select, textarea, summary, ' +
+    'label[for]';
+  const small = [];
+  for (const el of document.querySelectorAll(controls)) {
+    const box = el.getBoundingClientRect();
+    if (!box.width || !box.height || getComputedStyle(el).visibility === 'hidden') continue;
+    if (el.closest('.sr-only')) continue;
+    if (el.matches('label[for]')) {  // a target only where it stands in for a hidden control
+      const control = document.getElementById(el.htmlFor);
+      const shown = control && control.getBoundingClientRect().width > 1 &&
+        getComputedStyle(control).opacity !== '0';
+      if (!control || shown) continue;
+    }
+    if (el.matches('input[type=file]') && getComputedStyle(el).opacity === '0') continue;
+    if (el.matches('a') && el.parentElement.closest('p')) continue;
+    if (box.height < 44 || box.width < 44) {
+      const name = (el.innerText || el.value || el.getAttribute('aria-label') || '').trim();
+      const size = `${Math.round(box.width)}x${Math.round(box.height)}`;
+      small.push(`${el.tagName.toLowerCase()} "${name.slice(0, 30)}" ${size}`);
+    }
+  }
+  return small;
+}"""
+
+
+@dataclass
+class Floor:
+    server: LiveServer
+    ids: dict[str, Any]
+
+
+async def _prepare(db: Any, shop: Any) -> dict[str, Any]:
+    from sqlalchemy import select
+
+    from app.db import tables
+    from app.db.uow import UnitOfWork
+    from app.services import handover, substitutions
+    from app.services import picking as picking_service
+    from picking.bags import BagCode
+    from tests.support.handover import picked_order, staff_user
+    from tests.support.shop import KEFIR, NOW, add_order
+
+    picker, courier = staff_user(shop, "picker"), staff_user(shop, "courier")
+    places = {"ambient": "Shelf 1", "chilled": "Fridge 1", "frozen": "Freezer 1"}
+    ids: dict[str, Any] = {
+        "picked": await picked_order(db, shop, {"water": 1, "pizza": 1}, oms_id="A-PICKED"),
+        "packed": await picked_order(db, shop, {"water": 1}, oms_id="A-PACKED"),
+        "taken": await picked_order(db, shop, {"water": 1}, oms_id="A-TAKEN"),
+        "collect": await picked_order(db, shop, {"water": 1}, oms_id="A-COLLECT",
+                                      fulfilment="collect"),
+    }
+    for key in ("packed", "taken", "collect"):
+        await handover.pack_order(UnitOfWork(db), picker, ids[key], {"ambient": 1}, places, NOW)
+    await handover.scan_bag(UnitOfWork(db), courier, BagCode("A-TAKEN", 1, 1, "ambient").text(),
+                            NOW)
+    await handover.take_order(UnitOfWork(db), courier, ids["taken"], NOW)
+
+    async with db.writing() as session:  # being picked: milk is missing, kefir offered
+        ids["picking"] = await add_order(session, shop, {"milk": 1, "bread": 2})
+        milk_line = (await session.execute(
+            select(tables.order_lines.c.id).where(tables.order_lines.c.order_id ==
+                                                  ids["picking"]).order_by(
+                tables.order_lines.c.position))).scalars().first()
+        await session.commit()
+    ids["milk_line"] = milk_line
+    await picking_service.start_order(UnitOfWork(db), picker, ids["picking"], NOW)
+    await picking_service.short_line(UnitOfWork(db), picker, ids["picking"], milk_line,
+                                     "out_of_stock", NOW)
+    an_hour_ago = datetime.now(UTC) - timedelta(hours=1)  # the offer has timed out by now
+    proposed = await substitutions.propose(
+        UnitOfWork(db), picker, ids["picking"], milk_line, KEFIR, now=an_hour_ago,
+        window_minutes=10, base_url="http://x")
+    ids["customer_path"] = "/c/" + proposed.customer_url.rsplit("/c/", 1)[1]
+    return ids
+
+
+@pytest.fixture(scope="module")
+def floor(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Floor]:
+    directory = tmp_path_factory.mktemp("a11y")
+    url, ids = seeded_database(sqlite_template, directory, _prepare)
+    server = start_server(url, data_dir=directory / "data")
+    yield Floor(server, ids)
+    server.stop()
+
+
+def pages_by_role(ids: dict[str, Any]) -> list[tuple[tuple[str, str] | None, list[str]]]:
+    return [
+        (None, ["/login", ids["customer_path"]]),
+        (("1001", "1111"), [
+            "/", "/pick/", f"/pick/{ids['picking']}",
+            f"/pick/{ids['picking']}/lines/{ids['milk_line']}/substitute",
+            f"/pick/{ids['picked']}/summary", "/pack/", f"/pack/{ids['picked']}",
+            f"/pack/{ids['packed']}/labels"]),
+        (("3001", "4444"), [
+            "/courier/", f"/courier/take/{ids['packed']}", f"/courier/orders/{ids['taken']}"]),
+        (("5001", "super-5001"), [
+            "/board/", f"/board/orders/{ids['picking']}", "/board/summary", "/board/limits",
+            "/collect/", f"/collect/{ids['collect']}", "/sync/dead-letters/"]),
+    ]
+
+
+def sign_in_speaking(page: Any, base_url: str, who: tuple[str, str], lang: str) -> None:
+    page.context.clear_cookies()
+    sign_in(page, base_url, *who)
+    if page.locator("html").get_attribute("lang") != lang:
+        page.locator("form[action='/me/language'] button").click()
+        page.wait_for_load_state("load")
+    assert page.locator("html").get_attribute("lang") == lang
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_every_page_passes_axe_and_has_thumb_sized_controls(
+        floor: Floor, browser: Any, lang: str) -> None:
+    context = browser.new_context(**{**PHONE, "locale": "ru-RU" if lang == "ru" else "en-US"})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    violations: list[str] = []
+    small: list[str] = []
+    try:
+        for who, paths in pages_by_role(floor.ids):
+            if who is not None:
+                sign_in_speaking(page, floor.server.url, who, lang)
+            for path in paths:
+                query = f"?lang={lang}" if path.startswith("/c/") else ""
+                answer = page.goto(floor.server.url + path + query)
+                assert answer is not None and answer.status < 500, path
+                page.add_script_tag(path=str(AXE))
+                violations += [f"{path}: {v}" for v in page.evaluate(RUN_AXE)]
+                small += [f"{path}: {s}" for s in page.evaluate(SMALL_TARGETS)]
+    finally:
+        context.close()
+    assert (violations, small) == ([], []), "\n".join(violations + small)
+
+
+def test_the_customer_page_is_not_the_installable_staff_app(floor: Floor) -> None:
+    import httpx
+
+    page = httpx.get(floor.server.url + floor.ids["customer_path"])
+    assert page.status_code == 200
+    assert 'rel="manifest"' not in page.text and "register-sw" not in page.text
+    manifest = httpx.get(floor.server.url + "/static/manifest.webmanifest").json()
+    assert "orientation" not in manifest  # the board runs on a landscape tablet
+    assert [s["url"] for s in manifest["shortcuts"]] == ["/pick/", "/board/"]
