@@ -255,13 +255,24 @@ def _picker_row(pid: int, name: str, current: tuple[int, str] | None, work: Any,
         active=current is not None or (last is not None and now - last <= ACTIVE_WITHIN))
 
 
-async def store_pickers(session: AsyncSession, store_id: int) -> list[tuple[int, str]]:
+@dataclass(frozen=True)
+class PickerChoice:
+    """One person an order may be given to, with the orders they are picking now."""
+
+    id: int
+    name: str
+    picking: int  # orders in status picking assigned to them
+
+
+async def store_pickers(session: AsyncSession, store_id: int) -> list[PickerChoice]:
     """Who an order may be assigned to: active pickers (and supervisors) of the store."""
+    load = (select(func.count()).where(o.picker_id == s.id, o.status == "picking")
+            .correlate(tables.staff).scalar_subquery())
     rows = await session.execute(
-        select(s.id, s.name).where(s.store_id == store_id, s.active.is_(True),
-                                   s.role.in_(("picker", "supervisor")))
+        select(s.id, s.name, load.label("picking"))
+        .where(s.store_id == store_id, s.active.is_(True), s.role.in_(("picker", "supervisor")))
         .order_by(s.role, s.name))
-    return [(pid, name) for pid, name in rows.all()]
+    return [PickerChoice(r.id, r.name, int(r.picking or 0)) for r in rows.all()]
 
 
 # -- one order's history (the audit trail) ---------------------------------------

@@ -260,6 +260,15 @@ class PickerNotAvailable(PickingError):
     picker_id: int | None = None
 
 
+class PickerBusy(PickingError):
+    """The chosen picker is already picking other orders; the supervisor must confirm."""
+
+    code = "picker_busy"
+    picker_id: int
+    name: str
+    orders: int  # orders the picker is picking besides this one
+
+
 # -- substitution ----------------------------------------------------------------
 
 class SubstitutionNotWanted(PickingError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from app.db import tables
 from app.db.engine import Database
@@ -20,7 +20,9 @@ from app.services.picking import load_order
 from app.services.stores import forget_store
 from app.staff import StaffUser
 from picking.board import parse_time_limits, scan_error_kind
+from picking.errors import PickerBusy
 from picking.model import Order
+from picking.status import OrderStatus
 from picking.supervision import PickerNotAvailable
 
 log = logging.getLogger("storepick.board")
@@ -28,14 +30,22 @@ PICKING_ROLES = ("picker", "supervisor")
 
 
 async def assign_picker(uow: UnitOfWork, supervisor: StaffUser, order_id: int, picker_id: int,
-                        now: datetime) -> Order:
+                        now: datetime, *, busy_confirmed: bool = False) -> Order:
     """Give the order to a picker of the same store (assign or reassign).
 
-    Raises OrderNotFound, PickerNotAvailable, OrderCancelled, OrderNotPickable.
+    The order keeps the moment it entered its status, so its time limit runs on.
+    A picker already picking another order gets this one only when the
+    supervisor confirmed (``busy_confirmed``); otherwise PickerBusy, nothing saved.
+    Raises OrderNotFound, PickerNotAvailable, PickerBusy, OrderCancelled,
+    OrderNotPickable.
     """
     async with uow:
-        await _require_picker(uow, supervisor, picker_id)
+        name = await _require_picker(uow, supervisor, picker_id)
         order = await load_order(uow, supervisor, order_id)
+        if not busy_confirmed and order.picker_id != picker_id:
+            others = await _orders_being_picked(uow, picker_id, besides=order_id)
+            if others:
+                raise PickerBusy(picker_id=picker_id, name=name, orders=others)
         order.assign_picker(picker_id, now=now, actor_id=supervisor.id)
         await uow.commit()
         return order
@@ -88,15 +98,22 @@ async def record_refused_scan(db: Database, staff: StaffUser, order_id: int | No
     return True
 
 
-async def _require_picker(uow: UnitOfWork, supervisor: StaffUser, picker_id: int) -> None:
+async def _require_picker(uow: UnitOfWork, supervisor: StaffUser, picker_id: int) -> str:
+    """The picker's name. Raises PickerNotAvailable."""
     s = tables.staff.c
-    found = await uow.session.scalar(select(s.id).where(
+    found = await uow.session.scalar(select(s.name).where(
         s.id == picker_id, s.store_id == supervisor.store_id, s.active.is_(True),
         s.role.in_(PICKING_ROLES)))
     if found is None:
         raise PickerNotAvailable(picker_id=picker_id)
+    return str(found)
 
 
+async def _orders_being_picked(uow: UnitOfWork, picker_id: int, *, besides: int) -> int:
+    o = tables.orders.c
+    count = await uow.session.scalar(select(func.count()).where(
+        o.picker_id == picker_id, o.status == OrderStatus.PICKING.value, o.id != besides))
+    return int(count or 0)
 
 
 async def set_time_limits(db: Database, supervisor: StaffUser, typed: dict[str, str]

@@ -28,7 +28,7 @@ from app.web.messages import Feedback, describe, status_for
 from app.web.render import is_htmx, redirect, render, render_fragment
 from picking import errors
 from picking.board import DEFAULT_TIME_LIMITS, MAX_LIMIT_MINUTES, InvalidTimeLimit
-from picking.supervision import PickerNotAvailable
+from picking.errors import PickerBusy
 
 Req = Request[Any, Any, Any]
 log = logging.getLogger("storepick.board")
@@ -105,9 +105,18 @@ class BoardController(Controller):
         try:
             picker_id = int(str(form.get("picker_id", "")))
         except ValueError:
-            return await _order_panel(request, order_id, _describe(PickerNotAvailable()), 422)
-        return await _act(request, order_id, lambda uow: service.assign_picker(
-            uow, request.user, order_id, picker_id, clock(request)), _("Picker assigned."))
+            choose = Feedback("error", _("Choose a picker from the list."))
+            return await _order_panel(request, order_id, choose, 422)
+        confirmed = form.get("busy_confirmed") == "1"
+        try:
+            await service.assign_picker(new_uow(request), request.user, order_id, picker_id,
+                                        clock(request), busy_confirmed=confirmed)
+        except PickerBusy as busy:
+            return await _order_panel(request, order_id, _describe(busy), status_for(busy),
+                                      confirm_picker=picker_id)
+        except errors.PickingError as err:
+            return await _order_panel(request, order_id, _describe(err), status_for(err))
+        return await _done(request, order_id, _("Picker assigned."))
 
     @post("/orders/{order_id:int}/unassign", name="board:unassign")
     async def unassign(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
@@ -165,13 +174,18 @@ async def _act(request: Req, order_id: int, call: Any, ok_text: str) -> Template
         await call(new_uow(request))
     except errors.PickingError as err:
         return await _order_panel(request, order_id, _describe(err), status_for(err))
+    return await _done(request, order_id, ok_text)
+
+
+async def _done(request: Req, order_id: int, ok_text: str) -> Template | Redirect:
     if not is_htmx(request):
         return redirect(request, request.app.route_reverse("board:order", order_id=order_id))
     return await _order_panel(request, order_id, Feedback("ok", ok_text))
 
 
 async def _order_panel(request: Req, order_id: int, feedback: Feedback | None = None,
-                       status_code: int = 200) -> Template:
+                       status_code: int = 200, *, confirm_picker: int | None = None
+                       ) -> Template:
     user, now = request.user, clock(request)
     async with reading(request) as session:
         board = await board_queries.open_board(session, user.store_id, now)
@@ -184,7 +198,7 @@ async def _order_panel(request: Req, order_id: int, feedback: Feedback | None = 
     row = next((r for r in board.rows if r.id == order_id), None)
     return render(request, "board/order.html", {
         "order": order, "row": row, "history": history, "pickers": pickers,
-        "feedback": feedback, "event_label": event_label,
+        "feedback": feedback, "event_label": event_label, "confirm_picker": confirm_picker,
         "due_at": board_queries.utc(order.due_at)},
         fragment=PANEL_FRAGMENT, status_code=status_code)
 

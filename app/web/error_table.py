@@ -179,6 +179,11 @@ ERRORS: dict[type[errors.PickingError], Entry] = {
     errors.RevisionRefused: Entry("error", _generic, 409),
     errors.PickerNotAvailable: Entry(
         "error", lambda p: _("Choose an active picker of this store."), 409),
+    errors.PickerBusy: Entry(
+        "warn", lambda p: i18n.ngettext(
+            "%(name)s is already picking %(num)s order. Assign this one too?",
+            "%(name)s is already picking %(num)s orders. Assign this one too?",
+            p["orders"], name=p["name"]), 409),
 
     # substitution
     errors.SubstitutionNotWanted: Entry(

@@ -75,12 +75,24 @@ def test_the_supervisor_reassigns_from_the_order_panel_and_sees_the_history(
         sign_in(page, shop_server.url, "5001", "super-5001")
         page.click('tr[data-order="E-WATER"] a')
         page.wait_for_selector('#order-panel[data-order="E-WATER"]')
-        page.select_option("#assign-picker", label="Picker2")
+        # nobody is preselected: the supervisor chooses, seeing who is free
+        assert page.locator("#assign-picker").input_value() == ""
+        page.select_option("#assign-picker", label="Picker2 — free")
         page.click("#order-panel button:has-text('Assign')")
         page.wait_for_selector("#order-panel >> text=Picker assigned.")
         assert page.locator('#order-panel [data-event="PickerAssigned"]').count() == 1
         page.wait_for_function(
             "document.querySelector('tr[data-order=\"E-WATER\"]').innerText.includes('Picker2')",
             timeout=2000)
+        # Picker2 is busy now: giving them a second order takes a confirmation
+        page.click('tr[data-order="E-MILK"] a')
+        page.wait_for_selector('#order-panel[data-order="E-MILK"]')
+        page.select_option("#assign-picker", label="Picker2 — picking 1 order")
+        page.click("#order-panel button:has-text('Assign')")
+        page.wait_for_selector("#order-panel >> text=Picker2 is already picking 1 order.")
+        assert page.locator('#order-panel [data-event="PickerAssigned"]').count() == 0
+        page.click("#order-panel button:has-text('Yes, assign anyway')")
+        page.wait_for_selector("#order-panel >> text=Picker assigned.")
+        assert page.locator('#order-panel [data-event="PickerAssigned"]').count() == 1
     finally:
         context.close()
