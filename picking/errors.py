@@ -389,6 +389,15 @@ class TooManyPickupAttempts(PickingError):
     minutes: int
 
 
+class PickupCodeAlreadyUsed(PickingError):
+    """The code belongs to an order already handed over (re-entered at the counter);
+    not a wrong code, so it uses up no attempt."""
+
+    code = "pickup_code_used"
+    order: str
+    time: str  # HH:MM in the store's time
+
+
 # -- not PickingErrors: a label that cannot be read --------------------------------
 
 class BadBagCode(ValueError):

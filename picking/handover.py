@@ -250,7 +250,12 @@ class HandoverRules:
 
     @property
     def needs_id_check(self) -> bool:
-        return any(ln.product.age_restricted and self.kept_quantity(ln) > 0 for ln in self.lines)
+        return bool(self.adult_zones())
+
+    def adult_zones(self) -> set[str]:
+        """Zones whose bags hold 18+ goods the customer still takes (their labels say 18+)."""
+        return {ln.product.zone for ln in self.lines
+                if ln.product.age_restricted and self.kept_quantity(ln) > 0}
 
     def _check_id(self, id_checked: bool) -> None:
         if self.needs_id_check and not id_checked:

@@ -31,3 +31,4 @@ InvalidRefusal = errors.InvalidRefusal
 PickupCodeNotChecked = errors.PickupCodeNotChecked
 WrongPickupCode = errors.WrongPickupCode
 TooManyPickupAttempts = errors.TooManyPickupAttempts
+PickupCodeAlreadyUsed = errors.PickupCodeAlreadyUsed

@@ -60,5 +60,19 @@ class Handover:
     refusals: list[Refusal] = field(default_factory=list)
     order_id: int | None = None
 
+    def out_of_cold(self, now: datetime) -> dict[str, int]:
+        """Seconds each chilled or frozen zone's goods have spent out of cold storage.
+
+        Picking to staging (``cold_seconds``, fixed at packing), plus the time since
+        the zone's first bag was scanned out for handover, until delivery.
+        """
+        out: dict[str, int] = {}
+        end = self.delivered_at or now
+        for zone, before in self.cold_seconds.items():
+            taken = [b.scanned_at for b in self.bags if b.zone == zone and b.scanned_at]
+            since = int((end - min(taken)).total_seconds()) if taken else 0
+            out[zone] = before + max(since, 0)
+        return out
+
     def bags_per_zone(self) -> dict[str, int]:
         return {z: sum(1 for b in self.bags if b.zone == z) for z in ZONES}

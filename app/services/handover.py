@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 
+from app.db import tables
 from app.db.tables_handover import handovers, pickup_code_failures
 from app.db.uow import UnitOfWork
 from app.handover_queries import load_handover
@@ -21,13 +23,19 @@ from app.staff import StaffUser
 from picking import errors
 from picking.bags import BadBagCode, BagCode, parse_bag_code
 from picking.handover import Bag
-from picking.handover_facts import BadBag, TooManyPickupAttempts, WrongPickupCode
+from picking.handover_facts import (
+    BadBag,
+    PickupCodeAlreadyUsed,
+    TooManyPickupAttempts,
+    WrongPickupCode,
+)
 from picking.model import Order
 
 PICKUP_CODE_DIGITS = 6
 PICKUP_QR_PREFIX = "SP-PICKUP:"
 MAX_CODE_FAILURES = 5
 CODE_FAILURE_WINDOW = timedelta(minutes=15)
+USED_CODE_MEMORY = timedelta(hours=12)  # a re-entered code is recognised this long
 
 
 def hash_pickup_code(code: str) -> str:
@@ -145,7 +153,9 @@ async def check_pickup_code(uow: UnitOfWork, staff: StaffUser, raw: str, now: da
     """The order waiting for the customer who shows ``raw`` (typed or their QR).
 
     Raises TooManyPickupAttempts after 5 wrong codes in 15 minutes by this
-    person, WrongPickupCode otherwise when no order of the store matches.
+    person; PickupCodeAlreadyUsed (no attempt used) for the code of an order
+    handed over in the last hours; WrongPickupCode otherwise when no order of
+    the store matches.
     """
     code = _pickup_digits(raw)
     async with uow:
@@ -156,6 +166,7 @@ async def check_pickup_code(uow: UnitOfWork, staff: StaffUser, raw: str, now: da
             raise TooManyPickupAttempts(minutes=int(CODE_FAILURE_WINDOW.total_seconds() // 60))
         order_id = await _order_by_code(uow, staff, code)
         if order_id is None:
+            await _refuse_if_handed_over(uow, staff, code, now)
             await uow.session.execute(insert(pickup_code_failures).values(
                 staff_id=staff.id, failed_at=now))
             await uow.commit()
@@ -164,6 +175,28 @@ async def check_pickup_code(uow: UnitOfWork, staff: StaffUser, raw: str, now: da
         order.check_pickup_code(now=now, staff_id=staff.id)
         await uow.commit()
         return order_id
+
+
+async def _refuse_if_handed_over(uow: UnitOfWork, staff: StaffUser, code: str,
+                                 now: datetime) -> None:
+    """A code re-entered after its order left the counter: say when, use no attempt.
+
+    Codes are unique only among orders still waiting, so only recent handovers count.
+    """
+    if len(code) != PICKUP_CODE_DIGITS or not code.isdigit():
+        return
+    o, h = tables.orders.c, handovers.c
+    found = (await uow.session.execute(
+        select(o.oms_id, h.handed_over_at).join(handovers, h.order_id == o.id)
+        .where(o.store_id == staff.store_id, o.fulfilment == "collect",
+               h.pickup_code_hash == hash_pickup_code(code),
+               h.handed_over_at >= now - USED_CODE_MEMORY)
+        .order_by(h.handed_over_at.desc()).limit(1))).first()
+    if found is not None:
+        at = found.handed_over_at
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at
+        local = at.astimezone(ZoneInfo(staff.timezone)).strftime("%H:%M")
+        raise PickupCodeAlreadyUsed(order=found.oms_id, time=local)
 
 
 def _pickup_digits(raw: str) -> str:
@@ -176,7 +209,6 @@ def _pickup_digits(raw: str) -> str:
 async def _order_by_code(uow: UnitOfWork, staff: StaffUser, code: str) -> int | None:
     if len(code) != PICKUP_CODE_DIGITS or not code.isdigit():
         return None
-    from app.db import tables
     o = tables.orders.c
     return await uow.session.scalar(
         select(o.id).join(handovers, handovers.c.order_id == o.id)

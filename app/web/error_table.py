@@ -230,6 +230,9 @@ ERRORS: dict[type[errors.PickingError], Entry] = {
     errors.TooManyPickupAttempts: Entry(
         "error", lambda p: _("Too many wrong codes. Try again in %(minutes)s minutes.",
                              minutes=p["minutes"]), 429),
+    errors.PickupCodeAlreadyUsed: Entry(
+        "warn", lambda p: _("Order %(order)s was already handed over at %(time)s.",
+                            order=p["order"], time=p["time"]), 409),
 }
 
 

@@ -22,6 +22,7 @@ from app.web.messages import Feedback
 from app.web.render import redirect, render
 from picking import errors
 from picking.bags import ZONES, propose_bags
+from picking.handover import Bag
 from picking.model import Order
 
 Req = Request[Any, Any, Any]
@@ -62,8 +63,8 @@ class PackingController(Controller):
         order = await _order(request, order_id)
         if order is None or order.handover is None:
             return _not_found(request)
-        labels = [{"bag": bag, "qr": segno.make(bag.code(order.oms_id).text(), error="m")
-                   .svg_inline(scale=4, border=2)} for bag in order.handover.bags]
+        adult = order.adult_zones()
+        labels = [_label(order.oms_id, bag, bag.zone in adult) for bag in order.handover.bags]
         return render(request, "packing/labels.html", {
             "order": order, "labels": labels, "size": size if size in LABEL_SIZES else "58mm",
             "sizes": LABEL_SIZES})
@@ -77,6 +78,13 @@ class PackingController(Controller):
             return render(request, "error.html", {"feedback": describe_handover(err)},
                           status_code=status_for_handover(err))
         return redirect(request, request.app.route_reverse("pack:desk"))
+
+
+def _label(oms_id: str, bag: Bag, adult: bool) -> dict[str, Any]:
+    """One bag label: its QR and the same code in letters, to type when the QR is scuffed."""
+    text = bag.code(oms_id).text()
+    return {"bag": bag, "text": text, "adult": adult,
+            "qr": segno.make(text, error="m").svg_inline(scale=4, border=2)}
 
 
 def _count(value: Any) -> int:

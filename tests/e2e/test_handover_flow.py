@@ -133,6 +133,11 @@ def test_a_customer_collects_and_refuses_a_line_at_the_counter(floor: Floor, pho
     sign_in(phone, floor.server.url, "1001", "1111")
     phone.goto(f"{floor.server.url}/collect/")
     _scan(phone, floor.pickup_code)
+    # the beer makes it 18+: said on top, in view before anything is scanned
+    notice = phone.locator("[data-adult-notice]")
+    assert notice.is_visible() and "check the customer's ID" in notice.inner_text()
+    box = notice.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 740
     _scan(phone, BagCode("E-COL", 1, 1, "ambient").text())
     water = phone.locator(".refusal-line[data-sku=water]")
     water.locator("summary").click()
@@ -148,6 +153,10 @@ def test_a_customer_collects_and_refuses_a_line_at_the_counter(floor: Floor, pho
     phone.click("text=Hand over to the customer")
     phone.wait_for_load_state("networkidle")
     assert "Handed over" in phone.inner_text("main")
+    # the customer shows the code again: not a wrong code, and no attempt used
+    _scan(phone, floor.pickup_code)
+    said = phone.inner_text("main")
+    assert "Order E-COL was already handed over at" in said and "Wrong" not in said
 
 
 def test_a_courier_scans_a_bag_label_with_the_phone_camera(floor: Floor,
