@@ -135,6 +135,9 @@ class CatalogEntryOut:
     unit: str
     price_minor: int
     stock: int
+    # what the store's sale policy lets it sell this product for (alcohol in a
+    # Russian store: ["collect"]; tobacco: [])
+    fulfilments: list[str] = field(default_factory=lambda: ["delivery", "collect"])
 
 
 def order_errors(order: OrderIn) -> list[FieldError]:

@@ -39,7 +39,8 @@ class OrderPusher:
         self.secret, self.every = secret, every
         self.rand = rand or random.Random()
         self.answers: Counter[str] = Counter()
-        self.sent: dict[str, tuple[int, list[dict[str, Any]]]] = {}  # oms id -> version, lines
+        # oms id -> version, lines, fulfilment
+        self.sent: dict[str, tuple[int, list[dict[str, Any]], str]] = {}
         self.catalog: list[dict[str, Any]] = []
 
     async def call(self, http: httpx.AsyncClient, method: str, path: str,
@@ -75,29 +76,35 @@ class OrderPusher:
             await self._put(http, oms_id, *self.sent[oms_id])  # a retry: ignored
         else:
             oms_id = f"SIM-{int(time.time() * 1000) % 10**9:09d}"
-            await self._put(http, oms_id, 1, self._lines())
+            fulfilment = self.rand.choice(["delivery", "collect"])
+            await self._put(http, oms_id, 1, self._lines(fulfilment), fulfilment)
 
-    def _lines(self) -> list[dict[str, Any]]:
-        products = self.rand.sample(self.catalog, k=min(len(self.catalog), self.rand.randint(2, 6)))
+    def _lines(self, fulfilment: str) -> list[dict[str, Any]]:
+        """A few products the store may sell for ``fulfilment`` (its sale policy, as the
+        catalog says: no alcohol or tobacco for delivery in a Russian store)."""
+        allowed = [p for p in self.catalog if fulfilment in p.get("fulfilments", [fulfilment])]
+        products = self.rand.sample(allowed, k=min(len(allowed), self.rand.randint(2, 6)))
         return [{"sku": p["sku"], "quantity": self.rand.choice([500, 800, 1200])
                  if p["unit"] == "weight" else self.rand.randint(1, 3)} for p in products]
 
     async def _put(self, http: httpx.AsyncClient, oms_id: str, version: int,
-                   lines: list[dict[str, Any]]) -> None:
+                   lines: list[dict[str, Any]], fulfilment: str) -> None:
         due = datetime.now(UTC) + timedelta(minutes=self.rand.choice([30, 45, 60, 90]))
         payload = {"version": version, "due_at": due.isoformat(), "lines": lines,
                    "customer_name": self.rand.choice(["Анна", "Пётр", "Мария", "Илья"]),
                    "customer_phone": "+7 999 000-00-00",
-                   "fulfilment": self.rand.choice(["delivery", "collect"])}
+                   "fulfilment": fulfilment}
         response = await self.call(http, "PUT", f"/orders/{oms_id}", payload)
         self.answers[_outcome("PUT", response)] += 1
         if response.status_code == 200:
-            self.sent[oms_id] = (version, lines)
+            self.sent[oms_id] = (version, lines, fulfilment)
 
     async def _revise(self, http: httpx.AsyncClient) -> None:
         oms_id = self.rand.choice(list(self.sent))
-        version, lines = self.sent[oms_id]
-        await self._put(http, oms_id, version + 1, [*lines, *self._lines()[:1]])
+        version, lines, fulfilment = self.sent[oms_id]
+        taken = {line["sku"] for line in lines}
+        extra = [line for line in self._lines(fulfilment)[:1] if line["sku"] not in taken]
+        await self._put(http, oms_id, version + 1, [*lines, *extra], fulfilment)
 
     async def _cancel(self, http: httpx.AsyncClient) -> None:
         oms_id = self.rand.choice(list(self.sent))

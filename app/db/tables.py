@@ -42,6 +42,8 @@ stores = Table(
     Column("soft_tolerance_pct", Integer, nullable=False, default=10),
     Column("hard_tolerance_pct", Integer, nullable=False, default=30),
     Column("time_limits", JSON, nullable=False, default=dict),
+    # group -> fulfilments allowed; NULL: the country's default (picking.sale_policy)
+    Column("sale_policy", JSON),
 )
 
 staff = Table(

@@ -35,6 +35,7 @@ from app.demo.catalog_data import (
     Loose,
 )
 from picking.gtin import complete
+from picking.sale_policy import SalePolicy, sale_policy
 
 
 @dataclass(frozen=True)
@@ -306,9 +307,15 @@ _SPECIFIC_WHEN_POSSIBLE = 0.24  # most lines have a same-kind alternative: ~15% 
 
 
 def demo_orders(products: list[DemoProduct], start: datetime, count: int = 40, seed: int = 7,
-                *, first_number: int = 240001) -> list[DemoOrder]:
+                *, first_number: int = 240001,
+                policy: SalePolicy | None = None) -> list[DemoOrder]:
     """A shift of orders due in 15-minute slots from ``start`` (timezone-aware), about
-    one in eight already overdue. ``first_number`` keeps OMS ids apart between stores."""
+    one in eight already overdue. ``first_number`` keeps OMS ids apart between stores.
+
+    Baskets follow the store's sale policy (default: the demo store's, Russian): no
+    alcohol or tobacco in deliveries, alcohol but no tobacco in click & collect.
+    """
+    policy = policy or sale_policy(None, DEMO_STORE["locale"])
     if start.tzinfo is None:
         raise ValueError("start must be timezone-aware")
     rng = random.Random(seed)
@@ -323,7 +330,9 @@ def demo_orders(products: list[DemoProduct], start: datetime, count: int = 40, s
     deliveries = round(count * 0.7)
     fulfilments = ["delivery"] * deliveries + ["collect"] * (count - deliveries)
     rng.shuffle(fulfilments)
-    return [_order(f"OMS-{first_number + n}", due, fulfilment, by_category, rng)
+    allowed = {f: {c: ps for c, ps in by_category.items() if policy.allows(c, f)}
+               for f in ("delivery", "collect")}
+    return [_order(f"OMS-{first_number + n}", due, fulfilment, allowed[fulfilment], rng)
             for n, (due, fulfilment) in enumerate(zip(dues, fulfilments, strict=True))]
 
 

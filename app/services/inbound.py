@@ -22,6 +22,7 @@ from picking import errors
 from picking.gtin import to_gtin14
 from picking.lifecycle import RevisedLine, RevisionRefused
 from picking.model import Line, Order, OrderStatus, Product
+from picking.sale_policy import SalePolicy, sale_policy
 from sync import contract as c
 
 
@@ -125,9 +126,17 @@ def _ack(outcome: str, order: Order) -> c.OrderAck:
 
 async def _revised_lines(session: AsyncSession, store_id: int,
                          data: c.OrderIn) -> list[RevisedLine]:
-    wanted = {ln.sku for ln in data.lines}
+    """The order's lines against the store's catalog and sale policy.
+
+    Raises ContractError(422) naming each line at fault: an unknown product, a
+    quantity over the limit, or a product (or named substitute) the store may
+    not sell for this fulfilment (``picking.sale_policy``).
+    """
+    wanted = {ln.sku for ln in data.lines} | {ln.specific_sku for ln in data.lines
+                                              if ln.specific_sku}
     found = {p.sku: p for p in (await session.scalars(select(Product).where(
         tables.products.c.store_id == store_id, tables.products.c.sku.in_(wanted)))).all()}
+    policy = await store_sale_policy(session, store_id)
     problems = []
     for i, line in enumerate(data.lines):
         product = found.get(line.sku)
@@ -136,6 +145,11 @@ async def _revised_lines(session: AsyncSession, store_id: int,
             problems.append(c.FieldError(f"lines[{i}].sku", "no such product in this store"))
         elif line.quantity > limit:
             problems.append(c.FieldError(f"lines[{i}].quantity", f"must be <= {limit}"))
+        for name, sku in (("sku", line.sku), ("specific_sku", line.specific_sku)):
+            named = found.get(sku or "")
+            if named is not None and not policy.allows(named.category, data.fulfilment):
+                problems.append(c.FieldError(f"lines[{i}].{name}", _not_for_sale(
+                    policy, named, data.fulfilment)))
     if problems:
         raise c.ContractError(problems)
     return [RevisedLine(product=found[ln.sku], quantity=ln.quantity,
@@ -143,6 +157,19 @@ async def _revised_lines(session: AsyncSession, store_id: int,
                         if ln.unit_price_minor is None else ln.unit_price_minor,
                         substitution=ln.substitution, specific_sku=ln.specific_sku)
             for ln in data.lines]
+
+
+async def store_sale_policy(session: AsyncSession, store_id: int) -> SalePolicy:
+    row = (await session.execute(select(tables.stores.c.sale_policy, tables.stores.c.locale)
+                                 .where(tables.stores.c.id == store_id))).one()
+    return sale_policy(row.sale_policy, row.locale)
+
+
+def _not_for_sale(policy: SalePolicy, product: Product, fulfilment: str) -> str:
+    group, allowed = product.category, policy.allowed_for(product.category)
+    where = f"allowed for: {', '.join(allowed)}" if allowed else "not sold to online orders"
+    return (f"{product.sku} is {group}: this store may not sell it for {fulfilment} "
+            f"(distance-sale rules); {where}")
 
 
 def _new_order(store_id: int, store_code: str, oms_id: str, data: c.OrderIn,
@@ -255,8 +282,11 @@ async def catalog_for_oms(session: AsyncSession, store_code: str) -> list[c.Cata
 
     Raises ContractError(404) for an unknown store."""
     store_id = await store_id_for(session, store_code)
+    policy = await store_sale_policy(session, store_id)
     p = tables.products.c
-    rows = await session.execute(select(p.sku, p.name_en, p.unit, p.price_minor, p.stock)
+    rows = await session.execute(select(p.sku, p.name_en, p.unit, p.price_minor, p.stock,
+                                        p.category)
                                  .where(p.store_id == store_id).order_by(p.sku))
     return [c.CatalogEntryOut(sku=r.sku, name_en=r.name_en, unit=r.unit,
-                              price_minor=r.price_minor, stock=r.stock) for r in rows.all()]
+                              price_minor=r.price_minor, stock=r.stock,
+                              fulfilments=policy.allowed_for(r.category)) for r in rows.all()]

@@ -53,6 +53,7 @@ async def test_orders_pushed_by_the_simulator_come_back_as_events(db_url: str, s
         oms_server.should_exit = app_server.should_exit = True
     snap = receiver.ledger.snapshot()
     assert pusher.answers["PUT created"] >= 3
+    assert pusher.answers["PUT 422"] == 0, dict(pusher.answers)  # it follows the sale policy
     assert snap["gaps"] == [] and snap["duplicates"] == 0
     assert set(snap["types"]) <= {"OrderRevised", "OrderCancelled"}
     assert all(seqs == list(range(1, len(seqs) + 1)) for seqs in snap["sequences"].values())

@@ -227,6 +227,16 @@ def test_orders_mix_piece_weighed_marked_and_age_restricted_goods(products, orde
     assert sum(any(p.age_restricted for p in ps) for ps in in_order) >= 3
 
 
+def test_orders_follow_the_russian_distance_sale_rules(products, orders):
+    """No alcohol or tobacco is delivered; alcohol is collected at the counter (ID check)."""
+    skus = _by_sku(products)
+    groups = {o.oms_id: {skus[ln.sku].category for ln in o.lines} for o in orders}
+    for o in orders:
+        banned = {"alcohol", "tobacco"} if o.fulfilment == "delivery" else {"tobacco"}
+        assert not groups[o.oms_id] & banned, (o.oms_id, o.fulfilment)
+    assert any("alcohol" in groups[o.oms_id] for o in orders if o.fulfilment == "collect")
+
+
 def test_due_times_are_utc_slot_ends_over_the_shift_with_some_overdue(orders):
     dues = [o.due_at for o in orders]
     assert all(d.tzinfo is not None and d.utcoffset() == timedelta(0) for d in dues)
