@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db import tables
 from picking.codes import ScaleLayout
 from picking.model import Product, Tolerance
-from picking.sale_policy import SalePolicy, sale_policy
 
 
 @dataclass(frozen=True)
@@ -27,7 +26,6 @@ class StoreInfo:
     soft_tolerance_pct: int = 10
     hard_tolerance_pct: int = 30
     time_limits: dict[str, Any] = field(default_factory=dict)
-    sale_policy: SalePolicy = field(default_factory=lambda: SalePolicy({}))
 
     def tolerance_for(self, product: Product) -> Tolerance:
         soft = product.tolerance_pct or self.soft_tolerance_pct
@@ -65,5 +63,4 @@ async def _read_store(session: AsyncSession, store_id: int) -> StoreInfo:
         locale=row["locale"], currency=row["currency"],
         layout=ScaleLayout.parse(row["scale_layout"], prefixes=row["scale_prefixes"]),
         soft_tolerance_pct=row["soft_tolerance_pct"], hard_tolerance_pct=row["hard_tolerance_pct"],
-        time_limits=dict(row["time_limits"] or {}),
-        sale_policy=sale_policy(row["sale_policy"], row["locale"]))
+        time_limits=dict(row["time_limits"] or {}))
