@@ -284,6 +284,13 @@ class HistoryEntry:
     occurred_at: datetime
     actor_name: str | None
     payload: dict[str, Any]
+    product: tuple[str, str] | None = None  # the payload's product: (name_ru, name_en)
+
+    def product_name(self, language: str) -> str:
+        """The event's product in the reader's language (its SKU if the catalog lost it)."""
+        if self.product is None:
+            return str(self.payload.get("sku") or "")
+        return self.product[1] if language == "en" else self.product[0]
 
 
 async def order_history(session: AsyncSession, store_id: int, order_id: int
@@ -298,7 +305,12 @@ async def order_history(session: AsyncSession, store_id: int, order_id: int
     ids = {pl.get("actor_id") for pl in payloads} | {pl.get("picker_id") for pl in payloads}
     names = dict((await session.execute(
         select(s.id, s.name).where(s.id.in_([i for i in ids if isinstance(i, int)])))).all())
+    skus = {str(pl["sku"]) for pl in payloads if pl.get("sku")}
+    products = {r.sku: (r.name_ru, r.name_en) for r in (await session.execute(
+        select(p.sku, p.name_ru, p.name_en).where(p.store_id == store_id, p.sku.in_(skus)))
+    ).all()} if skus else {}
     return [HistoryEntry(type=r.type, occurred_at=utc(r.occurred_at) or r.occurred_at,
                          actor_name=names.get(pl.get("actor_id")),
-                         payload={**pl, "picker_name": names.get(pl.get("picker_id"))})
+                         payload={**pl, "picker_name": names.get(pl.get("picker_id"))},
+                         product=products.get(str(pl.get("sku"))))
             for r, pl in zip(rows, payloads, strict=True)]

@@ -42,6 +42,7 @@ EVENT_LABELS = {
     "SubstitutionDecided": N_("Customer answered"), "OrderPacked": N_("Packed"),
     "OrderHandedOver": N_("Handed over"), "OrderDelivered": N_("Delivered"),
     "DeliveryFailed": N_("Delivery failed"), "OrderCancelled": N_("Cancelled"),
+    "OrderRevised": N_("Order changed"), "OrderReturned": N_("Back in staging"),
 }
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from app.auth import requires_role
 from app.db import tables
+from app.web.board import event_label
 from app.web.deps import clock, reading
 from app.web.render import redirect, render
 from sync.outbox import retry_dead_letter
@@ -42,7 +43,7 @@ class DeadLetterController(Controller):
             letters = await dead_letters(session, request.user.store_code)
         retried = request.query_params.get("retried")
         return render(request, "sync/dead_letters.html",
-                      {"letters": letters, "retried": retried})
+                      {"letters": letters, "retried": retried, "event_label": event_label})
 
     @post("/{event_id:str}/retry", name="sync:retry_dead_letter")
     async def retry(self, request: Req, event_id: FromPath[str]) -> Redirect:

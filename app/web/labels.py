@@ -28,6 +28,7 @@ LABELS = {
     "delivered": N_("Delivered"),
     "cancelled": N_("Cancelled"),
     "delivery_failed": N_("Delivery failed"),
+    "substituted": N_("Substituted"),  # a line's state
 }
 
 

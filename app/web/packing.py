@@ -19,6 +19,7 @@ from app.services import handover as service
 from app.web.deps import clock, new_uow, reading
 from app.web.handover_messages import describe_handover, reason_label, status_for_handover
 from app.web.messages import Feedback
+from app.web.places import stored_place
 from app.web.render import redirect, render
 from picking import errors
 from picking.bags import ZONES, propose_bags
@@ -50,7 +51,8 @@ class PackingController(Controller):
         bags = {z: _count(form.get(f"bags_{z}")) for z in ZONES}
         staging = {z: str(form.get(f"place_{z}", "")) for z in ZONES}
         try:
-            await service.pack_order(new_uow(request), request.user, order_id, bags, staging,
+            await service.pack_order(new_uow(request), request.user, order_id, bags,
+                                     {z: stored_place(place) for z, place in staging.items()},
                                      clock(request))
         except errors.PickingError as err:
             return await _pack_page(request, order_id, describe_handover(err),

@@ -11,7 +11,9 @@ from litestar import Request, Response
 from litestar.response import Redirect, Template
 
 from app import i18n
+from app.web import sizes
 from app.web.labels import label
+from app.web.places import place_label
 
 
 def is_htmx(request: Request[Any, Any, Any]) -> bool:
@@ -78,6 +80,9 @@ def base_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
         "now": request.app.state.clock(),
         "static": request.app.state.static_url,
         "label": label,
+        "size_of": sizes.size_text,
+        "price_basis": sizes.price_basis,
+        "place_label": place_label,
         "is_late": lambda dt: dt is not None and _local(dt, tz) < request.app.state.clock(),
     }
 
