@@ -33,6 +33,22 @@ async def test_reassigning_an_order_keeps_its_picking_clock_and_time_limit(
     assert "is-alert" in row
 
 
+async def test_taking_an_order_back_and_giving_it_out_again_keeps_its_picking_clock(
+        db: Any, shop: Any, client: Any, clock: Any) -> None:
+    order_id = await order_with(db, shop, {"bread": 2}, oms_id="B-AGAIN",
+                                due_in=timedelta(hours=3))
+    supervisor = await as_supervisor(client)
+    base = f"/board/orders/{order_id}"
+    await supervisor.post(f"{base}/assign", {"picker_id": shop.staff["picker"]}, htmx=True)
+    clock.now += timedelta(minutes=10)
+    await supervisor.post(f"{base}/unassign", htmx=True)
+    clock.now += timedelta(minutes=5)
+    assert "5 min / 20" in row_of((await supervisor.get("/board/")).text, "B-AGAIN")
+    await supervisor.post(f"{base}/assign", {"picker_id": shop.staff["picker2"]}, htmx=True)
+    clock.now += timedelta(minutes=5)
+    assert "20 min / 30" in row_of((await supervisor.get("/board/")).text, "B-AGAIN")
+
+
 async def test_assigning_a_picker_who_is_busy_asks_first_and_saves_nothing_until_confirmed(
         db: Any, shop: Any, client: Any) -> None:
     first = await order_with(db, shop, {"milk": 1}, oms_id="B-FIRST")
