@@ -133,6 +133,7 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
         marking_tail: str | None = None,
         confirm: bool = False,
         tolerance: Tolerance = DEFAULT_TOLERANCE,
+        clock_adjusted: bool = False,
     ) -> Line:
         """Count a verified item against its line and return that line.
 
@@ -151,11 +152,12 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
                 raise errors.WeightRequired(**_named(product))
             return self.record_weight(line.id or 0, weight_g, code=code, scan_id=scan_id,
                                       now=now, staff_id=staff_id, confirm=confirm,
-                                      tolerance=tolerance, _line=line)
+                                      tolerance=tolerance, clock_adjusted=clock_adjusted,
+                                      _line=line)
         self._check_piece_scan(line, quantity, marking_code)
         line.scans.append(Scan(scan_id=scan_id, code=code, quantity=quantity, scanned_at=now,
                                staff_id=staff_id, marking_code=marking_code,
-                               marking_tail=marking_tail))
+                               marking_tail=marking_tail, clock_adjusted=clock_adjusted))
         line.picked_quantity += quantity
         if line.picked_quantity == line.quantity:
             line.state = LineState.PICKED
@@ -206,6 +208,7 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
         staff_id: int | None,
         confirm: bool = False,
         tolerance: Tolerance = DEFAULT_TOLERANCE,
+        clock_adjusted: bool = False,
         _line: Line | None = None,
     ) -> Line:
         """Add a weight (scale label or typed) to a weighed line; labels add up.
@@ -240,7 +243,7 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
                 **_named(line.product), ordered_g=line.quantity, total_g=total,
                 soft_pct=tolerance.soft_pct)
         line.scans.append(Scan(scan_id=scan_id, code=code, quantity=weight_g, scanned_at=now,
-                               staff_id=staff_id))
+                               staff_id=staff_id, clock_adjusted=clock_adjusted))
         line.picked_quantity = total
         if verdict != "partial":
             line.state = LineState.PICKED
