@@ -255,14 +255,24 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
             outside_soft_band=verdict == "confirm", price_minor=line.price_minor))
         return line
 
-    def undo_last_scan(self, *, now: datetime, staff_id: int | None) -> Line:
-        """Take back the most recent scan still counted. Raises NothingToUndo."""
+    def undo_last_scan(self, *, now: datetime, staff_id: int | None,
+                       undo_id: str | None = None) -> Line:
+        """Take back the most recent scan still counted. Raises NothingToUndo.
+
+        ``undo_id`` (the phone's id for this undo) is kept on the scan taken back:
+        an undo already applied under that id returns its line and takes back nothing.
+        """
         self._require_picker(staff_id)
+        if undo_id is not None:
+            for ln in self.lines:
+                if any(s.undone_by == undo_id for s in ln.scans):
+                    return ln
         live = [(s.scanned_at, s.id or 0, s, ln) for ln in self.lines for s in ln.live_scans()]
         if not live:
             raise errors.NothingToUndo()
         *_, scan, line = max(live, key=lambda item: (item[0], item[1]))
         scan.undone_at = now
+        scan.undone_by = undo_id
         scan.marking_code = None
         line.picked_quantity -= scan.quantity
         line.state = LineState.OPEN
@@ -281,6 +291,8 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
         if reason not in SHORT_REASONS:
             raise errors.InvalidShortReason(value=reason)
         line = self.line(line_id)
+        if line.state is LineState.SHORT and line.short_reason == reason:
+            return line  # the same short again (a double tap, a replay): nothing changes
         if line.is_done:
             raise errors.LineAlreadyDone(**_named(line.product))
         line.state = LineState.SHORT

@@ -160,6 +160,8 @@ scans = Table(
     # The phone's time of the scan was not trusted (too far ahead or behind) and
     # the server's time was recorded instead.
     Column("clock_adjusted", Boolean, nullable=False, server_default=false()),
+    Column("undone_by", String(64)),  # the id of the undo that took this scan back
+    Index("ux_scans_undone_by", "undone_by", unique=True),
     # The phone's idempotency key: a scan id is counted once, whenever it arrives.
     Index("ux_scans_scan_id", "scan_id", unique=True),
 )

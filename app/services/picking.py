@@ -235,10 +235,13 @@ async def record_weight(
         return line
 
 
-async def undo_last_scan(uow: UnitOfWork, picker: StaffUser, order_id: int, now: datetime) -> Line:
+async def undo_last_scan(uow: UnitOfWork, picker: StaffUser, order_id: int, now: datetime,
+                         *, undo_id: str | None = None) -> Line:
+    """Take back the picker's most recent counted scan; an undo id already applied
+    (a replay from the phone's queue) takes back nothing more."""
     async with uow:
         order = await load_order(uow, picker, order_id)
-        line = order.undo_last_scan(now=now, staff_id=picker.id)
+        line = order.undo_last_scan(now=now, staff_id=picker.id, undo_id=undo_id)
         await uow.commit()
         return line
 

@@ -103,9 +103,13 @@ class PickerController(Controller):
 
     @post("/{order_id:int}/undo", name="pick:undo")
     async def undo(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
-        at = scanned_at_from(await request.form(), clock(request))[0]
+        form = await request.form()
+        at = scanned_at_from(form, clock(request))[0]
+        undo_id = str(form["scan_id"]) if "scan_id" in form else None
+        if undo_id is not None:
+            undo_id = scan_id_from(form)  # junk becomes a fresh id: applied once, as sent
         return await _act(request, order_id, lambda uow: service.undo_last_scan(
-            uow, request.user, order_id, at), _("Last scan undone."), "warn")
+            uow, request.user, order_id, at, undo_id=undo_id), _("Last scan undone."), "warn")
 
     @post("/{order_id:int}/lines/{line_id:int}/short", name="pick:short")
     async def short(self, request: Req, order_id: FromPath[int], line_id: FromPath[int]

@@ -4,7 +4,9 @@
 double-sent scan is found by the index, not by loading the order's scans), and
 ``refused_scans`` keeps each refused scan id with its reason, so a replayed
 refusal is answered with the same reason and never evaluated (or counted) again.
-``scans.clock_adjusted`` flags a scan whose phone time was not trusted.
+``scans.clock_adjusted`` flags a scan whose phone time was not trusted;
+``scans.undone_by`` keeps the id of the undo that took a scan back, so a
+replayed undo does not take back a second one.
 
 Existing duplicate scan ids (possible before this revision only across orders)
 are made unique by appending the row id.
@@ -41,7 +43,9 @@ def upgrade() -> None:
     with op.batch_alter_table("scans") as batch:
         batch.add_column(sa.Column("clock_adjusted", sa.Boolean(), nullable=False,
                                    server_default=sa.false()))
+        batch.add_column(sa.Column("undone_by", sa.String(64)))
     op.create_index("ux_scans_scan_id", "scans", ["scan_id"], unique=True)
+    op.create_index("ux_scans_undone_by", "scans", ["undone_by"], unique=True)
     op.create_table(
         "refused_scans",
         sa.Column("scan_id", sa.String(64), primary_key=True),
@@ -57,6 +61,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("refused_scans")
+    op.drop_index("ux_scans_undone_by", table_name="scans")
     op.drop_index("ux_scans_scan_id", table_name="scans")
     with op.batch_alter_table("scans") as batch:
+        batch.drop_column("undone_by")
         batch.drop_column("clock_adjusted")

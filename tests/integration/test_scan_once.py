@@ -164,3 +164,28 @@ async def test_a_refused_scan_is_one_transaction_of_few_statements(
         await scan(db, picker, order_id, MILK, "phone-0002")
     lock = ["SELECT"] if db_url.startswith("postgresql") else []
     assert statements.seen == [*lock, "SELECT", "SELECT", "INSERT", "INSERT"]
+
+
+async def test_a_replayed_undo_takes_back_one_scan_and_a_replayed_short_changes_nothing(
+        db: Any, shop: Any) -> None:
+    picker, order_id = await started(db, shop, {"milk": 3, "bread": 1})
+    for n in range(3):
+        await scan(db, picker, order_id, MILK, f"phone-{n}")
+    for _ in range(2):  # the phone sent the undo, lost the answer, and sent it again
+        line = await service.undo_last_scan(UnitOfWork(db), picker, order_id, NOW,
+                                            undo_id="undo-1")
+        assert line.picked_quantity == 2
+    assert await picked(db, order_id) == 2
+    await service.undo_last_scan(UnitOfWork(db), picker, order_id, NOW, undo_id="undo-2")
+    assert await picked(db, order_id) == 1
+    async with db.reading() as session:
+        bread = await session.scalar(select(tables.order_lines.c.id).join(tables.products).where(
+            tables.order_lines.c.order_id == order_id, tables.products.c.sku == "bread"))
+    for _ in range(2):
+        line = await service.short_line(UnitOfWork(db), picker, order_id, bread, "not_found",
+                                        NOW)
+        assert str(line.state) == "short"
+    async with db.reading() as session:
+        shorted = await session.scalar(select(func.count()).select_from(tables.outbox).where(
+            tables.outbox.c.order_id == order_id, tables.outbox.c.type == "LineShorted"))
+    assert shorted == 1
