@@ -57,6 +57,12 @@ async def order_for_screen(session: AsyncSession, order_id: int, store_id: int) 
     return await OrderRepository(session).get(order_id, store_id=store_id, lock=False)
 
 
+async def pick_page_order(session: AsyncSession, order_id: int, store_id: int) -> Order | None:
+    """The order as the picker's screens show it: lines, products, proposals, no scans."""
+    return await OrderRepository(session).get(order_id, store_id=store_id, lock=False,
+                                              scans=False)
+
+
 async def current_order_id(session: AsyncSession, picker_id: int) -> int | None:
     return await OrderRepository(session).current_for_picker(picker_id)
 

@@ -22,6 +22,8 @@ _FRAGMENT = ('<div id="scan-feedback"><div class="feedback feedback--ok">{name}:
 
 def bare_app() -> Any:
     """The bare stack: Litestar + aiosqlite, one read + one write + a small render."""
+    import asyncio
+
     import aiosqlite
     from jinja2 import Template
 
@@ -34,6 +36,9 @@ def bare_app() -> Any:
         await conn.execute("PRAGMA journal_mode=WAL")
         await conn.execute("PRAGMA synchronous=NORMAL")
         state["conn"] = conn
+        # One connection, one transaction at a time: writes wait their turn, as the
+        # app's own single SQLite writer does (without it, concurrent BEGINs fail).
+        state["lock"] = asyncio.Lock()
 
     @get("/healthz")
     async def health() -> str:
@@ -47,14 +52,16 @@ def bare_app() -> Any:
     async def scan(request: Request[Any, Any, Any], order_id: int) -> Response[str]:
         await request.form()
         conn = state["conn"]
-        async with conn.execute(
-                "SELECT l.id, l.quantity, l.picked_quantity, p.name_en FROM order_lines l "
-                "JOIN products p ON p.id = l.product_id WHERE l.order_id = ?", (order_id,)) as cur:
-            line_id, quantity, picked, name = await cur.fetchone()
-        await conn.execute("BEGIN IMMEDIATE")
-        await conn.execute("UPDATE order_lines SET picked_quantity = ? WHERE id = ?",
-                           (picked + 1, line_id))
-        await conn.execute("COMMIT")
+        async with state["lock"]:
+            await conn.execute("BEGIN IMMEDIATE")
+            async with conn.execute(
+                    "SELECT l.id, l.quantity, l.picked_quantity, p.name_en FROM order_lines l "
+                    "JOIN products p ON p.id = l.product_id WHERE l.order_id = ?",
+                    (order_id,)) as cur:
+                line_id, quantity, picked, name = await cur.fetchone()
+            await conn.execute("UPDATE order_lines SET picked_quantity = ? WHERE id = ?",
+                               (picked + 1, line_id))
+            await conn.execute("COMMIT")
         html = template.render(name=name, picked=picked + 1, ordered=quantity, id=line_id)
         return Response(html, media_type="text/html", status_code=200)
 

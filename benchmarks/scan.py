@@ -97,12 +97,15 @@ class Picker:
         self.scanned = getattr(self, "scanned", 0) + 1
         code = (MILK, BREAD, WATER_UPC, PIZZA, CHOCOLATE_EAN8)[self.scanned % 5]
         started = time.perf_counter()
-        response = await self.client.post(
-            f"{self.base}/pick/{self.order_id}/scan",
-            data={"code": code, "scan_id": secrets.token_hex(8)},
-            headers={"HX-Request": "true", "x-csrftoken": self.csrf,
-                     "accept-encoding": "gzip"},
-            cookies=self.cookies)
+        try:
+            response = await self.client.post(
+                f"{self.base}/pick/{self.order_id}/scan",
+                data={"code": code, "scan_id": secrets.token_hex(8)},
+                headers={"HX-Request": "true", "x-csrftoken": self.csrf,
+                         "accept-encoding": "gzip"},
+                cookies=self.cookies)
+        except httpx.HTTPError:  # a dropped or timed-out request is an error, not a crash
+            return time.perf_counter() - started, 0, 0
         return time.perf_counter() - started, response.status_code, len(response.content)
 
 

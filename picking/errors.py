@@ -406,3 +406,27 @@ class BadBagCode(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+# -- stored refusals -------------------------------------------------------------
+
+def storable(error: PickingError) -> dict[str, Any]:
+    """The error's fields as JSON values, to be raised again later by ``restore``."""
+    return {name: value if value is None or isinstance(value, (str, int, float, bool))
+            else str(value) for name, value in error.params.items()}
+
+
+def restore(name: str, params: dict[str, Any]) -> PickingError:
+    """The error a stored refusal names, with its stored fields.
+
+    A name this version does not know (a class since renamed) becomes a plain
+    PickingError, which the screens describe as a generic refusal.
+    """
+    found = globals().get(name)
+    if not (isinstance(found, type) and issubclass(found, PickingError)):
+        return PickingError()
+    fields = found.fields()
+    try:
+        return found(**{k: v for k, v in params.items() if k in fields})
+    except TypeError:
+        return PickingError()

@@ -69,6 +69,8 @@ class Scan:
     undone_at: datetime | None = None
     id: int | None = None
     marking_tail: str | None = None  # its crypto tail (91/92/93), kept beside the key
+    clock_adjusted: bool = False  # the phone's time was not trusted; the server's was kept
+    undone_by: str | None = None  # the action id of the undo that took it back
 
 
 @dataclass(frozen=True)

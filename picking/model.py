@@ -133,6 +133,7 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
         marking_tail: str | None = None,
         confirm: bool = False,
         tolerance: Tolerance = DEFAULT_TOLERANCE,
+        clock_adjusted: bool = False,
     ) -> Line:
         """Count a verified item against its line and return that line.
 
@@ -151,11 +152,12 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
                 raise errors.WeightRequired(**_named(product))
             return self.record_weight(line.id or 0, weight_g, code=code, scan_id=scan_id,
                                       now=now, staff_id=staff_id, confirm=confirm,
-                                      tolerance=tolerance, _line=line)
+                                      tolerance=tolerance, clock_adjusted=clock_adjusted,
+                                      _line=line)
         self._check_piece_scan(line, quantity, marking_code)
         line.scans.append(Scan(scan_id=scan_id, code=code, quantity=quantity, scanned_at=now,
                                staff_id=staff_id, marking_code=marking_code,
-                               marking_tail=marking_tail))
+                               marking_tail=marking_tail, clock_adjusted=clock_adjusted))
         line.picked_quantity += quantity
         if line.picked_quantity == line.quantity:
             line.state = LineState.PICKED
@@ -206,6 +208,7 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
         staff_id: int | None,
         confirm: bool = False,
         tolerance: Tolerance = DEFAULT_TOLERANCE,
+        clock_adjusted: bool = False,
         _line: Line | None = None,
     ) -> Line:
         """Add a weight (scale label or typed) to a weighed line; labels add up.
@@ -240,7 +243,7 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
                 **_named(line.product), ordered_g=line.quantity, total_g=total,
                 soft_pct=tolerance.soft_pct)
         line.scans.append(Scan(scan_id=scan_id, code=code, quantity=weight_g, scanned_at=now,
-                               staff_id=staff_id))
+                               staff_id=staff_id, clock_adjusted=clock_adjusted))
         line.picked_quantity = total
         if verdict != "partial":
             line.state = LineState.PICKED
@@ -252,14 +255,24 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
             outside_soft_band=verdict == "confirm", price_minor=line.price_minor))
         return line
 
-    def undo_last_scan(self, *, now: datetime, staff_id: int | None) -> Line:
-        """Take back the most recent scan still counted. Raises NothingToUndo."""
+    def undo_last_scan(self, *, now: datetime, staff_id: int | None,
+                       undo_id: str | None = None) -> Line:
+        """Take back the most recent scan still counted. Raises NothingToUndo.
+
+        ``undo_id`` (the phone's id for this undo) is kept on the scan taken back:
+        an undo already applied under that id returns its line and takes back nothing.
+        """
         self._require_picker(staff_id)
+        if undo_id is not None:
+            for ln in self.lines:
+                if any(s.undone_by == undo_id for s in ln.scans):
+                    return ln
         live = [(s.scanned_at, s.id or 0, s, ln) for ln in self.lines for s in ln.live_scans()]
         if not live:
             raise errors.NothingToUndo()
         *_, scan, line = max(live, key=lambda item: (item[0], item[1]))
         scan.undone_at = now
+        scan.undone_by = undo_id
         scan.marking_code = None
         line.picked_quantity -= scan.quantity
         line.state = LineState.OPEN
@@ -278,6 +291,8 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
         if reason not in SHORT_REASONS:
             raise errors.InvalidShortReason(value=reason)
         line = self.line(line_id)
+        if line.state is LineState.SHORT and line.short_reason == reason:
+            return line  # the same short again (a double tap, a replay): nothing changes
         if line.is_done:
             raise errors.LineAlreadyDone(**_named(line.product))
         line.state = LineState.SHORT

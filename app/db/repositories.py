@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import exists, select
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, false, func, insert, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, raiseload, selectinload
 
 from app.db import tables
 from picking.model import Line, Order, OrderStatus, Product, Scan
@@ -23,18 +27,20 @@ class OrderRepository:
         self._seen[id(order)] = order
 
     async def get(self, order_id: int, *, store_id: int | None = None,
-                  lock: bool = True) -> Order | None:
+                  lock: bool = True, scans: bool = True) -> Order | None:
         """The order with its lines, their products and scans; None if absent
         (or in another store when ``store_id`` is given). On PostgreSQL the order
-        row is locked for the transaction unless ``lock`` is False (screens)."""
+        row is locked for the transaction unless ``lock`` is False (screens).
+        ``scans=False`` (the pick page) leaves every line's scans out: what the
+        picker sees is in the lines, and an order's history should not slow it."""
         stmt = (
             select(Order)
             .where(tables.orders.c.id == order_id)
             .options(
                 # Lines and their products in the order's own query; scans in one more.
                 joinedload(Order.lines).options(  # type: ignore[arg-type]
-                    joinedload(Line.product),  # type: ignore[arg-type]
-                    selectinload(Line.scans)),  # type: ignore[arg-type]
+                    joinedload(Line.product),  # type: ignore[arg-type, misc]
+                    (selectinload if scans else raiseload)(Line.scans)),  # type: ignore[arg-type]
             )
         )
         if store_id is not None:
@@ -44,6 +50,41 @@ class OrderRepository:
             # the locked order row but keeps joined lines from its old snapshot.
             await self.session.execute(select(tables.orders.c.id)
                                        .where(tables.orders.c.id == order_id).with_for_update())
+        order = (await self.session.scalars(stmt)).unique().first()
+        if order is not None:
+            self._seen[id(order)] = order
+        return order
+
+    async def lock(self, order_id: int) -> None:
+        """On PostgreSQL, hold the order row for the transaction (SQLite's writer
+        transaction already serialises); every later read sees what the last
+        writer of this order committed."""
+        if self.session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+            await self.session.execute(select(tables.orders.c.id)
+                                       .where(tables.orders.c.id == order_id).with_for_update())
+
+    async def for_scan(self, order_id: int, *, store_id: int, product_id: int | None = None,
+                       line_id: int | None = None) -> Order | None:
+        """The order with only the lines a scan can touch (those of one product, or
+        one line) and their products, in one SELECT: no earlier scans, no other
+        lines, no proposals, so a scan costs the same on an order's 150th item as
+        on its first. Call ``lock`` first on PostgreSQL.
+
+        The loaded order is only fit for scanning: its ``lines`` are partial.
+        """
+        # Criteria on the mapped attributes, so the ORM aliases them in the join.
+        which = (Line.product_id == product_id  # type: ignore[attr-defined]
+                 if line_id is None else Line.id == line_id)
+        stmt = (
+            select(Order)
+            .where(tables.orders.c.id == order_id, tables.orders.c.store_id == store_id)
+            .options(joinedload(Order.lines.and_(which)).options(  # type: ignore[attr-defined]
+                joinedload(Line.product),  # type: ignore[arg-type, misc]
+                # Joined on a false condition: an empty collection the new scan is
+                # appended to, in the same statement, without reading a single scan.
+                joinedload(Line.scans.and_(false())),  # type: ignore[attr-defined]
+                raiseload(Line.proposals)))  # type: ignore[arg-type]
+        )
         order = (await self.session.scalars(stmt)).unique().first()
         if order is not None:
             self._seen[id(order)] = order
@@ -109,4 +150,102 @@ class CatalogRepository:
             select(exists().where(s.marking_code == code, s.undone_at.is_(None)))))
 
 
-__all__ = ["CatalogRepository", "OrderRepository", "Scan"]
+@dataclass(frozen=True)
+class Counted:
+    """A scan already counted under this scan id."""
+
+    order_id: int
+    line_id: int
+    code: str
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A scan id already refused, and why (the error's class name and fields)."""
+
+    order_id: int | None
+    code: str
+    error: str
+    params: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class ScanProbe:
+    """What one SELECT tells a scan before the order is loaded."""
+
+    product: Product | None
+    counted: Counted | None
+    refused: Refused | None
+    marking_used: bool
+
+
+class ScanRepository:
+    """Scan ids (counted or refused) and the product a code names, for the scan path."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def probe(self, store_id: int, scan_id: str, *, gtin: str | None, plu: str | None,
+                    marking_code: str | None) -> ScanProbe:
+        """The product for the code (by GTIN, else by PLU), whether this scan id was
+        already counted or refused, and whether the marking code is already sold:
+        one statement, every part an index lookup."""
+        s, r, ln = tables.scans.c, tables.refused_scans.c, tables.order_lines.c
+        b, p = tables.product_barcodes.c, tables.products.c
+        keys: list[ColumnElement[Any]] = []
+        if gtin is not None:
+            keys.append(select(b.product_id).where(b.store_id == store_id, b.gtin == gtin)
+                        .limit(1).scalar_subquery())
+        if plu is not None:
+            candidates = {plu, plu.lstrip("0") or "0", plu.zfill(5)}
+            keys.append(select(p.id).where(p.store_id == store_id, p.plu.in_(candidates))
+                        .order_by(p.id).limit(1).scalar_subquery())
+        product_id: ColumnElement[Any] = (
+            literal(None) if not keys else keys[0] if len(keys) == 1 else func.coalesce(*keys))
+        marking: ColumnElement[Any] = (
+            literal(False) if marking_code is None else
+            exists().where(s.marking_code == marking_code, s.undone_at.is_(None)))
+
+        def counted(column: Any) -> Any:
+            return (select(column).select_from(tables.scans.join(
+                tables.order_lines, ln.id == s.line_id)).where(s.scan_id == scan_id)
+                .scalar_subquery())
+
+        def refused(column: Any) -> Any:
+            return select(column).where(r.scan_id == scan_id).scalar_subquery()
+
+        anchor = select(literal(1).label("one")).subquery()
+        stmt = (
+            select(Product, counted(ln.order_id), counted(s.line_id), counted(s.code),
+                   refused(r.error), refused(r.order_id), refused(r.code), refused(r.params),
+                   marking.label("marking_used"))
+            .select_from(anchor)
+            .outerjoin(Product, and_(tables.products.c.id == product_id, true()))
+        )
+        row = (await self.session.execute(stmt)).one()
+        product, c_order, c_line, c_code, r_error, r_order, r_code, r_params, used = row
+        return ScanProbe(
+            product=product,
+            counted=None if c_line is None else Counted(c_order, c_line, c_code),
+            refused=None if r_error is None else Refused(r_order, r_code, r_error,
+                                                         dict(r_params or {})),
+            marking_used=bool(used))
+
+    async def refuse(self, *, scan_id: str, store_id: int, order_id: int | None,
+                     staff_id: int, code: str, error: str, params: dict[str, Any],
+                     at: datetime) -> None:
+        await self.session.execute(insert(tables.refused_scans).values(
+            scan_id=scan_id, store_id=store_id, order_id=order_id, staff_id=staff_id,
+            code=code[:200], error=error, params=params, at=at))
+
+    async def note_error(self, *, store_id: int, staff_id: int, order_id: int | None,
+                         code: str, kind: str, at: datetime) -> None:
+        """One refused scan for the board's error rate (``scan_errors``)."""
+        from app.db.tables_board import scan_errors
+        await self.session.execute(insert(scan_errors).values(
+            store_id=store_id, staff_id=staff_id, order_id=order_id, code=code[:200],
+            kind=kind, at=at))
+
+
+__all__ = ["CatalogRepository", "Counted", "OrderRepository", "Refused", "Scan",
+           "ScanProbe", "ScanRepository"]

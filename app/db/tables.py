@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    false,
 )
 
 from app.db.types import UtcDateTime
@@ -158,6 +159,26 @@ scans = Table(
     Column("marking_code", String(200), unique=True),  # 01 GTIN 21 serial, whatever the form
     Column("undone_at", TZ),
     Column("marking_tail", String(200)),  # the crypto tail (91/92/93) of that code
+    # The phone's time of the scan was not trusted (too far ahead or behind) and
+    # the server's time was recorded instead.
+    Column("clock_adjusted", Boolean, nullable=False, server_default=false()),
+    Column("undone_by", String(64)),  # the id of the undo that took this scan back
+    Index("ux_scans_undone_by", "undone_by", unique=True),
+    # The phone's idempotency key: a scan id is counted once, whenever it arrives.
+    Index("ux_scans_scan_id", "scan_id", unique=True),
+)
+
+# A refused scan id and its reason: a replay is answered the same way, never re-evaluated.
+refused_scans = Table(
+    "refused_scans", metadata,
+    Column("scan_id", String(64), primary_key=True),
+    Column("store_id", ForeignKey("stores.id"), nullable=False),
+    Column("order_id", ForeignKey("orders.id", ondelete="CASCADE")),
+    Column("staff_id", ForeignKey("staff.id")),
+    Column("code", String(200), nullable=False),
+    Column("error", String(64), nullable=False),  # the PickingError class name
+    Column("params", JSON, nullable=False),  # its fields
+    Column("at", TZ, nullable=False),
 )
 
 outbox = define_outbox(metadata, TZ)  # described once, in sync (the relay's table)

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.engine import Database
-from app.db.repositories import CatalogRepository, OrderRepository
+from app.db.repositories import CatalogRepository, OrderRepository, ScanRepository
 from sync import outbox
 from sync.outbox import envelope as envelope  # the envelope is built in sync now
 
@@ -34,6 +34,7 @@ class UnitOfWork:
         self.session: AsyncSession = await self._cm.__aenter__()
         self.orders = OrderRepository(self.session)
         self.catalog = CatalogRepository(self.session)
+        self.scans = ScanRepository(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

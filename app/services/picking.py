@@ -10,21 +10,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.db.repositories import CatalogRepository
+from app.db.repositories import CatalogRepository, Refused, ScanProbe
 from app.db.uow import UnitOfWork
 from app.services.stores import StoreInfo, load_store
 from app.staff import StaffUser
 from picking import errors
+from picking.board import scan_error_kind
 from picking.codes import ScannedCode, UnreadableCode, interpret
+from picking.lines import _named
 from picking.model import Line, Order, Product
+
+MANUAL_WEIGHT = "manual"  # the code recorded for a typed weight
 
 
 @dataclass(frozen=True)
 class ScanOutcome:
-    order: Order
+    """A counted scan: the line it counted on (with its product), and the code read.
+
+    ``repeated`` is True when the scan id had been counted before (a double tap,
+    a replay): nothing was counted this time.
+    """
+
+    order_id: int
     line: Line
     product: Product
     code: ScannedCode
+    repeated: bool = False
 
 
 async def take_next_order(uow: UnitOfWork, picker: StaffUser, now: datetime) -> int:
@@ -57,35 +68,109 @@ async def start_order(uow: UnitOfWork, picker: StaffUser, order_id: int, now: da
 
 async def scan(
     uow: UnitOfWork, picker: StaffUser, order_id: int, raw: str, *, scan_id: str,
-    now: datetime, quantity: int = 1, confirm: bool = False,
+    now: datetime, quantity: int = 1, confirm: bool = False, clock_adjusted: bool = False,
+    count_error: bool = True,
 ) -> ScanOutcome:
-    """Verify one scanned code against the order and count it.
+    """The one path of a scan, whatever its source (scan field, camera, photo, a
+    replayed offline scan): verify the code against the order and count it.
 
-    Raises BadCode, UnknownCode, DuplicateMarkingCode and every error of
-    ``Order.scan``; on any of them nothing is written.
+    A scan id is answered once. Counted before: the same line comes back with
+    ``repeated`` and nothing is counted. Refused before: the same refusal is raised
+    again, nothing is evaluated. The same id with another code or order raises
+    ScanIdReused. A refusal is recorded in the same transaction, keyed by the scan
+    id (and, when ``count_error``, in the board's error statistics); a question
+    (WeightNeedsConfirmation) is not a refusal and is not recorded.
+
+    Raises BadCode, UnknownCode, DuplicateMarkingCode, ScanIdReused and every
+    error of ``Order.scan``.
     """
     async with uow:
         # Inside the write transaction: the writer runs sqlite3 inline, so one more
         # indexed read there is cheaper than a reader session of its own.
         store = await load_store(uow.session, picker.store_id)
-        code = read_code(raw, store)
-        product = await find_product(uow.catalog, store, code)
-        order = await load_order(uow, picker, order_id)
-        marking = code.marking_key  # one key per unit, whichever form the code came in
-        # A code already on this order is the aggregate's to refuse; one sold on
-        # another order only the database knows about.
-        in_this_order = any(s.marking_code == marking for ln in order.lines for s in ln.scans)
-        if (marking is not None and not in_this_order
-                and await uow.catalog.marking_code_used(marking)):
-            raise errors.DuplicateMarkingCode(product=product.sku)
-        line = order.scan(
-            product, code=code.raw, scan_id=scan_id, now=now, staff_id=picker.id,
-            quantity=quantity, weight_g=code.weight_g, marking_code=marking,
-            marking_tail=code.marking_tail, confirm=confirm,
-            tolerance=store.tolerance_for(product))
+        code: ScannedCode | None = None
+        unreadable: errors.BadCode | None = None
+        try:
+            code = read_code(raw, store)
+        except errors.BadCode as err:
+            unreadable = err
+        await uow.orders.lock(order_id)
+        probe = await uow.scans.probe(
+            store.id, scan_id, gtin=code.gtin if code else None,
+            plu=code.plu if code else None, marking_code=code.marking_key if code else None)
+        if probe.counted is not None:
+            if code is None:
+                raise errors.ScanIdReused(scan_id=scan_id[:64])
+            line = await _counted_before(uow, picker, order_id, code.raw, scan_id, probe)
+            return ScanOutcome(order_id=order_id, line=line, product=line.product, code=code,
+                               repeated=True)
+        if probe.refused is not None:
+            raise _refused_before(order_id, raw, scan_id, probe.refused)
+        order: Order | None = None
+        try:
+            if unreadable is not None:
+                raise unreadable
+            assert code is not None
+            if probe.product is None:
+                raise errors.UnknownCode(code=code.raw[:64])
+            product = probe.product
+            order = await uow.orders.for_scan(order_id, store_id=picker.store_id,
+                                              product_id=product.id)
+            if order is None:
+                raise errors.OrderNotFound(order_id=order_id)
+            marking = code.marking_key  # one key per unit, whichever form the code came in
+            if marking is not None and probe.marking_used:
+                raise errors.DuplicateMarkingCode(**_named(product))
+            line = order.scan(
+                product, code=code.raw, scan_id=scan_id, now=now, staff_id=picker.id,
+                quantity=quantity, weight_g=code.weight_g, marking_code=marking,
+                marking_tail=code.marking_tail, confirm=confirm,
+                tolerance=store.tolerance_for(product), clock_adjusted=clock_adjusted)
+        except errors.WeightNeedsConfirmation:
+            raise  # a question to the picker, not an answer: the same id may come back
+        except errors.PickingError as err:
+            await _record_refusal(uow, picker, order_id if order is not None else None,
+                                  raw, scan_id, err, now, count_error)
+            await uow.commit()
+            raise
         await uow.commit()
-        return ScanOutcome(order=order, line=line, product=product, code=code)
+        return ScanOutcome(order_id=order_id, line=line, product=product, code=code)
 
+
+async def _counted_before(uow: UnitOfWork, picker: StaffUser, order_id: int, code: str,
+                          scan_id: str, probe: ScanProbe) -> Line:
+    """The line a scan id already counted on, if it is the same scan again."""
+    counted = probe.counted
+    assert counted is not None
+    if counted.order_id != order_id or counted.code != code:
+        raise errors.ScanIdReused(scan_id=scan_id[:64])
+    order = await uow.orders.for_scan(order_id, store_id=picker.store_id,
+                                      line_id=counted.line_id)
+    if order is None:
+        raise errors.OrderNotFound(order_id=order_id)
+    line = order.line(counted.line_id)
+    await uow.commit()  # nothing written; a rollback would expire what the screen needs
+    return line
+
+
+def _refused_before(order_id: int, raw: str, scan_id: str,
+                    refused: Refused) -> errors.PickingError:
+    """The refusal stored for this scan id, raised again as it was."""
+    if refused.code != raw[:200] or refused.order_id not in (None, order_id):
+        return errors.ScanIdReused(scan_id=scan_id[:64])
+    return errors.restore(refused.error, refused.params)
+
+
+async def _record_refusal(uow: UnitOfWork, picker: StaffUser, order_id: int | None, raw: str,
+                          scan_id: str, err: errors.PickingError, now: datetime,
+                          count_error: bool) -> None:
+    await uow.scans.refuse(scan_id=scan_id, store_id=picker.store_id, order_id=order_id,
+                           staff_id=picker.id, code=raw, error=type(err).__name__,
+                           params=errors.storable(err), at=now)
+    kind = scan_error_kind(err.code)
+    if count_error and kind is not None:
+        await uow.scans.note_error(store_id=picker.store_id, staff_id=picker.id,
+                                   order_id=order_id, code=raw, kind=kind, at=now)
 
 
 def read_code(raw: str, store: StoreInfo) -> ScannedCode:
@@ -115,24 +200,48 @@ async def find_product(source: CatalogRepository | UnitOfWork, store: StoreInfo,
 
 async def record_weight(
     uow: UnitOfWork, picker: StaffUser, order_id: int, line_id: int, weight_g: int, *,
-    scan_id: str, now: datetime, confirm: bool = False,
+    scan_id: str, now: datetime, confirm: bool = False, clock_adjusted: bool = False,
 ) -> Line:
-    """Record a typed weight on a weighed line. Raises the weight errors of the order."""
+    """Record a typed weight on a weighed line, answered once per scan id like a scan.
+
+    Raises the weight errors of the order, NoSuchLine, NotAWeighedLine, ScanIdReused.
+    """
     async with uow:
         store = await load_store(uow.session, picker.store_id)
-        order = await load_order(uow, picker, order_id)
-        line = order.line(line_id)
-        line = order.record_weight(
-            line_id, weight_g, code="manual", scan_id=scan_id, now=now, staff_id=picker.id,
-            confirm=confirm, tolerance=store.tolerance_for(line.product))
+        await uow.orders.lock(order_id)
+        probe = await uow.scans.probe(store.id, scan_id, gtin=None, plu=None,
+                                      marking_code=None)
+        if probe.counted is not None:
+            return await _counted_before(uow, picker, order_id, MANUAL_WEIGHT, scan_id, probe)
+        if probe.refused is not None:
+            raise _refused_before(order_id, MANUAL_WEIGHT, scan_id, probe.refused)
+        order = await uow.orders.for_scan(order_id, store_id=picker.store_id, line_id=line_id)
+        try:
+            if order is None:
+                raise errors.OrderNotFound(order_id=order_id)
+            line = order.line(line_id)
+            line = order.record_weight(
+                line_id, weight_g, code=MANUAL_WEIGHT, scan_id=scan_id, now=now,
+                staff_id=picker.id, confirm=confirm, tolerance=store.tolerance_for(line.product),
+                clock_adjusted=clock_adjusted)
+        except errors.WeightNeedsConfirmation:
+            raise
+        except errors.PickingError as err:
+            await _record_refusal(uow, picker, order_id if order is not None else None,
+                                  MANUAL_WEIGHT, scan_id, err, now, count_error=False)
+            await uow.commit()
+            raise
         await uow.commit()
         return line
 
 
-async def undo_last_scan(uow: UnitOfWork, picker: StaffUser, order_id: int, now: datetime) -> Line:
+async def undo_last_scan(uow: UnitOfWork, picker: StaffUser, order_id: int, now: datetime,
+                         *, undo_id: str | None = None) -> Line:
+    """Take back the picker's most recent counted scan; an undo id already applied
+    (a replay from the phone's queue) takes back nothing more."""
     async with uow:
         order = await load_order(uow, picker, order_id)
-        line = order.undo_last_scan(now=now, staff_id=picker.id)
+        line = order.undo_last_scan(now=now, staff_id=picker.id, undo_id=undo_id)
         await uow.commit()
         return line
 

@@ -102,7 +102,7 @@ async def _count_first_fitting(request: Req, order_id: int, symbols: list[Decode
         try:
             outcome = await service.scan(
                 new_uow(request), request.user, order_id, symbol.text,
-                scan_id=f"{photo_id}-{index}", now=clock(request))
+                scan_id=f"{photo_id}-{index}", now=clock(request), count_error=False)
         except _MISREAD:
             continue
         except errors.PickingError as err:
@@ -112,8 +112,7 @@ async def _count_first_fitting(request: Req, order_id: int, symbols: list[Decode
         text = _("%(name)s: %(picked)s of %(ordered)s",
                  name=line.product.name(request.user.language),
                  picked=_amount(line, line.picked_quantity), ordered=_amount(line, line.quantity))
-        return await _after_action(request, order_id, Feedback("ok", text), line=line,
-                                   order=outcome.order)
+        return await _after_action(request, order_id, Feedback("ok", text), line=line)
     if order_error is not None:
         await supervision.record_refused_scan(request.app.state.db, request.user, order_id,
                                               symbols[0].text, order_error, clock(request))

@@ -18,7 +18,6 @@ from app import queries
 from app.auth import requires_role
 from app.i18n import gettext as _
 from app.services import picking as service
-from app.services import supervision
 from app.web.deps import clock, new_uow, reading
 from app.web.forms import (
     FormError,
@@ -68,25 +67,21 @@ class PickerController(Controller):
     @post("/{order_id:int}/scan", name="pick:scan")
     async def scan(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
         form = await request.form()
+        code = str(form.get("code", ""))
         try:
             quantity = parse_quantity(form.get("quantity"))
+            at, adjusted = scanned_at_from(form, clock(request))
             outcome = await service.scan(
-                new_uow(request), request.user, order_id, str(form.get("code", "")),
-                scan_id=scan_id_from(form), now=scanned_at_from(form, clock(request))[0],
-                quantity=quantity,
-                confirm=parse_confirm(form))
+                new_uow(request), request.user, order_id, code, scan_id=scan_id_from(form),
+                now=at, clock_adjusted=adjusted, quantity=quantity, confirm=parse_confirm(form))
         except (errors.PickingError, FormError) as err:
-            await supervision.record_refused_scan(  # own transaction: the scan's rolled back
-                request.app.state.db, request.user, order_id, str(form.get("code", "")), err,
-                clock(request))
-            return await _scan_failed(request, order_id, err, str(form.get("code", "")))
+            # The service recorded the refusal (keyed by the scan id) with the scan.
+            return await _scan_failed(request, order_id, err, code)
         line = outcome.line
         text = _("%(name)s: %(picked)s of %(ordered)s",
                  name=line.product.name(request.user.language),
                  picked=_amount(line, line.picked_quantity), ordered=_amount(line, line.quantity))
-        feedback = Feedback("ok", text)
-        return await _after_action(request, outcome.order.id, feedback, line=line,
-                                   order=outcome.order)
+        return await _after_action(request, order_id, Feedback("ok", text), line=line)
 
     @post("/{order_id:int}/lines/{line_id:int}/weight", name="pick:weight")
     async def weight(self, request: Req, order_id: FromPath[int], line_id: FromPath[int]
@@ -94,9 +89,10 @@ class PickerController(Controller):
         form = await request.form()
         try:
             grams = parse_weight(form.get("weight"), form.get("weight_unit"))
+            at, adjusted = scanned_at_from(form, clock(request))
             line = await service.record_weight(
                 new_uow(request), request.user, order_id, line_id, grams,
-                scan_id=scan_id_from(form), now=scanned_at_from(form, clock(request))[0],
+                scan_id=scan_id_from(form), now=at, clock_adjusted=adjusted,
                 confirm=parse_confirm(form))
         except (errors.PickingError, FormError) as err:
             return await _scan_failed(request, order_id, err, "", line_id=line_id,
@@ -107,9 +103,13 @@ class PickerController(Controller):
 
     @post("/{order_id:int}/undo", name="pick:undo")
     async def undo(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
-        at = scanned_at_from(await request.form(), clock(request))[0]
+        form = await request.form()
+        at = scanned_at_from(form, clock(request))[0]
+        undo_id = str(form["scan_id"]) if "scan_id" in form else None
+        if undo_id is not None:
+            undo_id = scan_id_from(form)  # junk becomes a fresh id: applied once, as sent
         return await _act(request, order_id, lambda uow: service.undo_last_scan(
-            uow, request.user, order_id, at), _("Last scan undone."), "warn")
+            uow, request.user, order_id, at, undo_id=undo_id), _("Last scan undone."), "warn")
 
     @post("/{order_id:int}/lines/{line_id:int}/short", name="pick:short")
     async def short(self, request: Req, order_id: FromPath[int], line_id: FromPath[int]
@@ -135,7 +135,7 @@ class PickerController(Controller):
     @get("/{order_id:int}/summary", name="pick:summary")
     async def summary(self, request: Req, order_id: FromPath[int]) -> Template:
         async with reading(request) as session:
-            order = await queries.order_for_screen(session, order_id, request.user.store_id)
+            order = await queries.pick_page_order(session, order_id, request.user.store_id)
         if order is None:
             return render(request, "error.html", {"feedback": describe(errors.OrderNotFound())},
                           status_code=404)
@@ -178,7 +178,7 @@ async def _after_action(request: Req, order_id: int, feedback: Feedback, *, line
         return _outcome(await _pick_page(request, order_id, feedback), "accepted")
     if order is None:
         async with reading(request) as session:
-            order = await queries.order_for_screen(session, order_id, request.user.store_id)
+            order = await queries.pick_page_order(session, order_id, request.user.store_id)
     return _outcome(render(request, "picking/pick.html", {
         "order": order, "line": line, "feedback": feedback, "oob": True,
         "feedback_id": secrets.token_hex(4), "store": await _store(request)},
@@ -187,6 +187,9 @@ async def _after_action(request: Req, order_id: int, feedback: Feedback, *, line
 
 async def _scan_failed(request: Req, order_id: int, err: Exception, code: str,
                        **extra: Any) -> Template | Redirect:
+    """The refusal's message. With htmx only the feedback fragment is sent, rendered
+    without loading the order; a plain post gets the whole page."""
+    from app.web.render import is_htmx
     if isinstance(err, errors.PickingError):
         feedback, status = describe(err), status_for(err)
     else:
@@ -194,6 +197,10 @@ async def _scan_failed(request: Req, order_id: int, err: Exception, code: str,
     if feedback.kind == "warn" and isinstance(err, errors.WeightNeedsConfirmation):
         extra["confirm_needed"] = True
     extra["scanned"] = code
+    if is_htmx(request) and not isinstance(err, errors.OrderNotFound):
+        return _outcome(render(request, "picking/_scan_feedback.html", {
+            "order": {"id": order_id}, "feedback": feedback,
+            "feedback_id": secrets.token_hex(4), **extra}, status_code=status), "refused")
     return _outcome(await _pick_page(request, order_id, feedback, status, fragment=True, **extra),
                     "refused")
 
@@ -208,7 +215,7 @@ async def _pick_page(request: Req, order_id: int, feedback: Feedback | None = No
                      status_code: int = 200, *, fragment: bool = False,
                      **extra: Any) -> Template | Redirect:
     async with reading(request) as session:
-        order = await queries.order_for_screen(session, order_id, request.user.store_id)
+        order = await queries.pick_page_order(session, order_id, request.user.store_id)
         codes = {} if fragment else await queries.order_barcodes(session, order_id)
     if order is None:
         return render(request, "error.html", {"feedback": describe(errors.OrderNotFound())},

@@ -1,0 +1,191 @@
+"""One scan path, answered once per scan id (issues #10.3, #10.7, #11.3), on SQLite and
+PostgreSQL: a repeated or replayed scan id is never counted twice, accepted or refused;
+a refusal is written in the scan's own transaction; a good scan costs the same few
+statements on an order's 150th item as on its first."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, func, select
+
+from app.db import tables
+from app.db.tables_board import scan_errors
+from app.db.uow import UnitOfWork
+from app.services import picking as service
+from picking import errors
+from tests.integration.test_picker_http import order_with
+from tests.support.handover import staff_user
+from tests.support.shop import BREAD, MILK, NOT_IN_ANY_ORDER, NOW
+
+
+class Statements:
+    """Every SQL statement the engine sends (BEGIN/COMMIT are not statements here)."""
+
+    def __init__(self, engine: Any) -> None:
+        self.seen: list[str] = []
+        event.listen(engine.sync_engine, "before_cursor_execute", self.record)
+
+    def record(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        verb = statement.split()[0].upper()
+        if verb not in ("BEGIN", "COMMIT", "ROLLBACK"):
+            self.seen.append(verb)
+
+    def reset(self) -> None:
+        self.seen.clear()
+
+
+async def started(db: Any, shop: Any, lines: dict[str, int]) -> tuple[Any, int]:
+    picker = staff_user(shop, "picker")
+    order_id = await order_with(db, shop, lines)
+    assert await service.take_next_order(UnitOfWork(db), picker, NOW) == order_id
+    return picker, order_id
+
+
+async def scan(db: Any, picker: Any, order_id: int, code: str, scan_id: str,
+               **kw: Any) -> service.ScanOutcome:
+    return await service.scan(UnitOfWork(db), picker, order_id, code, scan_id=scan_id,
+                              now=kw.pop("now", NOW), **kw)
+
+
+async def count(db: Any, table: Any) -> int:
+    async with db.reading() as session:
+        return int(await session.scalar(select(func.count()).select_from(table)) or 0)
+
+
+async def picked(db: Any, order_id: int) -> int:
+    async with db.reading() as session:
+        return int(await session.scalar(
+            select(func.sum(tables.order_lines.c.picked_quantity))
+            .where(tables.order_lines.c.order_id == order_id)) or 0)
+
+
+async def test_a_counted_scan_id_is_answered_again_without_counting(db: Any, shop: Any) -> None:
+    picker, order_id = await started(db, shop, {"milk": 3})
+    first = await scan(db, picker, order_id, MILK, "phone-0001")
+    again = await scan(db, picker, order_id, MILK, "phone-0001")
+    assert (first.repeated, again.repeated) == (False, True)
+    assert again.line.picked_quantity == 1 and again.product.sku == "milk"
+    assert await picked(db, order_id) == 1
+    assert await count(db, tables.scans) == 1
+    with pytest.raises(errors.ScanIdReused):  # the same id with another code: not a retry
+        await scan(db, picker, order_id, BREAD, "phone-0001")
+    assert await picked(db, order_id) == 1
+
+
+async def test_a_refused_scan_id_keeps_its_refusal_even_when_it_would_now_pass(
+        db: Any, shop: Any) -> None:
+    picker, order_id = await started(db, shop, {"milk": 1})
+    await scan(db, picker, order_id, MILK, "phone-0001")
+    with pytest.raises(errors.LineAlreadyDone) as refused:
+        await scan(db, picker, order_id, MILK, "phone-0002")
+    assert await count(db, tables.refused_scans) == 1
+    assert await count(db, scan_errors) == 1  # the board's statistics, same transaction
+    await service.undo_last_scan(UnitOfWork(db), picker, order_id, NOW)
+    # The picker was told "already picked" for phone-0002: a replay of it after the undo is
+    # the same answer, never a silent count.
+    with pytest.raises(errors.LineAlreadyDone) as replayed:
+        await scan(db, picker, order_id, MILK, "phone-0002")
+    assert replayed.value.params == refused.value.params
+    assert await picked(db, order_id) == 0
+    assert await count(db, scan_errors) == 1  # a replay is not a second error
+    with pytest.raises(errors.ScanIdReused):
+        await scan(db, picker, order_id, BREAD, "phone-0002")
+
+
+async def test_unknown_and_unreadable_codes_are_refused_once_too(db: Any, shop: Any) -> None:
+    picker, order_id = await started(db, shop, {"milk": 1})
+    for _ in range(2):
+        with pytest.raises(errors.BadCode):
+            await scan(db, picker, order_id, "12345", "phone-bad")
+        with pytest.raises(errors.WrongItemScanned):
+            await scan(db, picker, order_id, NOT_IN_ANY_ORDER, "phone-wrong")
+        with pytest.raises(errors.UnknownCode):
+            await scan(db, picker, order_id, "4600000000008", "phone-unknown")
+    assert await count(db, tables.refused_scans) == 3
+    assert await count(db, scan_errors) == 3
+
+
+async def test_a_weight_question_is_not_a_refusal(db: Any, shop: Any) -> None:
+    picker, order_id = await started(db, shop, {"bananas": 1000})
+    async with db.reading() as session:
+        line_id = await session.scalar(select(tables.order_lines.c.id).where(
+            tables.order_lines.c.order_id == order_id))
+    with pytest.raises(errors.WeightNeedsConfirmation):
+        await service.record_weight(UnitOfWork(db), picker, order_id, line_id, 1200,
+                                    scan_id="w-1", now=NOW)
+    line = await service.record_weight(UnitOfWork(db), picker, order_id, line_id, 1200,
+                                       scan_id="w-1", now=NOW, confirm=True)
+    assert line.picked_quantity == 1200
+    again = await service.record_weight(UnitOfWork(db), picker, order_id, line_id, 1200,
+                                        scan_id="w-1", now=NOW, confirm=True)
+    assert again.picked_quantity == 1200  # replayed: not added twice
+    assert await count(db, tables.refused_scans) == 0
+
+
+async def test_a_scan_whose_phone_time_was_not_trusted_is_flagged(db: Any, shop: Any) -> None:
+    picker, order_id = await started(db, shop, {"milk": 2})
+    await scan(db, picker, order_id, MILK, "phone-0001")
+    await scan(db, picker, order_id, MILK, "phone-0002", clock_adjusted=True)
+    async with db.reading() as session:
+        flags = list(await session.scalars(select(tables.scans.c.clock_adjusted)
+                                           .order_by(tables.scans.c.id)))
+    assert flags == [False, True]
+
+
+async def test_a_good_scan_costs_six_statements_on_the_first_and_the_150th_item(
+        db: Any, shop: Any, db_url: str) -> None:
+    picker, order_id = await started(db, shop, {"milk": 150, "bread": 1})
+    await scan(db, picker, order_id, BREAD, "warm-up")  # the store's settings are cached
+    statements = Statements(db.writer)
+    costs = []
+    for n in range(150):
+        statements.reset()
+        await scan(db, picker, order_id, MILK, f"phone-{n:04d}",
+                   now=NOW + timedelta(seconds=n))
+        costs.append(list(statements.seen))
+    assert await picked(db, order_id) == 151  # 150 milk and the bread
+    assert costs[0] == costs[149], (costs[0], costs[149])  # no growth with the order
+    reads = ["SELECT", "SELECT"]  # the probe (product, scan id, marking) and the order
+    if db_url.startswith("postgresql"):
+        reads = ["SELECT", *reads]  # the order row's lock
+    # the line, the order (version-checked), the scan, the outbox row
+    assert costs[0] == [*reads, "UPDATE", "UPDATE", "INSERT", "INSERT"]
+
+
+async def test_a_refused_scan_is_one_transaction_of_few_statements(
+        db: Any, shop: Any, db_url: str) -> None:
+    picker, order_id = await started(db, shop, {"milk": 1, "bread": 1})
+    await scan(db, picker, order_id, MILK, "phone-0001")  # also caches the store's settings
+    statements = Statements(db.writer)
+    with pytest.raises(errors.LineAlreadyDone):
+        await scan(db, picker, order_id, MILK, "phone-0002")
+    lock = ["SELECT"] if db_url.startswith("postgresql") else []
+    assert statements.seen == [*lock, "SELECT", "SELECT", "INSERT", "INSERT"]
+
+
+async def test_a_replayed_undo_takes_back_one_scan_and_a_replayed_short_changes_nothing(
+        db: Any, shop: Any) -> None:
+    picker, order_id = await started(db, shop, {"milk": 3, "bread": 1})
+    for n in range(3):
+        await scan(db, picker, order_id, MILK, f"phone-{n}")
+    for _ in range(2):  # the phone sent the undo, lost the answer, and sent it again
+        line = await service.undo_last_scan(UnitOfWork(db), picker, order_id, NOW,
+                                            undo_id="undo-1")
+        assert line.picked_quantity == 2
+    assert await picked(db, order_id) == 2
+    await service.undo_last_scan(UnitOfWork(db), picker, order_id, NOW, undo_id="undo-2")
+    assert await picked(db, order_id) == 1
+    async with db.reading() as session:
+        bread = await session.scalar(select(tables.order_lines.c.id).join(tables.products).where(
+            tables.order_lines.c.order_id == order_id, tables.products.c.sku == "bread"))
+    for _ in range(2):
+        line = await service.short_line(UnitOfWork(db), picker, order_id, bread, "not_found",
+                                        NOW)
+        assert str(line.state) == "short"
+    async with db.reading() as session:
+        shorted = await session.scalar(select(func.count()).select_from(tables.outbox).where(
+            tables.outbox.c.order_id == order_id, tables.outbox.c.type == "LineShorted"))
+    assert shorted == 1
