@@ -11,8 +11,8 @@ replayed undo does not take back a second one.
 Existing duplicate scan ids (possible before this revision only across orders)
 are made unique by appending the row id.
 
-Revision ID: 0007_scan_ids
-Revises: 0006_marking_canonical
+Revision ID: 0008_scan_ids
+Revises: 0007_sale_policy
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007_scan_ids"
-down_revision = "0006_marking_canonical"
+revision = "0008_scan_ids"
+down_revision = "0007_sale_policy"
 branch_labels = None
 depends_on = None
 
