@@ -35,6 +35,9 @@ class Database:
     write_sessions: async_sessionmaker[AsyncSession]
     read_sessions: async_sessionmaker[AsyncSession]
     write_lock: asyncio.Lock | None = field(default=None)
+    # SQLite: small indexed reads on the loop (no thread hop), for the screens a
+    # picker waits on after every scan; None elsewhere (``reading`` serves).
+    quick_sessions: async_sessionmaker[AsyncSession] | None = field(default=None)
 
     @property
     def is_sqlite(self) -> bool:
@@ -52,7 +55,21 @@ class Database:
         async with self.read_sessions() as session:
             yield session
 
+    @contextlib.asynccontextmanager
+    async def quick_reading(self) -> AsyncIterator[AsyncSession]:
+        """A read session for a few indexed statements that answer a picker's action
+        (the pick list after a scan). On SQLite it runs sqlite3 on the loop, as the
+        writer does: WAL readers never wait for the writer, and these reads take
+        tens of microseconds where a thread hop per statement takes a millisecond
+        under load. Reports and boards keep ``reading`` (a thread per statement),
+        so nothing slow ever runs on the loop."""
+        factory = self.quick_sessions or self.read_sessions
+        async with factory() as session:
+            yield session
+
     async def dispose(self) -> None:
+        if self.quick_sessions is not None:
+            await self.quick_sessions.kw["bind"].dispose()
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
@@ -93,14 +110,20 @@ def open_database(url: str, *, pool_size: int = 10, inline_writer: bool = True) 
         # keep aiosqlite's thread so a slow report never stalls a scan.
         writer = _sqlite_engine(url, immediate=True, pool_size=1, inline=inline_writer)
         reader = _sqlite_engine(url, immediate=False, pool_size=4)
+        quick: AsyncEngine | None = (
+            _sqlite_engine(url, immediate=False, pool_size=2, inline=True)
+            if inline_writer else None)
         lock: asyncio.Lock | None = asyncio.Lock()
     else:
         writer = reader = create_async_engine(url, pool_size=pool_size, max_overflow=5,
                                               pool_pre_ping=True)
+        quick = None
         lock = None
     return Database(
         url=url, writer=writer, reader=reader,
         write_sessions=async_sessionmaker(writer, expire_on_commit=False),
         read_sessions=async_sessionmaker(reader, expire_on_commit=False),
         write_lock=lock,
+        quick_sessions=(None if quick is None
+                        else async_sessionmaker(quick, expire_on_commit=False)),
     )

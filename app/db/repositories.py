@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, raiseload, selectinload
 
 from app.db import tables
+from app.services.records import Counted, Refused, ScanProbe
+from app.services.stores import StoreInfo, load_store
 from picking.model import Line, Order, OrderStatus, Product, Scan
 
 
@@ -150,35 +151,6 @@ class CatalogRepository:
             select(exists().where(s.marking_code == code, s.undone_at.is_(None)))))
 
 
-@dataclass(frozen=True)
-class Counted:
-    """A scan already counted under this scan id."""
-
-    order_id: int
-    line_id: int
-    code: str
-
-
-@dataclass(frozen=True)
-class Refused:
-    """A scan id already refused, and why (the error's class name and fields)."""
-
-    order_id: int | None
-    code: str
-    error: str
-    params: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class ScanProbe:
-    """What one SELECT tells a scan before the order is loaded."""
-
-    product: Product | None
-    counted: Counted | None
-    refused: Refused | None
-    marking_used: bool
-
-
 class ScanRepository:
     """Scan ids (counted or refused) and the product a code names, for the scan path."""
 
@@ -247,5 +219,15 @@ class ScanRepository:
             kind=kind, at=at))
 
 
+class StoreRepository:
+    """A store's settings (cached for a few seconds, see ``app.services.stores``)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def settings(self, store_id: int) -> StoreInfo:
+        return await load_store(self.session, store_id)
+
+
 __all__ = ["CatalogRepository", "Counted", "OrderRepository", "Refused", "Scan",
-           "ScanProbe", "ScanRepository"]
+           "ScanProbe", "ScanRepository", "StoreRepository"]

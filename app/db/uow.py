@@ -15,7 +15,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.engine import Database
-from app.db.repositories import CatalogRepository, OrderRepository, ScanRepository
+from app.db.repositories import (
+    CatalogRepository,
+    OrderRepository,
+    ScanRepository,
+    StoreRepository,
+)
 from sync import outbox
 from sync.outbox import envelope as envelope  # the envelope is built in sync now
 
@@ -35,6 +40,7 @@ class UnitOfWork:
         self.orders = OrderRepository(self.session)
         self.catalog = CatalogRepository(self.session)
         self.scans = ScanRepository(self.session)
+        self.stores = StoreRepository(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

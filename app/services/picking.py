@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from app.db.repositories import CatalogRepository, Refused, ScanProbe
-from app.db.uow import UnitOfWork
-from app.services.stores import StoreInfo, load_store
+from app.services.ports import Catalog, PickingUnitOfWork
+from app.services.records import Refused, ScanProbe
+from app.services.stores import StoreInfo
 from app.staff import StaffUser
 from picking import errors
 from picking.board import scan_error_kind
@@ -38,7 +38,7 @@ class ScanOutcome:
     repeated: bool = False
 
 
-async def take_next_order(uow: UnitOfWork, picker: StaffUser, now: datetime) -> int:
+async def take_next_order(uow: PickingUnitOfWork, picker: StaffUser, now: datetime) -> int:
     """The picker's current order if they have one, else the most urgent free one.
 
     Raises NoOrderWaiting when the queue is empty.
@@ -56,7 +56,8 @@ async def take_next_order(uow: UnitOfWork, picker: StaffUser, now: datetime) -> 
         return order_id
 
 
-async def start_order(uow: UnitOfWork, picker: StaffUser, order_id: int, now: datetime) -> None:
+async def start_order(uow: PickingUnitOfWork, picker: StaffUser, order_id: int,
+                      now: datetime) -> None:
     """Take a specific queued order from the queue. Raises OrderNotPickable."""
     async with uow:
         order = await load_order(uow, picker, order_id)
@@ -67,7 +68,7 @@ async def start_order(uow: UnitOfWork, picker: StaffUser, order_id: int, now: da
 
 
 async def scan(
-    uow: UnitOfWork, picker: StaffUser, order_id: int, raw: str, *, scan_id: str,
+    uow: PickingUnitOfWork, picker: StaffUser, order_id: int, raw: str, *, scan_id: str,
     now: datetime, quantity: int = 1, confirm: bool = False, clock_adjusted: bool = False,
     count_error: bool = True,
 ) -> ScanOutcome:
@@ -87,7 +88,7 @@ async def scan(
     async with uow:
         # Inside the write transaction: the writer runs sqlite3 inline, so one more
         # indexed read there is cheaper than a reader session of its own.
-        store = await load_store(uow.session, picker.store_id)
+        store = await uow.stores.settings(picker.store_id)
         code: ScannedCode | None = None
         unreadable: errors.BadCode | None = None
         try:
@@ -137,8 +138,8 @@ async def scan(
         return ScanOutcome(order_id=order_id, line=line, product=product, code=code)
 
 
-async def _counted_before(uow: UnitOfWork, picker: StaffUser, order_id: int, code: str,
-                          scan_id: str, probe: ScanProbe) -> Line:
+async def _counted_before(uow: PickingUnitOfWork, picker: StaffUser, order_id: int,
+                          code: str, scan_id: str, probe: ScanProbe) -> Line:
     """The line a scan id already counted on, if it is the same scan again."""
     counted = probe.counted
     assert counted is not None
@@ -161,8 +162,8 @@ def _refused_before(order_id: int, raw: str, scan_id: str,
     return errors.restore(refused.error, refused.params)
 
 
-async def _record_refusal(uow: UnitOfWork, picker: StaffUser, order_id: int | None, raw: str,
-                          scan_id: str, err: errors.PickingError, now: datetime,
+async def _record_refusal(uow: PickingUnitOfWork, picker: StaffUser, order_id: int | None,
+                          raw: str, scan_id: str, err: errors.PickingError, now: datetime,
                           count_error: bool) -> None:
     await uow.scans.refuse(scan_id=scan_id, store_id=picker.store_id, order_id=order_id,
                            staff_id=picker.id, code=raw, error=type(err).__name__,
@@ -180,14 +181,14 @@ def read_code(raw: str, store: StoreInfo) -> ScannedCode:
         raise errors.BadCode(reason=exc.code, raw=raw[:64]) from exc
 
 
-async def find_product(source: CatalogRepository | UnitOfWork, store: StoreInfo,
+async def find_product(source: Catalog | PickingUnitOfWork, store: StoreInfo,
                        code: ScannedCode) -> Product:
     """The store's product for a code: by GTIN, or by PLU for a scale label.
 
-    ``source`` is a catalog repository or a unit of work (its catalog is used).
+    ``source`` is a catalog or a unit of work (its catalog is used).
     Raises UnknownCode.
     """
-    catalog = source.catalog if isinstance(source, UnitOfWork) else source
+    catalog: Catalog = source.catalog if hasattr(source, "catalog") else source
     product = None
     if code.gtin is not None:
         product = await catalog.by_gtin(store.id, code.gtin)
@@ -199,7 +200,7 @@ async def find_product(source: CatalogRepository | UnitOfWork, store: StoreInfo,
 
 
 async def record_weight(
-    uow: UnitOfWork, picker: StaffUser, order_id: int, line_id: int, weight_g: int, *,
+    uow: PickingUnitOfWork, picker: StaffUser, order_id: int, line_id: int, weight_g: int, *,
     scan_id: str, now: datetime, confirm: bool = False, clock_adjusted: bool = False,
 ) -> Line:
     """Record a typed weight on a weighed line, answered once per scan id like a scan.
@@ -207,7 +208,7 @@ async def record_weight(
     Raises the weight errors of the order, NoSuchLine, NotAWeighedLine, ScanIdReused.
     """
     async with uow:
-        store = await load_store(uow.session, picker.store_id)
+        store = await uow.stores.settings(picker.store_id)
         await uow.orders.lock(order_id)
         probe = await uow.scans.probe(store.id, scan_id, gtin=None, plu=None,
                                       marking_code=None)
@@ -235,8 +236,8 @@ async def record_weight(
         return line
 
 
-async def undo_last_scan(uow: UnitOfWork, picker: StaffUser, order_id: int, now: datetime,
-                         *, undo_id: str | None = None) -> Line:
+async def undo_last_scan(uow: PickingUnitOfWork, picker: StaffUser, order_id: int,
+                         now: datetime, *, undo_id: str | None = None) -> Line:
     """Take back the picker's most recent counted scan; an undo id already applied
     (a replay from the phone's queue) takes back nothing more."""
     async with uow:
@@ -246,8 +247,8 @@ async def undo_last_scan(uow: UnitOfWork, picker: StaffUser, order_id: int, now:
         return line
 
 
-async def short_line(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id: int,
-                     reason: str, now: datetime) -> Line:
+async def short_line(uow: PickingUnitOfWork, picker: StaffUser, order_id: int,
+                     line_id: int, reason: str, now: datetime) -> Line:
     async with uow:
         order = await load_order(uow, picker, order_id)
         line = order.short(line_id, reason, now=now, staff_id=picker.id)
@@ -255,7 +256,7 @@ async def short_line(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id:
         return line
 
 
-async def finish_picking(uow: UnitOfWork, picker: StaffUser, order_id: int,
+async def finish_picking(uow: PickingUnitOfWork, picker: StaffUser, order_id: int,
                          now: datetime) -> Order:
     async with uow:
         order = await load_order(uow, picker, order_id)
@@ -264,7 +265,7 @@ async def finish_picking(uow: UnitOfWork, picker: StaffUser, order_id: int,
         return order
 
 
-async def load_order(uow: UnitOfWork, staff: StaffUser, order_id: int) -> Order:
+async def load_order(uow: PickingUnitOfWork, staff: StaffUser, order_id: int) -> Order:
     """The order if it belongs to the staff member's store. Raises OrderNotFound."""
     order = await uow.orders.get(order_id, store_id=staff.store_id)
     if order is None:

@@ -27,3 +27,10 @@ def new_uow(request: Request[Any, Any, Any]) -> UnitOfWork:
 async def reading(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
     async with request.app.state.db.reading() as session:
         yield session
+
+
+@asynccontextmanager
+async def quick_reading(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
+    """For the few indexed reads that answer a picker's action (see Database.quick_reading)."""
+    async with request.app.state.db.quick_reading() as session:
+        yield session

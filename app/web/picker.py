@@ -18,7 +18,7 @@ from app import queries
 from app.auth import requires_role
 from app.i18n import gettext as _
 from app.services import picking as service
-from app.web.deps import clock, new_uow, reading
+from app.web.deps import clock, new_uow, quick_reading, reading
 from app.web.forms import (
     FormError,
     parse_confirm,
@@ -166,7 +166,7 @@ async def _act(request: Req, order_id: int, call: Callable[[Any], Awaitable[Any]
 async def _store(request: Req) -> Any:
     """The store's settings (cached a few seconds): weighed lines show their tolerance band."""
     from app.services.stores import load_store
-    async with reading(request) as session:
+    async with quick_reading(request) as session:
         return await load_store(session, request.user.store_id)
 
 
@@ -177,7 +177,7 @@ async def _after_action(request: Req, order_id: int, feedback: Feedback, *, line
     if not is_htmx(request):
         return _outcome(await _pick_page(request, order_id, feedback), "accepted")
     if order is None:
-        async with reading(request) as session:
+        async with quick_reading(request) as session:
             order = await queries.pick_page_order(session, order_id, request.user.store_id)
     return _outcome(render(request, "picking/pick.html", {
         "order": order, "line": line, "feedback": feedback, "oob": True,
@@ -214,7 +214,7 @@ def _outcome(response: Template | Redirect, outcome: str) -> Template | Redirect
 async def _pick_page(request: Req, order_id: int, feedback: Feedback | None = None,
                      status_code: int = 200, *, fragment: bool = False,
                      **extra: Any) -> Template | Redirect:
-    async with reading(request) as session:
+    async with quick_reading(request) as session:
         order = await queries.pick_page_order(session, order_id, request.user.store_id)
         codes = {} if fragment else await queries.order_barcodes(session, order_id)
     if order is None:

@@ -189,3 +189,33 @@ async def test_a_replayed_undo_takes_back_one_scan_and_a_replayed_short_changes_
         shorted = await session.scalar(select(func.count()).select_from(tables.outbox).where(
             tables.outbox.c.order_id == order_id, tables.outbox.c.type == "LineShorted"))
     assert shorted == 1
+
+
+async def test_two_tabs_replaying_the_same_queue_at_once_count_each_scan_once(
+        db: Any, shop: Any) -> None:
+    """Two tabs of one phone drain the same offline queue concurrently."""
+    import asyncio
+
+    picker, order_id = await started(db, shop, {"milk": 5, "bread": 1})
+    queue = [(MILK, f"offline-{n}") for n in range(5)] + [(MILK, "offline-over"),
+                                                         (NOT_IN_ANY_ORDER, "offline-wrong")]
+
+    async def tab() -> list[str]:
+        answers = []
+        for code, scan_id in queue:
+            try:
+                await scan(db, picker, order_id, code, scan_id)
+                answers.append("accepted")
+            except errors.PickingError as err:
+                answers.append(err.code)
+        return answers
+
+    first, second = await asyncio.gather(tab(), tab())
+    assert first == second == ["accepted"] * 5 + ["line_done", "wrong_item"]
+    assert await picked(db, order_id) == 5
+    assert await count(db, tables.scans) == 5
+    assert await count(db, tables.refused_scans) == 2
+    async with db.reading() as session:
+        scanned = await session.scalar(select(func.count()).select_from(tables.outbox).where(
+            tables.outbox.c.order_id == order_id, tables.outbox.c.type == "ItemScanned"))
+    assert scanned == 5

@@ -1,0 +1,69 @@
+"""What the picking services need from storage, as Protocols (the ports).
+
+The services take a unit of work that satisfies ``PickingUnitOfWork`` and
+nothing else; ``app.db.uow.UnitOfWork`` is the SQL implementation (SQLite and
+PostgreSQL), ``tests.support.fakes.FakeUnitOfWork`` an in-memory one that the
+service rules are tested through in milliseconds.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol
+
+from app.services.records import ScanProbe
+from app.services.stores import StoreInfo
+from picking.model import Order, Product
+
+
+class Orders(Protocol):
+    async def lock(self, order_id: int) -> None: ...
+
+    async def get(self, order_id: int, *, store_id: int | None = None,
+                  lock: bool = True, scans: bool = True) -> Order | None: ...
+
+    async def for_scan(self, order_id: int, *, store_id: int, product_id: int | None = None,
+                       line_id: int | None = None) -> Order | None: ...
+
+    async def current_for_picker(self, picker_id: int) -> int | None: ...
+
+    async def claim_next_queued(self, store_id: int) -> int | None: ...
+
+
+class Catalog(Protocol):
+    async def by_gtin(self, store_id: int, gtin14: str) -> Product | None: ...
+
+    async def by_plu(self, store_id: int, plu: str) -> Product | None: ...
+
+
+class Scans(Protocol):
+    async def probe(self, store_id: int, scan_id: str, *, gtin: str | None, plu: str | None,
+                    marking_code: str | None) -> ScanProbe: ...
+
+    async def refuse(self, *, scan_id: str, store_id: int, order_id: int | None,
+                     staff_id: int, code: str, error: str, params: dict[str, Any],
+                     at: datetime) -> None: ...
+
+    async def note_error(self, *, store_id: int, staff_id: int, order_id: int | None,
+                         code: str, kind: str, at: datetime) -> None: ...
+
+
+class Stores(Protocol):
+    async def settings(self, store_id: int) -> StoreInfo: ...
+
+
+class PickingUnitOfWork(Protocol):
+    """One transaction: leaving the block without ``commit()`` undoes everything."""
+
+    orders: Orders
+    catalog: Catalog
+    scans: Scans
+    stores: Stores
+
+    async def __aenter__(self) -> PickingUnitOfWork: ...
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None: ...
+
+    async def commit(self) -> None: ...
