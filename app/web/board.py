@@ -17,7 +17,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, ServerSentEvent, Template
 
 from app import board_queries, board_summary, i18n, queries
-from app.auth import requires_role
+from app.auth import requires_area
 from app.i18n import gettext as _
 from app.services import supervision as service
 from app.web.board_live import SharedRender
@@ -71,7 +71,7 @@ def _shared(request: Req) -> SharedRender:
 
 class BoardController(Controller):
     path = "/board"
-    guards = [requires_role("supervisor")]
+    guards = [requires_area("board")]
 
     @get("/", name="board:index")
     async def index(self, request: Req) -> Template:

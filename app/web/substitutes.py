@@ -14,7 +14,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, ServerSentEvent, Template
 
 from app import queries
-from app.auth import requires_role
+from app.auth import requires_area
 from app.services import substitutions as service
 from app.web.deps import clock, new_uow, reading
 from app.web.forms import FormError, parse_quantity
@@ -41,7 +41,7 @@ ORDER_CHANGES = ("OrderCancelled", "OrderRevised")  # what the OMS does to an or
 
 class SubstituteController(Controller):
     path = "/pick"
-    guards = [requires_role("picker", "supervisor")]
+    guards = [requires_area("pick")]
 
     @get("/{order_id:int}/lines/{line_id:int}/substitute", name="subs:choose")
     async def choose(self, request: Req, order_id: FromPath[int], line_id: FromPath[int]
