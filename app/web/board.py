@@ -99,6 +99,12 @@ class BoardController(Controller):
     async def order(self, request: Req, order_id: FromPath[int]) -> Template:
         return await _order_panel(request, order_id)
 
+    @get("/orders/none", name="board:no_order")
+    async def no_order(self, request: Req) -> Template:
+        """The empty order panel (closing the panel); without htmx, the board."""
+        return render(request, "board/index.html", await board_context(request),
+                      fragment=PANEL_FRAGMENT)
+
     @post("/orders/{order_id:int}/assign", name="board:assign")
     async def assign(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
         form = await request.form()
