@@ -94,8 +94,8 @@ def sign_ins(staff: list, port: int = 8000,  # type: ignore[type-arg]
              public_url: str | None = None) -> str:
     lines = ["", f"Demo sign-ins, store MSK-001 (http://localhost:{port}/login):"]
     if public_url:
-        lines[1:1] = [f"From a phone on this network: {public_url}/login "
-                      f"(customer links use {public_url})"]
+        lines.append(f"From a phone on this network: {public_url}/login "
+                     f"(customer links use {public_url})")
     lines += [f"  {s.role:<11} {s.personnel_no:<6} PIN/password: {s.pin:<14} ({s.language})"
               for s in staff]
     return "\n".join(lines) + "\n"
