@@ -168,7 +168,12 @@ class SessionMiddleware(AbstractAuthenticationMiddleware):
 
 
 def requires_role(*roles: str) -> Any:
-    """A guard: signed in, and one of ``roles`` (admin passes every role guard)."""
+    """A guard: signed in, and one of ``roles`` (admin passes every role guard).
+
+    The app's routes use ``requires_area`` instead, so that the home page and the menu
+    (``app.staff.ROLE_AREAS``) link exactly what the guards let through; this one stays
+    for branches written before that table.
+    """
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         user = connection.user
