@@ -9,14 +9,21 @@ TEST_APT_PACKAGES := libzbar0 chromium fonts-dejavu-core postgresql
 
 .PHONY: run test test-fast bench lint system system-test vendor messages clean
 
-# The app with demo data on SQLite (port 8000) next to the OMS simulator (port 8001),
+PORT ?= 8000
+OMS_PORT ?= 8001
+
+# The app with demo data on SQLite (port $(PORT)) next to the OMS simulator ($(OMS_PORT)),
 # which pushes orders and receives the app's events: a living store on one machine.
+# Both listen on every interface, so phones on the same network can open them; customer
+# links use this machine's network address unless STOREPICK_PUBLIC_BASE_URL says otherwise.
 # STOREPICK_ENV=development: the only mode that runs with the public dev secrets.
 run: $(STAMP) system
-	$(BIN)/python -m sync.simulator --port 8001 --app http://127.0.0.1:8000 --every 20 & \
+	$(BIN)/python -m sync.simulator --host 0.0.0.0 --port $(OMS_PORT) \
+	  --app http://127.0.0.1:$(PORT) --every 20 & \
 	  trap "kill $$! 2>/dev/null" EXIT; \
-	  STOREPICK_ENV=development STOREPICK_OMS_EVENTS_URL=http://127.0.0.1:8001/events \
-	  STOREPICK_OMS_BATCH_URL=http://127.0.0.1:8001/events/batch $(BIN)/python -m app run --port 8000
+	  STOREPICK_ENV=development STOREPICK_OMS_EVENTS_URL=http://127.0.0.1:$(OMS_PORT)/events \
+	  STOREPICK_OMS_BATCH_URL=http://127.0.0.1:$(OMS_PORT)/events/batch \
+	  $(BIN)/python -m app run --port $(PORT)
 
 test: $(STAMP) system-test ## the whole suite, SQLite and PostgreSQL, browser included
 	$(BIN)/python -m pytest -q

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ipaddress
 import sys
+from dataclasses import replace
 
 from app.settings import Settings, SettingsError
 
@@ -70,14 +72,30 @@ def main(argv: list[str] | None = None) -> int:
         print("Demo data loaded." if loaded else "Demo data already present.")
     if args.command == "run":
         from app.demo.catalog import demo_staff
-        print(sign_ins(demo_staff(), args.port))
+        from app.tls import local_addresses
+
+        if settings.public_base_url is None:  # the demo: links that open on a phone
+            settings = replace(settings, public_base_url=lan_base_url(
+                local_addresses(), args.port, https=args.https))
+        print(sign_ins(demo_staff(), args.port, settings.public_base_url))
     if args.command in ("serve", "run"):
         _serve(settings, args.host, args.port, args.https)
     return 0
 
 
-def sign_ins(staff: list, port: int = 8000) -> str:  # type: ignore[type-arg]
+def lan_base_url(addresses: list[str], port: int, *, https: bool = False) -> str:
+    """The address a phone on this machine's network opens: its first non-loopback
+    IPv4 address (the machine itself reaches it too), else 127.0.0.1."""
+    reachable = [a for a in addresses if not ipaddress.ip_address(a).is_loopback]
+    return f"{'https' if https else 'http'}://{(reachable or ['127.0.0.1'])[0]}:{port}"
+
+
+def sign_ins(staff: list, port: int = 8000,  # type: ignore[type-arg]
+             public_url: str | None = None) -> str:
     lines = ["", f"Demo sign-ins, store MSK-001 (http://localhost:{port}/login):"]
+    if public_url:
+        lines.append(f"From a phone on this network: {public_url}/login "
+                     f"(customer links use {public_url})")
     lines += [f"  {s.role:<11} {s.personnel_no:<6} PIN/password: {s.pin:<14} ({s.language})"
               for s in staff]
     return "\n".join(lines) + "\n"

@@ -25,7 +25,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables
-from app.staff import StaffUser
+from app.staff import StaffUser, may_open
 
 SESSION_COOKIE = "sp_session"
 # Argon2id with modest memory: a sign-in on a 2-core store server takes ~50 ms.
@@ -168,13 +168,31 @@ class SessionMiddleware(AbstractAuthenticationMiddleware):
 
 
 def requires_role(*roles: str) -> Any:
-    """A guard: signed in, and one of ``roles`` (admin passes every role guard)."""
+    """A guard: signed in, and one of ``roles`` (admin passes every role guard).
+
+    The app's routes use ``requires_area`` instead, so that the home page and the menu
+    (``app.staff.ROLE_AREAS``) link exactly what the guards let through; this one stays
+    for branches written before that table.
+    """
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         user = connection.user
         if user is None:
             raise NotAuthorizedException("sign in first")
         if user.role not in roles and user.role != "admin":
+            raise PermissionDeniedException("not allowed for your role")
+
+    return guard
+
+
+def requires_area(area: str) -> Any:
+    """A guard: signed in, with a role that may open ``area`` (``app.staff.ROLE_AREAS``)."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        user = connection.user
+        if user is None:
+            raise NotAuthorizedException("sign in first")
+        if not may_open(user.role, area):
             raise PermissionDeniedException("not allowed for your role")
 
     return guard

@@ -62,7 +62,8 @@ class Board:
     rows: list[BoardRow]
     counts: dict[str, int]
     limits: dict[str, int]
-    alerts: list[BoardRow] = field(default_factory=list)
+    alerts: list[BoardRow] = field(default_factory=list)  # worst first
+    folded: board.FoldedAlerts[BoardRow] = field(default_factory=board.FoldedAlerts)
 
 
 async def store_limits(session: AsyncSession, store_id: int) -> dict[str, int]:
@@ -75,6 +76,8 @@ async def open_board(session: AsyncSession, store_id: int, now: datetime) -> Boa
     """Every open order of the store with its facts, reasons and flags; counts by status.
 
     Rows needing attention come first (late or over limit), then by priority and due time.
+    Alerts are ranked worst first (``picking.board.alert_rank``) and all but the first
+    few folded by kind, so a long shift never buries the board under banners.
     """
     limits = await store_limits(session, store_id)
     base = await _open_orders(session, store_id)
@@ -86,8 +89,10 @@ async def open_board(session: AsyncSession, store_id: int, now: datetime) -> Boa
     counts = dict.fromkeys(board.OPEN_STATUSES, 0)
     for row in rows:
         counts[row.status] = counts.get(row.status, 0) + 1
-    return Board(rows=rows, counts=counts, limits=limits,
-                 alerts=[r for r in rows if r.attention])
+    alerts = sorted((r for r in rows if r.attention), key=lambda r: board.alert_rank(
+        late=r.late, due_at=r.due_at, priority=r.priority))
+    return Board(rows=rows, counts=counts, limits=limits, alerts=alerts,
+                 folded=board.fold_alerts(alerts, lambda r: board.alert_kind(r.reasons)))
 
 
 async def _open_orders(session: AsyncSession, store_id: int) -> list[Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
@@ -31,6 +32,22 @@ def database_url_from_env(env: dict[str, str] | None = None) -> str:
     url = env.get("DATABASE_URL") or DEFAULT_DATABASE_URL
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+asyncpg://" + url.split("://", 1)[1]
+    return url
+
+
+def public_base_url_from_env(value: str | None) -> str | None:
+    """``STOREPICK_PUBLIC_BASE_URL``: an absolute http(s) URL, or None when unset or empty.
+
+    Raises SettingsError for anything else (a customer link must open on a phone).
+    """
+    if value is None or not value.strip():
+        return None
+    url = value.strip().rstrip("/")
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+        raise SettingsError(
+            f"STOREPICK_PUBLIC_BASE_URL must be the address customers' phones open, such as "
+            f"http://192.168.1.20:8000 or https://shop.example; got {value!r}")
     return url
 
 
@@ -64,7 +81,9 @@ class Settings:
     max_upload_bytes: int = 15 * 1024 * 1024
     data_dir: Path = ROOT / "var"  # delivery proof photos live under data_dir/proofs
     substitution_window_minutes: int = 10  # 0: open until the picker finishes the order
-    public_base_url: str = "http://localhost:8000"  # customer links in SubstitutionProposed
+    # Base of customer links (SubstitutionProposed). None: the scheme and host the staff
+    # member's own request used (app.web.deps.public_base_url); `make run` sets the LAN address.
+    public_base_url: str | None = None
     substitution_expiry_seconds: float = 15.0  # how often the expiry task looks
     run_relay: bool = True
     extra: dict[str, str] = field(default_factory=dict)
@@ -110,7 +129,7 @@ class Settings:
             secure_cookies=_flag(env.get("STOREPICK_SECURE_COOKIES")),
             run_relay=env.get("STOREPICK_RUN_RELAY", "1") != "0",
             data_dir=Path(env.get("STOREPICK_DATA_DIR") or ROOT / "var"),
-            public_base_url=env.get("STOREPICK_PUBLIC_BASE_URL", cls.public_base_url),
+            public_base_url=public_base_url_from_env(env.get("STOREPICK_PUBLIC_BASE_URL")),
             substitution_window_minutes=int(env.get("STOREPICK_SUBSTITUTION_WINDOW_MINUTES", "10")),
         )
 

@@ -7,10 +7,10 @@ that the screen turns into sentences. Nothing here reads a clock.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from picking.status import IN_STORE, OrderStatus
 
@@ -130,6 +130,44 @@ def _causes(facts: OrderFacts, now: datetime, idle_after: int) -> list[Reason]:
     if facts.status == "packed":
         reasons.append(Reason("not_collected", minutes_in_status(facts, now)))
     return reasons
+
+
+ALERTS_SHOWN = 3  # banners above the board; the rest fold into one line per kind
+T = TypeVar("T")
+
+
+def alert_rank(*, late: bool, due_at: datetime, priority: int) -> tuple[int, datetime, int]:
+    """Sort key, worst first: past due before merely over a limit, then the nearest
+    deadline (so the most overdue first), then the higher priority."""
+    return (0 if late else 1, due_at, -priority)
+
+
+def alert_kind(reasons: Sequence[Reason]) -> str:
+    """What an alert is grouped under when folded: its most telling reason."""
+    return reasons[0].kind if reasons else "over_limit"
+
+
+@dataclass(frozen=True)
+class FoldedAlerts(Generic[T]):
+    """The few alerts shown in full, and the rest counted by kind."""
+
+    shown: list[T] = field(default_factory=list)
+    folded: list[tuple[str, list[T]]] = field(default_factory=list)  # biggest group first
+
+    @property
+    def folded_count(self) -> int:
+        return sum(len(group) for _kind, group in self.folded)
+
+
+def fold_alerts(ranked: Sequence[T], kind_of: Callable[[T], str],
+                shown: int = ALERTS_SHOWN) -> FoldedAlerts[T]:
+    """Keep the first ``shown`` of ``ranked`` (already worst first); group the rest by
+    kind, keeping their rank within each group."""
+    groups: dict[str, list[T]] = {}
+    for item in ranked[shown:]:
+        groups.setdefault(kind_of(item), []).append(item)
+    folded = sorted(groups.items(), key=lambda kv: -len(kv[1]))  # stable: ties keep rank
+    return FoldedAlerts(list(ranked[:shown]), folded)
 
 
 def flags(facts: OrderFacts) -> list[str]:

@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 
+from sync.customer_inbox import CustomerInbox, CustomerThread, InboxLedger
 from sync.receiver import EventLedger, Faults, ReceiverApp
 from sync.signing import signed_headers
 
@@ -42,6 +43,7 @@ class OrderPusher:
         # oms id -> version, lines, fulfilment
         self.sent: dict[str, tuple[int, list[dict[str, Any]], str]] = {}
         self.catalog: list[dict[str, Any]] = []
+        self.inbox: CustomerInbox | None = None  # told who each pushed order is for
 
     async def call(self, http: httpx.AsyncClient, method: str, path: str,
                    payload: Any = None) -> httpx.Response:
@@ -63,6 +65,8 @@ class OrderPusher:
     async def step(self, http: httpx.AsyncClient) -> None:
         if not self.catalog:
             response = await self.call(http, "GET", "/catalog")
+            if self.inbox is not None:
+                self.inbox.names.update({p["sku"]: p["name_en"] for p in response.json()})
             self.catalog = [p for p in response.json() if p["stock"] > 0]
             if not self.catalog:
                 return
@@ -98,6 +102,9 @@ class OrderPusher:
         self.answers[_outcome("PUT", response)] += 1
         if response.status_code == 200:
             self.sent[oms_id] = (version, lines, fulfilment)
+            if self.inbox is not None:
+                self.inbox.order_sent(oms_id, f"{payload['customer_name']}, "
+                                      f"{payload['customer_phone']}", str(payload["fulfilment"]))
 
     async def _revise(self, http: httpx.AsyncClient) -> None:
         oms_id = self.rand.choice(list(self.sent))
@@ -134,8 +141,16 @@ def ledger_page(ledger: EventLedger, extra: str = "") -> str:
     gaps = "".join(f"<li>{html.escape(g)}</li>" for g in snap["gaps"][-20:]) or "<li>none</li>"
     return (
         "<!doctype html><html><head><meta charset='utf-8'><meta http-equiv='refresh' "
-        "content='3'><title>OMS simulator</title><style>body{font-family:sans-serif;"
-        "margin:1.5rem}td,th{padding:.2rem .6rem;text-align:left}</style></head><body>"
+        "content='5'><meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<title>OMS simulator</title><style>body{font-family:sans-serif;margin:1rem}"
+        "td,th{padding:.2rem .6rem;text-align:left;vertical-align:top}"
+        "table{border-collapse:collapse}.customers td{border-top:1px solid #ccc}"
+        "td{overflow-wrap:anywhere}.customers td:first-child,.code{white-space:nowrap}"
+        ".link a,blockquote a{display:inline-block;padding:.6rem 0}"
+        "blockquote{margin:.2rem 0;padding:.4rem .6rem;background:#eef3ee;"
+        "border-radius:.6rem}.code{font-size:1.4rem;letter-spacing:.15em}"
+        "@media(max-width:700px){.customers,.customers tr,.customers td{display:block}"
+        ".customers th{display:none}}</style></head><body>"
         f"<h1>OMS simulator</h1>{extra}<p>Events applied: <b>{snap['applied']}</b> · "
         f"duplicates ignored: <b>{snap['duplicates']}</b> · sequence gaps: "
         f"<b>{len(snap['gaps'])}</b></p><h2>Per type</h2><table>{types}</table>"
@@ -143,13 +158,48 @@ def ledger_page(ledger: EventLedger, extra: str = "") -> str:
         f"<th>seq</th><th>type</th><th>occurred</th></tr>{rows}</table></body></html>")
 
 
+def customers_section(threads: list[CustomerThread], limit: int = 30) -> str:
+    """Per order: the customer, their link and pickup code, and the messages as sent."""
+    rows = "".join(_customer_row(t) for t in threads[:limit]) or (
+        "<tr><td colspan='5'>No orders yet.</td></tr>")
+    return ("<h2>Customers: what the OMS sent them</h2><table class='customers'><tr>"
+            "<th>order</th><th>customer</th><th>customer link</th><th>pickup code</th>"
+            f"<th>messages</th></tr>{rows}</table>")
+
+
+def _customer_row(t: CustomerThread) -> str:
+    e = html.escape
+    link = (f"<a href='{e(t.link, quote=True)}'>{e(t.link)}</a>" if t.link
+            else "<i>none yet: sent when a substitute is offered</i>")
+    code = (f"<b class='code'>{e(t.pickup_code)}</b>" if t.pickup_code
+            else "<i>home delivery: no code</i>" if t.fulfilment == "delivery"
+            else "<i>none yet: sent when the order is packed</i>")
+    sms = "".join(f"<blockquote>{_linked(m.text_ru, m.link)}<br><small>"
+                  f"{_linked(m.text_en, m.link)}</small></blockquote>" for m in t.messages)
+    return (f"<tr data-order='{e(t.order_id, quote=True)}'><td>{e(t.order_id)}</td>"
+            f"<td>{e(t.customer) or '—'}<br><small>{e(t.fulfilment)}</small></td>"
+            f"<td class='link'>{link}</td><td>{code}</td><td>{sms or '—'}</td></tr>")
+
+
+def _linked(text: str, url: str | None) -> str:
+    """The message with its link made tappable, as a phone shows an SMS."""
+    escaped = html.escape(text)
+    if not url:
+        return escaped
+    return escaped.replace(html.escape(url),
+                           f"<a href='{html.escape(url, quote=True)}'>{html.escape(url)}</a>")
+
+
 def simulator_app(pusher: OrderPusher | None, secret: str) -> ReceiverApp:
-    ledger = EventLedger()
+    ledger = InboxLedger()
+    if pusher is not None:
+        pusher.inbox = ledger.inbox
 
     def page() -> str:
         answers = "" if pusher is None else "".join(
             f"<li>{html.escape(k)}: {n}</li>" for k, n in sorted(pusher.answers.items()))
-        return ledger_page(ledger, f"<h2>Orders pushed to the store</h2><ul>{answers}</ul>")
+        return ledger_page(ledger, customers_section(ledger.inbox.newest_first())
+                           + f"<h2>Orders pushed to the store</h2><ul>{answers}</ul>")
 
     async def start_pushing() -> None:
         if pusher is not None:

@@ -83,7 +83,7 @@ class DemoOrder:
 class DemoStaff:
     personnel_no: str
     name: str
-    role: str                  # "picker" | "supervisor" | "courier" | "admin"
+    role: str                  # one of app.staff.ROLES
     pin: str                   # PIN for pickers and couriers, password otherwise
     language: str
 
@@ -456,7 +456,8 @@ def _address(rng: random.Random) -> str:
 # ---------------------------------------------------------------- staff
 
 def demo_staff() -> list[DemoStaff]:
-    """Sign-ins for MSK-001: pickers and couriers use a PIN, supervisor and admin a password."""
+    """Sign-ins for MSK-001, one or more per role: supervisor and admin use a password,
+    everyone else a PIN."""
     return [
         DemoStaff("1001", "Ольга Смирнова", "picker", "4821", "ru"),
         DemoStaff("1002", "Дмитрий Кузнецов", "picker", "7356", "ru"),
@@ -464,6 +465,8 @@ def demo_staff() -> list[DemoStaff]:
         DemoStaff("1101", "Елена Васильева", "supervisor", "supervisor-demo", "ru"),
         DemoStaff("1201", "Рустам Алиев", "courier", "5190", "ru"),
         DemoStaff("1202", "Игорь Павлов", "courier", "2648", "ru"),
+        DemoStaff("1301", "Наталья Орлова", "packer", "3852", "ru"),
+        DemoStaff("1401", "Алексей Фёдоров", "clerk", "6417", "ru"),
         DemoStaff("1901", "Андрей Соколов", "admin", "admin-demo", "ru"),
     ]
 

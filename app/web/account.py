@@ -14,12 +14,11 @@ from app import i18n
 from app.auth import SESSION_COOKIE, SignInFailure, requires_staff, sign_in, sign_out
 from app.db import tables
 from app.i18n import gettext as _
+from app.staff import HUB_ROLES
 from app.web.deps import clock
 from app.web.render import redirect, render
 
 Req = Request[Any, Any, Any]
-HOME_BY_ROLE = {"picker": "/pick/", "supervisor": "/board/", "admin": "/pick/",
-                "courier": "/courier/"}
 
 
 async def _stores(request: Req) -> list[dict[str, Any]]:
@@ -103,7 +102,9 @@ async def change_language(request: Req) -> Response[Any]:
 
 @get("/", name="home", guards=[requires_staff])
 async def home(request: Req) -> Template | Redirect:
-    target = HOME_BY_ROLE.get(request.user.role, "/")
-    if target != "/":
-        return redirect(request, target)
-    return render(request, "home.html", {})
+    """Supervisors and admins get a page listing every area they may open; a role
+    with one main job lands on it (the top bar's menu links to the rest)."""
+    areas = request.user.areas
+    if areas and request.user.role not in HUB_ROLES:
+        return redirect(request, request.app.route_reverse(areas[0].route))
+    return render(request, "home.html", {"areas": areas})

@@ -17,7 +17,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, ServerSentEvent, Template
 
 from app import board_queries, board_summary, i18n, queries
-from app.auth import requires_role
+from app.auth import requires_area
 from app.i18n import gettext as _
 from app.services import supervision as service
 from app.web.board_live import SharedRender
@@ -72,7 +72,7 @@ def _shared(request: Req) -> SharedRender:
 
 class BoardController(Controller):
     path = "/board"
-    guards = [requires_role("supervisor")]
+    guards = [requires_area("board")]
 
     @get("/", name="board:index")
     async def index(self, request: Req) -> Template:
@@ -99,6 +99,12 @@ class BoardController(Controller):
     @get("/orders/{order_id:int}", name="board:order")
     async def order(self, request: Req, order_id: FromPath[int]) -> Template:
         return await _order_panel(request, order_id)
+
+    @get("/orders/none", name="board:no_order")
+    async def no_order(self, request: Req) -> Template:
+        """The empty order panel (closing the panel); without htmx, the board."""
+        return render(request, "board/index.html", await board_context(request),
+                      fragment=PANEL_FRAGMENT)
 
     @post("/orders/{order_id:int}/assign", name="board:assign")
     async def assign(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:

@@ -13,7 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app import handover_queries as queries
-from app.auth import requires_role
+from app.auth import requires_area
 from app.i18n import gettext as _
 from app.services import handover as service
 from app.web.deps import clock, new_uow, reading
@@ -28,7 +28,7 @@ Req = Request[Any, Any, Any]
 
 class CollectController(Controller):
     path = "/collect"
-    guards = [requires_role("picker", "supervisor")]
+    guards = [requires_area("collect")]
 
     @get("/", name="collect:counter")
     async def counter(self, request: Req) -> Template:

@@ -14,7 +14,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app import handover_queries as queries
-from app.auth import requires_role
+from app.auth import requires_area
 from app.i18n import gettext as _
 from app.proof_photo import MAX_PROOF_BYTES, ProofRejected, save_proof
 from app.services import handover as service
@@ -35,7 +35,7 @@ PHOTO_MESSAGES = {
 
 class CourierController(Controller):
     path = "/courier"
-    guards = [requires_role("courier")]
+    guards = [requires_area("courier")]
 
     @get("/", name="courier:list")
     async def orders(self, request: Req) -> Template:

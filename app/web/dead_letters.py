@@ -13,7 +13,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from sqlalchemy import select
 
-from app.auth import requires_role
+from app.auth import requires_area
 from app.db import tables
 from app.web.board import event_label
 from app.web.deps import clock, reading
@@ -35,7 +35,7 @@ async def dead_letters(session: Any, store_code: str) -> list[Any]:
 
 class DeadLetterController(Controller):
     path = "/sync/dead-letters"
-    guards = [requires_role("supervisor")]
+    guards = [requires_area("dead_letters")]
 
     @get("/", name="sync:dead_letters")
     async def list_letters(self, request: Req) -> Template:

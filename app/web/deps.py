@@ -34,3 +34,19 @@ async def quick_reading(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncS
     """For the few indexed reads that answer a picker's action (see Database.quick_reading)."""
     async with request.app.state.db.quick_reading() as session:
         yield session
+
+
+
+def public_base_url(request: Request[Any, Any, Any]) -> str:
+    """Where a customer's phone reaches this app, for the links the OMS sends them.
+
+    ``STOREPICK_PUBLIC_BASE_URL`` when set (behind a proxy, or a public name); else the
+    scheme and host of the staff member's own request: a picker on the store's Wi-Fi
+    opened the app at the machine's network address, which the customer's phone on the
+    same network can open too (``localhost`` would be the phone itself).
+    """
+    configured: str | None = request.app.state.settings.public_base_url
+    if configured:
+        return configured
+    host = request.headers.get("host") or request.url.netloc
+    return f"{request.url.scheme}://{host}"

@@ -14,7 +14,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from app import handover_queries as queries
-from app.auth import requires_role
+from app.auth import requires_area
 from app.services import handover as service
 from app.web.deps import clock, new_uow, reading
 from app.web.handover_messages import describe_handover, reason_label, status_for_handover
@@ -33,7 +33,7 @@ DEFAULT_PLACES = {"ambient": "", "chilled": "", "frozen": ""}
 
 class PackingController(Controller):
     path = "/pack"
-    guards = [requires_role("picker", "supervisor")]
+    guards = [requires_area("pack")]
 
     @get("/", name="pack:desk")
     async def desk(self, request: Req) -> Template:

@@ -19,7 +19,7 @@ from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
-from app.auth import requires_role
+from app.auth import requires_area
 from app.i18n import gettext as _
 from app.photo_decode import MAX_PHOTO_BYTES, DecodedSymbol, PhotoRejected, decode_photo_async
 from app.services import picking as service
@@ -58,7 +58,7 @@ def _nonce() -> str:
 
 
 @post("/pick/{order_id:int}/photo", name="pick:photo",
-      guards=[requires_role("picker", "supervisor")],
+      guards=[requires_area("pick")],
       request_max_body_size=MAX_UPLOAD_BYTES,
       exception_handlers={RequestEntityTooLarge: _too_large})
 async def scan_photo(request: Req, order_id: FromPath[int]) -> Template | Redirect:

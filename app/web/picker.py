@@ -15,7 +15,7 @@ from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from app import queries
-from app.auth import requires_role
+from app.auth import requires_area
 from app.i18n import gettext as _
 from app.services import picking as service
 from app.web.deps import clock, new_uow, quick_reading, reading
@@ -37,7 +37,7 @@ Req = Request[Any, Any, Any]
 
 class PickerController(Controller):
     path = "/pick"
-    guards = [requires_role("picker", "supervisor")]
+    guards = [requires_area("pick")]
 
     @get("/", name="pick:queue")
     async def queue(self, request: Req) -> Template:

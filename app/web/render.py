@@ -11,6 +11,7 @@ from litestar import Request, Response
 from litestar.response import Redirect, Template
 
 from app import i18n
+from app.staff import may_open
 from app.web import sizes
 from app.web.labels import label
 from app.web.places import place_label
@@ -83,6 +84,8 @@ def base_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
         "size_of": sizes.size_text,
         "price_basis": sizes.price_basis,
         "place_label": place_label,
+        # Links to another area are shown only to those its guard lets in.
+        "may_open": lambda area: user is not None and may_open(user.role, area),
         "is_late": lambda dt: dt is not None and _local(dt, tz) < request.app.state.clock(),
     }
 

@@ -14,9 +14,9 @@ from litestar.params import FromPath
 from litestar.response import Redirect, ServerSentEvent, Template
 
 from app import queries
-from app.auth import requires_role
+from app.auth import requires_area
 from app.services import substitutions as service
-from app.web.deps import clock, new_uow, reading
+from app.web.deps import clock, new_uow, public_base_url, reading
 from app.web.forms import FormError, parse_quantity
 from app.web.live import live_stream
 from app.web.messages import Feedback, describe, status_for
@@ -41,7 +41,7 @@ ORDER_CHANGES = ("OrderCancelled", "OrderRevised")  # what the OMS does to an or
 
 class SubstituteController(Controller):
     path = "/pick"
-    guards = [requires_role("picker", "supervisor")]
+    guards = [requires_area("pick")]
 
     @get("/{order_id:int}/lines/{line_id:int}/substitute", name="subs:choose")
     async def choose(self, request: Req, order_id: FromPath[int], line_id: FromPath[int]
@@ -60,7 +60,7 @@ class SubstituteController(Controller):
             await service.propose(
                 new_uow(request), request.user, order_id, line_id, str(form.get("code", "")),
                 now=clock(request), window_minutes=settings.substitution_window_minutes,
-                base_url=settings.public_base_url, quantity=quantity)
+                base_url=public_base_url(request), quantity=quantity)
         except errors.PickingError as err:
             return await _choose_page(request, order_id, line_id, describe_substitution(err),
                                       status_for(err), scanned=str(form.get("code", "")))

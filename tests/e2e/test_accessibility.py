@@ -124,7 +124,7 @@ def pages_by_role(ids: dict[str, Any]) -> list[tuple[tuple[str, str] | None, lis
         (("3001", "4444"), [
             "/courier/", f"/courier/take/{ids['packed']}", f"/courier/orders/{ids['taken']}"]),
         (("5001", "super-5001"), [
-            "/board/", f"/board/orders/{ids['picking']}", "/board/summary", "/board/limits",
+            "/", "/board/", f"/board/orders/{ids['picking']}", "/board/summary", "/board/limits",
             "/collect/", f"/collect/{ids['collect']}", "/sync/dead-letters/"]),
     ]
 

@@ -40,7 +40,8 @@ def test_the_board_shows_a_scan_within_a_second_without_a_reload(
     phone = picker_context.new_page()
     try:
         sign_in(board, shop_server.url, "5001", "super-5001")
-        assert board.url.endswith("/board/")
+        board.click(".home-area[data-area=board]")  # the first card of the supervisor's home
+        board.wait_for_url("**/board")
         row = board.locator('tr[data-order="E-MILK"]')
         assert "0 of 2" in row.locator("[data-progress]").inner_text()
         board.evaluate("window.__sameDocument = true")
@@ -73,6 +74,7 @@ def test_the_supervisor_reassigns_from_the_order_panel_and_sees_the_history(
     page = context.new_page()
     try:
         sign_in(page, shop_server.url, "5001", "super-5001")
+        page.goto(f"{shop_server.url}/board/")
         page.click('tr[data-order="E-WATER"] a')
         page.wait_for_selector('#order-panel[data-order="E-WATER"]')
         # nobody is preselected: the supervisor chooses, seeing who is free

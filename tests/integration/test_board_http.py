@@ -44,13 +44,13 @@ def row_of(html: str, oms_id: str) -> str:
     return found.group(0)
 
 
-async def test_a_supervisor_lands_on_the_board_and_sees_orders_counted_by_status(
+async def test_a_supervisor_s_home_leads_to_the_board_which_shows_orders_counted_by_status(
         db: Any, shop: Any, client: Any) -> None:
     await order_with(db, shop, {"milk": 2, "bread": 1}, oms_id="B-MILK")
     await order_with(db, shop, {"water": 1}, oms_id="B-WATER")
     supervisor = await as_supervisor(client)
-    home = await supervisor.get("/", follow_redirects=False)
-    assert home.headers["location"] == "/board/"
+    home = await supervisor.get("/")
+    assert 'href="/board" data-area="board"' in home.text  # the first card of their home
     page = await supervisor.get("/board/")
     assert page.status_code == 200
     assert re.search(r'data-count="queued">2<', page.text)

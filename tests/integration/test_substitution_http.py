@@ -104,7 +104,7 @@ async def test_the_picker_offers_a_scanned_substitute_and_the_customer_approves_
     response = await offer(picker, order_id, milk, KEFIR)
     assert response.status_code == 303, response.text[:400]
     (proposed,) = await outbox(db, order_id, "SubstitutionProposed")
-    assert proposed["customer_url"].startswith("http://localhost:8000/c/")
+    assert proposed["customer_url"].startswith("http://testserver.local/c/")  # as the picker
     assert proposed["sku"] == "kefir" and proposed["quantity"] == 2
     page = await picker.get(f"/pick/{order_id}")
     assert "Waiting for the customer" in page.text

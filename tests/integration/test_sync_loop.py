@@ -57,3 +57,6 @@ async def test_orders_pushed_by_the_simulator_come_back_as_events(db_url: str, s
     assert snap["gaps"] == [] and snap["duplicates"] == 0
     assert set(snap["types"]) <= {"OrderRevised", "OrderCancelled"}
     assert all(seqs == list(range(1, len(seqs) + 1)) for seqs in snap["sequences"].values())
+    pushed = snap["customers"]  # whom each pushed order is for, ready for their messages
+    assert len(pushed) >= 3 and all(c["customer"].endswith("+7 999 000-00-00")
+                                    for c in pushed.values())

@@ -82,6 +82,9 @@ PEOPLE = {  # key -> (store, personnel_no, role, pin, language)
     "picker2": ("MSK-001", "1002", "picker", "2222", "en"),
     "supervisor": ("MSK-001", "5001", "supervisor", "super-5001", "en"),
     "courier": ("MSK-001", "3001", "courier", "4444", "en"),
+    "packer": ("MSK-001", "3101", "packer", "5555", "en"),
+    "clerk": ("MSK-001", "3201", "clerk", "6666", "en"),
+    "admin": ("MSK-001", "9001", "admin", "admin-9001", "en"),
     "other_picker": ("SPB-002", "1001", "picker", "9999", "en"),
 }
 
