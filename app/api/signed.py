@@ -6,7 +6,9 @@ request never reaches validation, let alone the database.
 
 from __future__ import annotations
 
-from typing import Any
+import logging
+from typing import Any, TypeVar
+from urllib.parse import quote
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -15,32 +17,73 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi import ResponseSpec
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.services.inbound import Signed
+from app.services.inbound import Signed, remember_signature
 from sync.contract import ContractError, ErrorsOut, FieldError
-from sync.signing import SIGNATURE_HEADER, TIMESTAMP_HEADER, BadSignature, verify
+from sync.signing import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    BadSignature,
+    request_target,
+    verify_request,
+)
 
 STATE_KEY = "oms_signed"
 
 
+T = TypeVar("T")
+LEGACY_KEY = "oms_legacy_signature"
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+log = logging.getLogger("storepick.api")
+
+
 async def signed_by_oms(connection: ASGIConnection[Any, Any, Any, Any],
                         _: BaseRouteHandler) -> None:
-    """Accept only requests signed with the OMS secret within the clock-skew window.
+    """Accept only requests signed with the OMS secret over method, path and body,
+    within the clock-skew window, and never the same signature twice.
 
-    Raises ContractError(401) naming the header at fault.
+    The signature of a changing request is remembered (in the database, its own
+    transaction) before anything else is looked at, so a request refused for any
+    reason cannot be sent again either. Raises ContractError: 401 naming the
+    header at fault, 409 for a replay.
     """
     state = connection.app.state
     settings = state.settings
     body = await Request(connection.scope, connection.receive).body()
     now = state.clock()
+    until = settings.oms_legacy_signatures_until
+    scope = connection.scope
+    target = request_target(scope.get("raw_path") or quote(scope["path"]).encode(),
+                            scope.get("query_string", b""))
     try:
-        verify(settings.oms_shared_secret, timestamp=connection.headers.get(TIMESTAMP_HEADER),
-               sig=connection.headers.get(SIGNATURE_HEADER), body=body, now=now.timestamp(),
-               max_skew=settings.oms_max_skew_seconds)
+        _sent_at, legacy = verify_request(
+            settings.oms_shared_secret, timestamp=connection.headers.get(TIMESTAMP_HEADER),
+            sig=connection.headers.get(SIGNATURE_HEADER), method=scope["method"],
+            target=target, body=body, now=now.timestamp(),
+            max_skew=settings.oms_max_skew_seconds,
+            accept_legacy=until is not None and now.date() < until)
     except BadSignature as bad:
         raise ContractError([FieldError(bad.field, bad.message)], 401) from None
-    connection.scope["state"][STATE_KEY] = Signed(
-        signature=connection.headers[SIGNATURE_HEADER], now=now,
-        window_seconds=settings.oms_max_skew_seconds)
+    signed_facts = Signed(signature=connection.headers[SIGNATURE_HEADER], now=now,
+                          window_seconds=settings.oms_max_skew_seconds)
+    if legacy:
+        log.warning("OMS request %s %s signed the old way (sha256=, body only): accepted "
+                    "until %s", scope["method"], scope["path"], until)
+        scope["state"][LEGACY_KEY] = True
+    if scope["method"] not in SAFE_METHODS:
+        await remember_signature(state.db, signed_facts)
+    scope["state"][STATE_KEY] = signed_facts
+
+
+def answer(request: Request[Any, Any, Any], data: T) -> Response[T]:
+    """``data`` as the 200 answer; an old-style signature is told it is on borrowed
+    time (``Deprecation``, RFC 9745; ``Sunset``, RFC 8594)."""
+    headers = {}
+    if request.scope["state"].get(LEGACY_KEY):
+        until = request.app.state.settings.oms_legacy_signatures_until
+        headers["Deprecation"] = "true"
+        if until is not None:
+            headers["Sunset"] = until.strftime("%a, %d %b %Y 00:00:00 GMT")
+    return Response(data, headers=headers)
 
 
 def signed(request: Request[Any, Any, Any]) -> Signed:
