@@ -77,8 +77,9 @@ def _unauthorized(request: Request[Any, Any, Any], exc: Exception) -> Any:
 
 def _html_error(status: int, message: str) -> Callable[..., Any]:
     def handler(request: Request[Any, Any, Any], exc: Exception) -> Any:
-        if _is_api(request):
-            return Response({"detail": str(exc)}, status_code=status)
+        if _is_api(request):  # a 500's own text may hold SQL: never send it
+            return Response({"detail": str(exc) if status < 500 else "Internal server error"},
+                            status_code=status)
         from app.web.messages import Feedback
         return render(request, "error.html", {"feedback": Feedback("error", i18n.gettext(message))},
                       status_code=status)

@@ -7,18 +7,27 @@ request never reaches validation, let alone the database.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+import msgspec
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
-from litestar.exceptions import ClientException, ValidationException
+from litestar.exceptions import ClientException, HTTPException, ValidationException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi import ResponseSpec
 from sqlalchemy.orm.exc import StaleDataError
 
 from app.services.inbound import Signed, remember_signature
-from sync.contract import ContractError, ErrorsOut, FieldError
+from sync.contract import (
+    MAX_DEPTH,
+    ContractError,
+    ErrorsOut,
+    FieldError,
+    parse_errors,
+    plain_message,
+)
 from sync.signing import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -32,6 +41,7 @@ STATE_KEY = "oms_signed"
 
 T = TypeVar("T")
 LEGACY_KEY = "oms_legacy_signature"
+BODY_KEY = "oms_body"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 log = logging.getLogger("storepick.api")
 
@@ -72,6 +82,27 @@ async def signed_by_oms(connection: ASGIConnection[Any, Any, Any, Any],
     if scope["method"] not in SAFE_METHODS:
         await remember_signature(state.db, signed_facts)
     scope["state"][STATE_KEY] = signed_facts
+    scope["state"][BODY_KEY] = body
+    if json_depth(body) > MAX_DEPTH:
+        raise ContractError([FieldError("body", f"nested deeper than {MAX_DEPTH} levels")], 422)
+
+
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+
+
+def json_depth(body: bytes) -> int:
+    """How deeply the JSON ``body`` nests arrays and objects (brackets inside strings
+    do not count). The parser recurses per level: this is read before it runs."""
+    brackets = _STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
+    if not brackets:
+        return 0
+    steps = brackets.translate(bytes.maketrans(b"[]{}", b"\x01\x00\x01\x00"))
+    depth = deepest = 0
+    for opens in steps:
+        depth += 1 if opens else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def answer(request: Request[Any, Any, Any], data: T) -> Response[T]:
@@ -100,11 +131,33 @@ def contract_error(_: Request[Any, Any, Any], exc: ContractError) -> Response[An
     return _errors(exc.status, exc.errors)
 
 
-def validation_error(_: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
+    """422 naming every field at fault: the parser stops at the first, so a body that
+    failed it is walked field by field against its contract type."""
     extra = exc.extra if isinstance(exc.extra, list) else []
-    found = [FieldError(str(e.get("key") or "body"), str(e.get("message", "invalid")))
+    found = [FieldError(str(e.get("key") or "body")[:200],
+                        plain_message(str(e.get("message", "invalid"))))
              for e in extra if isinstance(e, dict)]
-    return _errors(422, found or [FieldError("body", str(exc.detail))])
+    body_type = BODY_TYPES.get(request.route_handler.handler_name)
+    if body_type is not None and any(e.get("source") == "body" for e in extra
+                                     if isinstance(e, dict)):
+        try:
+            raw = msgspec.json.decode(request.scope["state"].get(BODY_KEY, b""))
+        except msgspec.DecodeError:
+            raw = None
+        walked = parse_errors(body_type, raw) if raw is not None else []
+        if walked:
+            found = [e for e in found if not _same_source_body(e, extra)] + walked
+    return _errors(422, found or [FieldError("body", plain_message(str(exc.detail)))])
+
+
+def _same_source_body(error: FieldError, extra: list[Any]) -> bool:
+    return any(isinstance(e, dict) and e.get("source") == "body"
+               and str(e.get("key") or "body")[:200] == error.field for e in extra)
+
+
+BODY_TYPES: dict[str, type[Any]] = {}
+"""Handler name -> its body's contract type (filled by app.api.v1)."""
 
 
 def client_error(_: Request[Any, Any, Any], exc: ClientException) -> Response[Any]:
@@ -115,9 +168,19 @@ def stale_order(_: Request[Any, Any, Any], exc: StaleDataError) -> Response[Any]
     return _errors(409, [FieldError("oms_id", "the order changed meanwhile: send it again")])
 
 
+def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Anything unforeseen: logged whole, answered without a word of it (no SQL, no
+    driver message). The transaction was rolled back, so nothing was written."""
+    if isinstance(exc, HTTPException) and exc.status_code < 500:
+        return _errors(exc.status_code, [FieldError("body", plain_message(str(exc.detail)))])
+    log.exception("OMS API %s %s failed", request.method, request.url.path, exc_info=exc)
+    return _errors(500, [FieldError("body", "the store could not apply this request; "
+                                            "nothing was written")])
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     ContractError: contract_error, ValidationException: validation_error,
-    ClientException: client_error, StaleDataError: stale_order,
+    ClientException: client_error, StaleDataError: stale_order, Exception: server_error,
 }
 
 _ERROR_DOC = {

@@ -24,7 +24,8 @@ class OmsClient:
 
     async def send(self, method: str, path: str, payload: Any = None, *,
                    timestamp: int | None = None, headers: dict[str, str] | None = None) -> Any:
-        body = b"" if payload is None else json.dumps(payload).encode()
+        body = payload if isinstance(payload, bytes) else (
+            b"" if payload is None else json.dumps(payload).encode())
         ts = int(self.clock.now.timestamp()) if timestamp is None else timestamp
         signing = signed_headers(self.secret, ts, body) if self.legacy else \
             signed_request_headers(self.secret, ts, method, path, body)
