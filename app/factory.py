@@ -34,6 +34,7 @@ from app.auth import SessionCache, SessionMiddleware
 from app.db.engine import open_database
 from app.db.mapping import start_mappers
 from app.settings import ROOT, Settings
+from app.upload_image import UploadGate
 from app.web import account, pwa
 from app.web.labels import N_
 from app.web.messages import describe, status_for
@@ -158,7 +159,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(_jinja_env())),
         plugins=[HTMXPlugin(), channels],
         request_class=HTMXRequest,
-        middleware=[DefineMiddleware(SessionMiddleware,
+        middleware=[UploadGate,  # multipart bodies read a few at a time (app.upload_image)
+                    DefineMiddleware(SessionMiddleware,
                                      exclude=["^/static/", "^/sw.js$", "^/api/", "^/healthz$",
                                               "^/schema"])],
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="sp_csrf",
