@@ -134,3 +134,18 @@ async def test_an_unforeseen_failure_is_a_plain_500_without_internals(
     assert response.status_code == 500
     assert "SQL" not in response.text and "secret" not in response.text
     assert response.json()["errors"][0]["message"].startswith("the store could not apply")
+
+
+@pytest.mark.parametrize(("body", "deep"), [
+    (b'{"a": [1, {"b": "[[[[[[[[[[[[[[[[[[[["}]}', False),  # brackets in strings do not count
+    (b"[" * 16 + b"]" * 16, False),
+    (b"[" * 17 + b"]" * 17, True),
+    (b"[1, " * 17 + b"0" + b"]" * 17, True),
+    (b'{"a": ' * 9 + b"[" * 8 + b"]" * 8 + b"}" * 9, True),
+    (b"[[0], [1], [2]]" * 1000, False),
+    (b'{"a": [1, 2}', False),  # malformed: the parser refuses it
+])
+def test_nesting_is_measured_without_the_parser(body: bytes, deep: bool) -> None:
+    from app.api.signed import too_deep
+
+    assert too_deep(body) is deep
