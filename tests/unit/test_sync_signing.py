@@ -112,3 +112,31 @@ def test_old_style_signatures_pass_only_when_the_transition_allows_them() -> Non
     with pytest.raises(BadSignature) as bad:
         check_request(headers)
     assert "no longer accepted" in bad.value.message
+
+
+def test_the_simulator_signs_method_and_path() -> None:
+    import anyio
+    import httpx
+
+    from sync.simulator import OrderPusher
+
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    async def one_call() -> None:
+        pusher = OrderPusher("http://store.local", "MSK-001", SECRET, every=1)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+            await pusher.call(http, "POST", "/orders/W-1/cancel", {"reason": "x"})
+
+    anyio.run(one_call)
+    request = seen[0]
+    assert request.headers[SIGNATURE_HEADER].startswith("v2=")
+    sent_at, legacy = verify_request(
+        SECRET, timestamp=request.headers[TIMESTAMP_HEADER],
+        sig=request.headers[SIGNATURE_HEADER], method="POST",
+        target=request_target(request.url.raw_path), body=request.content,
+        now=int(request.headers[TIMESTAMP_HEADER]))
+    assert not legacy
