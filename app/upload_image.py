@@ -159,11 +159,15 @@ async def run_decode(job: Callable[[], T]) -> T:
     """``job`` in a worker thread, at most ``DECODE_CONCURRENCY`` at once per process;
     when the last decode ends, freed memory goes back to the system."""
     limiter = decode_limiter()
-    try:
-        return await anyio.to_thread.run_sync(job, limiter=limiter)
-    finally:
-        if limiter.borrowed_tokens == 0:
-            _give_back_memory()
+
+    def work() -> T:
+        try:
+            return job()
+        finally:
+            if limiter.borrowed_tokens <= 1:  # the last decode running (a hint, not a lock)
+                _give_back_memory()  # in the worker: malloc_trim walks the heap
+
+    return await anyio.to_thread.run_sync(work, limiter=limiter)
 
 
 class UploadGate:
