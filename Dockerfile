@@ -6,6 +6,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     STOREPICK_ENV=production \
+    STOREPICK_DATA_DIR=/data \
     DATABASE_URL=sqlite+aiosqlite:////data/storepick.db
 
 # libzbar0 for pyzbar (no recommends: they drag in ImageMagick).

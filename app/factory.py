@@ -34,6 +34,7 @@ from app.auth import SessionCache, SessionMiddleware
 from app.db.engine import open_database
 from app.db.mapping import start_mappers
 from app.settings import ROOT, Settings
+from app.upload_image import UploadGate
 from app.web import account, pwa
 from app.web.labels import N_
 from app.web.messages import describe, status_for
@@ -77,8 +78,9 @@ def _unauthorized(request: Request[Any, Any, Any], exc: Exception) -> Any:
 
 def _html_error(status: int, message: str) -> Callable[..., Any]:
     def handler(request: Request[Any, Any, Any], exc: Exception) -> Any:
-        if _is_api(request):
-            return Response({"detail": str(exc)}, status_code=status)
+        if _is_api(request):  # a 500's own text may hold SQL: never send it
+            return Response({"detail": str(exc) if status < 500 else "Internal server error"},
+                            status_code=status)
         from app.web.messages import Feedback
         return render(request, "error.html", {"feedback": Feedback("error", i18n.gettext(message))},
                       status_code=status)
@@ -157,7 +159,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(_jinja_env())),
         plugins=[HTMXPlugin(), channels],
         request_class=HTMXRequest,
-        middleware=[DefineMiddleware(SessionMiddleware,
+        middleware=[UploadGate,  # multipart bodies read a few at a time (app.upload_image)
+                    DefineMiddleware(SessionMiddleware,
                                      exclude=["^/static/", "^/sw.js$", "^/api/", "^/healthz$",
                                               "^/schema"])],
         csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="sp_csrf",

@@ -4,25 +4,23 @@
 loads the photo small and grey, and runs a short cascade of zxing-cpp and pyzbar.
 GS1 symbols come back as AIM identifier + raw element string (GS separators kept) so
 ``picking.codes.interpret`` reads them as GS1. CPU-bound: call ``decode_photo_async``
-from request handlers; it runs in a worker thread, at most two decodes at a time.
+from request handlers; it runs in a worker thread, at most ``DECODE_CONCURRENCY`` decodes
+at a time per process across every upload route (``app.upload_image``).
 """
 
 from __future__ import annotations
 
 import functools
-import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
-import anyio.to_thread
 import zxingcpp
-from anyio import CapacityLimiter
-from anyio.lowlevel import RunVar
-from PIL import Image, ImageFilter, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFilter, ImageOps
 from pyzbar import pyzbar
 from pyzbar.pyzbar import ZBarSymbol
 
+from app.upload_image import ImageRejected, open_small, run_decode
 from picking import gtin
 from picking.codes import expand_upce
 
@@ -30,8 +28,6 @@ MAX_PHOTO_BYTES = 15 * 1024 * 1024
 MAX_PHOTO_PIXELS = 50_000_000
 WORK_LONG_SIDE = 2000
 """Long side the photo is decoded at: 1280 px loses small barcodes in a 12 MP frame."""
-DECODE_CONCURRENCY = 2
-"""Both decoders and Pillow release the GIL: two threads use both cores."""
 
 # Formats a grocery store meets. Every extra format costs time and invites misreads.
 _ZXING_FORMATS = zxingcpp.BarcodeFormats(
@@ -77,8 +73,8 @@ _GS1_AIM = {"CODE128": "]C1", "DATAMATRIX": "]d2", "QR": "]Q3", "DATABAR": "]e0"
 _ZBAR_NAMES = {"QRCODE": "QR"}
 _RETAIL = frozenset({"EAN13", "EAN8", "UPCA", "UPCE"})
 # Pillow plugins we let near untrusted bytes; phones send JPEG (the JPEG plugin also
-# opens the multi-picture MPO files some phones write), PNG or WebP.
-_FORMATS = ("JPEG", "PNG", "WEBP", "GIF", "BMP")
+# opens the multi-picture MPO files some phones write), PNG or WebP. Nothing else.
+_FORMATS = ("JPEG", "PNG", "WEBP")
 
 Problem = Literal["too_large", "too_many_pixels", "not_an_image"]
 
@@ -134,38 +130,30 @@ def decode_photo(
 
 
 async def decode_photo_async(data: bytes, **kwargs: int) -> list[DecodedSymbol]:
-    """``decode_photo`` in a worker thread; at most two decodes run at once per event loop."""
-    job = functools.partial(decode_photo, data, **kwargs)
-    return await anyio.to_thread.run_sync(job, limiter=_limiter())
+    """``decode_photo`` in a worker thread, behind the process's one decode limiter
+    (shared with every other upload route, see ``app.upload_image.run_decode``)."""
+    return await run_decode(functools.partial(decode_photo, data, **kwargs))
 
 
 def load_photo(
     data: bytes, *, max_bytes: int = MAX_PHOTO_BYTES, max_pixels: int = MAX_PHOTO_PIXELS
 ) -> Image.Image:
-    """The photo upright, in greyscale, about ``WORK_LONG_SIDE`` px on its long side.
+    """The photo upright, in greyscale, about ``WORK_LONG_SIDE`` px on its long side,
+    decoded within ``app.upload_image``'s memory budget.
 
     Raises PhotoRejected as ``decode_photo`` does.
     """
-    if len(data) > max_bytes:
-        raise PhotoRejected(413, "too_large", f"The photo is larger than {max_bytes // 2**20} MB.")
     try:
-        image = Image.open(io.BytesIO(data), formats=_FORMATS)  # reads the header only
-    except Image.DecompressionBombError as exc:  # Pillow's own, far higher, limit
-        raise _too_many_pixels() from exc
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
-        raise _not_an_image() from exc
-    width, height = image.size
-    if width * height > max_pixels:
-        raise _too_many_pixels()
-    try:
-        # A JPEG decodes straight to a reduced greyscale image: 4x fewer pixels to inflate.
-        scale = WORK_LONG_SIDE / max(width, height)
-        image.draft("L", (int(width * scale), int(height * scale)))
-        image.load()
-        upright = ImageOps.exif_transpose(image)
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:  # truncated or corrupt data
-        raise _not_an_image() from exc
-    return _shrink(_grey(upright), WORK_LONG_SIDE)
+        small = open_small(data, formats=_FORMATS, max_bytes=max_bytes, max_pixels=max_pixels,
+                           long_side=WORK_LONG_SIDE, mode="L")
+    except ImageRejected as rejected:
+        if rejected.problem == "too_large":
+            raise PhotoRejected(413, "too_large",
+                                f"The photo is larger than {max_bytes // 2**20} MB.") from None
+        if rejected.problem == "too_many_pixels":
+            raise _too_many_pixels() from None
+        raise _not_an_image() from None
+    return _shrink(small, WORK_LONG_SIDE)
 
 
 def _too_many_pixels() -> PhotoRejected:
@@ -174,17 +162,6 @@ def _too_many_pixels() -> PhotoRejected:
 
 def _not_an_image() -> PhotoRejected:
     return PhotoRejected(422, "not_an_image", "The upload is not a readable photo.")
-
-
-def _grey(image: Image.Image) -> Image.Image:
-    """Greyscale; transparent parts become white paper rather than black."""
-    if image.mode == "L":
-        return image
-    if image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info:
-        rgba = image.convert("RGBA")
-        paper = Image.new("RGBA", rgba.size, "white")
-        return Image.alpha_composite(paper, rgba).convert("L")
-    return image.convert("L")
 
 
 def _shrink(image: Image.Image, long_side: int) -> Image.Image:
@@ -334,14 +311,3 @@ _CASCADE: tuple[tuple[str, Decoder], ...] = (
 
 _UPCE_SECOND_OPINIONS = 2
 
-_LIMITER: RunVar[CapacityLimiter] = RunVar("storepick_photo_decode_limiter")
-
-
-def _limiter() -> CapacityLimiter:
-    """The decode limiter of the running event loop (a limiter is bound to one loop)."""
-    try:
-        return _LIMITER.get()
-    except LookupError:
-        limiter = CapacityLimiter(DECODE_CONCURRENCY)
-        _LIMITER.set(limiter)
-        return limiter

@@ -1,33 +1,33 @@
 """Delivery proof photos: checked for size, shrunk, and stripped of EXIF and GPS.
 
 The saved JPEG is re-encoded from pixels only (at most 1280 px on the long side,
-quality 80), so no metadata of the phone's original survives.
+quality 80), so no metadata of the phone's original survives. Decoding goes through
+``app.upload_image`` (memory budget, one limiter per process shared with the barcode
+photos); the file is written only once the delivery itself has been accepted, and
+only inside the data folder.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import secrets
-import warnings
 from pathlib import Path
 
 import anyio.to_thread
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
+
+from app.upload_image import ImageRejected, open_small, run_decode
 
 MAX_PROOF_BYTES = 12 * 1024 * 1024
 MAX_PROOF_PIXELS = 40_000_000
 LONG_SIDE = 1280
 QUALITY = 80
 _FORMATS = ("JPEG", "PNG", "WEBP")
+PROOFS = "proofs"
 
-
-class ProofRejected(ValueError):
-    """``status`` is 413 (too many bytes or pixels) or 422 (not a photo)."""
-
-    def __init__(self, status: int, problem: str) -> None:
-        super().__init__(problem)
-        self.status = status
-        self.problem = problem  # "too_large" | "too_many_pixels" | "not_an_image"
+ProofRejected = ImageRejected
+"""``status`` is 413 (too many bytes or pixels) or 422 (not a photo); ``problem`` says which."""
 
 
 def clean_photo(data: bytes, *, max_bytes: int = MAX_PROOF_BYTES,
@@ -37,24 +37,8 @@ def clean_photo(data: bytes, *, max_bytes: int = MAX_PROOF_BYTES,
     The size is checked from the header before any pixel is decoded. Raises
     ProofRejected.
     """
-    if len(data) > max_bytes:
-        raise ProofRejected(413, "too_large")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data), formats=_FORMATS)
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ProofRejected(413, "too_many_pixels") from exc
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError) as exc:
-        raise ProofRejected(422, "not_an_image") from exc
-    width, height = image.size
-    if width * height > max_pixels:
-        raise ProofRejected(413, "too_many_pixels")
-    try:
-        image.draft("RGB", (LONG_SIDE, LONG_SIDE))
-        upright = ImageOps.exif_transpose(image).convert("RGB")
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        raise ProofRejected(422, "not_an_image") from exc
+    upright = open_small(data, formats=_FORMATS, max_bytes=max_bytes, max_pixels=max_pixels,
+                         long_side=LONG_SIDE, mode="RGB")
     upright.thumbnail((LONG_SIDE, LONG_SIDE))
     clean = Image.frombytes("RGB", upright.size, upright.tobytes())  # pixels only, no EXIF
     out = io.BytesIO()
@@ -62,11 +46,31 @@ def clean_photo(data: bytes, *, max_bytes: int = MAX_PROOF_BYTES,
     return out.getvalue()
 
 
-async def save_proof(data: bytes, data_dir: Path, order_id: int) -> str:
-    """Clean the photo in a worker thread and store it; returns its path under data_dir."""
-    cleaned = await anyio.to_thread.run_sync(clean_photo, data)
-    relative = Path("proofs") / f"order-{order_id}-{secrets.token_hex(8)}.jpg"
-    target = data_dir / relative
+async def clean_photo_async(data: bytes) -> bytes:
+    """``clean_photo`` behind the process's decode limiter. Raises ProofRejected."""
+    return await run_decode(functools.partial(clean_photo, data))
+
+
+async def store_proof(cleaned: bytes, data_dir: Path, order_id: int) -> str:
+    """Write a cleaned photo under ``data_dir/proofs``; returns its path relative to
+    ``data_dir``."""
+    relative = Path(PROOFS) / f"order-{int(order_id)}-{secrets.token_hex(8)}.jpg"
+    target = _inside(data_dir, relative)
     target.parent.mkdir(parents=True, exist_ok=True)
     await anyio.to_thread.run_sync(target.write_bytes, cleaned)
     return str(relative)
+
+
+async def remove_proof(data_dir: Path, relative: str) -> None:
+    """Delete a stored proof whose delivery was then refused."""
+    target = _inside(data_dir, Path(relative))
+    await anyio.to_thread.run_sync(functools.partial(target.unlink, missing_ok=True))
+
+
+
+def _inside(data_dir: Path, relative: Path) -> Path:
+    root = data_dir.resolve()
+    target = (root / relative).resolve()
+    if not target.is_relative_to(root / PROOFS):
+        raise ValueError(f"{relative} is not inside {root / PROOFS}")
+    return target

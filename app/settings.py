@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -19,6 +20,8 @@ DEV_SECRET = "dev-only-secret-change-me-0123456789abcdef"
 DEV_OMS_SECRET = "dev-oms-secret"
 DEVELOPMENT = "development"
 MIN_SECRET_LENGTH = 32
+LEGACY_SIGNATURES_UNTIL = date(2027, 3, 1)
+"""End of the transition to method-and-path signatures (README, "The OMS contract")."""
 DEFAULT_DATABASE_URL = f"sqlite+aiosqlite:///{ROOT / 'var' / 'storepick.db'}"
 
 
@@ -73,6 +76,9 @@ class Settings:
     oms_events_url: str | None = None
     oms_batch_url: str | None = None  # optional OMS endpoint taking several orders' events
     oms_max_skew_seconds: int = 300  # signed OMS requests older or newer are refused
+    # Body-only ``sha256=`` signatures on /api/v1 are accepted before this day (UTC) only;
+    # None refuses them (STOREPICK_OMS_LEGACY_SIGNATURES_UNTIL=off).
+    oms_legacy_signatures_until: date | None = LEGACY_SIGNATURES_UNTIL
     debug: bool = False
     secure_cookies: bool | None = None  # None: Secure everywhere but development
     session_hours: int = 12
@@ -131,7 +137,22 @@ class Settings:
             data_dir=Path(env.get("STOREPICK_DATA_DIR") or ROOT / "var"),
             public_base_url=public_base_url_from_env(env.get("STOREPICK_PUBLIC_BASE_URL")),
             substitution_window_minutes=int(env.get("STOREPICK_SUBSTITUTION_WINDOW_MINUTES", "10")),
+            oms_legacy_signatures_until=_until(env.get("STOREPICK_OMS_LEGACY_SIGNATURES_UNTIL")),
         )
+
+
+def _until(value: str | None) -> date | None:
+    """``off``/``0``: None (refused now); a ``YYYY-MM-DD`` day; unset: the default day."""
+    if value is None or not value.strip():
+        return LEGACY_SIGNATURES_UNTIL
+    word = value.strip().lower()
+    if word in ("off", "0", "no", "false"):
+        return None
+    try:
+        return date.fromisoformat(word)
+    except ValueError:
+        raise SettingsError("STOREPICK_OMS_LEGACY_SIGNATURES_UNTIL: expected off or a day "
+                            f"like 2027-03-01, got {value!r}") from None
 
 
 def _require_secret(variable: str, value: str, dev_value: str, environment: str) -> None:

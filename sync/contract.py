@@ -8,14 +8,55 @@ the ``*_errors`` functions here, which name the exact field at fault.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+import re
+from dataclasses import MISSING, dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Any, Literal, get_args, get_origin, get_type_hints
+
+import msgspec
+from annotated_types import Interval, Len
+from msgspec import Meta
 
 from picking.gtin import InvalidGtin, to_gtin14
+from picking.supervision import MAX_PRIORITY
 
 MAX_PIECES = 999
 MAX_GRAMS = 25_000
+MAX_VERSION = 2**31 - 1  # the database keeps it in a 32-bit integer
+MAX_PRICE_MINOR = 10**11  # a billion roubles: no price, and still far from 64-bit overflow
+MAX_STOCK = 10**9
+MAX_LINES = 500
+MAX_PRODUCTS = 1000
+MAX_LEVELS = 5000
+MAX_BARCODES = 32
+MAX_DEPTH = 16
+"""JSON nesting the API reads; its own documents are at most 4 deep."""
+MAX_BODY_BYTES = 8 * 1024 * 1024
+"""The largest valid document (1000 products, names escaped as \\uXXXX) is about 5 MB."""
+
+# Each bound twice: msgspec.Meta is what the parser enforces, annotated_types what the
+# OpenAPI schema (and so the OMS and the fuzzer) sees. Strings count characters.
+Text64 = Annotated[str, Meta(min_length=1, max_length=64), Len(1, 64)]
+Sku = Text64
+Gtin = Annotated[str, Meta(min_length=1, max_length=14), Len(1, 14)]
+Name = Annotated[str, Meta(min_length=1, max_length=300), Len(1, 300)]
+CustomerName = Annotated[str, Meta(max_length=200), Len(0, 200)]
+Phone = Annotated[str, Meta(max_length=40), Len(0, 40)]
+Address = Annotated[str, Meta(max_length=400), Len(0, 400)]
+Reason = Annotated[str, Meta(max_length=1000), Len(0, 1000)]
+Shelf = Annotated[str, Meta(max_length=16), Len(0, 16)]
+Category = Annotated[str, Meta(max_length=64), Len(0, 64)]
+SizeText = Annotated[str, Meta(max_length=32), Len(0, 32)]
+Plu = Annotated[str, Meta(min_length=1, max_length=8), Len(1, 8)]
+Version = Annotated[int, Meta(ge=1, le=MAX_VERSION), Interval(ge=1, le=MAX_VERSION)]
+Quantity = Annotated[int, Meta(ge=1, le=MAX_GRAMS), Interval(ge=1, le=MAX_GRAMS)]
+Price = Annotated[int, Meta(ge=0, le=MAX_PRICE_MINOR), Interval(ge=0, le=MAX_PRICE_MINOR)]
+Stock = Annotated[int, Meta(ge=0, le=MAX_STOCK), Interval(ge=0, le=MAX_STOCK)]
+Priority = Annotated[int, Meta(ge=0, le=MAX_PRIORITY), Interval(ge=0, le=MAX_PRIORITY)]
+Aisle = Annotated[int, Meta(ge=0, le=9999), Interval(ge=0, le=9999)]
+Sequence = Annotated[int, Meta(ge=0, le=MAX_STOCK), Interval(ge=0, le=MAX_STOCK)]
+Percent = Annotated[int, Meta(ge=1, le=100), Interval(ge=1, le=100)]
 
 
 @dataclass
@@ -50,30 +91,31 @@ def refuse(field_name: str, message: str, status: int = 422) -> ContractError:
 
 @dataclass
 class OrderLineIn:
-    sku: str
-    quantity: int = field(metadata={"description": "pieces, or grams for weighed goods"})
-    unit_price_minor: int | None = None  # None: the store's catalog price
+    sku: Sku
+    quantity: Quantity = field(metadata={"description": "pieces, or grams for weighed goods"})
+    unit_price_minor: Price | None = None  # None: the store's catalog price
     substitution: Literal["none", "best_match", "specific"] = "best_match"
-    specific_sku: str | None = None
+    specific_sku: Sku | None = None
 
 
 @dataclass
 class OrderIn:
     """A whole order at one OMS version; a higher version replaces it."""
 
-    version: int
+    version: Version
     due_at: datetime
-    lines: list[OrderLineIn]
+    lines: Annotated[list[OrderLineIn], Meta(min_length=1, max_length=MAX_LINES),
+                     Len(1, MAX_LINES)]
     fulfilment: Literal["delivery", "collect"] = "delivery"
-    customer_name: str = ""
-    customer_phone: str = ""
-    address: str | None = None
-    priority: int = 0
+    customer_name: CustomerName = ""
+    customer_phone: Phone = ""
+    address: Address | None = None
+    priority: Priority = 0
 
 
 @dataclass
 class CancelIn:
-    reason: str = "cancelled by the customer"
+    reason: Reason = "cancelled by the customer"  # the first 200 characters are kept
 
 
 @dataclass
@@ -86,39 +128,40 @@ class OrderAck:
 
 @dataclass
 class ProductIn:
-    sku: str
-    name_ru: str
-    name_en: str
+    sku: Sku
+    name_ru: Name
+    name_en: Name
     unit: Literal["piece", "weight"]
-    price_minor: int = field(metadata={"description": "per piece, or per kg when weighed"})
+    price_minor: Price = field(metadata={"description": "per piece, or per kg when weighed"})
     zone: Literal["ambient", "chilled", "frozen"] = "ambient"
-    aisle: int = 0
-    shelf: str = ""
-    sequence: int = 0
-    category: str = ""
-    barcodes: list[str] = field(default_factory=list)
-    plu: str | None = None
-    size_text: str = ""
+    aisle: Aisle = 0
+    shelf: Shelf = ""
+    sequence: Sequence = 0
+    category: Category = ""
+    barcodes: Annotated[list[Gtin], Meta(max_length=MAX_BARCODES),
+                        Len(0, MAX_BARCODES)] = field(default_factory=list)
+    plu: Plu | None = None
+    size_text: SizeText = ""
     marked: bool = False
     age_restricted: bool = False
-    stock: int | None = None  # None keeps the current stock
-    tolerance_pct: int | None = None
+    stock: Stock | None = None  # None keeps the current stock
+    tolerance_pct: Percent | None = None
 
 
 @dataclass
 class CatalogIn:
-    products: list[ProductIn]
+    products: Annotated[list[ProductIn], Meta(max_length=MAX_PRODUCTS), Len(0, MAX_PRODUCTS)]
 
 
 @dataclass
 class StockLevelIn:
-    sku: str
-    stock: int
+    sku: Sku
+    stock: Stock
 
 
 @dataclass
 class StockIn:
-    levels: list[StockLevelIn]
+    levels: Annotated[list[StockLevelIn], Meta(max_length=MAX_LEVELS), Len(0, MAX_LEVELS)]
 
 
 @dataclass
@@ -217,3 +260,70 @@ def stock_errors(stock: StockIn) -> list[FieldError]:
         if level.stock < 0:
             found.append(FieldError(f"levels[{i}].stock", "must be >= 0"))
     return found
+
+
+def parse_errors(cls: type[Any], raw: Any, where: str = "") -> list[FieldError]:
+    """Every field of the decoded JSON ``raw`` that does not fit the contract dataclass
+    ``cls`` (types and bounds), not only the first one the parser stops at."""
+    if not isinstance(raw, dict):
+        return [FieldError(where or "body", "must be a JSON object")]
+    hints = get_type_hints(cls, include_extras=True)
+    found: list[FieldError] = []
+    for spec in dataclasses.fields(cls):
+        path = f"{where}.{spec.name}" if where else spec.name
+        if spec.name not in raw:
+            if spec.default is MISSING and spec.default_factory is MISSING:
+                found.append(FieldError(path, "required"))
+            continue
+        value, hint = raw[spec.name], hints[spec.name]
+        item_cls = _item_dataclass(hint)
+        inner: list[FieldError] = []
+        if item_cls is not None and isinstance(value, list):
+            for i, item in enumerate(value[:MAX_LEVELS]):
+                inner += parse_errors(item_cls, item, f"{path}[{i}]")
+        found += inner
+        if not inner:
+            try:
+                msgspec.json.decode(msgspec.json.encode(value), type=hint)
+            except msgspec.ValidationError as err:
+                found.append(_located(path, str(err)))
+    return found
+
+
+def _item_dataclass(hint: Any) -> type[Any] | None:
+    while get_origin(hint) is Annotated:
+        hint = get_args(hint)[0]
+    if get_origin(hint) is list:
+        (item,) = get_args(hint)
+        if dataclasses.is_dataclass(item) and isinstance(item, type):
+            return item
+    return None
+
+
+_AT = re.compile(r"^(.*) - at `\$(.*)`$")
+
+
+def _located(path: str, message: str) -> FieldError:
+    """msgspec's 'Expected ... - at `$[0]`' as a field path and a sentence."""
+    found = _AT.match(message)
+    if found is None:
+        return FieldError(path, plain_message(message))
+    return FieldError(path + found.group(2), plain_message(found.group(1)))
+
+
+_PARSER_WORDS = [  # msgspec's messages, said the way the rest of the API says them
+    (re.compile(r"^Expected `(str|array|object)` of length <= (\d+)$"), "must be at most {} {}"),
+    (re.compile(r"^Expected `(str|array|object)` of length >= (\d+)$"),
+     "must be at least {} {}"),
+    (re.compile(r"^Expected `(int)` <= (-?\d+)$"), "must be <= {}"),
+    (re.compile(r"^Expected `(int)` >= (-?\d+)$"), "must be >= {}"),
+]
+_UNITS = {"str": "characters", "array": "items", "object": "fields"}
+
+
+def plain_message(message: str) -> str:
+    for pattern, text in _PARSER_WORDS:
+        if found := pattern.match(message):
+            kind, number = found.groups()
+            return text.format(number, _UNITS.get(kind, ""))
+    return message[:200]

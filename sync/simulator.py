@@ -26,7 +26,7 @@ import httpx
 
 from sync.customer_inbox import CustomerInbox, CustomerThread, InboxLedger
 from sync.receiver import EventLedger, Faults, ReceiverApp
-from sync.signing import signed_headers
+from sync.signing import signed_request_headers
 
 log = logging.getLogger("storepick.simulator")
 
@@ -48,10 +48,10 @@ class OrderPusher:
     async def call(self, http: httpx.AsyncClient, method: str, path: str,
                    payload: Any = None) -> httpx.Response:
         body = b"" if payload is None else json.dumps(payload).encode()
+        url = f"{self.app_url}/api/v1/stores/{self.store}{path}"
         headers = {"Content-Type": "application/json",
-                   **signed_headers(self.secret, int(time.time()), body)}
-        return await http.request(method, f"{self.app_url}/api/v1/stores/{self.store}{path}",
-                                  content=body, headers=headers)
+                   **signed_request_headers(self.secret, int(time.time()), method, url, body)}
+        return await http.request(method, url, content=body, headers=headers)
 
     async def run(self) -> None:
         async with httpx.AsyncClient(timeout=10) as http:

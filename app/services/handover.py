@@ -118,6 +118,17 @@ async def refuse_line(uow: UnitOfWork, staff: StaffUser, order_id: int, line_id:
         return order
 
 
+async def check_delivery(uow: UnitOfWork, courier: StaffUser, order_id: int, now: datetime, *,
+                         id_checked: bool) -> None:
+    """Would ``deliver`` be accepted now? Every check it makes (store, courier, state,
+    ID check), nothing written: a proof photo is decoded and stored only after this.
+    Raises as ``deliver`` does."""
+    async with uow:
+        order = await _load(uow, courier, order_id)
+        order.deliver(now=now, courier_id=courier.id, id_checked=id_checked)
+        # no commit: leaving the unit of work rolls the trial back
+
+
 async def deliver(uow: UnitOfWork, courier: StaffUser, order_id: int, now: datetime, *,
                   id_checked: bool, proof_photo: str | None = None) -> Order:
     """Mark delivered. Raises NotYourDelivery, IdCheckRequired, WrongHandoverStep."""

@@ -1,10 +1,10 @@
 """Inbound services: what the central OMS asks of a store, applied in one transaction.
 
 Each function takes a unit of work and the request's ``Signed`` facts. The
-request's signature is remembered in the same transaction as its effect, so a
-replay is refused while an invalid request writes nothing at all. Raises
-``ContractError`` (unknown store or product, invalid values, replay,
-conflicts) and never leaves a partial write behind.
+request's signature was already remembered by the API guard, in its own
+transaction, before the request was looked at (``remember_signature``): a refused
+request cannot be sent again either. Raises ``ContractError`` (unknown store or
+product, invalid values, conflicts) and never leaves a partial write behind.
 """
 
 from __future__ import annotations
@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, exists, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables
+from app.db.engine import Database
 from app.db.tables_sync import oms_request_signatures
 from app.db.uow import UnitOfWork
 from picking import errors
@@ -35,16 +37,29 @@ class Signed:
     window_seconds: int = 300
 
 
-async def remember_signature(session: AsyncSession, signed: Signed) -> None:
-    """Refuse a signature seen within the window (409); forget older ones."""
+async def remember_signature(db: Database, signed: Signed) -> None:
+    """Remember the signature in its own committed transaction, whatever becomes of
+    the request; refuse one already seen (409). Signatures older than twice the
+    clock-skew window are forgotten: their timestamps are refused anyway.
+
+    The cache is the database, so every app process sees it; two processes racing
+    with the same signature meet at the primary key and one of them is refused.
+    """
     s = oms_request_signatures.c
-    await session.execute(delete(oms_request_signatures).where(
-        s.seen_at < signed.now - timedelta(seconds=2 * signed.window_seconds)))
-    if await session.scalar(select(exists().where(s.signature == signed.signature))):
-        raise c.refuse("X-Storepick-Signature", "replayed request: sign each attempt afresh",
-                       409)
-    await session.execute(insert(oms_request_signatures).values(
-        signature=signed.signature, seen_at=signed.now))
+    replay = c.refuse("X-Storepick-Signature", "replayed request: sign each attempt afresh",
+                      409)
+    async with db.writing() as session:
+        await session.execute(delete(oms_request_signatures).where(
+            s.seen_at < signed.now - timedelta(seconds=2 * signed.window_seconds)))
+        if await session.scalar(select(exists().where(s.signature == signed.signature))):
+            raise replay
+        try:
+            await session.execute(insert(oms_request_signatures).values(
+                signature=signed.signature, seen_at=signed.now))
+            await session.commit()
+        except IntegrityError:
+            await session.rollback()
+            raise replay from None
 
 
 async def store_id_for(session: AsyncSession, store_code: str) -> int:
@@ -69,7 +84,6 @@ async def put_order(uow: UnitOfWork, store_code: str, oms_id: str, data: c.Order
         raise c.ContractError(problems)
     async with uow:
         store_id = await store_id_for(uow.session, store_code)
-        await remember_signature(uow.session, signed)
         order = await uow.orders.by_oms_id(oms_id)
         if order is not None and order.store_id != store_id:
             raise c.refuse("oms_id", "belongs to another store", 409)
@@ -107,7 +121,6 @@ async def cancel_order(uow: UnitOfWork, store_code: str, oms_id: str, data: c.Ca
     """
     async with uow:
         store_id = await store_id_for(uow.session, store_code)
-        await remember_signature(uow.session, signed)
         order = await uow.orders.by_oms_id(oms_id)
         if order is None or order.store_id != store_id:
             raise c.refuse("oms_id", "unknown order in this store", 404)
@@ -205,7 +218,6 @@ async def upsert_catalog(uow: UnitOfWork, store_code: str, data: c.CatalogIn,
         raise c.ContractError(problems)
     async with uow:
         store_id = await store_id_for(uow.session, store_code)
-        await remember_signature(uow.session, signed)
         ids = await _product_ids(uow.session, store_id, [p.sku for p in data.products])
         updated = len(ids)
         for product in data.products:
@@ -263,7 +275,6 @@ async def set_stock(uow: UnitOfWork, store_code: str, data: c.StockIn,
         raise c.ContractError(problems)
     async with uow:
         store_id = await store_id_for(uow.session, store_code)
-        await remember_signature(uow.session, signed)
         ids = await _product_ids(uow.session, store_id, [lv.sku for lv in data.levels])
         unknown = [c.FieldError(f"levels[{i}].sku", "no such product in this store")
                    for i, lv in enumerate(data.levels) if lv.sku not in ids]

@@ -16,7 +16,13 @@ from litestar.response import Redirect, Template
 from app import handover_queries as queries
 from app.auth import requires_area
 from app.i18n import gettext as _
-from app.proof_photo import MAX_PROOF_BYTES, ProofRejected, save_proof
+from app.proof_photo import (
+    MAX_PROOF_BYTES,
+    ProofRejected,
+    clean_photo_async,
+    remove_proof,
+    store_proof,
+)
 from app.services import handover as service
 from app.web.deps import clock, new_uow, reading
 from app.web.handover_messages import describe_handover, reason_label, status_for_handover
@@ -106,19 +112,30 @@ class CourierController(Controller):
                 raise
             return await _photo_refused(request, order_id, ProofRejected(413, "too_large"))
         photo = form.get("photo")
+        id_checked = str(form.get("id_checked", "")) == "1"
+        data_dir = request.app.state.settings.data_dir
         path = None
         try:
             if photo is not None and not isinstance(photo, str) and photo.filename:
-                data = await photo.read()
-                path = await save_proof(data, request.app.state.settings.data_dir, order_id)
+                # The order, store and state are checked before the photo is decoded or
+                # written: a refused delivery costs no decode and leaves no file.
+                await service.check_delivery(new_uow(request), request.user, order_id,
+                                             clock(request), id_checked=id_checked)
+                cleaned = await clean_photo_async(await photo.read())
+                path = await store_proof(cleaned, data_dir, order_id)
             await service.deliver(new_uow(request), request.user, order_id, clock(request),
-                                  id_checked=str(form.get("id_checked", "")) == "1",
-                                  proof_photo=path)
+                                  id_checked=id_checked, proof_photo=path)
         except ProofRejected as rejected:
             return await _photo_refused(request, order_id, rejected)
         except errors.PickingError as err:
+            if path is not None:
+                await remove_proof(data_dir, path)
             return await _order_page(request, order_id, "courier/deliver.html",
                                      describe_handover(err), status_for_handover(err))
+        except BaseException:
+            if path is not None:
+                await remove_proof(data_dir, path)
+            raise
         return redirect(request, request.app.route_reverse("courier:list"))
 
     @post("/orders/{order_id:int}/failed", name="courier:failed")

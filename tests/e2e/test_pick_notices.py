@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 
-from sync.signing import signed_headers
+from sync.signing import signed_request_headers
 from tests.e2e.conftest import LiveServer, sign_in
 from tests.e2e.test_picker_flow import DEMO_PICKER
 
@@ -22,10 +22,10 @@ navigator.vibrate = (pattern) => { window.vibrations.push(pattern); return true;
 
 def cancel_from_the_oms(server: LiveServer, oms_id: str) -> None:
     body = json.dumps({"reason": "customer changed their mind"}).encode()
-    headers = {**signed_headers("dev-oms-secret", int(time.time()), body),
+    path = f"/api/v1/stores/MSK-001/orders/{oms_id}/cancel"
+    headers = {**signed_request_headers("dev-oms-secret", int(time.time()), "POST", path, body),
                "Content-Type": "application/json"}
-    answer = httpx.post(f"{server.url}/api/v1/stores/MSK-001/orders/{oms_id}/cancel",
-                        content=body, headers=headers)
+    answer = httpx.post(server.url + path, content=body, headers=headers)
     assert answer.status_code == 200, answer.text
 
 

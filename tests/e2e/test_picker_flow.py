@@ -135,7 +135,7 @@ def test_a_picker_is_told_at_once_when_the_oms_cancels_the_order(
 
     import httpx
 
-    from sync.signing import signed_headers
+    from sync.signing import signed_request_headers
 
     sign_in(phone, live_server.url, *DEMO_PICKER)
     phone.context.add_init_script(
@@ -146,10 +146,10 @@ def test_a_picker_is_told_at_once_when_the_oms_cancels_the_order(
     phone.wait_for_function("window.liveOpen === true")
     oms_id = phone.locator(".pick__order").inner_text().strip()
     body = json.dumps({"reason": "customer changed their mind"}).encode()
-    headers = {**signed_headers("dev-oms-secret", int(time.time()), body),
+    path = f"/api/v1/stores/MSK-001/orders/{oms_id}/cancel"
+    headers = {**signed_request_headers("dev-oms-secret", int(time.time()), "POST", path, body),
                "Content-Type": "application/json"}
-    answer = httpx.post(f"{live_server.url}/api/v1/stores/MSK-001/orders/{oms_id}/cancel",
-                        content=body, headers=headers)
+    answer = httpx.post(live_server.url + path, content=body, headers=headers)
     assert answer.status_code == 200, answer.text
     banner = phone.locator("#subs-notice .feedback--error")
     banner.wait_for(timeout=3000)  # no reload: pushed over the open stream

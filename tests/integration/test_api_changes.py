@@ -124,12 +124,20 @@ async def test_the_catalog_is_upserted_with_barcodes_plu_and_stock(
 
 async def test_an_invalid_catalog_names_every_bad_field_and_writes_nothing(
         oms: OmsClient) -> None:
-    products = [{"sku": "tea", "name_ru": "Чай", "name_en": "Tea", "unit": "piece",
-                 "price_minor": -1, "barcodes": ["4601234567890"]}]
+    products = [{"sku": "tea", "name_ru": "Чай", "name_en": "Tea" * 101, "unit": "piece",
+                 "price_minor": -1, "barcodes": ["4601234567890"]},
+                {"sku": "tea2", "name_ru": "Чай", "name_en": "Tea", "unit": "piece",
+                 "price_minor": 100, "category": "c" * 65}]
     response = await oms.send("POST", "/api/v1/stores/MSK-001/catalog", {"products": products})
     assert response.status_code == 422
     assert json.loads(response.text)["errors"] == [
+        {"field": "products[0].name_en", "message": "must be at most 300 characters"},
         {"field": "products[0].price_minor", "message": "must be >= 0"},
+        {"field": "products[1].category", "message": "must be at most 64 characters"}]
+    products[0].update(name_en="Tea", price_minor=1)
+    del products[1]
+    response = await oms.send("POST", "/api/v1/stores/MSK-001/catalog", {"products": products})
+    assert json.loads(response.text)["errors"] == [
         {"field": "products[0].barcodes[0]", "message": "not a valid GTIN"}]
     listed = (await oms.send("GET", "/api/v1/stores/MSK-001/catalog")).json()
     assert "tea" not in {p["sku"] for p in listed}

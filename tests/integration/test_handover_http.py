@@ -124,3 +124,41 @@ async def test_an_upload_that_is_no_photo_is_refused_with_422(
     response = await courier.post(f"/courier/orders/{order_id}/delivered", files={
         "photo": ("notes.jpg", b"hello, not a photo", "image/jpeg")})
     assert response.status_code == 422 and "not a readable photo" in response.text
+
+
+async def test_a_proof_photo_is_not_decoded_or_stored_when_the_delivery_is_refused(
+        db: Any, app_client: Any, shop: Any, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue #18: a proof photo was decoded and written before the order, store and
+    state were checked. Now a refused delivery costs no decode and leaves no file."""
+    from app import proof_photo
+
+    decoded: list[int] = []
+    real_clean = proof_photo.clean_photo
+    monkeypatch.setattr(proof_photo, "clean_photo",
+                        lambda data, **kw: decoded.append(len(data)) or real_clean(data, **kw))
+    packed = await _packed(db, app_client, shop, "H-20", {"bread": 1}, {"ambient": "1"})
+    courier = await _person(app_client, "courier")
+    not_taken = await courier.post(f"/courier/orders/{packed}/delivered", files={
+        "photo": ("door.jpg", _jpeg_with_gps(), "image/jpeg")})
+    assert not_taken.status_code >= 400
+    beer_order, courier = await _taken_with(db, app_client, shop, "H-21", {"beer": 1})
+    no_id_check = await courier.post(f"/courier/orders/{beer_order}/delivered", files={
+        "photo": ("door.jpg", _jpeg_with_gps(), "image/jpeg")})
+    assert no_id_check.status_code == 422, no_id_check.text[:300]
+    assert decoded == []
+    assert not list((tmp_path / "data").rglob("*.jpg"))
+    accepted = await courier.post(f"/courier/orders/{beer_order}/delivered", data={
+        "id_checked": "1"}, files={"photo": ("door.jpg", _jpeg_with_gps(), "image/jpeg")})
+    assert accepted.status_code == 303, accepted.text[:300]
+    assert len(decoded) == 1
+    assert [p.parent.name for p in (tmp_path / "data").rglob("*.jpg")] == ["proofs"]
+
+
+async def _taken_with(db: Any, client: Any, shop: Any, oms_id: str,
+                      lines: dict[str, int]) -> tuple[int, Person]:
+    order_id = await _packed(db, client, shop, oms_id, lines, {"ambient": "1"})
+    courier = await _person(client, "courier")
+    await courier.post("/courier/scan", {"code": BagCode(oms_id, 1, 1, "ambient").text()})
+    assert (await courier.post(f"/courier/take/{order_id}")).status_code == 303
+    return order_id, courier

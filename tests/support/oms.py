@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sync.signing import signed_headers
+from sync.signing import signed_headers, signed_request_headers
 
 SECRET = "dev-oms-secret"
 
@@ -19,20 +19,25 @@ class OmsClient:
     clock: Any
     store: str = "MSK-001"
     secret: str = SECRET
+    legacy: bool = False  # sign the old way: timestamp and body only
     sent: list[tuple[str, str, bytes, dict[str, str]]] = field(default_factory=list)
 
     async def send(self, method: str, path: str, payload: Any = None, *,
                    timestamp: int | None = None, headers: dict[str, str] | None = None) -> Any:
-        body = b"" if payload is None else json.dumps(payload).encode()
+        body = payload if isinstance(payload, bytes) else (
+            b"" if payload is None else json.dumps(payload).encode())
         ts = int(self.clock.now.timestamp()) if timestamp is None else timestamp
-        signed = {**signed_headers(self.secret, ts, body), "Content-Type": "application/json",
-                  **(headers or {})}
+        signing = signed_headers(self.secret, ts, body) if self.legacy else \
+            signed_request_headers(self.secret, ts, method, path, body)
+        signed = {**signing, "Content-Type": "application/json", **(headers or {})}
         self.sent.append((method, path, body, signed))
         return await self.client.request(method, path, content=body, headers=signed)
 
-    async def replay_last(self) -> Any:
-        method, path, body, headers = self.sent[-1]
-        return await self.client.request(method, path, content=body, headers=headers)
+    async def replay_last(self, *, method: str | None = None, path: str | None = None) -> Any:
+        """Send the last request again, byte for byte, or to another ``method``/``path``."""
+        sent_method, sent_path, body, headers = self.sent[-1]
+        return await self.client.request(method or sent_method, path or sent_path,
+                                         content=body, headers=headers)
 
     def order_path(self, oms_id: str) -> str:
         return f"/api/v1/stores/{self.store}/orders/{oms_id}"

@@ -102,3 +102,15 @@ def test_the_standalone_relay_also_refuses_the_dev_secret() -> None:
     with pytest.raises(SystemExit, match="STOREPICK_OMS_SECRET"):
         config_from_env({**url, "STOREPICK_OMS_SECRET": DEV_OMS_SECRET})
     assert config_from_env({**url, "STOREPICK_ENV": "development"}).secret == DEV_OMS_SECRET
+
+
+def test_old_style_oms_signatures_have_a_stated_end_and_can_be_turned_off() -> None:
+    from datetime import date
+
+    assert Settings.from_env(REAL).oms_legacy_signatures_until == date(2027, 3, 1)
+    off = Settings.from_env({**REAL, "STOREPICK_OMS_LEGACY_SIGNATURES_UNTIL": "off"})
+    assert off.oms_legacy_signatures_until is None
+    earlier = Settings.from_env({**REAL, "STOREPICK_OMS_LEGACY_SIGNATURES_UNTIL": "2027-01-15"})
+    assert earlier.oms_legacy_signatures_until == date(2027, 1, 15)
+    with pytest.raises(SettingsError, match="STOREPICK_OMS_LEGACY_SIGNATURES_UNTIL"):
+        Settings.from_env({**REAL, "STOREPICK_OMS_LEGACY_SIGNATURES_UNTIL": "soon"})

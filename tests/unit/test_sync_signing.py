@@ -8,9 +8,12 @@ from sync.signing import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     BadSignature,
+    request_target,
     signature,
     signed_headers,
+    signed_request_headers,
     verify,
+    verify_request,
 )
 
 SECRET = "s3cret"
@@ -72,3 +75,68 @@ def test_missing_or_malformed_headers_name_the_header_at_fault(
     with pytest.raises(BadSignature) as bad:
         check(headers)
     assert bad.value.field == field
+
+
+def check_request(headers: dict[str, str], method: str = "PUT",
+                  target: bytes = b"/api/v1/stores/MSK-001/orders/W-1", body: bytes = BODY,
+                  *, legacy: bool = False) -> tuple[int, bool]:
+    return verify_request(SECRET, timestamp=headers.get(TIMESTAMP_HEADER),
+                          sig=headers.get(SIGNATURE_HEADER), method=method, target=target,
+                          body=body, now=NOW, accept_legacy=legacy)
+
+
+def test_a_request_signature_covers_method_path_query_and_body() -> None:
+    headers = signed_request_headers(SECRET, NOW, "put", "/api/v1/stores/MSK-001/orders/W-1",
+                                     BODY)
+    assert headers[SIGNATURE_HEADER].startswith("v2=")
+    assert check_request(headers) == (NOW, False)
+    for method, target, body in [("POST", b"/api/v1/stores/MSK-001/orders/W-1", BODY),
+                                 ("PUT", b"/api/v1/stores/MSK-001/orders/W-2", BODY),
+                                 ("PUT", b"/api/v1/stores/MSK-001/orders/W-1?x=1", BODY),
+                                 ("PUT", b"/api/v1/stores/MSK-001/orders/W-1", BODY + b" ")]:
+        with pytest.raises(BadSignature):
+            check_request(headers, method, target, body)
+
+
+def test_the_signed_target_is_the_path_as_sent_with_its_query() -> None:
+    url = "http://store.local:8000/api/v1/stores/MSK-001/orders/Заказ 1?a=1"
+    sent = signed_request_headers(SECRET, NOW, "GET", url, b"")
+    target = request_target(b"/api/v1/stores/MSK-001/orders/%D0%97%D0%B0%D0%BA%D0%B0%D0%B7%201",
+                            b"a=1")
+    assert check_request(sent, "GET", target, b"") == (NOW, False)
+
+
+def test_old_style_signatures_pass_only_when_the_transition_allows_them() -> None:
+    headers = signed_headers(SECRET, NOW, BODY)
+    assert check_request(headers, legacy=True) == (NOW, True)
+    with pytest.raises(BadSignature) as bad:
+        check_request(headers)
+    assert "no longer accepted" in bad.value.message
+
+
+def test_the_simulator_signs_method_and_path() -> None:
+    import anyio
+    import httpx
+
+    from sync.simulator import OrderPusher
+
+    seen: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={})
+
+    async def one_call() -> None:
+        pusher = OrderPusher("http://store.local", "MSK-001", SECRET, every=1)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+            await pusher.call(http, "POST", "/orders/W-1/cancel", {"reason": "x"})
+
+    anyio.run(one_call)
+    request = seen[0]
+    assert request.headers[SIGNATURE_HEADER].startswith("v2=")
+    sent_at, legacy = verify_request(
+        SECRET, timestamp=request.headers[TIMESTAMP_HEADER],
+        sig=request.headers[SIGNATURE_HEADER], method="POST",
+        target=request_target(request.url.raw_path), body=request.content,
+        now=int(request.headers[TIMESTAMP_HEADER]))
+    assert not legacy
