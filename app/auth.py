@@ -171,7 +171,7 @@ def requires_role(*roles: str) -> Any:
     """A guard: signed in, and one of ``roles`` (admin passes every role guard)."""
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        user = connection.user
+        user = connection.scope.get("user")  # absent where the session middleware does not run
         if user is None:
             raise NotAuthorizedException("sign in first")
         if user.role not in roles and user.role != "admin":
@@ -181,5 +181,5 @@ def requires_role(*roles: str) -> Any:
 
 
 def requires_staff(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    if connection.user is None:
+    if connection.scope.get("user") is None:
         raise NotAuthorizedException("sign in first")
