@@ -67,6 +67,7 @@ class Settings:
     public_base_url: str = "http://localhost:8000"  # customer links in SubstitutionProposed
     substitution_expiry_seconds: float = 15.0  # how often the expiry task looks
     run_relay: bool = True
+    live_keepalive_seconds: float = 15.0  # a comment line on every open live stream
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
