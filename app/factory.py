@@ -33,6 +33,7 @@ from app import background, i18n
 from app.auth import SessionCache, SessionMiddleware
 from app.db.engine import open_database
 from app.db.mapping import start_mappers
+from app.proxies import parse_networks
 from app.settings import ROOT, Settings
 from app.web import account, pwa
 from app.web.labels import N_
@@ -152,6 +153,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
         route_handlers=handlers,
         lifespan=[lifespan],
         state=State({"settings": settings, "clock": clock, "publish": publish,
+                     "trusted_proxies": parse_networks(settings.trusted_proxies),
                      "session_cache": SessionCache(),
                      "channels": channels, "static_url": pwa.StaticUrls()}),
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(_jinja_env())),

@@ -59,14 +59,14 @@ class Settings:
     debug: bool = False
     secure_cookies: bool | None = None  # None: Secure everywhere but development
     session_hours: int = 12
-    login_max_failures: int = 5
-    login_lockout_minutes: int = 15
     max_upload_bytes: int = 15 * 1024 * 1024
     data_dir: Path = ROOT / "var"  # delivery proof photos live under data_dir/proofs
     substitution_window_minutes: int = 10  # 0: open until the picker finishes the order
     public_base_url: str = "http://localhost:8000"  # customer links in SubstitutionProposed
     substitution_expiry_seconds: float = 15.0  # how often the expiry task looks
     run_relay: bool = True
+    # Reverse proxies whose X-Forwarded-For / Forwarded headers are believed (app/proxies.py).
+    trusted_proxies: str = ""
     live_keepalive_seconds: float = 15.0  # a comment line on every open live stream
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -81,6 +81,12 @@ class Settings:
                             self.environment)
             _require_secret("STOREPICK_OMS_SECRET", self.oms_shared_secret, DEV_OMS_SECRET,
                             self.environment)
+        from app.proxies import parse_networks
+
+        try:
+            parse_networks(self.trusted_proxies)
+        except ValueError as exc:
+            raise SettingsError(f"STOREPICK_TRUSTED_PROXIES: {exc}") from exc
         if self.secure_cookies is None:
             object.__setattr__(self, "secure_cookies", not self.is_development)
 
@@ -112,6 +118,7 @@ class Settings:
             run_relay=env.get("STOREPICK_RUN_RELAY", "1") != "0",
             data_dir=Path(env.get("STOREPICK_DATA_DIR") or ROOT / "var"),
             public_base_url=env.get("STOREPICK_PUBLIC_BASE_URL", cls.public_base_url),
+            trusted_proxies=env.get("STOREPICK_TRUSTED_PROXIES", ""),
             substitution_window_minutes=int(env.get("STOREPICK_SUBSTITUTION_WINDOW_MINUTES", "10")),
         )
 

@@ -27,3 +27,11 @@ def new_uow(request: Request[Any, Any, Any]) -> UnitOfWork:
 async def reading(request: Request[Any, Any, Any]) -> AsyncIterator[AsyncSession]:
     async with request.app.state.db.reading() as session:
         yield session
+
+
+def client_ip(request: Request[Any, Any, Any]) -> str:
+    """The client's address, believing forwarded headers only from trusted proxies."""
+    from app.proxies import client_address
+
+    peer = request.client.host if request.client else None
+    return client_address(peer, request.headers, request.app.state.trusted_proxies)
