@@ -49,6 +49,7 @@ def start_server(database_url: str, **settings: Any) -> LiveServer:
     app = create_app(Settings(environment="development",
                               database_url=database_url, run_relay=False, **settings))
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                            proxy_headers=False,  # as `python -m app serve`: the app decides
                             timeout_graceful_shutdown=1, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
