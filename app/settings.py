@@ -65,6 +65,11 @@ class Settings:
     public_base_url: str = "http://localhost:8000"  # customer links in SubstitutionProposed
     substitution_expiry_seconds: float = 15.0  # how often the expiry task looks
     run_relay: bool = True
+    # The in-app relay's tuning (the same STOREPICK_RELAY_* variables as ``python -m sync``).
+    relay_timeout_seconds: float = 10.0
+    relay_max_attempts: int = 25
+    relay_lease_seconds: float = 60.0
+    relay_backoff_base: float = 1.0
     # Reverse proxies whose X-Forwarded-For / Forwarded headers are believed (app/proxies.py).
     trusted_proxies: str = ""
     live_keepalive_seconds: float = 15.0  # a comment line on every open live stream
@@ -119,8 +124,25 @@ class Settings:
             data_dir=Path(env.get("STOREPICK_DATA_DIR") or ROOT / "var"),
             public_base_url=env.get("STOREPICK_PUBLIC_BASE_URL", cls.public_base_url),
             trusted_proxies=env.get("STOREPICK_TRUSTED_PROXIES", ""),
+            relay_timeout_seconds=_number(env, "STOREPICK_RELAY_TIMEOUT", 10.0),
+            relay_max_attempts=int(_number(env, "STOREPICK_RELAY_MAX_ATTEMPTS", 25)),
+            relay_lease_seconds=_number(env, "STOREPICK_RELAY_LEASE", 60.0),
+            relay_backoff_base=_number(env, "STOREPICK_RELAY_BACKOFF_BASE", 1.0),
             substitution_window_minutes=int(env.get("STOREPICK_SUBSTITUTION_WINDOW_MINUTES", "10")),
         )
+
+
+def _number(env: dict[str, str], variable: str, default: float) -> float:
+    raw = env.get(variable, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{variable} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{variable} must be more than 0, got {raw!r}")
+    return value
 
 
 def _require_secret(variable: str, value: str, dev_value: str, environment: str) -> None:
