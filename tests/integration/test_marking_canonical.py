@@ -95,7 +95,9 @@ async def test_the_migration_rewrites_stored_codes_to_their_key(db_url: str, db:
         line_id = await session.scalar(select(tables.order_lines.c.id)
                                        .where(tables.order_lines.c.order_id == order_id))
     config = alembic_config(db_url)
-    await asyncio.to_thread(command.downgrade, config, "0006_marking_canonical@-1")
+    # the revision before 0006 by name: "0006_marking_canonical@-1" means one step
+    # down from the current head, which is 0006 only while it is the newest
+    await asyncio.to_thread(command.downgrade, config, "0005")
     old_scans = sa.table("scans", *(sa.column(n) for n in (
         "line_id", "scan_id", "code", "quantity", "scanned_at", "marking_code")))
     with_gs, without_gs, typed = three_forms()
