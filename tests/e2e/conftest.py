@@ -101,10 +101,34 @@ def browser() -> Iterator[Any]:
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
+    _predicates_without_eval()
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield chromium
         chromium.close()
+
+
+def _predicates_without_eval() -> None:
+    """Let ``wait_for_function("expression")`` run under the app's CSP.
+
+    Playwright evaluates a predicate given as an expression with ``eval``, which
+    the Content-Security-Policy (rightly) refuses; given as a function it does
+    not. Tests keep writing expressions; they are wrapped into functions here.
+    """
+    from playwright.sync_api import Page
+
+    original = Page.wait_for_function
+    if getattr(original, "csp_safe", False):
+        return
+
+    def wait_for_function(self: Any, expression: str, *args: Any, **kw: Any) -> Any:
+        text = expression.strip()
+        if not (text.startswith(("function", "async ")) or "=>" in text.split("\n", 1)[0]):
+            expression = f"() => ({expression})"
+        return original(self, expression, *args, **kw)
+
+    wait_for_function.csp_safe = True  # type: ignore[attr-defined]
+    Page.wait_for_function = wait_for_function  # type: ignore[method-assign]
 
 
 @pytest.fixture
