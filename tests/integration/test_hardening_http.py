@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from litestar.testing import AsyncTestClient
 
 from app.factory import create_app
@@ -52,6 +53,7 @@ async def test_a_form_cannot_redirect_anywhere_but_this_site(client: Any) -> Non
     assert ok.headers["location"] == "/pick/"
 
 
+@pytest.mark.timeout(30)  # before the fix the stream opened, and the test client waits forever
 async def test_the_picker_stream_refuses_another_stores_order(
         db: Any, shop: Any, picker: Person) -> None:
     async with db.writing() as session:
