@@ -73,6 +73,7 @@ class Settings:
     # Reverse proxies whose X-Forwarded-For / Forwarded headers are believed (app/proxies.py).
     trusted_proxies: str = ""
     live_keepalive_seconds: float = 15.0  # a comment line on every open live stream
+    live_max_seconds: float = 3600.0  # a stream then ends and the browser reconnects
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

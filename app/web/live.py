@@ -5,7 +5,8 @@ State changes publish small messages (ids only) on ``store:<id>`` and
 channels it cares about and, for each message, asks ``render`` for the
 fragments to send; htmx's SSE extension swaps them in by event name. A comment
 line every ``keepalive`` seconds keeps proxies and phones from closing the
-stream; the stream itself stays open for as long as the browser keeps it. The
+stream; the stream itself stays open for an hour (``live_max_seconds``), then
+ends so that the browser reconnects and its session is checked again. The
 first message carries ``retry:``, the delay before the browser reconnects when
 the connection drops; htmx's SSE extension adds its own growing backoff when
 the server refuses a reconnect. Without SSE, the pages still work by reload.
@@ -25,6 +26,7 @@ from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 
 KEEPALIVE_SECONDS = 15.0
+MAX_SECONDS = 3600.0  # then the browser reconnects: a session ended since is noticed
 RETRY_MS = (2_000, 6_000)  # the browser's reconnect delay, drawn per stream
 
 
@@ -45,9 +47,10 @@ def live_stream(request: Request[Any, Any, Any], channels: Iterable[str], render
     """
     plugin = request.app.state.channels
     names = list(channels)
+    settings = request.app.state.settings
     if keepalive is None:
-        keepalive = getattr(request.app.state.settings, "live_keepalive_seconds",
-                            KEEPALIVE_SECONDS)
+        keepalive = getattr(settings, "live_keepalive_seconds", KEEPALIVE_SECONDS)
+    lifetime: float = getattr(settings, "live_max_seconds", MAX_SECONDS)
 
     async def events() -> AsyncIterator[ServerSentEventMessage]:
         async with plugin.start_subscription(names) as subscriber:
@@ -63,13 +66,19 @@ def live_stream(request: Request[Any, Any, Any], channels: Iterable[str], render
             # generator's __anext__ (what wait_for does on timeout) finishes the
             # generator, which ended every stream at its first keep-alive.
             pending: asyncio.Future[bytes] | None = None
+            loop = asyncio.get_running_loop()
+            ends = loop.time() + lifetime
             try:
                 while True:
+                    left = ends - loop.time()
+                    if left <= 0:
+                        return  # the browser reconnects, and its session is checked again
                     if pending is None:
                         pending = asyncio.ensure_future(stream.__anext__())
-                    done, _ = await asyncio.wait({pending}, timeout=keepalive)
+                    done, _ = await asyncio.wait({pending}, timeout=min(keepalive, left))
                     if not done:
-                        yield ServerSentEventMessage(comment="keep-alive")
+                        if left > keepalive:
+                            yield ServerSentEventMessage(comment="keep-alive")
                         continue
                     read, pending = pending, None
                     try:
