@@ -29,6 +29,40 @@ def _demo(settings: Settings) -> bool:
     return asyncio.run(go())
 
 
+def _set_password(settings: Settings, store: str, personnel_no: str, password: str) -> str:
+    """Give a person a new PIN or password (checked against their role's policy)."""
+    from sqlalchemy import select, update
+
+    from app.auth import PasswordPolicyError, hash_password
+    from app.db import tables
+    from app.db.engine import open_database
+
+    async def go() -> str:
+        db = open_database(settings.database_url)
+        s, st = tables.staff.c, tables.stores.c
+        try:
+            async with db.writing() as session:
+                row = (await session.execute(select(s.id, s.role).join(
+                    tables.stores, st.id == s.store_id).where(
+                    st.code == store, s.personnel_no == personnel_no))).first()
+                if row is None:
+                    return f"No person {personnel_no} at store {store}."
+                try:
+                    hashed = hash_password(password, row.role)
+                except PasswordPolicyError as exc:
+                    return f"Not changed: {exc}."
+                await session.execute(update(tables.staff).where(s.id == row.id).values(
+                    password_hash=hashed))
+                await session.execute(tables.staff_sessions.delete().where(
+                    tables.staff_sessions.c.staff_id == row.id))
+                await session.commit()
+                return f"Changed; {personnel_no} at {store} signs in again everywhere."
+        finally:
+            await db.dispose()
+
+    return asyncio.run(go())
+
+
 def _serve(settings: Settings, host: str, port: int, https: bool = False) -> None:
     import uvicorn
 
@@ -58,12 +92,25 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--port", type=int, default=8000)
         p.add_argument("--https", action="store_true",
                        help="serve HTTPS with a self-signed certificate (camera on phones)")
+    p = sub.add_parser("set-password", help="set a person's PIN or password (asked for)")
+    p.add_argument("store")
+    p.add_argument("personnel_no")
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         print(f"storepick will not start: {exc}", file=sys.stderr)
         return 2
+    if args.command == "set-password":
+        import getpass
+
+        secret = getpass.getpass("New PIN or password: ")
+        if secret != getpass.getpass("Again: "):
+            print("The two did not match; nothing changed.", file=sys.stderr)
+            return 1
+        message = _set_password(settings, args.store, args.personnel_no, secret)
+        print(message)
+        return 0 if message.startswith("Changed") else 1
     if args.command in ("migrate", "run"):
         from app.db.migrate import upgrade
         upgrade(settings.database_url)

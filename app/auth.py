@@ -1,4 +1,4 @@
-"""Staff sign-in: slow password hashes, lockout, server-side sessions, guards.
+"""Staff sign-in: slow password hashes, throttled failures, server-side sessions, guards.
 
 A session is a random token in an HttpOnly cookie; the database keeps only its
 SHA-256, so a leaked database cannot be replayed as cookies.
@@ -6,9 +6,13 @@ SHA-256, so a leaked database cannot be replayed as cookies.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import hmac
+import math
 import secrets
 import time
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +28,7 @@ from litestar.middleware.authentication import (
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import throttle
 from app.db import tables
 from app.staff import StaffUser, may_open
 
@@ -33,7 +38,10 @@ _hasher = PasswordHasher(time_cost=2, memory_cost=19_456, parallelism=1)
 _DUMMY_HASH = _hasher.hash("not-a-real-password")
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, role: str | None = None) -> str:
+    """The stored hash; with ``role``, the password must meet that role's policy."""
+    if role is not None:
+        check_password_policy(role, password)
     return _hasher.hash(password)
 
 
@@ -48,46 +56,107 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# Failed sign-ins slow down; they never lock anyone out for longer than the cap.
+# Per account (the person's number at a store, whether or not it exists, so the
+# answer tells nothing about who works there), per client address, per store.
+ACCOUNT_RULE = throttle.Rule(window=timedelta(hours=1), free=5, cap=timedelta(minutes=5))
+CLIENT_RULE = throttle.Rule(window=timedelta(minutes=15), free=10, cap=timedelta(minutes=5))
+STORE_RULE = throttle.Rule(window=timedelta(hours=1), free=30, cap=timedelta(minutes=5))
+# Supervisors and admins see every order of the store: a password, not a PIN.
+STRONG_ROLES = ("supervisor", "admin")
+STRONG_MIN_LENGTH = 10
+
+
 class SignInFailure(Exception):
-    def __init__(self, reason: str, until: datetime | None = None) -> None:
+    def __init__(self, reason: str, wait_seconds: int = 0) -> None:
         super().__init__(reason)
-        self.reason = reason  # "invalid" | "locked"
-        self.until = until
+        self.reason = reason  # "invalid" | "throttled" | "weak"
+        self.wait_seconds = wait_seconds
 
 
-async def sign_in(session: AsyncSession, *, store_code: str, personnel_no: str, password: str,
-                  now: datetime, max_failures: int, lockout: timedelta,
+class PasswordPolicyError(ValueError):
+    pass
+
+
+def check_password_policy(role: str, password: str) -> None:
+    """Raise PasswordPolicyError when ``password`` is too weak for ``role``."""
+    if role in STRONG_ROLES and len(password) < STRONG_MIN_LENGTH:
+        raise PasswordPolicyError(
+            f"a {role} needs a password of at least {STRONG_MIN_LENGTH} characters")
+    if len(password) < 4:
+        raise PasswordPolicyError("a PIN has at least 4 characters")
+
+
+def known_device_tag(secret: str, device_id: str, store_code: str, personnel_no: str) -> str:
+    """Proof that this device has signed in to this account before (see sign_in)."""
+    message = f"known-device\x1f{device_id}\x1f{store_code}\x1f{personnel_no}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    store_code: str
+    personnel_no: str
+    password: str
+    client: str  # the client's address (app.proxies)
+    # The device's id when it proved (device cookie) that it signed in to this
+    # account before: its failures are then counted apart from everyone else's,
+    # so an attacker's failures elsewhere cannot keep the person out of their shift.
+    known_device: str | None = None
+
+    def rules(self) -> dict[str, throttle.Rule]:
+        if self.known_device:
+            return {throttle.key("login-device", self.store_code, self.personnel_no,
+                                 self.known_device): ACCOUNT_RULE}
+        return {throttle.key("login-account", self.store_code, self.personnel_no): ACCOUNT_RULE,
+                throttle.key("login-client", self.client): CLIENT_RULE,
+                throttle.key("login-store", self.store_code): STORE_RULE}
+
+
+async def sign_in(db: Any, attempt: Attempt, *, now: datetime,
                   session_lifetime: timedelta) -> str:
     """Check the credentials and open a session; returns the session token.
 
-    Raises SignInFailure("invalid") for an unknown person or a wrong PIN (the
-    two are indistinguishable), and SignInFailure("locked") while locked out.
+    Raises SignInFailure("invalid") for an unknown person or a wrong PIN (the two
+    are indistinguishable), SignInFailure("throttled", seconds) while failures
+    ask for a wait (checked before the PIN, whoever the account), and
+    SignInFailure("weak") for a supervisor or admin whose right secret is too
+    short. The slow hash runs in a worker thread, outside any transaction.
     """
+    rules = attempt.rules()
     s, st = tables.staff.c, tables.stores.c
-    row = (await session.execute(
-        select(s.id, s.password_hash, s.failed_logins, s.locked_until)
-        .join(tables.stores, st.id == s.store_id)
-        .where(st.code == store_code, s.personnel_no == personnel_no, s.active.is_(True))
-    )).first()
-    if row is None:
-        _verify(_DUMMY_HASH, password)  # same cost as a real check: no timing oracle
+    async with db.reading() as session:
+        waiting = await throttle.wait(session, rules, now)
+        if waiting > 0:
+            raise SignInFailure("throttled", math.ceil(waiting))
+        row = (await session.execute(
+            select(s.id, s.role, s.password_hash)
+            .join(tables.stores, st.id == s.store_id)
+            .where(st.code == attempt.store_code, s.personnel_no == attempt.personnel_no,
+                   s.active.is_(True))
+        )).first()
+    stored = row.password_hash if row is not None else _DUMMY_HASH  # same cost: no timing oracle
+    right = await asyncio.to_thread(_verify, stored, attempt.password) and row is not None
+    if not right:
+        async with db.writing() as session:
+            for name, rule in rules.items():
+                await throttle.count(session, name, rule, now)
+            await session.commit()
         raise SignInFailure("invalid")
-    if row.locked_until is not None and row.locked_until > now:
-        raise SignInFailure("locked", row.locked_until)
-    if not _verify(row.password_hash, password):
-        failures = row.failed_logins + 1
-        locked = now + lockout if failures >= max_failures else None
-        await session.execute(update(tables.staff).where(s.id == row.id).values(
-            failed_logins=0 if locked else failures, locked_until=locked))
-        await session.commit()
-        raise SignInFailure("locked", locked) if locked else SignInFailure("invalid")
+    try:
+        check_password_policy(row.role, attempt.password)
+    except PasswordPolicyError:
+        raise SignInFailure("weak") from None
     token = secrets.token_urlsafe(32)
-    await session.execute(update(tables.staff).where(s.id == row.id).values(
-        failed_logins=0, locked_until=None, last_seen_at=now))
-    await session.execute(insert(tables.staff_sessions).values(
-        token_hash=token_hash(token), staff_id=row.id, created_at=now,
-        expires_at=now + session_lifetime))
-    await session.commit()
+    async with db.writing() as session:
+        await throttle.forget(session, *(name for name, rule in rules.items()
+                                         if rule is ACCOUNT_RULE))
+        await session.execute(update(tables.staff).where(s.id == row.id).values(
+            failed_logins=0, locked_until=None, last_seen_at=now))
+        await session.execute(insert(tables.staff_sessions).values(
+            token_hash=token_hash(token), staff_id=row.id, created_at=now,
+            expires_at=now + session_lifetime))
+        await session.commit()
     return token
 
 
@@ -176,7 +245,7 @@ def requires_role(*roles: str) -> Any:
     """
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        user = connection.user
+        user = connection.scope.get("user")  # absent where the session middleware does not run
         if user is None:
             raise NotAuthorizedException("sign in first")
         if user.role not in roles and user.role != "admin":
@@ -199,5 +268,5 @@ def requires_area(area: str) -> Any:
 
 
 def requires_staff(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-    if connection.user is None:
+    if connection.scope.get("user") is None:
         raise NotAuthorizedException("sign in first")

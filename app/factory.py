@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
-from litestar import Litestar, Request, Response
+from litestar import Litestar, Request, Response, Router
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.config.compression import CompressionConfig
@@ -24,15 +24,17 @@ from litestar.exceptions import (
 )
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.plugins.htmx import HTMXPlugin, HTMXRequest
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
 from app import background, i18n
-from app.auth import SessionCache, SessionMiddleware
+from app.auth import SessionCache, SessionMiddleware, requires_role
 from app.db.engine import open_database
 from app.db.mapping import start_mappers
+from app.proxies import parse_networks
 from app.settings import ROOT, Settings
 from app.upload_image import UploadGate
 from app.web import account, pwa
@@ -40,6 +42,12 @@ from app.web.labels import N_
 from app.web.messages import describe, status_for
 from app.web.picker import PickerController
 from app.web.render import redirect, render
+from app.web.security import (
+    CSRFFailure,
+    SessionCSRFMiddleware,
+    add_security_headers,
+    csp_nonce,
+)
 from picking.errors import PickingError
 
 log = logging.getLogger("storepick")
@@ -63,6 +71,7 @@ def _jinja_env() -> Environment:
         lambda s, p, n, **kw: i18n.ngettext(s, p, n, **kw),
         newstyle=True)
     env.globals["_"] = i18n.gettext
+    env.globals["csp_nonce"] = csp_nonce
     return env
 
 
@@ -103,10 +112,20 @@ def _server_error(request: Request[Any, Any, Any], exc: Exception) -> Any:
 
 
 async def _set_language(request: Request[Any, Any, Any]) -> None:
+    _choose_language(request)
+
+
+def _choose_language(request: Request[Any, Any, Any]) -> None:
     user = request.scope.get("user")
     chosen = user.language if user else (
         request.cookies.get("lang") or i18n.pick_language(request.headers.get("accept-language")))
     i18n.set_language(chosen)
+
+
+def _csrf_failure(request: Request[Any, Any, Any], exc: Exception) -> Any:
+    _choose_language(request)  # refused in a middleware, before the language hook ran
+    return _html_error(403, N_("This form has expired. Reload the page and try again."))(
+        request, exc)
 
 
 def _channels_backend(database_url: str) -> Any:
@@ -154,28 +173,38 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
         route_handlers=handlers,
         lifespan=[lifespan],
         state=State({"settings": settings, "clock": clock, "publish": publish,
+                     "trusted_proxies": parse_networks(settings.trusted_proxies),
                      "session_cache": SessionCache(),
                      "channels": channels, "static_url": pwa.StaticUrls()}),
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(_jinja_env())),
         plugins=[HTMXPlugin(), channels],
         request_class=HTMXRequest,
+        before_send=[add_security_headers],
+        # OPTIONS too (Litestar skips it by default): the guards of every route see a user.
         middleware=[UploadGate,  # multipart bodies read a few at a time (app.upload_image)
-                    DefineMiddleware(SessionMiddleware,
-                                     exclude=["^/static/", "^/sw.js$", "^/api/", "^/healthz$",
-                                              "^/schema"])],
-        csrf_config=CSRFConfig(secret=settings.secret_key, cookie_name="sp_csrf",
-                               cookie_secure=settings.secure_cookies,
-                               exclude=["^/api/"]),
+                    DefineMiddleware(SessionMiddleware, exclude_http_methods=[],
+                                     exclude=["^/static/", "^/sw.js$", "^/api/", "^/healthz$"]),
+                    DefineMiddleware(SessionCSRFMiddleware, config=CSRFConfig(
+                        secret=settings.secret_key, cookie_name="sp_csrf", cookie_httponly=True,
+                        cookie_secure=bool(settings.secure_cookies), exclude=["^/api/"]))],
         compression_config=CompressionConfig(backend="gzip", minimum_size=500,
                                              gzip_compress_level=6),
         before_request=_set_language,
         exception_handlers={
             NotAuthorizedException: _unauthorized,
+            CSRFFailure: _csrf_failure,
             PermissionDeniedException: _html_error(403, N_("Your role cannot open this page.")),
             NotFoundException: _html_error(404, N_("Page not found.")),
             PickingError: _picking_error,
             Exception: _server_error,
         },
-        openapi_config=OpenAPIConfig(title="storepick API", version="1.0.0", path="/schema"),
+        # The machine-readable schema only (no HTML viewers: they load scripts from a
+        # CDN), for admins; in development for anyone.
+        openapi_config=OpenAPIConfig(
+            title="storepick API", version="1.0.0", path="/schema",
+            render_plugins=[JsonRenderPlugin(), YamlRenderPlugin()],
+            openapi_router=Router(path="/schema", route_handlers=[],
+                                  guards=[] if settings.is_development
+                                  else [requires_role("admin")])),
         debug=settings.debug,
     )

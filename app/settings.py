@@ -82,8 +82,6 @@ class Settings:
     debug: bool = False
     secure_cookies: bool | None = None  # None: Secure everywhere but development
     session_hours: int = 12
-    login_max_failures: int = 5
-    login_lockout_minutes: int = 15
     max_upload_bytes: int = 15 * 1024 * 1024
     data_dir: Path = ROOT / "var"  # delivery proof photos live under data_dir/proofs
     substitution_window_minutes: int = 10  # 0: open until the picker finishes the order
@@ -92,6 +90,15 @@ class Settings:
     public_base_url: str | None = None
     substitution_expiry_seconds: float = 15.0  # how often the expiry task looks
     run_relay: bool = True
+    # The in-app relay's tuning (the same STOREPICK_RELAY_* variables as ``python -m sync``).
+    relay_timeout_seconds: float = 10.0
+    relay_max_attempts: int = 25
+    relay_lease_seconds: float = 60.0
+    relay_backoff_base: float = 1.0
+    # Reverse proxies whose X-Forwarded-For / Forwarded headers are believed (app/proxies.py).
+    trusted_proxies: str = ""
+    live_keepalive_seconds: float = 15.0  # a comment line on every open live stream
+    live_max_seconds: float = 3600.0  # a stream then ends and the browser reconnects
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -105,6 +112,12 @@ class Settings:
                             self.environment)
             _require_secret("STOREPICK_OMS_SECRET", self.oms_shared_secret, DEV_OMS_SECRET,
                             self.environment)
+        from app.proxies import parse_networks
+
+        try:
+            parse_networks(self.trusted_proxies)
+        except ValueError as exc:
+            raise SettingsError(f"STOREPICK_TRUSTED_PROXIES: {exc}") from exc
         if self.secure_cookies is None:
             object.__setattr__(self, "secure_cookies", not self.is_development)
 
@@ -136,6 +149,11 @@ class Settings:
             run_relay=env.get("STOREPICK_RUN_RELAY", "1") != "0",
             data_dir=Path(env.get("STOREPICK_DATA_DIR") or ROOT / "var"),
             public_base_url=public_base_url_from_env(env.get("STOREPICK_PUBLIC_BASE_URL")),
+            trusted_proxies=env.get("STOREPICK_TRUSTED_PROXIES", ""),
+            relay_timeout_seconds=_number(env, "STOREPICK_RELAY_TIMEOUT", 10.0),
+            relay_max_attempts=int(_number(env, "STOREPICK_RELAY_MAX_ATTEMPTS", 25)),
+            relay_lease_seconds=_number(env, "STOREPICK_RELAY_LEASE", 60.0),
+            relay_backoff_base=_number(env, "STOREPICK_RELAY_BACKOFF_BASE", 1.0),
             substitution_window_minutes=int(env.get("STOREPICK_SUBSTITUTION_WINDOW_MINUTES", "10")),
             oms_legacy_signatures_until=_until(env.get("STOREPICK_OMS_LEGACY_SIGNATURES_UNTIL")),
         )
@@ -153,6 +171,19 @@ def _until(value: str | None) -> date | None:
     except ValueError:
         raise SettingsError("STOREPICK_OMS_LEGACY_SIGNATURES_UNTIL: expected off or a day "
                             f"like 2027-03-01, got {value!r}") from None
+
+
+def _number(env: dict[str, str], variable: str, default: float) -> float:
+    raw = env.get(variable, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{variable} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise SettingsError(f"{variable} must be more than 0, got {raw!r}")
+    return value
 
 
 def _require_secret(variable: str, value: str, dev_value: str, environment: str) -> None:

@@ -67,7 +67,7 @@ async def _products(session: AsyncSession, store_id: int,
 async def _staff(session: AsyncSession, store_id: int, people: list[catalog.DemoStaff]) -> None:
     await session.execute(insert(tables.staff), [
         {"store_id": store_id, "personnel_no": s.personnel_no, "name": s.name, "role": s.role,
-         "password_hash": hash_password(s.pin), "language": s.language, "active": True,
+         "password_hash": hash_password(s.pin, s.role), "language": s.language, "active": True,
          "failed_logins": 0}
         for s in people])
 

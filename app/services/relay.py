@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 
 from app.db.engine import Database
 from app.settings import Settings
+from sync.client import Backoff
 from sync.relay import Relay, RelayConfig
 
 
@@ -30,7 +31,11 @@ def relay_for(db: Database, settings: Settings) -> Relay | None:
     return Relay(db.writing, RelayConfig(url=settings.oms_events_url,
                                          secret=settings.oms_shared_secret,
                                          batch_url=settings.oms_batch_url,
-                                         events_per_round=per_round))
+                                         events_per_round=per_round,
+                                         timeout_seconds=settings.relay_timeout_seconds,
+                                         max_attempts=settings.relay_max_attempts,
+                                         lease_seconds=settings.relay_lease_seconds,
+                                         backoff=Backoff(base=settings.relay_backoff_base)))
 
 
 @contextlib.asynccontextmanager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 from typing import Any
 
@@ -11,11 +12,21 @@ from litestar.response import Redirect, Template
 from sqlalchemy import select, update
 
 from app import i18n
-from app.auth import SESSION_COOKIE, SignInFailure, requires_staff, sign_in, sign_out
+from app.auth import (
+    SESSION_COOKIE,
+    STRONG_MIN_LENGTH,
+    Attempt,
+    SignInFailure,
+    known_device_tag,
+    requires_staff,
+    sign_in,
+    sign_out,
+)
 from app.db import tables
 from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.staff import HUB_ROLES
-from app.web.deps import clock
+from app.web.deps import client_ip, clock
 from app.web.render import redirect, render
 
 Req = Request[Any, Any, Any]
@@ -34,37 +45,65 @@ async def login_page(request: Req) -> Template:
                                                   "form": {}})
 
 
+DEVICE_COOKIE = "sp_device"
+_DEVICE_TAGS = 8  # accounts remembered per device
+
+
+def _device(request: Req) -> tuple[str, list[str]]:
+    """This device's id and the tags of the accounts that signed in on it."""
+    parts = [p for p in request.cookies.get(DEVICE_COOKIE, "").split(".") if p]
+    if parts and 8 <= len(parts[0]) <= 40:
+        return parts[0], parts[1:1 + _DEVICE_TAGS]
+    return secrets.token_urlsafe(12), []
+
+
 @post("/login", name="login:post")
 async def login(request: Req) -> Template | Redirect:
     form = await request.form()
-    values = {k: str(form.get(k, "")).strip() for k in ("store", "personnel_no")}
-    password = str(form.get("pin", ""))
+    values = {k: str(form.get(k, "")).strip()[:64] for k in ("store", "personnel_no")}
+    password = str(form.get("pin", ""))[:256]
     settings = request.app.state.settings
-    error = None
+    error, status, headers = None, 401, {}
+    device_id, tags = _device(request)
+    tag = known_device_tag(settings.secret_key, device_id, values["store"],
+                           values["personnel_no"])
     if not values["store"] or not values["personnel_no"] or not password:
-        error = _("Enter your store, personnel number and PIN.")
+        error, status = _("Enter your store, personnel number and PIN."), 422
     else:
+        attempt = Attempt(store_code=values["store"], personnel_no=values["personnel_no"],
+                          password=password, client=client_ip(request),
+                          known_device=device_id if tag in tags else None)
         try:
-            async with request.app.state.db.writing() as session:
-                token = await sign_in(
-                    session, store_code=values["store"], personnel_no=values["personnel_no"],
-                    password=password, now=clock(request),
-                    max_failures=settings.login_max_failures,
-                    lockout=timedelta(minutes=settings.login_lockout_minutes),
-                    session_lifetime=timedelta(hours=settings.session_hours))
+            token = await sign_in(request.app.state.db, attempt, now=clock(request),
+                                  session_lifetime=timedelta(hours=settings.session_hours))
         except SignInFailure as failure:
-            error = (_("Too many wrong attempts. Try again in %(minutes)s minutes.",
-                       minutes=settings.login_lockout_minutes)
-                     if failure.reason == "locked"
-                     else _("Wrong personnel number or PIN."))
+            if failure.reason == "throttled":
+                seconds = failure.wait_seconds
+                error, status = ngettext(
+                    "Too many wrong attempts. Wait %(num)s second and try again.",
+                    "Too many wrong attempts. Wait %(num)s seconds and try again.",
+                    seconds), 429
+                headers = {"Retry-After": str(seconds)}
+            elif failure.reason == "weak":
+                error, status = _(
+                    "Supervisors and admins sign in with a password of at least "
+                    "%(length)s characters. Ask an admin to set one for you.",
+                    length=STRONG_MIN_LENGTH), 403
+            else:
+                error = _("Wrong personnel number or PIN.")
     if error:
         return render(request, "account/login.html",
                       {"stores": await _stores(request), "form": values, "error": error},
-                      status_code=401 if "PIN" in error or "attempts" in error else 422)
+                      status_code=status, headers=headers)
     response = redirect(request, "/")
     response.cookies.append(Cookie(
         key=SESSION_COOKIE, value=token, httponly=True, samesite="lax", path="/",
         secure=settings.secure_cookies, max_age=settings.session_hours * 3600))
+    remembered = [tag, *(t for t in tags if t != tag)][:_DEVICE_TAGS]
+    response.cookies.append(Cookie(
+        key=DEVICE_COOKIE, value=".".join([device_id, *remembered]), httponly=True,
+        samesite="lax", path="/login", secure=settings.secure_cookies,
+        max_age=180 * 86400))
     return response
 
 
@@ -86,8 +125,7 @@ async def change_language(request: Req) -> Response[Any]:
     form = await request.form()
     language = str(form.get("language", ""))
     back = str(form.get("next", "/"))
-    response = redirect(request, back if back.startswith("/") and not back.startswith("//")
-                        else "/")
+    response = redirect(request, back)  # redirect() follows only local paths
     if language in i18n.LANGUAGES:
         if request.user is not None:
             async with request.app.state.db.writing() as session:

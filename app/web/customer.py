@@ -4,24 +4,26 @@ No sign-in: the token in the URL is the capability. GET never changes
 anything (message apps open links to build previews); decisions are POSTs
 with the CSRF token. A forged or unknown token and another order's proposal
 get the same friendly 404 with no data; a link of a finished order gets 410.
-Every endpoint is rate limited per client IP and per token.
+Every endpoint is rate limited per client and per link seen from that client,
+in the database (shared by every app process); the client is the address
+behind trusted proxies (STOREPICK_TRUSTED_PROXIES), never a header from anyone.
 """
 
 from __future__ import annotations
 
+import math
 import secrets
-import time
-from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, ServerSentEvent, Template
 
-from app import i18n
+from app import i18n, throttle
 from app.i18n import gettext as _
 from app.services import substitutions as service
-from app.web.deps import clock, new_uow, reading
+from app.web.deps import client_ip, clock, new_uow, reading
 from app.web.live import live_stream
 from app.web.messages import Feedback, describe, status_for
 from app.web.render import is_htmx, redirect, render, render_fragment
@@ -32,45 +34,32 @@ from picking.substitution import SUBSTITUTION_EVENTS, ProposalClosed, proposals_
 Req = Request[Any, Any, Any]
 
 
-class TokenBucket:
-    """A small in-process rate limiter: ``capacity`` requests at once, refilled
-    at ``rate`` per second, one bucket per key."""
-
-    def __init__(self, capacity: float, rate: float,
-                 monotonic: Callable[[], float] = time.monotonic) -> None:
-        self.capacity, self.rate, self._now = capacity, rate, monotonic
-        self._buckets: dict[str, tuple[float, float]] = {}
-
-    def allow(self, key: str) -> bool:
-        now = self._now()
-        tokens, last = self._buckets.get(key, (self.capacity, now))
-        tokens = min(self.capacity, tokens + (now - last) * self.rate)
-        if len(self._buckets) > 10_000:
-            self._buckets.clear()  # a flood of new keys: forget, rather than grow
-        if tokens < 1:
-            self._buckets[key] = (tokens, now)
-            return False
-        self._buckets[key] = (tokens - 1, now)
-        return True
+# Budgets kept in the database (app.throttle), so every app process shares them.
+# Per client (its address, app.proxies: behind trusted proxies, the real one),
+# and per link *from that client*: someone else holding the link spends their own
+# budget, never the customer's.
+CLIENT_RULE = throttle.Rule(window=timedelta(minutes=1), free=120)
+LINK_RULE = throttle.Rule(window=timedelta(minutes=1), free=40)
 
 
-def _limits(request: Req) -> tuple[TokenBucket, TokenBucket]:
-    state = request.app.state
-    limits = getattr(state, "customer_limits", None)
-    if limits is None:
-        limits = state.customer_limits = (TokenBucket(60, 1.0), TokenBucket(30, 0.5))
-    return limits
-
-
-def _too_many(request: Req, token: str) -> Template | None:
-    by_ip, by_token = _limits(request)
-    ip = request.client.host if request.client else "?"
-    if by_ip.allow(ip) and by_token.allow(service.link_hash(token)[:16]):
+async def _too_many(request: Req, token: str) -> Template | None:
+    client = client_ip(request)
+    now = clock(request)
+    async with request.app.state.db.writing() as session:
+        counted = [await throttle.count(session, throttle.key("customer-client", client),
+                                        CLIENT_RULE, now),
+                   await throttle.count(session, throttle.key(
+                       "customer-link", client, service.link_hash(token)), LINK_RULE, now)]
+        await session.commit()
+    over = [ends for (hits, ends), rule in zip(counted, (CLIENT_RULE, LINK_RULE), strict=True)
+            if hits > rule.free]
+    if not over:
         return None
+    wait = max(1, math.ceil((max(over) - now).total_seconds()))
     _choose_language(request)
     return render(request, "customer/link_error.html", {"feedback": Feedback(
         "warn", _("Too many requests. Please wait a minute and try again."))},
-        status_code=429, headers={"Retry-After": "60"})
+        status_code=429, headers={"Retry-After": str(wait)})
 
 
 def _choose_language(request: Req) -> str:
@@ -100,7 +89,7 @@ def _progress(order: Order) -> dict[str, int]:
 @get("/c/{token:str}", name="customer:order")
 async def customer_page(request: Req, token: FromPath[str]) -> Template:
     """The order's progress and the substitutes waiting for an answer. Read only."""
-    limited = _too_many(request, token)
+    limited = await _too_many(request, token)
     if limited is not None:
         return limited
     _choose_language(request)
@@ -117,7 +106,7 @@ async def customer_page(request: Req, token: FromPath[str]) -> Template:
 async def customer_decide(request: Req, token: FromPath[str], ref: FromPath[str]
                           ) -> Template | Redirect:
     """Approve or reject one substitute (``decision`` = approve | reject)."""
-    limited = _too_many(request, token)
+    limited = await _too_many(request, token)
     if limited is not None:
         return limited
     _choose_language(request)
@@ -149,7 +138,7 @@ async def customer_decide(request: Req, token: FromPath[str], ref: FromPath[str]
 @get("/c/{token:str}/live", name="customer:live")
 async def customer_live(request: Req, token: FromPath[str]) -> ServerSentEvent | Template:
     """Server-sent events: progress on every change, the offers on substitutions."""
-    limited = _too_many(request, token)
+    limited = await _too_many(request, token)
     if limited is not None:
         return limited
     language = _choose_language(request)

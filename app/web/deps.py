@@ -50,3 +50,11 @@ def public_base_url(request: Request[Any, Any, Any]) -> str:
         return configured
     host = request.headers.get("host") or request.url.netloc
     return f"{request.url.scheme}://{host}"
+
+
+def client_ip(request: Request[Any, Any, Any]) -> str:
+    """The client's address, believing forwarded headers only from trusted proxies."""
+    from app.proxies import client_address
+
+    peer = request.client.host if request.client else None
+    return client_address(peer, request.headers, request.app.state.trusted_proxies)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from litestar import Request, Response
@@ -53,12 +54,29 @@ def render_fragment(request: Request[Any, Any, Any], name: str, context: dict[st
     return str(request.app.template_engine.get_template(name).render(**full))
 
 
+def local_path(target: str, fallback: str = "/") -> str:
+    """``target`` when it is a path on this site, else ``fallback``.
+
+    Browsers read ``/\\host`` and ``//host`` (and the same with tabs or newlines
+    inside, which they strip) as another site, so only a single leading slash
+    followed by something other than a slash or backslash passes.
+    """
+    if (not target.startswith("/") or target[1:2] in ("/", "\\")
+            or any(ch == "\\" or ord(ch) < 32 or ord(ch) == 127 for ch in target)):
+        return fallback
+    parts = urlsplit(target)
+    return target if not parts.scheme and not parts.netloc else fallback
+
+
 def redirect(request: Request[Any, Any, Any], path: str) -> Response[Any]:
     """See-other for plain posts; for htmx a 204 with ``HX-Redirect``.
 
     An XMLHttpRequest follows a 3xx silently, so htmx would swap the target
     page into the fragment's place; ``HX-Redirect`` makes it navigate instead.
+    Only paths on this site are followed (``local_path``): whatever a form
+    sent cannot send anyone elsewhere.
     """
+    path = local_path(path)
     if request.headers.get("hx-request") == "true":
         return Response(content=b"", status_code=204,
                         headers={"HX-Redirect": path, "Vary": "HX-Request"})

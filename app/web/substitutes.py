@@ -10,11 +10,14 @@ import secrets
 from typing import Any
 
 from litestar import Controller, Request, get, post
+from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.response import Redirect, ServerSentEvent, Template
+from sqlalchemy import select
 
 from app import queries
 from app.auth import requires_area
+from app.db import tables
 from app.services import substitutions as service
 from app.web.deps import clock, new_uow, public_base_url, reading
 from app.web.forms import FormError, parse_quantity
@@ -73,8 +76,14 @@ class SubstituteController(Controller):
     @get("/{order_id:int}/substitutions/live", name="subs:live")
     async def live(self, request: Req, order_id: FromPath[int]) -> ServerSentEvent:
         """Server-sent events for the pick page: the customer's answers swapped into
-        the pick list, and the OMS cancelling or changing the order."""
+        the pick list, and the OMS cancelling or changing the order. Another
+        store's order (or none) is not found: its changes are not ours to hear."""
         store_id = request.user.store_id
+        async with reading(request) as session:
+            mine = await session.scalar(select(tables.orders.c.id).where(
+                tables.orders.c.id == order_id, tables.orders.c.store_id == store_id))
+        if mine is None:
+            raise NotFoundException()
 
         async def fragments(message: dict[str, Any]) -> list[tuple[str, str]]:
             if message.get("type") == "subscribed":

@@ -49,6 +49,7 @@ def start_server(database_url: str, **settings: Any) -> LiveServer:
     app = create_app(Settings(environment="development",
                               database_url=database_url, run_relay=False, **settings))
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
+                            proxy_headers=False,  # as `python -m app serve`: the app decides
                             timeout_graceful_shutdown=1, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -100,10 +101,34 @@ def browser() -> Iterator[Any]:
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
+    _predicates_without_eval()
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield chromium
         chromium.close()
+
+
+def _predicates_without_eval() -> None:
+    """Let ``wait_for_function("expression")`` run under the app's CSP.
+
+    Playwright evaluates a predicate given as an expression with ``eval``, which
+    the Content-Security-Policy (rightly) refuses; given as a function it does
+    not. Tests keep writing expressions; they are wrapped into functions here.
+    """
+    from playwright.sync_api import Page
+
+    original = Page.wait_for_function
+    if getattr(original, "csp_safe", False):
+        return
+
+    def wait_for_function(self: Any, expression: str, *args: Any, **kw: Any) -> Any:
+        text = expression.strip()
+        if not (text.startswith(("function", "async ")) or "=>" in text.split("\n", 1)[0]):
+            expression = f"() => ({expression})"
+        return original(self, expression, *args, **kw)
+
+    wait_for_function.csp_safe = True  # type: ignore[attr-defined]
+    Page.wait_for_function = wait_for_function  # type: ignore[method-assign]
 
 
 @pytest.fixture

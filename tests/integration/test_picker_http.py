@@ -158,17 +158,6 @@ async def test_a_picker_never_sees_another_stores_orders(db: Any, shop: Any,
     assert status == "queued"
 
 
-async def test_wrong_pin_and_lockout(client: Any, shop: Any) -> None:
-    person = Person(client, "picker2")
-    for _ in range(4):
-        response = await person.sign_in(pin="0000")
-        assert response.status_code == 401 and "Wrong personnel number or PIN" in response.text
-    locked = await person.sign_in(pin="0000")
-    assert "Too many wrong attempts" in locked.text
-    still_locked = await person.sign_in()  # even the right PIN waits out the lockout
-    assert still_locked.status_code == 401
-
-
 async def test_posts_without_the_csrf_token_are_refused(db: Any, shop: Any,
                                                         picker: Person) -> None:
     order_id = await order_with(db, shop, {"milk": 1})

@@ -44,8 +44,13 @@ class Person:
 
     async def sign_in(self, pin: str | None = None) -> Response:
         await self.get("/login")
-        return await self.post("/login", {"store": self.store, "personnel_no": self.number,
-                                          "pin": pin or self.pin})
+        response = await self.post("/login", {"store": self.store, "personnel_no": self.number,
+                                              "pin": pin or self.pin})
+        if response.status_code in (302, 303):
+            # CSRF tokens are bound to the session: a browser lands on its home page
+            # and takes the new session's token from there.
+            await self.get("/", follow_redirects=True)
+        return response
 
     # -- picker actions ------------------------------------------------------
 

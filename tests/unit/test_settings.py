@@ -114,3 +114,20 @@ def test_old_style_oms_signatures_have_a_stated_end_and_can_be_turned_off() -> N
     assert earlier.oms_legacy_signatures_until == date(2027, 1, 15)
     with pytest.raises(SettingsError, match="STOREPICK_OMS_LEGACY_SIGNATURES_UNTIL"):
         Settings.from_env({**REAL, "STOREPICK_OMS_LEGACY_SIGNATURES_UNTIL": "soon"})
+
+
+def test_the_in_app_relay_takes_the_relay_settings() -> None:
+    from unittest.mock import MagicMock
+
+    from app.services.relay import relay_for
+
+    env = {"STOREPICK_ENV": "development", "STOREPICK_OMS_EVENTS_URL": "http://oms/events",
+           "STOREPICK_RELAY_TIMEOUT": "3", "STOREPICK_RELAY_MAX_ATTEMPTS": "7",
+           "STOREPICK_RELAY_LEASE": "30", "STOREPICK_RELAY_BACKOFF_BASE": "0.5"}
+    relay = relay_for(MagicMock(), Settings.from_env(env))
+    assert relay is not None
+    config = relay.config
+    assert (config.timeout_seconds, config.max_attempts, config.lease_seconds,
+            config.backoff.base) == (3.0, 7, 30.0, 0.5)
+    with pytest.raises(SettingsError, match="STOREPICK_RELAY_TIMEOUT"):
+        Settings.from_env({**env, "STOREPICK_RELAY_TIMEOUT": "soon"})

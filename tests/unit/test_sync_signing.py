@@ -134,7 +134,7 @@ def test_the_simulator_signs_method_and_path() -> None:
     anyio.run(one_call)
     request = seen[0]
     assert request.headers[SIGNATURE_HEADER].startswith("v2=")
-    sent_at, legacy = verify_request(
+    _sent_at, legacy = verify_request(
         SECRET, timestamp=request.headers[TIMESTAMP_HEADER],
         sig=request.headers[SIGNATURE_HEADER], method="POST",
         target=request_target(request.url.raw_path), body=request.content,
