@@ -103,7 +103,8 @@ async def _accepted_before(session: AsyncSession, original: Product) -> dict[str
 async def propose(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id: int, raw: str,
                   *, now: datetime, window_minutes: int, base_url: str,
                   quantity: int | None = None) -> Proposed:
-    """Verify the scanned substitute and offer it to the customer.
+    """Verify the scanned substitute (one unit, under the pick loop's rules) and
+    offer it to the customer.
 
     Raises BadCode, UnknownCode, OrderNotFound and the errors of
     ``Order.propose_substitute``; on any of them nothing is written.
@@ -114,11 +115,17 @@ async def propose(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id: in
         product = await find_product(uow, store, code)
         order = await load_order(uow, picker, order_id)
         order.expire_due_proposals(now)
+        marking = code.marking_key
+        # A unit already counted on another order only the database knows about.
+        if marking is not None and await uow.catalog.marking_code_used(marking):
+            raise errors.DuplicateMarkingCode(product=product.sku, name_ru=product.name_ru,
+                                              name_en=product.name_en)
         token, url = new_link(base_url)
         window = timedelta(minutes=window_minutes) if window_minutes > 0 else None
         proposal = order.propose_substitute(
             line_id, product, ref=secrets.token_hex(8), code=code.raw, now=now, window=window,
-            customer_url=url, staff_id=picker.id, quantity=quantity)
+            customer_url=url, staff_id=picker.id, quantity=quantity, marking_code=marking,
+            marking_tail=code.marking_tail, weight_g=code.weight_g)
         await uow.session.execute(insert(customer_links).values(
             token_hash=link_hash(token), order_id=order.id, created_at=now))
         await uow.commit()
