@@ -61,24 +61,53 @@ def new_link(base_url: str) -> tuple[str, str]:
 
 # -- picker side ---------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Suggestions:
+    """What the substitute page shows for a short line.
+
+    ``products`` come from the line's own category; only when nothing of that
+    category is in stock do they come from its wider group (``group/kind`` ->
+    ``group``), and ``wider`` says so, so the page can tell the picker.
+    """
+
+    order: Order
+    line: Line
+    products: list[Product]
+    wider: bool = False
+
+
+def category_group(category: str) -> str:
+    """``"grocery"`` for ``"grocery/breakfast_cereal"``; a flat category is its own group."""
+    return category.partition("/")[0]
+
+
 async def suggestions(session: AsyncSession, picker: StaffUser, order_id: int,
-                      line_id: int) -> tuple[Order, Line, list[Product]]:
+                      line_id: int) -> Suggestions:
     """The order, the short line and its ranked substitutes (read only).
 
-    Raises OrderNotFound and InvalidQuantity (no such line).
+    Raises OrderNotFound and NoSuchLine.
     """
     order = await OrderRepository(session).get(order_id, store_id=picker.store_id, lock=False)
     if order is None:
         raise errors.OrderNotFound(order_id=order_id)
     line = order.line(line_id)
-    ranked = rank_substitutes(line, await _candidates(session, line),
-                              await _accepted_before(session, line.product))
-    return order, line, ranked
+    accepted = await _accepted_before(session, line.product)
+    ranked = rank_substitutes(line, await _candidates(session, line), accepted)
+    group = category_group(line.product.category)
+    if ranked or line.substitution != "best_match" or group == line.product.category:
+        return Suggestions(order, line, ranked)
+    wider = rank_substitutes(line, await _candidates(session, line, group=group), accepted)
+    return Suggestions(order, line, wider, wider=bool(wider))
 
 
-async def _candidates(session: AsyncSession, line: Line) -> list[Product]:
+async def _candidates(session: AsyncSession, line: Line, group: str | None = None
+                      ) -> list[Product]:
+    """In-stock products of the line's category (or of the whole ``group``)."""
     p = tables.products.c
-    wanted = p.category == line.product.category
+    if group is None:
+        wanted = p.category == line.product.category
+    else:
+        wanted = (p.category == group) | p.category.startswith(f"{group}/", autoescape=True)
     if line.specific_sku:
         wanted = wanted | (p.sku == line.specific_sku)
     stmt = (select(Product).where(p.store_id == line.product.store_id, wanted, p.stock > 0,
