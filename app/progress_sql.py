@@ -32,10 +32,13 @@ def progress_columns() -> list[Any]:
     def count(condition: Any, label: str) -> Any:
         return func.coalesce(func.sum(case((original & condition, 1), else_=0)), 0).label(label)
 
+    substituted = ln.state == "substituted"
+    nothing_found = (sub.state == "short") & (sub.picked_quantity == 0)
     return [
         count(ln.id.is_not(None), "lines"),
         count(ln.state == "picked", "picked"),
-        count((ln.state == "substituted")
-              & (sub.state.is_(None) | (sub.state != "open")), "substituted"),
-        count(ln.state == "short", "missing"),
+        count(substituted & (sub.state.is_(None) | (sub.state == "picked")
+                             | ((sub.state == "short") & (sub.picked_quantity > 0))),
+              "substituted"),
+        count((ln.state == "short") | (substituted & nothing_found), "missing"),
     ]

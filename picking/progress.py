@@ -7,9 +7,10 @@ tells how its original item ended. An item counts as
 
 - picked: its line is picked;
 - substituted: the customer approved a substitute and the picker has finished
-  that substitute's line (until then the item is still to do);
+  that substitute's line with at least one unit (until then the item is still
+  to do);
 - missing: it is short (refunded), also while a substitute is still being
-  offered;
+  offered, or its substitute turned out short with nothing found;
 - to do: everything else.
 
 The SQL form for list screens is in ``app.progress_sql``; both follow this.
@@ -61,7 +62,10 @@ def progress_of(lines: Iterable[Line]) -> Progress:
             missing += 1
         elif line.state is LineState.SUBSTITUTED:
             sub = substitutes.get(line.id) if line.id is not None else None
-            if sub is None or sub.state is not LineState.OPEN:
+            if sub is None or sub.state is LineState.PICKED or (
+                    sub.state is LineState.SHORT and sub.picked_quantity > 0):
                 substituted += 1
+            elif sub.state is LineState.SHORT:  # not one unit of the substitute was found
+                missing += 1
     return Progress(total=len(originals), picked=picked, substituted=substituted,
                     missing=missing)

@@ -139,3 +139,19 @@ async def test_every_screen_says_picked_substituted_and_missing(
     assert expected in panel
     russian = html.unescape((await customer.open(headers={"Accept-Language": "ru"})).text)
     assert "Собрано 1 из 4 · заменено: 1 · нет в наличии: 1" in russian
+
+
+async def test_a_substitute_found_nowhere_is_missing_on_the_lists_too(
+        db: Any, shop: Any, client: Any, picker: Person, phone: Any) -> None:
+    order_id, bread = await short_order(db, shop, picker, {"bread": 2}, "bread")
+    await offer(picker, order_id, bread, NOT_IN_ANY_ORDER)
+    await approved(db, phone, order_id)
+    assert (await picker.post(f"/pick/{order_id}/undo", htmx=True)).status_code == 200
+    rye = await line_of(db, order_id, "rye")
+    shorted = await picker.post(f"/pick/{order_id}/lines/{rye}/short", {"reason": "damaged"},
+                                htmx=True)
+    assert shorted.status_code == 200, shorted.text[:300]
+    assert "Picked 0 of 1 · missing 1" in html.unescape((await picker.get("/pick/")).text)
+    supervisor = await as_supervisor(client)
+    board = html.unescape((await supervisor.get("/board/")).text)
+    assert "Picked 0 of 1 · missing 1" in board

@@ -129,3 +129,14 @@ def test_progress_counts_picked_substituted_and_missing_items_apart() -> None:
     assert (progress.total, progress.picked, progress.substituted, progress.missing,
             progress.open) == (4, 1, 1, 1, 1)
     assert not progress.complete and progress.percent("missing") == 25
+
+
+def test_a_substitute_found_nowhere_counts_as_missing_not_substituted() -> None:
+    order = picking((RED_WINE, 2), (BREAD, 1))
+    offer(order, short(order), WHITE_WINE, ref="a")
+    approve(order, "a")
+    white = order.lines[-1]
+    white.id = 99  # as the database gives it
+    order.undo_last_scan(now=NOW, staff_id=PICKER)  # the proposed bottle was the wrong one
+    order.short(white.id or 0, "damaged", now=NOW, staff_id=PICKER)
+    assert progress_of(order.lines) == Progress(total=2, picked=0, substituted=0, missing=1)
