@@ -155,3 +155,24 @@ async def test_a_substitute_found_nowhere_is_missing_on_the_lists_too(
     supervisor = await as_supervisor(client)
     board = html.unescape((await supervisor.get("/board/")).text)
     assert "Picked 0 of 1 · missing 1" in board
+
+
+async def test_a_weighed_substitute_starts_with_its_label_and_the_rest_is_weighed(
+        db: Any, shop: Any, picker: Person, phone: Any) -> None:
+    from tests.integration.test_weights_http import scale_label
+    from tests.support.shop import Item, _insert_item
+    async with db.writing() as session:  # loose apples beside the bananas, PLU 10102
+        await _insert_item(session, shop, shop.store_id, Item(
+            "apples", "Яблоки", "Apples", "weight", 14990, "ambient", 2, 21, plu="10102",
+            category="fruit"))
+        await session.commit()
+    order_id, bananas = await short_order(db, shop, picker, {"bananas": 1000}, "bananas")
+    assert (await offer(picker, order_id, bananas, scale_label(400, 10102))).status_code == 303
+    await approved(db, phone, order_id)
+    (decided,) = await outbox(db, order_id, "SubstitutionDecided")
+    assert (decided["picked"], decided["weight_g"]) == (400, 400)
+    assert await scans_of(db, order_id, "apples") == [(None, 400)]
+    assert (await picker.scan(order_id, scale_label(600, 10102))).status_code == 200
+    assert await scans_of(db, order_id, "apples") == [(None, 400), (None, 600)]
+    (weighed,) = await outbox(db, order_id, "WeightRecorded")
+    assert (weighed["weight_g"], weighed["total_g"]) == (600, 1000)
