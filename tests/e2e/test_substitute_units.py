@@ -120,6 +120,11 @@ def test_an_approved_wine_shows_one_of_two_and_the_second_bottle_is_accepted(
     picker.screenshot(path=str(SHOTS / "pick-page-ru.png"))
     picker.click("li[data-sku=milk] >> text=Предложить замену")
     picker.screenshot(path=str(SHOTS / "substitute-page-ru.png"), full_page=True)
+    picker.go_back()
+    picker.click("text=Завершить сборку")
+    picker.wait_for_selector("#summary-progress-text >> "
+                             "text=Собрано 1 из 3 · заменено: 1 · нет в наличии: 1")
+    picker.screenshot(path=str(SHOTS / "summary-ru.png"), full_page=True)
     board_screenshots(browser, server.url)
 
 
