@@ -143,3 +143,30 @@ def board_screenshots(browser: Any, base_url: str) -> None:
         board.screenshot(path=str(SHOTS / "board-ru.png"))
     finally:
         context.close()
+
+
+def test_the_substitute_pages_camera_offers_the_bottle_it_sees(
+        camera_browser: Any, wine_shop: tuple[LiveServer, Path]) -> None:
+    """The pick page's camera (camera.js) on the substitute page: the code it reads is
+    offered to the customer through the page's own form."""
+    from tests.support.barcode_images import ean13_image
+    from tests.support.y4m import still_video
+
+    server, _ = wine_shop
+    browser, video = camera_browser
+    still_video(ean13_image(WHITE_WINE), video, seconds=3)
+    context = browser.new_context(**PHONE, permissions=["camera"])
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    try:
+        sign_in(page, server.url, "1001", "1111")
+        page.goto(f"{server.url}/pick/")
+        page.click("text=Take next order")
+        page.wait_for_selector("li[data-sku=red-wine]")
+        short(page, "red-wine")
+        page.click("li[data-sku=red-wine] >> text=Propose substitute")
+        page.get_by_role("button", name="Camera").click()
+        page.wait_for_selector("li[data-sku=red-wine] .proposal--proposed", timeout=30_000)
+        assert "Dry white wine" in page.inner_text("li[data-sku=red-wine]")
+    finally:
+        context.close()
