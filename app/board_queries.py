@@ -18,7 +18,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables
 from app.db.tables_board import scan_errors
+from app.progress_sql import progress_columns, progress_join
 from picking import board
+from picking.progress import Progress
 
 o, ln, p, s = tables.orders.c, tables.order_lines.c, tables.products.c, tables.staff.c
 sc, ob = tables.scans.c, tables.outbox.c
@@ -51,6 +53,7 @@ class BoardRow:
     late: bool
     reasons: list[board.Reason]
     flags: list[str]
+    progress: Progress = field(default_factory=Progress)
 
     @property
     def attention(self) -> bool:
@@ -96,15 +99,15 @@ async def open_board(session: AsyncSession, store_id: int, now: datetime) -> Boa
 
 
 async def _open_orders(session: AsyncSession, store_id: int) -> list[Any]:
-    done = func.sum(case((ln.state != "open", 1), else_=0))
     stmt = (
         select(o.id, o.oms_id, o.status, o.due_at, o.priority, o.fulfilment, o.picker_id,
                o.created_at, o.picking_started_at, o.picked_at, s.name.label("picker_name"),
-               func.count(ln.id).label("lines"), done.label("done"),
+               *progress_columns(),
                func.sum(case((ln.state == "short", 1), else_=0)).label("short"),
                func.sum(case(((p.unit == "weight") & (ln.state == "open"), 1), else_=0))
                .label("weight_missing"))
-        .outerjoin(tables.order_lines, ln.order_id == o.id)
+        .select_from(progress_join(
+            tables.orders.outerjoin(tables.order_lines, ln.order_id == o.id)))
         .outerjoin(tables.products, p.id == ln.product_id)
         .outerjoin(tables.staff, s.id == o.picker_id)
         .where(o.store_id == store_id, o.status.in_(board.OPEN_STATUSES))
@@ -174,9 +177,11 @@ def _status_since(r: Any, events: list[Any], now: datetime) -> datetime:
 
 def _row(r: Any, last_scan: datetime | None, events: list[Any], limits: dict[str, int],
          now: datetime) -> BoardRow:
+    progress = Progress(total=int(r.lines or 0), picked=int(r.picked or 0),
+                        substituted=int(r.substituted or 0), missing=int(r.missing or 0))
     facts = board.OrderFacts(
         status=r.status, due_at=utc(r.due_at) or now, status_since=_status_since(r, events, now),
-        picker_id=r.picker_id, lines=int(r.lines or 0), done=int(r.done or 0),
+        picker_id=r.picker_id, lines=progress.total, done=progress.done,
         last_scan_at=last_scan, waiting_since=waiting_since(events),
         weight_missing=int(r.weight_missing or 0), short=int(r.short or 0))
     return BoardRow(
@@ -184,7 +189,8 @@ def _row(r: Any, last_scan: datetime | None, events: list[Any], limits: dict[str
         fulfilment=r.fulfilment, picker_id=r.picker_id, picker_name=r.picker_name, facts=facts,
         limit=board.limit_for(facts, limits), minutes_in_status=board.minutes_in_status(facts, now),
         over_limit=board.is_over_limit(facts, limits, now), late=board.is_late(facts, now),
-        reasons=board.stuck_reasons(facts, limits, now), flags=board.flags(facts))
+        reasons=board.stuck_reasons(facts, limits, now), flags=board.flags(facts),
+        progress=progress)
 
 
 # -- pickers -------------------------------------------------------------------

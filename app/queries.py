@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables
 from app.db.repositories import OrderRepository
+from app.progress_sql import progress_columns, progress_join
 from picking.model import Order, OrderStatus
+from picking.progress import Progress
 
 o, ln, p, s = tables.orders.c, tables.order_lines.c, tables.products.c, tables.staff.c
 
@@ -24,22 +26,28 @@ class QueueRow:
     fulfilment: str
     priority: int
     lines: int
-    done: int
+    picked: int
+    substituted: int
+    missing: int
     chilled: int
     frozen: int
     picker_name: str | None
 
+    @property
+    def progress(self) -> Progress:
+        return Progress(total=self.lines, picked=self.picked, substituted=self.substituted,
+                        missing=self.missing)
+
 
 async def picker_queue(session: AsyncSession, store_id: int, limit: int = 50) -> list[QueueRow]:
     """The store's orders waiting or being picked, most urgent first."""
-    done = func.sum(case((ln.state != "open", 1), else_=0))
     stmt = (
         select(o.id, o.oms_id, o.due_at, o.status, o.fulfilment, o.priority,
-               func.count(ln.id).label("lines"), done.label("done"),
+               *progress_columns(),
                func.sum(case((p.zone == "chilled", 1), else_=0)).label("chilled"),
                func.sum(case((p.zone == "frozen", 1), else_=0)).label("frozen"),
                s.name.label("picker_name"))
-        .join(tables.order_lines, ln.order_id == o.id)
+        .select_from(progress_join(tables.orders.join(tables.order_lines, ln.order_id == o.id)))
         .join(tables.products, p.id == ln.product_id)
         .outerjoin(tables.staff, s.id == o.picker_id)
         .where(o.store_id == store_id,

@@ -163,6 +163,10 @@ class SubstitutionDecided(Event):
     charged_unit_price_minor: int | None = None
     difference_approved: bool = False
     fallback: str | None = None  # "refund" when the window ran out
+    # approved: what the substitute line starts with, the unit scanned to propose it
+    picked: int = 0  # pieces, or grams
+    marking_code: str | None = None
+    weight_g: int | None = None
 
 
 # -- packing and handover ------------------------------------------------------

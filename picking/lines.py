@@ -106,6 +106,7 @@ class Line:
     weight_note: str | None = None  # "soft" | "confirmed" when outside exact weight
     scans: list[Scan] = field(default_factory=list)
     proposals: list[Proposal] = field(default_factory=list)  # substitutes offered
+    substitute_for_id: int | None = None  # the short line this substitute replaces
     id: int | None = None
 
     @property
@@ -157,6 +158,10 @@ class Proposal:
     decided_by: str | None = None
     difference_approved: bool = False
     substitute_line: Line | None = None
+    # The unit the picker scanned to propose it: it counts once the customer approves.
+    marking_code: str | None = None  # marked goods: that unit's key (01 GTIN 21 serial)
+    marking_tail: str | None = None
+    weight_g: int | None = None  # weighed goods: the weight on the scale label, if any
     id: int | None = None
 
     def status_at(self, now: datetime) -> str:

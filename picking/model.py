@@ -24,6 +24,7 @@ from picking.lines import (
     Tolerance,
     _named,
 )
+from picking.progress import Progress, progress_of
 from picking.status import LineState, OrderStatus, can_move
 from picking.substitution import SubstitutionRules
 from picking.supervision import SupervisionRules
@@ -319,7 +320,11 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
         summary = tuple(
             {"sku": ln.product.sku, "ordered": ln.quantity, "picked": ln.picked_quantity,
              "state": str(ln.state), "price_minor": ln.price_minor,
-             "unit": ln.product.unit, "short_reason": ln.short_reason}
+             "unit": ln.product.unit, "short_reason": ln.short_reason,
+             # per unit, as verified: every marking code, every weight (labels add up)
+             "marking_codes": [s.marking_code for s in ln.live_scans() if s.marking_code],
+             "weights_g": [s.quantity for s in ln.live_scans()] if ln.is_weighed else [],
+             "substitute_for": ln.substitute_for_id}
             for ln in self.lines)
         self._record(events.OrderPicked(
             order_id=self._id(), occurred_at=now, actor_id=staff_id, lines=summary,
@@ -328,6 +333,11 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
     @property
     def total_minor(self) -> int:
         return sum(ln.price_minor for ln in self.lines)
+
+    @property
+    def progress(self) -> Progress:
+        """Picked, substituted and missing items out of those ordered."""
+        return progress_of(self.lines)
 
     @property
     def done_count(self) -> int:

@@ -19,7 +19,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from picking import errors, events
-from picking.lines import Line, Product, Proposal
+from picking.lines import DEFAULT_TOLERANCE, MAX_WEIGHT_G, Line, Product, Proposal, Scan, _named
 from picking.status import LineState, OrderStatus, ProposalStatus
 
 __all__ = ["Proposal", "ProposalStatus"]  # records re-exported for older imports
@@ -145,24 +145,37 @@ class SubstitutionRules:
 
     def propose_substitute(self, line_id: int, product: Product, *, ref: str, code: str,
                            now: datetime, window: timedelta | None, customer_url: str,
-                           staff_id: int | None, quantity: int | None = None) -> Proposal:
-        """Offer ``product`` (scanned, so verified) for what is missing on a short line.
+                           staff_id: int | None, quantity: int | None = None,
+                           marking_code: str | None = None, marking_tail: str | None = None,
+                           weight_g: int | None = None) -> Proposal:
+        """Offer ``product`` for what is missing on a short line.
 
-        ``window`` None keeps it open until the picker finishes. Raises
-        SubstitutionNotWanted, SubstituteNotAllowed, InvalidQuantity and the
-        picker checks of the order.
+        The scan that proposes it verifies one unit, under the pick loop's rules:
+        a marked product needs its unit's marking code (not the plain EAN), and
+        a scale label's weight is that unit's weight. That unit counts on the
+        substitute line once the customer approves; the rest are scanned in the
+        pick loop. ``window`` None keeps it open until the picker finishes.
+        Raises SubstitutionNotWanted, SubstituteNotAllowed, InvalidQuantity,
+        MarkingCodeRequired, DuplicateMarkingCode, AbsurdWeight and the picker
+        checks of the order.
         """
         self._require_picker(staff_id)
         line = self.line(line_id)
         self._check_proposal(line, product)
+        self._check_proposed_unit(product, marking_code, weight_g)
         amount = line.remaining if quantity is None else quantity
+        if product.is_weighed and weight_g is not None and quantity is None:
+            amount = max(amount, weight_g)  # the customer is offered what the label says
         if amount <= 0 or (not product.is_weighed and amount > 999):
             raise errors.InvalidQuantity(quantity=amount)
         proposal = Proposal(
             ref=ref, order_id=self.id or 0, line_id=line.id or 0, product=product,
             quantity=amount, unit_price_minor=product.price_minor,
             original_unit_price_minor=line.unit_price_minor, code=code, proposed_at=now,
-            expires_at=None if window is None else now + window, staff_id=staff_id)
+            expires_at=None if window is None else now + window, staff_id=staff_id,
+            marking_code=marking_code if product.marked else None,
+            marking_tail=marking_tail if product.marked else None,
+            weight_g=weight_g if product.is_weighed else None)
         line.proposals.append(proposal)
         self._record(SubstitutionProposed(
             order_id=self.id or 0, occurred_at=now, actor_id=staff_id, line_id=line.id or 0,
@@ -187,6 +200,18 @@ class SubstitutionRules:
             raise SubstituteNotAllowed(reason=reason, sku=product.sku,
                                        name_ru=product.name_ru, name_en=product.name_en)
 
+    def _check_proposed_unit(self, product: Product, marking_code: str | None,
+                             weight_g: int | None) -> None:
+        if product.marked:
+            if marking_code is None:
+                raise errors.MarkingCodeRequired(**_named(product))
+            taken = {s.marking_code for ln in self.lines for s in ln.live_scans()}
+            taken |= {p.marking_code for p in self.proposals() if p.is_pending}
+            if marking_code in taken:
+                raise errors.DuplicateMarkingCode(**_named(product))
+        if product.is_weighed and weight_g is not None and not 0 < weight_g <= MAX_WEIGHT_G:
+            raise errors.AbsurdWeight(weight_g=weight_g)
+
     def decide_substitute(self, ref: str, *, approve: bool, now: datetime,
                           difference_approved: bool = False) -> Proposal:
         """The customer's answer to one proposal.
@@ -208,18 +233,30 @@ class SubstitutionRules:
             if other is not proposal and other.is_pending:
                 self._close(other, line, ProposalStatus.REJECTED, DecidedBy.CUSTOMER, now)
         proposal.difference_approved = difference_approved and proposal.difference_minor > 0
-        proposal.substitute_line = self._substitute_line(line, proposal)
+        proposal.substitute_line = self._substitute_line(line, proposal, now)
         line.state = LineState.SUBSTITUTED
         self._close(proposal, line, ProposalStatus.APPROVED, DecidedBy.CUSTOMER, now)
         return proposal
 
-    def _substitute_line(self, line: Line, proposal: Proposal) -> Line:
+    def _substitute_line(self, line: Line, proposal: Proposal, now: datetime) -> Line:
+        """A new line for the substitute, counting only the unit verified when it
+        was proposed; the picker scans the rest like any line's."""
         new = Line(
             product=proposal.product, quantity=proposal.quantity,
             unit_price_minor=proposal.charged_unit_price(proposal.difference_approved),
             position=max(ln.position for ln in self.lines) + 1,
-            picked_quantity=proposal.quantity, state=LineState.PICKED,
-            substitution="none")
+            substitution="none", substitute_for_id=line.id)
+        verified = proposal.weight_g if proposal.product.is_weighed else 1
+        if verified:
+            new.scans.append(Scan(
+                scan_id=f"proposal-{proposal.ref}", code=proposal.code, quantity=verified,
+                scanned_at=proposal.proposed_at, staff_id=proposal.staff_id,
+                marking_code=proposal.marking_code, marking_tail=proposal.marking_tail))
+            new.picked_quantity = verified
+        if new.picked_quantity >= new.quantity or (
+                new.is_weighed and verified
+                and DEFAULT_TOLERANCE.classify(new.quantity, verified) == "within"):
+            new.state = LineState.PICKED
         self.lines.append(new)
         return new
 
@@ -254,4 +291,8 @@ class SubstitutionRules:
             charged_unit_price_minor=(proposal.charged_unit_price(proposal.difference_approved)
                                       if approved else None),
             difference_approved=proposal.difference_approved,
-            fallback="refund" if status is ProposalStatus.TIMED_OUT else None))
+            fallback="refund" if status is ProposalStatus.TIMED_OUT else None,
+            picked=(proposal.substitute_line.picked_quantity
+                    if approved and proposal.substitute_line is not None else 0),
+            marking_code=proposal.marking_code if approved else None,
+            weight_g=proposal.weight_g if approved else None))

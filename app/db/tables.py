@@ -143,6 +143,8 @@ order_lines = Table(
     Column("substitution", String(16), nullable=False, default="best_match"),
     Column("specific_sku", String(64)),
     Column("weight_note", String(16)),
+    # a substitute line points at the short line it replaces (ordered vs delivered)
+    Column("substitute_for_id", ForeignKey("order_lines.id"), index=True),
 )
 
 scans = Table(

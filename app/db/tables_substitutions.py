@@ -46,6 +46,10 @@ substitution_proposals = Table(
     Column("decided_by", String(16)),
     Column("difference_approved", Boolean, nullable=False, default=False),
     Column("substitute_line_id", ForeignKey("order_lines.id")),
+    # the unit scanned to propose it, counted on the substitute line once approved
+    Column("marking_code", String(200)),
+    Column("marking_tail", String(200)),
+    Column("weight_g", Integer),
     Index("ix_substitution_proposals_open", "status", "expires_at"),
 )
 

@@ -27,6 +27,7 @@ from app.demo.catalog_data import (
     CATALOG,
     FIRST_NAMES_FEMALE,
     FIRST_NAMES_MALE,
+    KINDS,
     MOSCOW_STREETS,
     ORIGIN_PREFIXES,
     SPB_LOCAL,
@@ -143,10 +144,21 @@ def _expand(entries: Iterable[Family | Loose]) -> Iterable[tuple[Family | Loose,
                 yield entry, row
 
 
+def category_of(entry: Family | Loose) -> str:
+    """``group/kind``: the aisle group, then the kind of product (``KINDS``)."""
+    kind = entry.name_ru if isinstance(entry, Loose) else entry.type_ru
+    return f"{entry.category}/{KINDS.get(kind, kind)}"
+
+
+def group_of(p: DemoProduct) -> str:
+    """The broad group ("dairy", "drinks") of a product's ``group/kind`` category."""
+    return p.category.partition("/")[0]
+
+
 def _draft(i: int, item: tuple[Family | Loose, tuple | None], barcodes: _Barcodes,
            plus: dict[int, int]) -> DemoProduct:
     entry, row = item
-    common = {"sku": _sku("P", i), "category": entry.category,
+    common = {"sku": _sku("P", i), "category": category_of(entry),
               "zone": AISLES[entry.aisle][0], "aisle": entry.aisle, "shelf": "", "sequence": 0}
     if isinstance(entry, Loose):
         plus[entry.aisle] += 1
@@ -321,7 +333,7 @@ def demo_orders(products: list[DemoProduct], start: datetime, count: int = 40, s
     rng = random.Random(seed)
     by_category: dict[str, list[DemoProduct]] = defaultdict(list)
     for p in products:
-        by_category[p.category].append(p)
+        by_category[group_of(p)].append(p)
     now = start.astimezone(UTC)
     first_slot = now + (datetime.min.replace(tzinfo=UTC) - now) % _SLOT
     overdue = round(count * 0.12) if count >= 4 else 0
@@ -364,10 +376,10 @@ def _quantity(p: DemoProduct, rng: random.Random) -> int:
     if p.unit == "weight":
         if (p.tolerance_pct or 0) >= 20:
             # one whole thing: a head of cabbage, a melon, a fish
-            return rng.choice((400, 600, 800) if p.category == "fish" else (1000, 1500, 2000))
+            return rng.choice((400, 600, 800) if group_of(p) == "fish" else (1000, 1500, 2000))
         if p.tolerance_pct:
             return rng.choice((200, 300, 500))     # leafy greens
-        return rng.choice(_GRAMS.get(p.category, (300, 500, 1000)))
+        return rng.choice(_GRAMS.get(group_of(p), (300, 500, 1000)))
     if _multibuy(p) and rng.random() < 0.35:
         return rng.choice((4, 6, 6, 10, 12))
     return rng.choices((1, 2, 3, 4), weights=(60, 25, 10, 5))[0]
@@ -378,11 +390,11 @@ def _multibuy(p: DemoProduct) -> bool:
     size = p.size_ml_or_g or 0
     if not size:
         return False
-    if p.category == "drinks":
+    if group_of(p) == "drinks":
         return size <= 1500
-    if p.category in ("dairy", "pets", "ice_cream"):
+    if group_of(p) in ("dairy", "pets", "ice_cream"):
         return size <= 150
-    return p.category == "alcohol" and p.marked  # beer, not spirits
+    return group_of(p) == "alcohol" and p.marked  # beer, not spirits
 
 
 def _substitution(p: DemoProduct, taken: set[str], by_category: dict[str, list[DemoProduct]],
@@ -399,7 +411,7 @@ def _specific(p: DemoProduct, taken: set[str], by_category: dict[str, list[DemoP
               rng: random.Random) -> DemoProduct | None:
     """What a customer would name: the same kind of product, same unit and zone, close
     in unit price, in stock, never 18+ for an ordinary item."""
-    pool = sorted((q for q in by_category[p.category]
+    pool = sorted((q for q in by_category[group_of(p)]
                    if q.sku not in taken and _kind(q) == _kind(p) and q.unit == p.unit
                    and q.zone == p.zone and q.stock > 0 and q.age_restricted <= p.age_restricted),
                   key=lambda q: (_price_gap(p, q), q.sku))[:3]

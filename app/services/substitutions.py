@@ -61,24 +61,53 @@ def new_link(base_url: str) -> tuple[str, str]:
 
 # -- picker side ---------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Suggestions:
+    """What the substitute page shows for a short line.
+
+    ``products`` come from the line's own category; only when nothing of that
+    category is in stock do they come from its wider group (``group/kind`` ->
+    ``group``), and ``wider`` says so, so the page can tell the picker.
+    """
+
+    order: Order
+    line: Line
+    products: list[Product]
+    wider: bool = False
+
+
+def category_group(category: str) -> str:
+    """``"grocery"`` for ``"grocery/breakfast_cereal"``; a flat category is its own group."""
+    return category.partition("/")[0]
+
+
 async def suggestions(session: AsyncSession, picker: StaffUser, order_id: int,
-                      line_id: int) -> tuple[Order, Line, list[Product]]:
+                      line_id: int) -> Suggestions:
     """The order, the short line and its ranked substitutes (read only).
 
-    Raises OrderNotFound and InvalidQuantity (no such line).
+    Raises OrderNotFound and NoSuchLine.
     """
     order = await OrderRepository(session).get(order_id, store_id=picker.store_id, lock=False)
     if order is None:
         raise errors.OrderNotFound(order_id=order_id)
     line = order.line(line_id)
-    ranked = rank_substitutes(line, await _candidates(session, line),
-                              await _accepted_before(session, line.product))
-    return order, line, ranked
+    accepted = await _accepted_before(session, line.product)
+    ranked = rank_substitutes(line, await _candidates(session, line), accepted)
+    group = category_group(line.product.category)
+    if ranked or line.substitution != "best_match" or group == line.product.category:
+        return Suggestions(order, line, ranked)
+    wider = rank_substitutes(line, await _candidates(session, line, group=group), accepted)
+    return Suggestions(order, line, wider, wider=bool(wider))
 
 
-async def _candidates(session: AsyncSession, line: Line) -> list[Product]:
+async def _candidates(session: AsyncSession, line: Line, group: str | None = None
+                      ) -> list[Product]:
+    """In-stock products of the line's category (or of the whole ``group``)."""
     p = tables.products.c
-    wanted = p.category == line.product.category
+    if group is None:
+        wanted = p.category == line.product.category
+    else:
+        wanted = (p.category == group) | p.category.startswith(f"{group}/", autoescape=True)
     if line.specific_sku:
         wanted = wanted | (p.sku == line.specific_sku)
     stmt = (select(Product).where(p.store_id == line.product.store_id, wanted, p.stock > 0,
@@ -103,7 +132,8 @@ async def _accepted_before(session: AsyncSession, original: Product) -> dict[str
 async def propose(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id: int, raw: str,
                   *, now: datetime, window_minutes: int, base_url: str,
                   quantity: int | None = None) -> Proposed:
-    """Verify the scanned substitute and offer it to the customer.
+    """Verify the scanned substitute (one unit, under the pick loop's rules) and
+    offer it to the customer.
 
     Raises BadCode, UnknownCode, OrderNotFound and the errors of
     ``Order.propose_substitute``; on any of them nothing is written.
@@ -114,11 +144,17 @@ async def propose(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id: in
         product = await find_product(uow, store, code)
         order = await load_order(uow, picker, order_id)
         order.expire_due_proposals(now)
+        marking = code.marking_key
+        # A unit already counted on another order only the database knows about.
+        if marking is not None and await uow.catalog.marking_code_used(marking):
+            raise errors.DuplicateMarkingCode(product=product.sku, name_ru=product.name_ru,
+                                              name_en=product.name_en)
         token, url = new_link(base_url)
         window = timedelta(minutes=window_minutes) if window_minutes > 0 else None
         proposal = order.propose_substitute(
             line_id, product, ref=secrets.token_hex(8), code=code.raw, now=now, window=window,
-            customer_url=url, staff_id=picker.id, quantity=quantity)
+            customer_url=url, staff_id=picker.id, quantity=quantity, marking_code=marking,
+            marking_tail=code.marking_tail, weight_g=code.weight_g)
         await uow.session.execute(insert(customer_links).values(
             token_hash=link_hash(token), order_id=order.id, created_at=now))
         await uow.commit()

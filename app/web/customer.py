@@ -76,14 +76,7 @@ def page_context(request: Req, order: Order, token: str) -> dict[str, Any]:
     lines = order.lines_in_walking_order()
     return {"order": order, "token": token, "lang_query": f"?lang={i18n.current_language()}",
             "offers": [ln for ln in lines if proposals_of(ln)],
-            "progress": _progress(order), "feedback_id": secrets.token_hex(4)}
-
-
-def _progress(order: Order) -> dict[str, int]:
-    originals = [ln for ln in order.lines
-                 if not any(p.substitute_line_id == ln.id for p in order.proposals()
-                            if ln.id is not None)]
-    return {"total": len(originals), "done": sum(1 for ln in originals if ln.is_done)}
+            "feedback_id": secrets.token_hex(4)}
 
 
 @get("/c/{token:str}", name="customer:order")

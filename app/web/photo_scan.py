@@ -1,5 +1,8 @@
 """The photo fallback: a picker photographs a barcode the live camera cannot read.
 
+(The substitute page has the same button: ``POST .../substitute/photo`` decodes the
+same way and offers the first code that is an acceptable substitute.)
+
 ``POST /pick/{order_id}/photo`` takes a multipart upload (field ``photo``), decodes it
 on the server and sends each symbol found through the normal scan path, so a photo
 counts exactly like a scan. A photo holds several codes (or misreads: see STACK.md
@@ -13,7 +16,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from litestar import Request, post
+from litestar import Request, Response, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
@@ -25,9 +28,10 @@ from app.photo_decode import MAX_PHOTO_BYTES, DecodedSymbol, PhotoRejected, deco
 from app.services import picking as service
 from app.services import supervision
 from app.web.deps import clock, new_uow
-from app.web.messages import Feedback
+from app.web.messages import Feedback, describe, status_for
 from app.web.picker import _after_action, _amount, _pick_page, _scan_failed
-from app.web.render import render
+from app.web.render import redirect, render
+from app.web.substitutes import choose_page, propose_from_request
 from picking import errors
 
 Req = Request[Any, Any, Any]
@@ -124,3 +128,55 @@ async def _count_first_fitting(request: Req, order_id: int, symbols: list[Decode
 
 async def _retake(request: Req, order_id: int, text: str) -> Template | Redirect:
     return await _pick_page(request, order_id, Feedback("warn", text), 422, fragment=True)
+
+
+# -- the substitute page: a photo of the substitute offers it ------------------------
+
+def _substitute_too_large(request: Req, exc: Exception) -> Template:
+    feedback = Feedback("error", _rejection_text(PhotoRejected(413, "too_large", str(exc))))
+    return render(request, "error.html", {"feedback": feedback, "feedback_id": _nonce()},
+                  fragment="substitutes/_choose_feedback.html", status_code=413)
+
+
+@post("/pick/{order_id:int}/lines/{line_id:int}/substitute/photo", name="subs:photo",
+      guards=[requires_area("pick")],
+      request_max_body_size=MAX_UPLOAD_BYTES,
+      exception_handlers={RequestEntityTooLarge: _substitute_too_large})
+async def propose_photo(request: Req, order_id: FromPath[int], line_id: FromPath[int]
+                        ) -> Template | Response[Any]:
+    """Decode the photo and offer the first code that is an acceptable substitute.
+
+    Like the scan field of the substitute page: a marked product needs its
+    DataMatrix in the photo. On success the picker goes back to the pick list;
+    otherwise the substitute page says why (retake, or the refusal of the code).
+    """
+    def again(text: str, status: int = 422) -> Any:
+        return choose_page(request, order_id, line_id, Feedback("warn", text), status,
+                           fragment=True)
+
+    data = await _photo_bytes(request)
+    try:
+        symbols = await decode_photo_async(data)
+    except PhotoRejected as err:
+        return await choose_page(request, order_id, line_id,
+                                 Feedback("error", _rejection_text(err)), err.status,
+                                 fragment=True)
+    if not symbols:
+        return await again(_(
+            "No barcode found in the photo. Take it again closer, with more light."))
+    refusal: errors.PickingError | None = None
+    for symbol in symbols:
+        try:
+            await propose_from_request(request, order_id, line_id, symbol.text)
+        except _MISREAD:
+            continue
+        except errors.PickingError as err:
+            refusal = refusal or err
+            continue
+        target = request.app.route_reverse("pick:order", order_id=order_id)
+        return redirect(request, f"{target}#line-{line_id}")
+    if refusal is not None:
+        return await choose_page(request, order_id, line_id, describe(refusal),
+                                 status_for(refusal), fragment=True)
+    return await again(_("No product of this store was found in the photo. Take it again, "
+                         "with only the substitute's barcode in the frame."))

@@ -50,26 +50,23 @@ class SubstituteController(Controller):
     async def choose(self, request: Req, order_id: FromPath[int], line_id: FromPath[int]
                      ) -> Template:
         """Suggested substitutes for a short line and the scan that offers one."""
-        return await _choose_page(request, order_id, line_id)
+        return await choose_page(request, order_id, line_id)
 
     @post("/{order_id:int}/lines/{line_id:int}/substitute", name="subs:propose")
     async def propose(self, request: Req, order_id: FromPath[int], line_id: FromPath[int]
                       ) -> Template | Redirect:
         """Verify the scanned substitute and send it to the customer."""
         form = await request.form()
-        settings = request.app.state.settings
         try:
             quantity = parse_quantity(form.get("quantity")) if form.get("quantity") else None
-            await service.propose(
-                new_uow(request), request.user, order_id, line_id, str(form.get("code", "")),
-                now=clock(request), window_minutes=settings.substitution_window_minutes,
-                base_url=public_base_url(request), quantity=quantity)
+            await propose_from_request(request, order_id, line_id, str(form.get("code", "")),
+                                       quantity)
         except errors.PickingError as err:
-            return await _choose_page(request, order_id, line_id, describe_substitution(err),
-                                      status_for(err), scanned=str(form.get("code", "")))
+            return await choose_page(request, order_id, line_id, describe_substitution(err),
+                                     status_for(err), scanned=str(form.get("code", "")))
         except FormError as err:
-            return await _choose_page(request, order_id, line_id, Feedback("error", str(err)),
-                                      422)
+            return await choose_page(request, order_id, line_id, Feedback("error", str(err)),
+                                     422)
         target = request.app.route_reverse("pick:order", order_id=order_id)
         return redirect(request, f"{target}#line-{line_id}")
 
@@ -121,18 +118,31 @@ def _live_lines(request: Req, order: Any, *, announce: bool) -> str:
     return "\n".join(parts)
 
 
-async def _choose_page(request: Req, order_id: int, line_id: int,
-                       feedback: Feedback | None = None, status_code: int = 200,
-                       **extra: Any) -> Template:
+async def propose_from_request(request: Req, order_id: int, line_id: int, code: str,
+                               quantity: int | None = None) -> service.Proposed:
+    """Offer the scanned ``code`` (field, camera or photo) with the app's settings."""
+    settings = request.app.state.settings
+    return await service.propose(
+        new_uow(request), request.user, order_id, line_id, code, now=clock(request),
+        window_minutes=settings.substitution_window_minutes,
+        base_url=public_base_url(request), quantity=quantity)
+
+
+async def choose_page(request: Req, order_id: int, line_id: int,
+                      feedback: Feedback | None = None, status_code: int = 200,
+                      *, fragment: bool = False, **extra: Any) -> Template:
+    """The substitute page; with ``fragment`` an htmx request gets only its feedback."""
     try:
         async with reading(request) as session:
-            order, line, ranked = await service.suggestions(
-                session, request.user, order_id, line_id)
+            found = await service.suggestions(session, request.user, order_id, line_id)
     except errors.PickingError as err:
         return render(request, "error.html", {"feedback": describe(err)},
                       status_code=status_for(err))
+    order, line = found.order, found.line
     return render(request, "substitutes/choose.html", {
-        "order": order, "line": line, "suggestions": ranked, "feedback": feedback,
+        "order": order, "line": line, "suggestions": found.products, "wider": found.wider,
+        "feedback": feedback,
         "feedback_id": secrets.token_hex(4), "waiting": [
             p for p in proposals_of(line) if p.status == ProposalStatus.PROPOSED],
-        **extra}, status_code=status_code)
+        **extra}, status_code=status_code,
+        fragment="substitutes/_choose_feedback.html" if fragment else None)

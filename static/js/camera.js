@@ -184,7 +184,7 @@
 
   function submitPlainForm(code) {
     var form = document.getElementById("scan-form");
-    var input = document.getElementById("scan-input");
+    var input = form && form.elements.code;  // #scan-input, or the substitute page's field
     if (!form || !input) return;
     input.value = code;
     try { sessionStorage.setItem(RESUME_KEY, JSON.stringify({ code: code })); } catch (e) { /* private mode */ }

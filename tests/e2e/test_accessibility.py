@@ -68,7 +68,7 @@ async def _prepare(db: Any, shop: Any) -> dict[str, Any]:
     from app.services import picking as picking_service
     from picking.bags import BagCode
     from tests.support.handover import picked_order, staff_user
-    from tests.support.shop import KEFIR, NOW, add_order
+    from tests.support.shop import NOW, add_order, kefir_unit
 
     picker, courier = staff_user(shop, "picker"), staff_user(shop, "courier")
     places = {"ambient": "Shelf 1", "chilled": "Fridge 1", "frozen": "Freezer 1"}
@@ -98,7 +98,7 @@ async def _prepare(db: Any, shop: Any) -> dict[str, Any]:
                                      "out_of_stock", NOW)
     an_hour_ago = datetime.now(UTC) - timedelta(hours=1)  # the offer has timed out by now
     proposed = await substitutions.propose(
-        UnitOfWork(db), picker, ids["picking"], milk_line, KEFIR, now=an_hour_ago,
+        UnitOfWork(db), picker, ids["picking"], milk_line, kefir_unit(), now=an_hour_ago,
         window_minutes=10, base_url="http://x")
     ids["customer_path"] = "/c/" + proposed.customer_url.rsplit("/c/", 1)[1]
     return ids

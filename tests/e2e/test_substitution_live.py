@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import PHONE, LiveServer, seeded_database, sign_in, start_server
-from tests.support.shop import BREAD, KEFIR, WATER_UPC, add_order
+from tests.support.shop import BREAD, WATER_UPC, add_order, kefir_label
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_the_customer_approves_on_their_phone_and_the_picker_sees_it_without_rel
     picker.click("li[data-sku=milk] summary")
     picker.click("li[data-sku=milk] button[value=out_of_stock]")
     picker.click("li[data-sku=milk] >> text=Propose substitute")
-    picker.fill("#substitute-code", KEFIR)
+    picker.fill("#substitute-code", kefir_label())
     picker.click("text=Offer to the customer")
     picker.wait_for_selector("li[data-sku=milk] .proposal--proposed")
     picker.evaluate("window.samePage = true")
@@ -69,7 +69,9 @@ def test_the_customer_approves_on_their_phone_and_the_picker_sees_it_without_rel
 
         picker.fill("#scan-input", BREAD)
         picker.press("#scan-input", "Enter")
-        customer.wait_for_selector("#customer-progress >> text=Собрано 2 из 2")
+        # milk is short while its substitute waits: missing, not picked (issue #12, item 4;
+        # this used to read "Собрано 2 из 2")
+        customer.wait_for_selector("#customer-progress >> text=Собрано 1 из 2 · нет в наличии: 1")
 
         customer.click("button[value=approve]")
         customer.wait_for_selector("[data-status=approved]")
@@ -96,7 +98,7 @@ def test_with_two_offers_the_picker_is_told_the_one_the_customer_chose(
     picker.wait_for_selector("li[data-sku=milk]")
     picker.click("li[data-sku=milk] summary")
     picker.click("li[data-sku=milk] button[value=out_of_stock]")
-    for code in (KEFIR, WATER_UPC):
+    for code in (kefir_label(), WATER_UPC):
         picker.click("li[data-sku=milk] >> text=Propose substitute")
         picker.fill("#substitute-code", code)
         picker.click("text=Offer to the customer")

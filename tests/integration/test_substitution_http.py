@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.db import tables
 from app.db.tables_substitutions import customer_links, substitution_proposals
 from tests.support.people import Person
-from tests.support.shop import KEFIR, NOT_IN_ANY_ORDER, add_order
+from tests.support.shop import NOT_IN_ANY_ORDER, add_order, kefir_unit
 
 _CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
@@ -101,7 +101,7 @@ async def test_the_picker_offers_a_scanned_substitute_and_the_customer_approves_
     assert choose.status_code == 200 and 'data-sku="kefir"' in choose.text
     assert 'data-sku="beer"' not in choose.text
 
-    response = await offer(picker, order_id, milk, KEFIR)
+    response = await offer(picker, order_id, milk, kefir_unit())
     assert response.status_code == 303, response.text[:400]
     (proposed,) = await outbox(db, order_id, "SubstitutionProposed")
     assert proposed["customer_url"].startswith("http://testserver.local/c/")  # as the picker
@@ -126,7 +126,7 @@ async def test_the_picker_offers_a_scanned_substitute_and_the_customer_approves_
 async def test_the_customer_page_speaks_russian_when_asked_for(
         db: Any, shop: Any, picker: Person, phone: Any) -> None:
     order_id, milk = await short_order(db, shop, picker, {"milk": 1}, "milk")
-    await offer(picker, order_id, milk, KEFIR)
+    await offer(picker, order_id, milk, kefir_unit())
     (proposed,) = await outbox(db, order_id, "SubstitutionProposed")
     customer = Customer(phone, proposed["customer_url"])
     view = await customer.open(headers={"Accept-Language": "ru-RU,ru;q=0.9"})
@@ -152,7 +152,7 @@ async def test_a_dearer_substitute_costs_the_ordered_price_unless_the_difference
 async def test_a_rejected_substitute_leaves_the_line_short_and_is_kept_on_record(
         db: Any, shop: Any, picker: Person, phone: Any) -> None:
     order_id, milk = await short_order(db, shop, picker, {"milk": 1}, "milk")
-    await offer(picker, order_id, milk, KEFIR)
+    await offer(picker, order_id, milk, kefir_unit())
     (proposed,) = await outbox(db, order_id, "SubstitutionProposed")
     customer = Customer(phone, proposed["customer_url"])
     await customer.open()
@@ -180,7 +180,7 @@ async def test_a_non_substitutable_or_age_restricted_offer_is_refused_and_writes
 async def test_finishing_with_an_open_proposal_applies_the_fallback(
         db: Any, shop: Any, picker: Person, clock: Any) -> None:
     order_id, milk = await short_order(db, shop, picker, {"milk": 1}, "milk")
-    await offer(picker, order_id, milk, KEFIR)
+    await offer(picker, order_id, milk, kefir_unit())
     clock.now += timedelta(minutes=2)
     done = await picker.post(f"/pick/{order_id}/finish")
     assert done.status_code == 303, done.text[:300]

@@ -23,14 +23,14 @@ from tests.integration.test_substitution_http import (
     outbox,
     short_order,
 )
-from tests.support.shop import KEFIR, NOW, add_order
+from tests.support.shop import NOW, add_order, kefir_unit
 
 WINDOW = timedelta(minutes=10)
 
 
 async def offered(db: Any, shop: Any, picker: Any, phone: Any) -> tuple[int, Customer, str]:
     order_id, milk = await short_order(db, shop, picker, {"milk": 1}, "milk")
-    assert (await offer(picker, order_id, milk, KEFIR)).status_code == 303
+    assert (await offer(picker, order_id, milk, kefir_unit())).status_code == 303
     (proposed,) = await outbox(db, order_id, "SubstitutionProposed")
     customer = Customer(phone, proposed["customer_url"])
     await customer.open()
@@ -123,7 +123,7 @@ async def test_one_orders_link_cannot_touch_another_orders_substitute(
     await picking.take_next_order(UnitOfWork(db), second, NOW)
     await picker_short(db, second, other_id)
     theirs = await service.propose(UnitOfWork(db), second, other_id, await milk_line(db, other_id),
-                                   KEFIR, now=NOW, window_minutes=10, base_url="http://x")
+                                   kefir_unit("SUB0002"), now=NOW, window_minutes=10, base_url="http://x")
     refused = await mine.answer(theirs.proposal.ref, "approve")
     assert refused.status_code == 404 and "Kefir" not in refused.text
     assert sorted(await statuses(db)) == ["proposed", "proposed"]

@@ -158,3 +158,13 @@ async def _skus(session: AsyncSession, store_id: int) -> dict[str, int]:
 def marking_code(gtin13: str, serial: str) -> str:
     """A Честный ЗНАК code as a scanner sends it: 01 GTIN, 21 serial, GS, 93 tail."""
     return f"01{gtin13.zfill(14)}21{serial}\x1d93AbCd"
+
+
+def kefir_unit(serial: str = "SUB0001") -> str:
+    """One bottle of kefir (marked) as the scanner reads its Честный ЗНАК code."""
+    return marking_code(KEFIR, serial)
+
+
+def kefir_label(serial: str = "SUB0001") -> str:
+    """The same code typed from the label, as a browser test types it (no GS)."""
+    return f"(01){KEFIR.zfill(14)}(21){serial}(93)AbCd"

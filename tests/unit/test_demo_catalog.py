@@ -15,6 +15,7 @@ from app.demo.catalog import (
     demo_orders,
     demo_products,
     demo_staff,
+    group_of,
     second_store_products,
     second_store_staff,
 )
@@ -144,12 +145,26 @@ def test_names_sizes_and_prices_look_like_a_moscow_shelf(products):
 
 
 def test_marking_and_age_limits_follow_russian_rules(products):
-    marked = {p.category for p in products if p.marked}
+    marked = {group_of(p) for p in products if p.marked}
     assert {"dairy", "drinks", "alcohol", "tobacco"} <= marked
-    restricted = {p.category for p in products if p.age_restricted}
+    restricted = {group_of(p) for p in products if p.age_restricted}
     assert restricted == {"alcohol", "tobacco", "drinks"}
     assert all("энергетический" in p.name_ru for p in products
-               if p.age_restricted and p.category == "drinks")
+               if p.age_restricted and group_of(p) == "drinks")
+
+
+def test_categories_are_narrow_enough_that_a_substitute_is_the_same_kind(products):
+    """Muesli is offered for muesli, never spaghetti, peas or mayonnaise (issue #12)."""
+    def category(name_start):
+        return {p.category for p in products if p.name_ru.startswith(name_start)}
+
+    (muesli,) = category("Мюсли")
+    (pasta,) = category("Макароны")
+    (dish_soap,) = category("Средство для мытья посуды")
+    assert muesli == "grocery/breakfast_cereal" and category("Хлопья овсяные") == {muesli}
+    assert pasta not in category("Сахар") | category("Горошек") | category("Майонез") | {muesli}
+    assert category("Фольга") != {dish_soap}
+    assert all(p.category.count("/") == 1 for p in products)
 
 
 def test_the_catalog_is_deterministic(products):
