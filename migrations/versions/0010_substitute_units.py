@@ -7,7 +7,7 @@ replaces, so screens can count items without counting substitutes twice.
 Existing substitute lines get their pointer from the approved proposals.
 
 Revision ID: 0010_substitute_units
-Revises: 0009_login_throttle
+Revises: 0009_login_throttle, 0003
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010_substitute_units"
-down_revision = "0009_login_throttle"
+down_revision = ("0009_login_throttle", "0003")  # needs the substitutions branch
 branch_labels = None
 depends_on = None
 
