@@ -35,7 +35,7 @@ bench: $(STAMP) system
 	$(BIN)/python -m benchmarks
 
 lint: $(STAMP)
-	$(BIN)/ruff check app picking sync tests benchmarks && $(BIN)/mypy picking sync
+	$(BIN)/ruff check app picking sync tests benchmarks && $(BIN)/mypy picking sync app
 
 $(STAMP): requirements.lock requirements-test.lock
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) \

@@ -7,6 +7,7 @@ import asyncio
 import ipaddress
 import sys
 from dataclasses import replace
+from typing import Any
 
 from app.settings import Settings, SettingsError
 
@@ -68,7 +69,7 @@ def _serve(settings: Settings, host: str, port: int, https: bool = False) -> Non
 
     from app.factory import create_app
 
-    tls: dict[str, str] = {}
+    tls: dict[str, Any] = {}
     if https:
         from app.tls import local_addresses, self_signed
 

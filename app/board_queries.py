@@ -219,7 +219,7 @@ async def pickers_panel(session: AsyncSession, store_id: int, since: datetime,
         .order_by(s.name))).all()
     current = await _current_orders(session, store_id)
     work = await _scan_work(session, store_id, since)
-    errors = dict((await session.execute(
+    errors: dict[int, int] = dict((await session.execute(
         select(scan_errors.c.staff_id, func.count())
         .where(scan_errors.c.store_id == store_id, scan_errors.c.at >= since)
         .group_by(scan_errors.c.staff_id))).all())

@@ -13,6 +13,7 @@ Definitions (what the supervisor reads on the page):
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -82,11 +83,11 @@ async def shift_summary(session: AsyncSession, store_id: int, now: datetime,
         .where(o.store_id == store_id, o.picked_at >= start, o.picked_at < end))).all()
     lines = await _line_totals(session, [r.id for r in finished])
     proposed, decided, accepted = await _substitutions(session, store_id, start, end)
-    seconds = sum((utc(r.picked_at) - utc(r.picking_started_at)).total_seconds()  # type: ignore[operator]
-                  for r in finished if r.picking_started_at and r.picked_at)
+    seconds = sum([(utc(r.picked_at) - utc(r.picking_started_at)).total_seconds()  # type: ignore[operator]
+                   for r in finished if r.picking_started_at and r.picked_at], 0.0)
     return ShiftSummary(
         day=start.date(), finished=len(finished),
-        on_time=sum(1 for r in finished if utc(r.picked_at) <= utc(r.due_at)),  # type: ignore[operator]
+        on_time=len([r for r in finished if utc(r.picked_at) <= utc(r.due_at)]),  # type: ignore[operator]
         lines=lines["lines"], short_lines=lines["short"], weight_adjustments=lines["weight"],
         items=lines["items"], seconds_per_item=round(seconds / lines["items"], 1)
         if lines["items"] else None,
@@ -136,7 +137,7 @@ def _decision(envelope: str) -> bool:
     return False
 
 
-async def _hours(session: AsyncSession, store_id: int, finished: list[Any], start: datetime,
+async def _hours(session: AsyncSession, store_id: int, finished: Sequence[Any], start: datetime,
                  end: datetime) -> list[HourBar]:
     """Orders finished and orders due per local hour, over the hours that had either."""
     tz = start.tzinfo

@@ -22,7 +22,8 @@ substitute_lines = aliased(tables.order_lines, name="substitute_lines")
 def progress_join(joined: Any) -> Join:
     """``joined`` (already holding ``order_lines``) plus each line's substitute line."""
     ln, sub = tables.order_lines.c, substitute_lines.c
-    return joined.outerjoin(substitute_lines, sub.substitute_for_id == ln.id)
+    result: Join = joined.outerjoin(substitute_lines, sub.substitute_for_id == ln.id)
+    return result
 
 
 def progress_columns() -> list[Any]:

@@ -19,6 +19,7 @@ import hashlib
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import case, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -72,7 +73,7 @@ async def count(session: AsyncSession, name: str, rule: Rule, now: datetime
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     t = rate_limits.c
-    stmt = insert(rate_limits).values(key=name, window_start=now, hits=1, last_at=now)
+    stmt: Any = insert(rate_limits).values(key=name, window_start=now, hits=1, last_at=now)
     expired = t.window_start <= now - rule.window
     stmt = stmt.on_conflict_do_update(index_elements=[t.key], set_={
         "hits": case((expired, 1), else_=t.hits + 1),

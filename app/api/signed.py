@@ -61,7 +61,7 @@ async def signed_by_oms(connection: ASGIConnection[Any, Any, Any, Any],
     body = await Request(connection.scope, connection.receive).body()
     now = state.clock()
     until = settings.oms_legacy_signatures_until
-    scope = connection.scope
+    scope: Any = connection.scope  # an HTTP scope: the route is an HTTP one
     target = request_target(scope.get("raw_path") or quote(scope["path"]).encode(),
                             scope.get("query_string", b""))
     try:

@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from app.demo.catalog_data import (
     AISLES,
@@ -135,7 +136,10 @@ def _drafts() -> tuple[list[DemoProduct], list[DemoProduct]]:
     return main, local
 
 
-def _expand(entries: Iterable[Family | Loose]) -> Iterable[tuple[Family | Loose, tuple | None]]:
+Row = tuple[Any, ...]  # a family's row: brand, variant, size, price
+
+
+def _expand(entries: Iterable[Family | Loose]) -> Iterable[tuple[Family | Loose, Row | None]]:
     for entry in entries:
         if isinstance(entry, Loose):
             yield entry, None
@@ -155,10 +159,10 @@ def group_of(p: DemoProduct) -> str:
     return p.category.partition("/")[0]
 
 
-def _draft(i: int, item: tuple[Family | Loose, tuple | None], barcodes: _Barcodes,
+def _draft(i: int, item: tuple[Family | Loose, Row | None], barcodes: _Barcodes,
            plus: dict[int, int]) -> DemoProduct:
     entry, row = item
-    common = {"sku": _sku("P", i), "category": category_of(entry),
+    common: dict[str, Any] = {"sku": _sku("P", i), "category": category_of(entry),
               "zone": AISLES[entry.aisle][0], "aisle": entry.aisle, "shelf": "", "sequence": 0}
     if isinstance(entry, Loose):
         plus[entry.aisle] += 1
@@ -170,6 +174,7 @@ def _draft(i: int, item: tuple[Family | Loose, tuple | None], barcodes: _Barcode
             plu=plu, size_text="per kg", size_ml_or_g=None, marked="M" in entry.flags,
             age_restricted="A" in entry.flags, stock=_stock(i, "weight"),
             tolerance_pct=entry.tolerance_pct)
+    assert row is not None  # a family's entries always come with their row
     brand, variant, size, price = row
     brand_en, origin = BRANDS[brand]
     variant_ru, _, variant_en = variant.partition("|")

@@ -56,10 +56,18 @@ class Stores(Protocol):
 class PickingUnitOfWork(Protocol):
     """One transaction: leaving the block without ``commit()`` undoes everything."""
 
-    orders: Orders
-    catalog: Catalog
-    scans: Scans
-    stores: Stores
+    # Read-only members (properties), so an implementation may hold its own classes.
+    @property
+    def orders(self) -> Orders: ...
+
+    @property
+    def catalog(self) -> Catalog: ...
+
+    @property
+    def scans(self) -> Scans: ...
+
+    @property
+    def stores(self) -> Stores: ...
 
     async def __aenter__(self) -> PickingUnitOfWork: ...
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 from litestar.datastructures import Cookie
-from litestar.response import Redirect, Template
+from litestar.response import Template
 from sqlalchemy import select, update
 
 from app import i18n
@@ -58,7 +58,7 @@ def _device(request: Req) -> tuple[str, list[str]]:
 
 
 @post("/login", name="login:post")
-async def login(request: Req) -> Template | Redirect:
+async def login(request: Req) -> Response[Any]:
     form = await request.form()
     values = {k: str(form.get(k, "")).strip()[:64] for k in ("store", "personnel_no")}
     password = str(form.get("pin", ""))[:256]
@@ -108,7 +108,7 @@ async def login(request: Req) -> Template | Redirect:
 
 
 @post("/logout", name="logout", guards=[requires_staff])
-async def logout(request: Req) -> Redirect:
+async def logout(request: Req) -> Response[Any]:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         async with request.app.state.db.writing() as session:
@@ -139,7 +139,7 @@ async def change_language(request: Req) -> Response[Any]:
 
 
 @get("/", name="home", guards=[requires_staff])
-async def home(request: Req) -> Template | Redirect:
+async def home(request: Req) -> Response[Any]:
     """Supervisors and admins get a page listing every area they may open; a role
     with one main job lands on it (the top bar's menu links to the rest)."""
     areas = request.user.areas

@@ -14,7 +14,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect, ServerSentEvent, Template
+from litestar.response import Response, ServerSentEvent, Template
 
 from app import board_queries, board_summary, i18n, queries
 from app.auth import requires_area
@@ -107,7 +107,7 @@ class BoardController(Controller):
                       fragment=PANEL_FRAGMENT)
 
     @post("/orders/{order_id:int}/assign", name="board:assign")
-    async def assign(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+    async def assign(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
         form = await request.form()
         try:
             picker_id = int(str(form.get("picker_id", "")))
@@ -126,12 +126,12 @@ class BoardController(Controller):
         return await _done(request, order_id, _("Picker assigned."))
 
     @post("/orders/{order_id:int}/unassign", name="board:unassign")
-    async def unassign(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+    async def unassign(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
         return await _act(request, order_id, lambda uow: service.unassign_picker(
             uow, request.user, order_id, clock(request)), _("The order is back in the queue."))
 
     @post("/orders/{order_id:int}/priority", name="board:priority")
-    async def priority(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+    async def priority(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
         return await _act(request, order_id, lambda uow: service.raise_priority(
             uow, request.user, order_id, clock(request)), _("Priority raised."))
 
@@ -151,7 +151,7 @@ class BoardController(Controller):
         return _limits_page(request, {k: str(v) for k, v in current.items()})
 
     @post("/limits", name="board:limits:save")
-    async def save_limits(self, request: Req) -> Template | Redirect:
+    async def save_limits(self, request: Req) -> Response[Any]:
         form = await request.form()
         typed = {status: str(form.get(status, "")) for status in DEFAULT_TIME_LIMITS}
         try:
@@ -176,7 +176,7 @@ async def _render_board(request: Req) -> str:
     return render_fragment(request, BOARD_FRAGMENT, await board_context(request))
 
 
-async def _act(request: Req, order_id: int, call: Any, ok_text: str) -> Template | Redirect:
+async def _act(request: Req, order_id: int, call: Any, ok_text: str) -> Response[Any]:
     try:
         await call(new_uow(request))
     except errors.PickingError as err:
@@ -184,7 +184,7 @@ async def _act(request: Req, order_id: int, call: Any, ok_text: str) -> Template
     return await _done(request, order_id, ok_text)
 
 
-async def _done(request: Req, order_id: int, ok_text: str) -> Template | Redirect:
+async def _done(request: Req, order_id: int, ok_text: str) -> Response[Any]:
     if not is_htmx(request):
         return redirect(request, request.app.route_reverse("board:order", order_id=order_id))
     return await _order_panel(request, order_id, Feedback("ok", ok_text))

@@ -10,7 +10,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Response, Template
 
 from app import handover_queries as queries
 from app.auth import requires_area
@@ -35,7 +35,7 @@ class CollectController(Controller):
         return await _counter_page(request)
 
     @post("/code", name="collect:code")
-    async def code(self, request: Req) -> Template | Redirect:
+    async def code(self, request: Req) -> Response[Any]:
         form = await request.form()
         try:
             order_id = await service.check_pickup_code(
@@ -78,7 +78,7 @@ class CollectController(Controller):
                                  Feedback("warn", _("Refusal recorded: it will be refunded.")))
 
     @post("/{order_id:int}/hand-over", name="collect:hand_over")
-    async def hand_over(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+    async def hand_over(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
         form = await request.form()
         try:
             await service.hand_over_to_customer(

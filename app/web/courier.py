@@ -11,7 +11,7 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.exceptions import HTTPException
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Response, Template
 
 from app import handover_queries as queries
 from app.auth import requires_area
@@ -48,7 +48,7 @@ class CourierController(Controller):
         return await _list_page(request)
 
     @post("/scan", name="courier:scan")
-    async def scan_any(self, request: Req) -> Template | Redirect:
+    async def scan_any(self, request: Req) -> Response[Any]:
         form = await request.form()
         try:
             order, _bag, _fresh = await service.scan_bag(
@@ -77,7 +77,7 @@ class CourierController(Controller):
                                  Feedback("ok" if fresh else "warn", text))
 
     @post("/take/{order_id:int}", name="courier:take_confirm")
-    async def take(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+    async def take(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
         try:
             await service.take_order(new_uow(request), request.user, order_id, clock(request))
         except errors.PickingError as err:
@@ -104,7 +104,7 @@ class CourierController(Controller):
 
     @post("/orders/{order_id:int}/delivered", name="courier:delivered",
           request_max_body_size=MAX_PROOF_BYTES + 256 * 1024)
-    async def delivered(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+    async def delivered(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
         try:
             form = await request.form()
         except HTTPException as exc:
@@ -139,7 +139,7 @@ class CourierController(Controller):
         return redirect(request, request.app.route_reverse("courier:list"))
 
     @post("/orders/{order_id:int}/failed", name="courier:failed")
-    async def failed(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+    async def failed(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
         form = await request.form()
         try:
             await service.fail_delivery(new_uow(request), request.user, order_id,

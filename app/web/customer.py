@@ -18,7 +18,7 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect, ServerSentEvent, Template
+from litestar.response import Response, ServerSentEvent, Template
 
 from app import i18n, throttle
 from app.i18n import gettext as _
@@ -97,7 +97,7 @@ async def customer_page(request: Req, token: FromPath[str]) -> Template:
 
 @post("/c/{token:str}/p/{ref:str}", name="customer:decide")
 async def customer_decide(request: Req, token: FromPath[str], ref: FromPath[str]
-                          ) -> Template | Redirect:
+                          ) -> Response[Any]:
     """Approve or reject one substitute (``decision`` = approve | reject)."""
     limited = await _too_many(request, token)
     if limited is not None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Response, Template
 from sqlalchemy import select
 
 from app.auth import requires_area
@@ -46,7 +46,7 @@ class DeadLetterController(Controller):
                       {"letters": letters, "retried": retried, "event_label": event_label})
 
     @post("/{event_id:str}/retry", name="sync:retry_dead_letter")
-    async def retry(self, request: Req, event_id: FromPath[str]) -> Redirect:
+    async def retry(self, request: Req, event_id: FromPath[str]) -> Response[Any]:
         async with request.app.state.db.writing() as session:
             done = await retry_dead_letter(session, event_id, clock(request),
                                            store_code=request.user.store_code)

@@ -11,7 +11,7 @@ from typing import Any
 import segno
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery
-from litestar.response import Redirect, Template
+from litestar.response import Response, Template
 
 from app import handover_queries as queries
 from app.auth import requires_area
@@ -42,11 +42,11 @@ class PackingController(Controller):
         return render(request, "packing/desk.html", {**lists, "reason_label": reason_label})
 
     @get("/{order_id:int}", name="pack:order")
-    async def order(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+    async def order(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
         return await _pack_page(request, order_id)
 
     @post("/{order_id:int}", name="pack:confirm")
-    async def confirm(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+    async def confirm(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
         form = await request.form()
         bags = {z: _count(form.get(f"bags_{z}")) for z in ZONES}
         staging = {z: str(form.get(f"place_{z}", "")) for z in ZONES}
@@ -72,7 +72,7 @@ class PackingController(Controller):
             "sizes": LABEL_SIZES})
 
     @post("/{order_id:int}/return", name="pack:return")
-    async def take_back(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+    async def take_back(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
         try:
             await service.return_to_staging(new_uow(request), request.user, order_id,
                                             clock(request))
@@ -105,7 +105,7 @@ def _not_found(request: Req) -> Template:
 
 
 async def _pack_page(request: Req, order_id: int, feedback: Feedback | None = None,
-                     status_code: int = 200, **extra: Any) -> Template | Redirect:
+                     status_code: int = 200, **extra: Any) -> Response[Any]:
     order = await _order(request, order_id)
     if order is None:
         return _not_found(request)

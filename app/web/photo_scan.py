@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Awaitable
 from typing import Any
 
 from litestar import Request, Response, post
 from litestar.datastructures import UploadFile
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Template
 
 from app.auth import requires_area
 from app.i18n import gettext as _
@@ -65,7 +66,7 @@ def _nonce() -> str:
       guards=[requires_area("pick")],
       request_max_body_size=MAX_UPLOAD_BYTES,
       exception_handlers={RequestEntityTooLarge: _too_large})
-async def scan_photo(request: Req, order_id: FromPath[int]) -> Template | Redirect:
+async def scan_photo(request: Req, order_id: FromPath[int]) -> Response[Any]:
     """Decode the uploaded photo and count the first code that fits the order.
 
     Answers like a scan when a code counts; 422 with a retake message when nothing
@@ -99,7 +100,7 @@ def _photo_id(order_id: int, data: bytes) -> str:
 
 
 async def _count_first_fitting(request: Req, order_id: int, symbols: list[DecodedSymbol],
-                               photo_id: str) -> Template | Redirect:
+                               photo_id: str) -> Response[Any]:
     """Try each symbol through ``service.scan``; the first that counts answers."""
     order_error: errors.PickingError | None = None
     for index, symbol in enumerate(symbols):
@@ -126,7 +127,7 @@ async def _count_first_fitting(request: Req, order_id: int, symbols: list[Decode
         "with only this item's barcode in the frame."))
 
 
-async def _retake(request: Req, order_id: int, text: str) -> Template | Redirect:
+async def _retake(request: Req, order_id: int, text: str) -> Response[Any]:
     return await _pick_page(request, order_id, Feedback("warn", text), 422, fragment=True)
 
 
@@ -143,14 +144,14 @@ def _substitute_too_large(request: Req, exc: Exception) -> Template:
       request_max_body_size=MAX_UPLOAD_BYTES,
       exception_handlers={RequestEntityTooLarge: _substitute_too_large})
 async def propose_photo(request: Req, order_id: FromPath[int], line_id: FromPath[int]
-                        ) -> Template | Response[Any]:
+                        ) -> Response[Any]:
     """Decode the photo and offer the first code that is an acceptable substitute.
 
     Like the scan field of the substitute page: a marked product needs its
     DataMatrix in the photo. On success the picker goes back to the pick list;
     otherwise the substitute page says why (retake, or the refusal of the code).
     """
-    def again(text: str, status: int = 422) -> Any:
+    def again(text: str, status: int = 422) -> Awaitable[Template]:
         return choose_page(request, order_id, line_id, Feedback("warn", text), status,
                            fragment=True)
 

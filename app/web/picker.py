@@ -12,7 +12,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Response, Template
 
 from app import queries
 from app.auth import requires_area
@@ -49,7 +49,7 @@ class PickerController(Controller):
                       fragment="picking/_queue_list.html")
 
     @post("/next", name="pick:next")
-    async def take_next(self, request: Req) -> Template | Redirect:
+    async def take_next(self, request: Req) -> Response[Any]:
         try:
             order_id = await service.take_next_order(new_uow(request), request.user, clock(request))
         except errors.PickingError as err:
@@ -61,11 +61,11 @@ class PickerController(Controller):
         return redirect(request, request.app.route_reverse("pick:order", order_id=order_id))
 
     @get("/{order_id:int}", name="pick:order")
-    async def order(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+    async def order(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
         return await _pick_page(request, order_id)
 
     @post("/{order_id:int}/scan", name="pick:scan")
-    async def scan(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+    async def scan(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
         form = await request.form()
         code = str(form.get("code", ""))
         try:
@@ -85,7 +85,7 @@ class PickerController(Controller):
 
     @post("/{order_id:int}/lines/{line_id:int}/weight", name="pick:weight")
     async def weight(self, request: Req, order_id: FromPath[int], line_id: FromPath[int]
-                     ) -> Template | Redirect:
+                     ) -> Response[Any]:
         form = await request.form()
         try:
             grams = parse_weight(form.get("weight"), form.get("weight_unit"))
@@ -102,7 +102,7 @@ class PickerController(Controller):
         return await _after_action(request, order_id, Feedback("ok", text), line=line)
 
     @post("/{order_id:int}/undo", name="pick:undo")
-    async def undo(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+    async def undo(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
         form = await request.form()
         at = scanned_at_from(form, clock(request))[0]
         undo_id = str(form["scan_id"]) if "scan_id" in form else None
@@ -113,7 +113,7 @@ class PickerController(Controller):
 
     @post("/{order_id:int}/lines/{line_id:int}/short", name="pick:short")
     async def short(self, request: Req, order_id: FromPath[int], line_id: FromPath[int]
-                    ) -> Template | Redirect:
+                    ) -> Response[Any]:
         form = await request.form()
         reason = str(form.get("reason", ""))
         if reason not in SHORT_REASONS:
@@ -124,7 +124,7 @@ class PickerController(Controller):
             _("Marked as missing."), "warn")
 
     @post("/{order_id:int}/finish", name="pick:finish")
-    async def finish(self, request: Req, order_id: FromPath[int]) -> Template | Redirect:
+    async def finish(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
         try:
             await service.finish_picking(new_uow(request), request.user, order_id,
                                          clock(request))
@@ -155,7 +155,7 @@ def _amount(line: Any, value: int) -> str:
 
 
 async def _act(request: Req, order_id: int, call: Callable[[Any], Awaitable[Any]],
-               ok_text: str, kind: str) -> Template | Redirect:
+               ok_text: str, kind: str) -> Response[Any]:
     try:
         line = await call(new_uow(request))
     except errors.PickingError as err:
@@ -171,7 +171,7 @@ async def _store(request: Req) -> Any:
 
 
 async def _after_action(request: Req, order_id: int, feedback: Feedback, *, line: Any,
-                        order: Any = None) -> Template | Redirect:
+                        order: Any = None) -> Response[Any]:
     """htmx: the feedback, the changed line and the progress. Plain post: the page."""
     from app.web.render import is_htmx
     if not is_htmx(request):
@@ -186,7 +186,7 @@ async def _after_action(request: Req, order_id: int, feedback: Feedback, *, line
 
 
 async def _scan_failed(request: Req, order_id: int, err: Exception, code: str,
-                       **extra: Any) -> Template | Redirect:
+                       **extra: Any) -> Response[Any]:
     """The refusal's message. With htmx only the feedback fragment is sent, rendered
     without loading the order; a plain post gets the whole page."""
     from app.web.render import is_htmx
@@ -205,7 +205,7 @@ async def _scan_failed(request: Req, order_id: int, err: Exception, code: str,
                     "refused")
 
 
-def _outcome(response: Template | Redirect, outcome: str) -> Template | Redirect:
+def _outcome(response: Response[Any], outcome: str) -> Response[Any]:
     """Mark an action's answer, so a phone replaying its queue knows it was answered."""
     response.headers["X-Scan-Outcome"] = outcome
     return response
@@ -213,7 +213,7 @@ def _outcome(response: Template | Redirect, outcome: str) -> Template | Redirect
 
 async def _pick_page(request: Req, order_id: int, feedback: Feedback | None = None,
                      status_code: int = 200, *, fragment: bool = False,
-                     **extra: Any) -> Template | Redirect:
+                     **extra: Any) -> Response[Any]:
     async with quick_reading(request) as session:
         order = await queries.pick_page_order(session, order_id, request.user.store_id)
         codes = {} if fragment else await queries.order_barcodes(session, order_id)

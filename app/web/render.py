@@ -51,7 +51,9 @@ def render_fragment(request: Request[Any, Any, Any], name: str, context: dict[st
     """A template rendered to a string (for server-sent events), seeing what a page sees."""
     template = Template(name, context={**base_context(request), **context})
     full = template.create_template_context(request)
-    return str(request.app.template_engine.get_template(name).render(**full))
+    engine = request.app.template_engine
+    assert engine is not None  # the app is built with its Jinja engine (app.factory)
+    return str(engine.get_template(name).render(**full))
 
 
 def local_path(target: str, fallback: str = "/") -> str:

@@ -64,7 +64,7 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     """
     if message["type"] != "http.response.start":
         return
-    state: dict[str, Any] = scope.setdefault("state", {})  # type: ignore[typeddict-item]
+    state: dict[str, Any] = scope.setdefault("state", {})
     nonce = state.setdefault(NONCE_KEY, secrets.token_urlsafe(16))
     headers = MutableScopeHeaders.from_message(message)
     headers.setdefault("Content-Security-Policy", content_security_policy(nonce))

@@ -12,7 +12,7 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
-from litestar.response import Redirect, ServerSentEvent, Template
+from litestar.response import Response, ServerSentEvent, Template
 from sqlalchemy import select
 
 from app import queries
@@ -54,7 +54,7 @@ class SubstituteController(Controller):
 
     @post("/{order_id:int}/lines/{line_id:int}/substitute", name="subs:propose")
     async def propose(self, request: Req, order_id: FromPath[int], line_id: FromPath[int]
-                      ) -> Template | Redirect:
+                      ) -> Response[Any]:
         """Verify the scanned substitute and send it to the customer."""
         form = await request.form()
         try:
