@@ -27,6 +27,11 @@ RUSSIA: dict[str, frozenset[str]] = {
 DEFAULTS_BY_COUNTRY: dict[str, dict[str, frozenset[str]]] = {"RU": RUSSIA}
 
 
+def group_of(category: str | None) -> str:
+    """The group a category belongs to: ``alcohol`` for ``alcohol/wine``."""
+    return (category or "").partition("/")[0]
+
+
 @dataclass(frozen=True)
 class SalePolicy:
     """The groups a store restricts, each with the fulfilments it still allows."""
@@ -34,8 +39,11 @@ class SalePolicy:
     allowed: Mapping[str, frozenset[str]]
 
     def allows(self, group: str | None, fulfilment: str) -> bool:
-        """May a product of ``group`` be in an order of ``fulfilment``?"""
+        """May a product of ``group`` be in an order of ``fulfilment``? A narrow
+        category (``alcohol/wine``) falls under its group's rule (``alcohol``)."""
         rule = self.allowed.get(group or "")
+        if rule is None:
+            rule = self.allowed.get(group_of(group))
         return rule is None or fulfilment in rule
 
     def allowed_for(self, group: str | None) -> list[str]:

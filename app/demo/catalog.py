@@ -417,7 +417,8 @@ def _specific(p: DemoProduct, taken: set[str], by_category: dict[str, list[DemoP
     """What a customer would name: the same kind of product, same unit and zone, close
     in unit price, in stock, never 18+ for an ordinary item."""
     pool = sorted((q for q in by_category[group_of(p)]
-                   if q.sku not in taken and _kind(q) == _kind(p) and q.unit == p.unit
+                   if q.sku not in taken and _kind(q) == _kind(p) and q.category == p.category
+                   and q.unit == p.unit
                    and q.zone == p.zone and q.stock > 0 and q.age_restricted <= p.age_restricted),
                   key=lambda q: (_price_gap(p, q), q.sku))[:3]
     return rng.choice(pool) if pool else None

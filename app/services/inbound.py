@@ -24,7 +24,7 @@ from picking import errors
 from picking.gtin import to_gtin14
 from picking.lifecycle import RevisedLine, RevisionRefused
 from picking.model import Line, Order, OrderStatus, Product
-from picking.sale_policy import SalePolicy, sale_policy
+from picking.sale_policy import SalePolicy, group_of, sale_policy
 from sync import contract as c
 
 
@@ -179,7 +179,7 @@ async def store_sale_policy(session: AsyncSession, store_id: int) -> SalePolicy:
 
 
 def _not_for_sale(policy: SalePolicy, product: Product, fulfilment: str) -> str:
-    group, allowed = product.category, policy.allowed_for(product.category)
+    group, allowed = group_of(product.category), policy.allowed_for(product.category)
     where = f"allowed for: {', '.join(allowed)}" if allowed else "not sold to online orders"
     return (f"{product.sku} is {group}: this store may not sell it for {fulfilment} "
             f"(distance-sale rules); {where}")

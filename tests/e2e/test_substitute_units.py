@@ -134,6 +134,7 @@ def board_screenshots(browser: Any, base_url: str) -> None:
     try:
         board = context.new_page()
         sign_in(board, base_url, "5001", "super-5001")
+        board.goto(f"{base_url}/board")  # a supervisor lands on the home page
         cell = board.locator('tr[data-order="T-00001"] [data-progress]')
         assert "Picked 1 of 3 · substituted 1 · missing 1" in cell.inner_text()
         board.screenshot(path=str(SHOTS / "board-en.png"))

@@ -31,7 +31,7 @@ from tests.support.handover import picked_order, staff_user
 from tests.support.language import leaks, visible_text
 from tests.support.outbox import add_events
 from tests.support.people import PEOPLE, Person
-from tests.support.shop import ITEMS, KEFIR, NOT_IN_ANY_ORDER, NOW, WATER_UPC, add_order
+from tests.support.shop import ITEMS, NOT_IN_ANY_ORDER, NOW, WATER_UPC, add_order, kefir_unit
 
 # Sizes as the catalog sends them (neutral, English-looking text): screens translate them.
 SIZES = {"milk": ("930 ml", 930), "kefir": ("900 ml", 900), "water": ("1.5 l", 1500),
@@ -81,7 +81,7 @@ async def busy_store(db: Any, shop: Any, client: Any, phone: Any) -> Floor:
         await picker.post(f"/pick/{order_id}/lines/{floor.lines[sku]}/short",
                           {"reason": "out_of_stock"}, htmx=True)
     await offer(picker, order_id, floor.lines["bread"], NOT_IN_ANY_ORDER)
-    await offer(picker, order_id, floor.lines["milk"], KEFIR)
+    await offer(picker, order_id, floor.lines["milk"], kefir_unit())
     proposals = await outbox(db, order_id, "SubstitutionProposed")
     floor.customer_url = proposals[0]["customer_url"]
     customer = Customer(phone, floor.customer_url)

@@ -13,7 +13,7 @@ from app.factory import create_app
 from app.settings import Settings
 from tests.integration.test_substitution_http import Customer, offer, outbox, short_order
 from tests.support.people import Person
-from tests.support.shop import KEFIR
+from tests.support.shop import kefir_unit
 
 LAN = "192.168.1.20:9000"
 
@@ -22,7 +22,7 @@ async def test_unset_the_link_uses_the_host_the_picker_s_phone_used(
         db: Any, shop: Any, picker: Person, phone: Any) -> None:
     order_id, milk = await short_order(db, shop, picker, {"milk": 1}, "milk")
     response = await picker.post(f"/pick/{order_id}/lines/{milk}/substitute",
-                                 {"code": KEFIR}, headers={"host": LAN})
+                                 {"code": kefir_unit()}, headers={"host": LAN})
     assert response.status_code == 303, response.text[:300]
     (proposed,) = await outbox(db, order_id, "SubstitutionProposed")
     assert proposed["customer_url"].startswith(f"http://{LAN}/c/")
@@ -44,6 +44,6 @@ async def test_a_configured_public_address_wins_over_the_request(
     picker = Person(behind_a_proxy, "picker")
     await picker.sign_in()
     order_id, milk = await short_order(db, shop, picker, {"milk": 1}, "milk")
-    assert (await offer(picker, order_id, milk, KEFIR)).status_code == 303
+    assert (await offer(picker, order_id, milk, kefir_unit("SUB0002"))).status_code == 303
     (proposed,) = await outbox(db, order_id, "SubstitutionProposed")
     assert proposed["customer_url"].startswith("https://shop.example/c/")

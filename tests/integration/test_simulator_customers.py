@@ -21,7 +21,7 @@ from app.settings import Settings
 from sync.simulator import simulator_app
 from tests.integration.test_sync_loop import serve
 from tests.support.handover import picked_order, staff_user
-from tests.support.shop import KEFIR, NOW, add_order
+from tests.support.shop import NOW, add_order, kefir_unit
 
 pytestmark = pytest.mark.timeout(60)
 PLACES = {"ambient": "Shelf 1", "chilled": "Fridge 1", "frozen": "Freezer 1"}
@@ -36,7 +36,7 @@ async def an_offer_and_a_packed_collect_order(db: Any, shop: Any) -> str:
     await picking.start_order(UnitOfWork(db), picker, offer_id, NOW)
     line_id = await _line(db, offer_id)
     await picking.short_line(UnitOfWork(db), picker, offer_id, line_id, "out_of_stock", NOW)
-    await substitutions.propose(UnitOfWork(db), picker, offer_id, line_id, KEFIR, now=NOW,
+    await substitutions.propose(UnitOfWork(db), picker, offer_id, line_id, kefir_unit(), now=NOW,
                                 window_minutes=10, base_url="http://192.168.1.20:9000")
     collect_id = await picked_order(db, shop, {"water": 1}, oms_id="SIM-COLLECT",
                                     fulfilment="collect")

@@ -22,8 +22,9 @@ READ_ATTRIBUTES = ("placeholder", "title", "aria-label", "alt")
 LATIN = re.compile(r"[A-Za-z]")
 CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 # Words a reader meets on purpose: the app's name, the language switch (each language
-# named in itself), format names.
-ALLOWED_LATIN = {"storepick", "OK", "QR", "EN", "RU", "English"}
+# named in itself), format names (QR, DataMatrix: barcode symbologies, written in Latin
+# in Russian too).
+ALLOWED_LATIN = {"storepick", "OK", "QR", "DataMatrix", "EN", "RU", "English"}
 ALLOWED_CYRILLIC = {"Русский"}
 
 

@@ -246,7 +246,7 @@ def test_orders_mix_piece_weighed_marked_and_age_restricted_goods(products, orde
 def test_orders_follow_the_russian_distance_sale_rules(products, orders):
     """No alcohol or tobacco is delivered; alcohol is collected at the counter (ID check)."""
     skus = _by_sku(products)
-    groups = {o.oms_id: {skus[ln.sku].category for ln in o.lines} for o in orders}
+    groups = {o.oms_id: {group_of(skus[ln.sku]) for ln in o.lines} for o in orders}
     for o in orders:
         banned = {"alcohol", "tobacco"} if o.fulfilment == "delivery" else {"tobacco"}
         assert not groups[o.oms_id] & banned, (o.oms_id, o.fulfilment)
