@@ -26,10 +26,10 @@ run: $(STAMP) system
 	  $(BIN)/python -m app run --port $(PORT)
 
 test: $(STAMP) system-test ## the whole suite, SQLite and PostgreSQL, browser included
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile
 
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not browser"
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile -m "not browser"
 
 bench: $(STAMP) system
 	$(BIN)/python -m benchmarks

@@ -32,14 +32,16 @@ class StoreInfo:
         return Tolerance(soft_pct=soft, hard_pct=max(self.hard_tolerance_pct, soft))
 
 
-_cache: dict[tuple[int, int], tuple[float, StoreInfo]] = {}
+_cache: dict[tuple[str, int], tuple[float, StoreInfo]] = {}
 CACHE_SECONDS = 30.0
 
 
 async def load_store(session: AsyncSession, store_id: int) -> StoreInfo:
     """The store's settings, cached for a short while: they change rarely and
     every scan needs them."""
-    key = (id(session.bind), store_id)
+    # By the database's address, not the engine object's id: ids are reused once an
+    # engine is gone, and two databases must never share a store's settings.
+    key = (str(getattr(session.bind, "url", id(session.bind))), store_id)
     now = time.monotonic()
     hit = _cache.get(key)
     if hit is not None and now - hit[0] < CACHE_SECONDS:

@@ -96,6 +96,7 @@ def test_on_a_phone_the_board_fits_the_width_and_an_order_fills_the_screen(
         page.goto(f"{long_shift.url}/board/")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         row = page.locator('tr[data-order="E-SOON"]')
+        row.wait_for(state="visible")  # the live board may be swapping its table in
         assert row.bounding_box()["width"] <= 360
         labels = page.evaluate("""() => [...document.querySelector(
             'tr[data-order="E-SOON"]').cells].map((td) => getComputedStyle(td, '::before').content)

@@ -35,7 +35,7 @@ from app.settings import Settings
 from sync.signing import signed_request_headers
 from tests.support.oms import SECRET
 
-EXAMPLES = int(os.environ.get("STOREPICK_FUZZ_EXAMPLES", "500"))
+EXAMPLES = int(os.environ.get("STOREPICK_FUZZ_EXAMPLES", "200"))
 KNOWN_SKUS = ["milk", "kefir", "water", "bread", "bananas", "pizza", "beer"]
 LEAKS = re.compile(r"sqlalchemy|asyncpg|sqlite|psycopg|traceback|select |insert |update "
                    r"|delete from|violates|\[sql|integrity|overflow", re.IGNORECASE)
