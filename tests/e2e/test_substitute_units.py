@@ -142,6 +142,15 @@ def board_screenshots(browser: Any, base_url: str) -> None:
         board.click("button[name=language]")
         board.wait_for_selector("tr[data-order] [data-progress] >> "
                                 "text=Собрано 1 из 3 · заменено: 1 · нет в наличии: 1")
+        # Words stay whole in the table: a one-word header or order number is one line
+        # (with the long Russian progress, "anywhere" wrapping split them into letters).
+        split = board.evaluate("""() => [...document.querySelectorAll(
+            '#board table th, #board tr[data-order] td:first-child a')].filter(e => {
+              const text = e.innerText.trim(), line = parseFloat(getComputedStyle(e).lineHeight);
+              const r = document.createRange(); r.selectNodeContents(e);  // text, no padding
+              return text && !/\\s/.test(text) && r.getBoundingClientRect().height > 1.5 * line;
+            }).map(e => e.innerText)""")
+        assert split == [], split
         board.screenshot(path=str(SHOTS / "board-ru.png"))
     finally:
         context.close()
