@@ -106,7 +106,7 @@ def measure(playwright: Any, base: str, order_id: int, scans: int, backlog: int
         page.set_default_timeout(120_000)
         sign_in(page, base, number, pin)
         page.goto(f"{base}/pick/{order_id}")
-        page.wait_for_function("window.storepickQueue && window.htmx")
+        page.wait_for_function("() => window.storepickQueue && window.htmx")  # no eval (CSP)
         cdp = context.new_cdp_session(page)
         bodies: dict[str, list[float]] = {"queue": [], "direct": []}
         outcome_header: list[float] = []
@@ -138,7 +138,7 @@ def measure(playwright: Any, base: str, order_id: int, scans: int, backlog: int
             rows.append([label, f"{backlog} queued scans: online to last confirmed, ms",
                          drain(context, page, backlog, MILK)])
             page.goto(f"{base}/pick/{order_id}")  # a fresh page: the answers list empty
-            page.wait_for_function("window.storepickQueue && window.htmx")
+            page.wait_for_function("() => window.storepickQueue && window.htmx")
         extra = median(bodies["queue"]) - median(bodies["direct"]) + median(outcome_header)
         rows.append(["both", "added bytes per scan (scanned_at field + X-Scan-Outcome)",
                      f"{extra:.0f}  (budget 1,024)"])
@@ -155,12 +155,12 @@ def drain(context: Any, page: Any, backlog: int, code: str) -> str:
         for (let i = 0; i < n; i++) window.storepickQueue.scan(url, code, '1', form);
     }""", [backlog, code])
     page.wait_for_function(
-        f"({PENDING}.textContent.match(/^\\d+/) || [])[0] === '{backlog}'")
+        f"() => ({PENDING}.textContent.match(/^\\d+/) || [])[0] === '{backlog}'")
     page.evaluate("""() => { window.drainStart = null;
         window.addEventListener('online',
           () => { window.drainStart = performance.now(); }, { once: true }); }""")
     context.set_offline(False)
-    page.wait_for_function(f"window.drainStart !== null && {PENDING}.hidden")
+    page.wait_for_function(f"() => window.drainStart !== null && {PENDING}.hidden")
     drained = float(page.evaluate("performance.now() - window.drainStart"))
     return f"{drained:.0f}  ({drained / backlog:.1f} per scan)"
 

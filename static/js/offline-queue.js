@@ -302,6 +302,22 @@
     });
   }
 
+  // Online, and this scan is the only one waiting: send it at once under the replay lock,
+  // without first reading the whole queue back (that read was most of what the queue added
+  // to a scan on a slow phone). Anything else (older scans, another tab replaying, a failing
+  // network) goes the ordinary way, in the order made.
+  function sendNow(entry) {
+    if (st.draining || st.pending !== 1 || st.signin || st.failing) return drain();
+    st.draining = true;
+    return withLock(function () { return send(entry); }).then(function () {
+      st.draining = false;
+      return drain();  // a lost lock or an answer to repeat: the queue is read and replayed
+    }, function () {
+      st.draining = false;
+      schedule();
+    });
+  }
+
   function send(entry) {
     var ctl = new AbortController();
     var timer = setTimeout(function () { ctl.abort(); }, 20000);
@@ -425,7 +441,7 @@
           return null;
         }
         live[seq] = { elt: elt, entry: entry };
-        return drain();
+        return sendNow(entry);
       }, function () {
         // IndexedDB refused the write (storage full, private mode): send it at once, unqueued.
         entry.seq = -at;
