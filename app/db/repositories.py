@@ -15,6 +15,11 @@ from app.services.stores import StoreInfo, load_store
 from picking.model import Line, Order, OrderStatus, Product, Scan
 
 
+def plu_forms(plu: str) -> set[str]:
+    """The ways a PLU may be stored: as read, without leading zeros, padded to 5."""
+    return {plu, plu.lstrip("0") or "0", plu.zfill(5)}
+
+
 class OrderRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -46,12 +51,11 @@ class OrderRepository:
         )
         if store_id is not None:
             stmt = stmt.where(tables.orders.c.store_id == store_id)
-        if lock and self.session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
-            # Lock first, load after: a SELECT ... FOR UPDATE that waited re-reads
-            # the locked order row but keeps joined lines from its old snapshot.
-            await self.session.execute(select(tables.orders.c.id)
-                                       .where(tables.orders.c.id == order_id).with_for_update())
-        order = (await self.session.scalars(stmt)).unique().first()
+        if lock:
+            await self.lock(order_id)
+        return self._remember((await self.session.scalars(stmt)).unique().first())
+
+    def _remember(self, order: Order | None) -> Order | None:
         if order is not None:
             self._seen[id(order)] = order
         return order
@@ -59,7 +63,9 @@ class OrderRepository:
     async def lock(self, order_id: int) -> None:
         """On PostgreSQL, hold the order row for the transaction (SQLite's writer
         transaction already serialises); every later read sees what the last
-        writer of this order committed."""
+        writer of this order committed. Lock first, load after: a SELECT ... FOR
+        UPDATE that waited re-reads the locked order row but keeps joined lines
+        from its old snapshot."""
         if self.session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
             await self.session.execute(select(tables.orders.c.id)
                                        .where(tables.orders.c.id == order_id).with_for_update())
@@ -86,10 +92,7 @@ class OrderRepository:
                 joinedload(Line.scans.and_(false())),  # type: ignore[attr-defined]
                 raiseload(Line.proposals)))  # type: ignore[arg-type]
         )
-        order = (await self.session.scalars(stmt)).unique().first()
-        if order is not None:
-            self._seen[id(order)] = order
-        return order
+        return self._remember((await self.session.scalars(stmt)).unique().first())
 
     async def by_oms_id(self, oms_id: str) -> Order | None:
         order_id = await self.session.scalar(
@@ -136,8 +139,8 @@ class CatalogRepository:
 
     async def by_plu(self, store_id: int, plu: str) -> Product | None:
         p = tables.products.c
-        candidates = {plu, plu.lstrip("0") or "0", plu.zfill(5)}
-        stmt = select(Product).where(p.store_id == store_id, p.plu.in_(candidates)).limit(1)
+        stmt = select(Product).where(p.store_id == store_id,
+                                     p.plu.in_(plu_forms(plu))).limit(1)
         return (await self.session.scalars(stmt)).first()
 
     async def by_sku(self, store_id: int, sku: str) -> Product | None:
@@ -169,8 +172,7 @@ class ScanRepository:
             keys.append(select(b.product_id).where(b.store_id == store_id, b.gtin == gtin)
                         .limit(1).scalar_subquery())
         if plu is not None:
-            candidates = {plu, plu.lstrip("0") or "0", plu.zfill(5)}
-            keys.append(select(p.id).where(p.store_id == store_id, p.plu.in_(candidates))
+            keys.append(select(p.id).where(p.store_id == store_id, p.plu.in_(plu_forms(plu)))
                         .order_by(p.id).limit(1).scalar_subquery())
         product_id: ColumnElement[Any] = (
             literal(None) if not keys else keys[0] if len(keys) == 1 else func.coalesce(*keys))
