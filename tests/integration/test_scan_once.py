@@ -9,7 +9,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from app.db import tables
 from app.db.tables_board import scan_errors
@@ -19,22 +19,7 @@ from picking import errors
 from tests.integration.test_picker_http import order_with
 from tests.support.handover import staff_user
 from tests.support.shop import BREAD, MILK, NOT_IN_ANY_ORDER, NOW
-
-
-class Statements:
-    """Every SQL statement the engine sends (BEGIN/COMMIT are not statements here)."""
-
-    def __init__(self, engine: Any) -> None:
-        self.seen: list[str] = []
-        event.listen(engine.sync_engine, "before_cursor_execute", self.record)
-
-    def record(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        verb = statement.split()[0].upper()
-        if verb not in ("BEGIN", "COMMIT", "ROLLBACK"):
-            self.seen.append(verb)
-
-    def reset(self) -> None:
-        self.seen.clear()
+from tests.support.statements import Statements
 
 
 async def started(db: Any, shop: Any, lines: dict[str, int]) -> tuple[Any, int]:

@@ -7,12 +7,13 @@ import json
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.db import tables
 from picking import events
 from picking.model import Order
 from sync.outbox import enqueue, enqueue_all, envelope
+from tests.support.statements import Statements
 
 MOSCOW = timezone(timedelta(hours=3))
 AT = datetime(2026, 11, 22, 15, 0, 1, 250000, tzinfo=MOSCOW)  # 12:00:01.25 UTC
@@ -20,15 +21,6 @@ AT = datetime(2026, 11, 22, 15, 0, 1, 250000, tzinfo=MOSCOW)  # 12:00:01.25 UTC
 
 def order(number: int) -> Order:
     return Order(store_id=4, store_code="MSK-001", oms_id=f"E-{number}", due_at=AT, id=number)
-
-
-class Statements:
-    def __init__(self, engine: Any) -> None:
-        self.seen: list[str] = []
-        event.listen(engine.sync_engine, "before_cursor_execute", self.record)
-
-    def record(self, _conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        self.seen.append(statement.split()[0].upper())
 
 
 async def test_enqueue_writes_every_event_in_one_insert_and_returns_the_messages(
