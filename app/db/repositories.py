@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, raiseload, selectinload
 
 from app.db import tables
+from app.db.tables_board import scan_errors
 from app.services.records import Counted, Refused, ScanProbe
 from app.services.stores import StoreInfo, load_store
 from picking.model import Line, Order, OrderStatus, Product, Scan
@@ -215,7 +216,6 @@ class ScanRepository:
     async def note_error(self, *, store_id: int, staff_id: int, order_id: int | None,
                          code: str, kind: str, at: datetime) -> None:
         """One refused scan for the board's error rate (``scan_errors``)."""
-        from app.db.tables_board import scan_errors
         await self.session.execute(insert(scan_errors).values(
             store_id=store_id, staff_id=staff_id, order_id=order_id, code=code[:200],
             kind=kind, at=at))

@@ -10,11 +10,11 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
 from app.db import tables
 from app.db.engine import Database
-from app.db.tables_board import scan_errors
+from app.db.repositories import ScanRepository
 from app.db.uow import UnitOfWork
 from app.services.picking import load_order
 from app.services.stores import forget_store
@@ -73,12 +73,13 @@ async def raise_priority(uow: UnitOfWork, supervisor: StaffUser, order_id: int,
 
 async def record_refused_scan(db: Database, staff: StaffUser, order_id: int | None, code: str,
                               error: Exception, now: datetime) -> bool:
-    """Note a refused scan in ``scan_errors``, in its own short transaction.
+    """Count one refused scan in the board's statistics, in its own short transaction.
 
-    Called after the scan's own transaction rolled back. Errors that are not
-    scan errors (warnings, someone else's order...) are ignored. Never raises:
-    a failure to record is logged, the picker's answer must not change.
-    Returns True when a row was written.
+    For a photo, whose symbols are each answered (and remembered) by the scan path
+    without counting, and which counts as one refusal at most. Errors that are not
+    scan errors (warnings, someone else's order...) are ignored. Never raises: a
+    failure to record is logged, the picker's answer must not change. Returns True
+    when a row was written.
     """
     kind = scan_error_kind(getattr(error, "code", ""))
     if kind is None:
@@ -88,9 +89,9 @@ async def record_refused_scan(db: Database, staff: StaffUser, order_id: int | No
             o = tables.orders.c
             order_id = await session.scalar(select(o.id).where(
                 o.id == order_id, o.store_id == staff.store_id))
-            await session.execute(insert(scan_errors).values(
-                store_id=staff.store_id, staff_id=staff.id, order_id=order_id,
-                code=code[:200], kind=kind, at=now))
+            await ScanRepository(session).note_error(
+                store_id=staff.store_id, staff_id=staff.id, order_id=order_id, code=code,
+                kind=kind, at=now)
             await session.commit()
     except Exception:
         log.exception("could not record a refused scan")
