@@ -161,11 +161,11 @@ class ScanRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
-    async def probe(self, store_id: int, scan_id: str, *, gtin: str | None, plu: str | None,
-                    marking_code: str | None) -> ScanProbe:
-        """The product for the code (by GTIN, else by PLU), whether this scan id was
-        already counted or refused, and whether the marking code is already sold:
-        one statement, every part an index lookup."""
+    async def probe(self, store_id: int, order_id: int, scan_id: str, *, gtin: str | None,
+                    plu: str | None, marking_code: str | None) -> ScanProbe:
+        """Whether the order is the store's, the product for the code (by GTIN, else
+        by PLU), whether this scan id was already counted or refused, and whether the
+        marking code is already sold: one statement, every part an index lookup."""
         s, r, ln = tables.scans.c, tables.refused_scans.c, tables.order_lines.c
         b, p = tables.product_barcodes.c, tables.products.c
         keys: list[ColumnElement[Any]] = []
@@ -193,18 +193,20 @@ class ScanRepository:
         stmt = (
             select(Product, counted(ln.order_id), counted(s.line_id), counted(s.code),
                    refused(r.error), refused(r.order_id), refused(r.code), refused(r.params),
-                   marking.label("marking_used"))
+                   marking.label("marking_used"),
+                   exists().where(tables.orders.c.id == order_id,
+                                  tables.orders.c.store_id == store_id).label("order_here"))
             .select_from(anchor)
             .outerjoin(Product, and_(tables.products.c.id == product_id, true()))
         )
         row = (await self.session.execute(stmt)).one()
-        product, c_order, c_line, c_code, r_error, r_order, r_code, r_params, used = row
+        product, c_order, c_line, c_code, r_error, r_order, r_code, r_params, used, here = row
         return ScanProbe(
             product=product,
             counted=None if c_line is None else Counted(c_order, c_line, c_code),
             refused=None if r_error is None else Refused(r_order, r_code, r_error,
                                                          dict(r_params or {})),
-            marking_used=bool(used))
+            marking_used=bool(used), order_in_store=bool(here))
 
     async def refuse(self, *, scan_id: str, store_id: int, order_id: int | None,
                      staff_id: int, code: str, error: str, params: dict[str, Any],

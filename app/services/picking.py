@@ -7,6 +7,7 @@ returns what the screen needs to show the outcome.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -97,45 +98,73 @@ async def scan(
             unreadable = err
         await uow.orders.lock(order_id)
         probe = await uow.scans.probe(
-            store.id, scan_id, gtin=code.gtin if code else None,
+            store.id, order_id, scan_id, gtin=code.gtin if code else None,
             plu=code.plu if code else None, marking_code=code.marking_key if code else None)
-        if probe.counted is not None:
-            if code is None:
-                raise errors.ScanIdReused(scan_id=scan_id[:64])
-            line = await _counted_before(uow, picker, order_id, code.raw, scan_id, probe)
-            return ScanOutcome(order_id=order_id, line=line, product=line.product, code=code,
-                               repeated=True)
-        if probe.refused is not None:
-            raise _refused_before(order_id, raw, scan_id, probe.refused)
-        order: Order | None = None
-        try:
+
+        async def count() -> Line:
             if unreadable is not None:
                 raise unreadable
             assert code is not None
             if probe.product is None:
                 raise errors.UnknownCode(code=code.raw[:64])
-            product = probe.product
-            order = await uow.orders.for_scan(order_id, store_id=picker.store_id,
-                                              product_id=product.id)
-            if order is None:
-                raise errors.OrderNotFound(order_id=order_id)
+            order = await _order_for_scan(uow, picker, order_id, probe,
+                                          product_id=probe.product.id)
             marking = code.marking_key  # one key per unit, whichever form the code came in
             if marking is not None and probe.marking_used:
-                raise errors.DuplicateMarkingCode(**_named(product))
-            line = order.scan(
-                product, code=code.raw, scan_id=scan_id, now=now, staff_id=picker.id,
+                raise errors.DuplicateMarkingCode(**_named(probe.product))
+            return order.scan(
+                probe.product, code=code.raw, scan_id=scan_id, now=now, staff_id=picker.id,
                 quantity=quantity, weight_g=code.weight_g, marking_code=marking,
                 marking_tail=code.marking_tail, confirm=confirm,
-                tolerance=store.tolerance_for(product), clock_adjusted=clock_adjusted)
-        except errors.WeightNeedsConfirmation:
-            raise  # a question to the picker, not an answer: the same id may come back
-        except errors.PickingError as err:
-            await _record_refusal(uow, picker, order_id if order is not None else None,
-                                  raw, scan_id, err, now, count_error)
-            await uow.commit()
-            raise
+                tolerance=store.tolerance_for(probe.product), clock_adjusted=clock_adjusted)
+
+        line, repeated = await _answer_once(
+            uow, picker, order_id, probe, scan_id=scan_id, raw=raw,
+            counted_as=code.raw if code else None, now=now, count_error=count_error,
+            count=count)
+        assert code is not None  # an unreadable code is never counted
+        return ScanOutcome(order_id=order_id, line=line, product=line.product, code=code,
+                           repeated=repeated)
+
+
+async def _answer_once(uow: PickingUnitOfWork, picker: StaffUser, order_id: int,
+                       probe: ScanProbe, *, scan_id: str, raw: str, counted_as: str | None,
+                       now: datetime, count_error: bool,
+                       count: Callable[[], Awaitable[Line]]) -> tuple[Line, bool]:
+    """Answer a scan id once, whatever kind of scan it is: the line it counted on
+    before (and True), its stored refusal raised again, or ``count()`` run now, its
+    refusal recorded in this same transaction (a weight question is not a refusal:
+    the same id may come back confirmed). Commits; ``raw`` is what was sent,
+    ``counted_as`` what a counted scan stores (None: it cannot have been counted)."""
+    if probe.counted is not None:
+        if counted_as is None:
+            raise errors.ScanIdReused(scan_id=scan_id[:64])
+        return await _counted_before(uow, picker, order_id, counted_as, scan_id, probe), True
+    if probe.refused is not None:
+        raise _refused_before(order_id, raw, scan_id, probe.refused)
+    try:
+        line = await count()
+    except errors.WeightNeedsConfirmation:
+        raise
+    except errors.PickingError as err:
+        await _record_refusal(uow, picker, order_id if probe.order_in_store else None,
+                              raw, scan_id, err, now, count_error)
         await uow.commit()
-        return ScanOutcome(order_id=order_id, line=line, product=product, code=code)
+        raise
+    await uow.commit()
+    return line, False
+
+
+async def _order_for_scan(uow: PickingUnitOfWork, picker: StaffUser, order_id: int,
+                          probe: ScanProbe, *, product_id: int | None = None,
+                          line_id: int | None = None) -> Order:
+    order = None
+    if probe.order_in_store:
+        order = await uow.orders.for_scan(order_id, store_id=picker.store_id,
+                                          product_id=product_id, line_id=line_id)
+    if order is None:
+        raise errors.OrderNotFound(order_id=order_id)
+    return order
 
 
 async def _counted_before(uow: PickingUnitOfWork, picker: StaffUser, order_id: int,
@@ -210,29 +239,20 @@ async def record_weight(
     async with uow:
         store = await uow.stores.settings(picker.store_id)
         await uow.orders.lock(order_id)
-        probe = await uow.scans.probe(store.id, scan_id, gtin=None, plu=None,
+        probe = await uow.scans.probe(store.id, order_id, scan_id, gtin=None, plu=None,
                                       marking_code=None)
-        if probe.counted is not None:
-            return await _counted_before(uow, picker, order_id, MANUAL_WEIGHT, scan_id, probe)
-        if probe.refused is not None:
-            raise _refused_before(order_id, MANUAL_WEIGHT, scan_id, probe.refused)
-        order = await uow.orders.for_scan(order_id, store_id=picker.store_id, line_id=line_id)
-        try:
-            if order is None:
-                raise errors.OrderNotFound(order_id=order_id)
+
+        async def count() -> Line:
+            order = await _order_for_scan(uow, picker, order_id, probe, line_id=line_id)
             line = order.line(line_id)
-            line = order.record_weight(
+            return order.record_weight(
                 line_id, weight_g, code=MANUAL_WEIGHT, scan_id=scan_id, now=now,
                 staff_id=picker.id, confirm=confirm, tolerance=store.tolerance_for(line.product),
                 clock_adjusted=clock_adjusted)
-        except errors.WeightNeedsConfirmation:
-            raise
-        except errors.PickingError as err:
-            await _record_refusal(uow, picker, order_id if order is not None else None,
-                                  MANUAL_WEIGHT, scan_id, err, now, count_error=False)
-            await uow.commit()
-            raise
-        await uow.commit()
+
+        line, _repeated = await _answer_once(
+            uow, picker, order_id, probe, scan_id=scan_id, raw=MANUAL_WEIGHT,
+            counted_as=MANUAL_WEIGHT, now=now, count_error=False, count=count)
         return line
 
 

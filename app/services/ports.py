@@ -38,8 +38,8 @@ class Catalog(Protocol):
 
 
 class Scans(Protocol):
-    async def probe(self, store_id: int, scan_id: str, *, gtin: str | None, plu: str | None,
-                    marking_code: str | None) -> ScanProbe: ...
+    async def probe(self, store_id: int, order_id: int, scan_id: str, *, gtin: str | None,
+                    plu: str | None, marking_code: str | None) -> ScanProbe: ...
 
     async def refuse(self, *, scan_id: str, store_id: int, order_id: int | None,
                      staff_id: int, code: str, error: str, params: dict[str, Any],

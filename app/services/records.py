@@ -35,3 +35,4 @@ class ScanProbe:
     counted: Counted | None
     refused: Refused | None
     marking_used: bool
+    order_in_store: bool = True  # the order exists in the picker's store

@@ -73,8 +73,8 @@ class FakeScans:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self.uow = uow
 
-    async def probe(self, store_id: int, scan_id: str, *, gtin: str | None, plu: str | None,
-                    marking_code: str | None) -> ScanProbe:
+    async def probe(self, store_id: int, order_id: int, scan_id: str, *, gtin: str | None,
+                    plu: str | None, marking_code: str | None) -> ScanProbe:
         product = self.uow.storage.products.get(gtin) if gtin else None
         counted = None
         used = False
@@ -85,8 +85,10 @@ class FakeScans:
                         counted = Counted(order.id or 0, line.id or 0, scan.code)
                     if marking_code and scan.marking_code == marking_code and not scan.undone_at:
                         used = True
+        here = self.uow.working.get(order_id)
         return ScanProbe(product=product, counted=counted,
-                         refused=self.uow.refused.get(scan_id), marking_used=used)
+                         refused=self.uow.refused.get(scan_id), marking_used=used,
+                         order_in_store=here is not None and here.store_id == store_id)
 
     async def refuse(self, *, scan_id: str, store_id: int, order_id: int | None,
                      staff_id: int, code: str, error: str, params: dict[str, Any],
