@@ -28,7 +28,7 @@ from app.web.forms import (
     scanned_at_from,
 )
 from app.web.messages import Feedback, describe, status_for
-from app.web.render import redirect, render
+from app.web.render import is_htmx, redirect, render
 from picking import errors
 from picking.model import SHORT_REASONS
 
@@ -105,9 +105,8 @@ class PickerController(Controller):
     async def undo(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
         form = await request.form()
         at = scanned_at_from(form, clock(request))[0]
-        undo_id = str(form["scan_id"]) if "scan_id" in form else None
-        if undo_id is not None:
-            undo_id = scan_id_from(form)  # junk becomes a fresh id: applied once, as sent
+        # Sent with an id (the phone's queue): applied once; junk becomes a fresh id.
+        undo_id = scan_id_from(form) if "scan_id" in form else None
         return await _act(request, order_id, lambda uow: service.undo_last_scan(
             uow, request.user, order_id, at, undo_id=undo_id), _("Last scan undone."), "warn")
 
@@ -170,15 +169,13 @@ async def _store(request: Req) -> Any:
         return await load_store(session, request.user.store_id)
 
 
-async def _after_action(request: Req, order_id: int, feedback: Feedback, *, line: Any,
-                        order: Any = None) -> Response[Any]:
+async def _after_action(request: Req, order_id: int, feedback: Feedback, *,
+                        line: Any) -> Response[Any]:
     """htmx: the feedback, the changed line and the progress. Plain post: the page."""
-    from app.web.render import is_htmx
     if not is_htmx(request):
         return _outcome(await _pick_page(request, order_id, feedback), "accepted")
-    if order is None:
-        async with quick_reading(request) as session:
-            order = await queries.pick_page_order(session, order_id, request.user.store_id)
+    async with quick_reading(request) as session:
+        order = await queries.pick_page_order(session, order_id, request.user.store_id)
     return _outcome(render(request, "picking/pick.html", {
         "order": order, "line": line, "feedback": feedback, "oob": True,
         "feedback_id": secrets.token_hex(4), "store": await _store(request)},
@@ -189,7 +186,6 @@ async def _scan_failed(request: Req, order_id: int, err: Exception, code: str,
                        **extra: Any) -> Response[Any]:
     """The refusal's message. With htmx only the feedback fragment is sent, rendered
     without loading the order; a plain post gets the whole page."""
-    from app.web.render import is_htmx
     if isinstance(err, errors.PickingError):
         feedback, status = describe(err), status_for(err)
     else:
