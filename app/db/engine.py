@@ -37,6 +37,7 @@ class Database:
     write_lock: asyncio.Lock | None = field(default=None)
     # SQLite: small indexed reads on the loop (no thread hop), for the screens a
     # picker waits on after every scan; None elsewhere (``reading`` serves).
+    quick: AsyncEngine | None = field(default=None)
     quick_sessions: async_sessionmaker[AsyncSession] | None = field(default=None)
 
     @property
@@ -68,8 +69,8 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
-        if self.quick_sessions is not None:
-            await self.quick_sessions.kw["bind"].dispose()
+        if self.quick is not None:
+            await self.quick.dispose()
         await self.writer.dispose()
         if self.reader is not self.writer:
             await self.reader.dispose()
@@ -124,6 +125,7 @@ def open_database(url: str, *, pool_size: int = 10, inline_writer: bool = True) 
         write_sessions=async_sessionmaker(writer, expire_on_commit=False),
         read_sessions=async_sessionmaker(reader, expire_on_commit=False),
         write_lock=lock,
+        quick=quick,
         quick_sessions=(None if quick is None
                         else async_sessionmaker(quick, expire_on_commit=False)),
     )
