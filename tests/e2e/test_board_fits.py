@@ -41,6 +41,15 @@ def long_shift(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory
     server.stop()
 
 
+def box(locator: Any) -> Any:
+    """The element's box once it is on screen: the live board swaps its sections in
+    (every 30 s and on each event), and a box read mid-swap would be None."""
+    locator.wait_for(state="visible")
+    found = locator.bounding_box()
+    assert found is not None
+    return found
+
+
 def in_viewport(page: Any, selector: str) -> bool:
     return bool(page.evaluate("""(sel) => { const r = document.querySelector(sel)
         .getBoundingClientRect(); return r.top >= 0 && r.left >= 0 && r.height > 0 &&
@@ -59,7 +68,7 @@ def test_on_a_tablet_the_worst_alerts_lead_and_an_order_opens_in_view(
         assert [shown.nth(i).get_attribute("data-alert") for i in range(shown.count())] == [
             "E-LATE-40", "E-LATE-10", "E-SOON"]
         assert "and 32 more" in page.inner_text("#board-alerts summary")
-        alerts_height = page.locator("#board-alerts").bounding_box()["height"]
+        alerts_height = box(page.locator("#board-alerts"))["height"]
         assert alerts_height <= 240, alerts_height  # 35 banners were ~1,650 px
 
         last = page.locator('tr[data-order="E-LATER-31"] a')
@@ -67,7 +76,7 @@ def test_on_a_tablet_the_worst_alerts_lead_and_an_order_opens_in_view(
         page.wait_for_selector('#order-panel[data-order="E-LATER-31"]')
         assert page.evaluate("scrollY") > 768  # the board stayed scrolled where it was
         assert in_viewport(page, "#order-panel h2") and in_viewport(page, "#assign-picker")
-        assert page.locator("#order-panel").bounding_box()["height"] == 768  # a full side panel
+        assert box(page.locator("#order-panel"))["height"] == 768  # a full side panel
         assert page.evaluate("document.activeElement.id") == "order-panel-title"
         page.click("#order-panel .order-panel__close")
         page.wait_for_selector("#order-panel:not([data-order])", state="attached")
@@ -96,16 +105,15 @@ def test_on_a_phone_the_board_fits_the_width_and_an_order_fills_the_screen(
         page.goto(f"{long_shift.url}/board/")
         assert page.evaluate("document.documentElement.scrollWidth") <= 360
         row = page.locator('tr[data-order="E-SOON"]')
-        row.wait_for(state="visible")  # the live board may be swapping its table in
-        assert row.bounding_box()["width"] <= 360
+        assert box(row)["width"] <= 360
         labels = page.evaluate("""() => [...document.querySelector(
             'tr[data-order="E-SOON"]').cells].map((td) => getComputedStyle(td, '::before').content)
             """)  # one query in the page: the live board may swap the row in between
         assert labels[1] == '"Due: "', labels  # each cell says what it is
         row.locator("a").click()
         page.wait_for_selector('#order-panel[data-order="E-SOON"]')
-        box = page.locator("#order-panel").bounding_box()
-        assert box["x"] >= 0 and box["width"] <= 360 and box["height"] <= 740
+        panel = box(page.locator("#order-panel"))
+        assert panel["x"] >= 0 and panel["width"] <= 360 and panel["height"] <= 740
         assert in_viewport(page, "#order-panel .order-panel__close")
     finally:
         context.close()
