@@ -244,7 +244,7 @@ def requires_role(*roles: str) -> Any:
     for branches written before that table.
     """
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         user = connection.scope.get("user")  # absent where the session middleware does not run
         if user is None:
             raise NotAuthorizedException("sign in first")
@@ -257,7 +257,7 @@ def requires_role(*roles: str) -> Any:
 def requires_area(area: str) -> Any:
     """A guard: signed in, with a role that may open ``area`` (``app.staff.ROLE_AREAS``)."""
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         user = connection.user
         if user is None:
             raise NotAuthorizedException("sign in first")
@@ -267,6 +267,7 @@ def requires_area(area: str) -> Any:
     return guard
 
 
-def requires_staff(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+async def requires_staff(connection: ASGIConnection[Any, Any, Any, Any],
+                         _: BaseRouteHandler) -> None:
     if connection.scope.get("user") is None:
         raise NotAuthorizedException("sign in first")

@@ -29,7 +29,9 @@ class ScanOutcome:
     """A counted scan: the line it counted on (with its product), and the code read.
 
     ``repeated`` is True when the scan id had been counted before (a double tap,
-    a replay): nothing was counted this time.
+    a replay): nothing was counted this time. ``state_changed`` is True when the
+    scan moved its line to another state (the last unit made it picked, say), so a
+    screen showing only the changed line knows when the list itself changed.
     """
 
     order_id: int
@@ -37,6 +39,7 @@ class ScanOutcome:
     product: Product
     code: ScannedCode
     repeated: bool = False
+    state_changed: bool = True
 
 
 async def take_next_order(uow: PickingUnitOfWork, picker: StaffUser, now: datetime) -> int:
@@ -112,19 +115,22 @@ async def scan(
             marking = code.marking_key  # one key per unit, whichever form the code came in
             if marking is not None and probe.marking_used:
                 raise errors.DuplicateMarkingCode(**_named(probe.product))
+            states_before.update((ln.id, ln.state) for ln in order.lines)
             return order.scan(
                 probe.product, code=code.raw, scan_id=scan_id, now=now, staff_id=picker.id,
                 quantity=quantity, weight_g=code.weight_g, marking_code=marking,
                 marking_tail=code.marking_tail, confirm=confirm,
                 tolerance=store.tolerance_for(probe.product), clock_adjusted=clock_adjusted)
 
+        states_before: dict[int | None, object] = {}
         line, repeated = await _answer_once(
             uow, picker, order_id, probe, scan_id=scan_id, raw=raw,
             counted_as=code.raw if code else None, now=now, count_error=count_error,
             count=count)
         assert code is not None  # an unreadable code is never counted
         return ScanOutcome(order_id=order_id, line=line, product=line.product, code=code,
-                           repeated=repeated)
+                           repeated=repeated,
+                           state_changed=states_before.get(line.id) is not line.state)
 
 
 async def _answer_once(uow: PickingUnitOfWork, picker: StaffUser, order_id: int,

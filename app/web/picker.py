@@ -81,6 +81,12 @@ class PickerController(Controller):
         text = _("%(name)s: %(picked)s of %(ordered)s",
                  name=line.product.name(request.user.language),
                  picked=_amount(line, line.picked_quantity), ordered=_amount(line, line.quantity))
+        if is_htmx(request) and not outcome.state_changed:
+            # The line is still open where it was: its body and the feedback say it all.
+            return _outcome(render(request, "picking/_scan_counted.html", {
+                "order": {"id": order_id}, "line": line, "feedback": Feedback("ok", text),
+                "feedback_id": secrets.token_hex(4), "store": await _store(request),
+                "short_reasons": SHORT_REASONS}), "accepted")
         return await _after_action(request, order_id, Feedback("ok", text), line=line)
 
     @post("/{order_id:int}/lines/{line_id:int}/weight", name="pick:weight")

@@ -33,7 +33,8 @@ def test_the_next_line_to_pick_sits_under_the_scan_field_and_done_lines_fold_awa
     order_id = take_an_order(phone, live_server)
     lines = lines_of(live_server, order_id)
     weighed = next(ln for ln in lines if ln.unit == "weight")
-    pieces = [ln for ln in lines if ln.unit == "piece" and not ln.marked and ln.gtin]
+    pieces = sorted((ln for ln in lines if ln.unit == "piece" and not ln.marked and ln.gtin),
+                    key=lambda ln: -ln.quantity)
     # A weight 13 % over, kept on purpose: its "weight differs +13%" badge must fit.
     item = phone.locator(f"#line-{weighed.line_id}")
     item.locator("input[name=weight]").fill(str(weighed.quantity * 113 // 100))
@@ -41,8 +42,13 @@ def test_the_next_line_to_pick_sits_under_the_scan_field_and_done_lines_fold_awa
     phone.get_by_role("button", name="Keep this weight").click()
     phone.wait_for_function(f"document.querySelector('#line-{weighed.line_id}')"
                             ".classList.contains('line--picked')")
-    for code in codes_for(pieces[0]):
+    codes = codes_for(pieces[0])
+    assert len(codes) >= 2, "the demo order should have a line of several pieces"
+    for n, code in enumerate(codes, 1):
         scan(phone, code)
+        if n < len(codes):  # still open: its body alone was swapped, in its place
+            line = phone.locator(f"#pick-lines > #line-{pieces[0].line_id}.line--open")
+            assert line.locator(".line__qty strong").inner_text() == str(n)
 
     phone.reload()
     assert phone.locator(".topbar").bounding_box()["height"] <= 56  # one row
