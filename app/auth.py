@@ -228,7 +228,8 @@ class SessionMiddleware(AbstractAuthenticationMiddleware):
             cache: SessionCache = state.session_cache
             user = cache.get(token, now)
             if user is None:
-                async with state.db.reading() as session:
+                # One indexed lookup: inline on SQLite (a thread hop costs more).
+                async with state.db.quick_reading() as session:
                     found = await staff_for_token(session, token, now)
                 if found is not None:
                     user, expires_at = found

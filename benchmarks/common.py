@@ -31,7 +31,7 @@ def print_table(title: str, header: list[str], rows: list[list[str]]) -> None:
     print(line)
 
 
-def wait_for_http(url: str, timeout: float = 20) -> None:
+def wait_for_http(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, false, func, insert, literal, select, true
+from sqlalchemy import ColumnElement, and_, bindparam, exists, func, insert, literal, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, raiseload, selectinload
 
 from app.db import tables
+from app.db.plain import PRODUCT_COLUMNS, PlainOrders, product_from
 from app.db.tables_board import scan_errors
 from app.services.records import Counted, Refused, ScanProbe
 from app.services.stores import StoreInfo, load_store
@@ -25,6 +27,7 @@ class OrderRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._seen: dict[int, Order] = {}
+        self.plain = PlainOrders(session)
 
     def seen(self) -> list[Order]:
         return list(self._seen.values())
@@ -78,22 +81,12 @@ class OrderRepository:
         lines, no proposals, so a scan costs the same on an order's 150th item as
         on its first. Call ``lock`` first on PostgreSQL.
 
-        The loaded order is only fit for scanning: its ``lines`` are partial.
+        Read with Core, outside the session (``app.db.plain``): the unit of work's
+        commit writes what the scan changed. The loaded order is only fit for
+        scanning: its ``lines`` are partial.
         """
-        # Criteria on the mapped attributes, so the ORM aliases them in the join.
-        which = (Line.product_id == product_id  # type: ignore[attr-defined]
-                 if line_id is None else Line.id == line_id)
-        stmt = (
-            select(Order)
-            .where(tables.orders.c.id == order_id, tables.orders.c.store_id == store_id)
-            .options(joinedload(Order.lines.and_(which)).options(  # type: ignore[attr-defined]
-                joinedload(Line.product),  # type: ignore[arg-type, misc]
-                # Joined on a false condition: an empty collection the new scan is
-                # appended to, in the same statement, without reading a single scan.
-                joinedload(Line.scans.and_(false())),  # type: ignore[attr-defined]
-                raiseload(Line.proposals)))  # type: ignore[arg-type]
-        )
-        return self._remember((await self.session.scalars(stmt)).unique().first())
+        return self._remember(await self.plain.for_scan(
+            order_id, store_id, product_id=product_id, line_id=line_id))
 
     async def by_oms_id(self, oms_id: str) -> Order | None:
         order_id = await self.session.scalar(
@@ -155,6 +148,51 @@ class CatalogRepository:
             select(exists().where(s.marking_code == code, s.undone_at.is_(None)))))
 
 
+@functools.cache
+def _probe_statement(gtin: bool, plu: bool, marking: bool) -> Any:
+    """The probe's SELECT for one shape of code, built once with bound parameters: a
+    statement object used again keeps its cache key, so SQLAlchemy neither rebuilds
+    nor re-keys it on every scan."""
+    s, r, ln = tables.scans.c, tables.refused_scans.c, tables.order_lines.c
+    b, p = tables.product_barcodes.c, tables.products.c
+    store_id: Any = bindparam("store_id")
+    scan_id: Any = bindparam("scan_id")
+    keys: list[ColumnElement[Any]] = []
+    if gtin:
+        keys.append(select(b.product_id).where(b.store_id == store_id,
+                                               b.gtin == bindparam("gtin"))
+                    .limit(1).scalar_subquery())
+    if plu:
+        keys.append(select(p.id).where(p.store_id == store_id,
+                                       p.plu.in_(bindparam("plus", expanding=True)))
+                    .order_by(p.id).limit(1).scalar_subquery())
+    product_id: ColumnElement[Any] = (
+        literal(None) if not keys else keys[0] if len(keys) == 1 else func.coalesce(*keys))
+    used: ColumnElement[Any] = (
+        exists().where(s.marking_code == bindparam("marking_code"), s.undone_at.is_(None))
+        if marking else literal(False))
+
+    def counted(column: Any) -> Any:
+        return (select(column).select_from(tables.scans.join(
+            tables.order_lines, ln.id == s.line_id)).where(s.scan_id == scan_id)
+            .scalar_subquery())
+
+    def refused(column: Any) -> Any:
+        return select(column).where(r.scan_id == scan_id).scalar_subquery()
+
+    anchor = select(literal(1).label("one")).subquery()
+    return (
+        select(*(c.label("p_" + c.name) for c in tables.products.c),
+               counted(ln.order_id), counted(s.line_id), counted(s.code),
+               refused(r.error), refused(r.order_id), refused(r.code), refused(r.params),
+               used.label("marking_used"),
+               exists().where(tables.orders.c.id == bindparam("order_id"),
+                              tables.orders.c.store_id == store_id).label("order_here"))
+        .select_from(anchor)
+        .outerjoin(tables.products, and_(tables.products.c.id == product_id, true()))
+    )
+
+
 class ScanRepository:
     """Scan ids (counted or refused) and the product a code names, for the scan path."""
 
@@ -166,43 +204,16 @@ class ScanRepository:
         """Whether the order is the store's, the product for the code (by GTIN, else
         by PLU), whether this scan id was already counted or refused, and whether the
         marking code is already sold: one statement, every part an index lookup."""
-        s, r, ln = tables.scans.c, tables.refused_scans.c, tables.order_lines.c
-        b, p = tables.product_barcodes.c, tables.products.c
-        keys: list[ColumnElement[Any]] = []
-        if gtin is not None:
-            keys.append(select(b.product_id).where(b.store_id == store_id, b.gtin == gtin)
-                        .limit(1).scalar_subquery())
+        stmt = _probe_statement(gtin is not None, plu is not None, marking_code is not None)
+        params: dict[str, Any] = {"store_id": store_id, "order_id": order_id,
+                                  "scan_id": scan_id, "gtin": gtin, "marking_code": marking_code}
         if plu is not None:
-            keys.append(select(p.id).where(p.store_id == store_id, p.plu.in_(plu_forms(plu)))
-                        .order_by(p.id).limit(1).scalar_subquery())
-        product_id: ColumnElement[Any] = (
-            literal(None) if not keys else keys[0] if len(keys) == 1 else func.coalesce(*keys))
-        marking: ColumnElement[Any] = (
-            literal(False) if marking_code is None else
-            exists().where(s.marking_code == marking_code, s.undone_at.is_(None)))
-
-        def counted(column: Any) -> Any:
-            return (select(column).select_from(tables.scans.join(
-                tables.order_lines, ln.id == s.line_id)).where(s.scan_id == scan_id)
-                .scalar_subquery())
-
-        def refused(column: Any) -> Any:
-            return select(column).where(r.scan_id == scan_id).scalar_subquery()
-
-        anchor = select(literal(1).label("one")).subquery()
-        stmt = (
-            select(Product, counted(ln.order_id), counted(s.line_id), counted(s.code),
-                   refused(r.error), refused(r.order_id), refused(r.code), refused(r.params),
-                   marking.label("marking_used"),
-                   exists().where(tables.orders.c.id == order_id,
-                                  tables.orders.c.store_id == store_id).label("order_here"))
-            .select_from(anchor)
-            .outerjoin(Product, and_(tables.products.c.id == product_id, true()))
-        )
-        row = (await self.session.execute(stmt)).one()
-        product, c_order, c_line, c_code, r_error, r_order, r_code, r_params, used, here = row
+            params["plus"] = sorted(plu_forms(plu))
+        row = (await self.session.execute(stmt, params)).one()
+        c_order, c_line, c_code, r_error, r_order, r_code, r_params, used, here = \
+            row[len(PRODUCT_COLUMNS):]
         return ScanProbe(
-            product=product,
+            product=None if row.p_id is None else product_from(row._mapping, "p_"),
             counted=None if c_line is None else Counted(c_order, c_line, c_code),
             refused=None if r_error is None else Refused(r_order, r_code, r_error,
                                                          dict(r_params or {})),

@@ -54,6 +54,7 @@ class UnitOfWork:
             await self._publish(self._messages)
 
     async def commit(self) -> None:
+        await self.orders.plain.write()  # what scans changed in orders read with Core
         batches = []
         for order in self.orders.seen():
             if order.events:

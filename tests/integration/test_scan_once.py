@@ -204,3 +204,32 @@ async def test_two_tabs_replaying_the_same_queue_at_once_count_each_scan_once(
         scanned = await session.scalar(select(func.count()).select_from(tables.outbox).where(
             tables.outbox.c.order_id == order_id, tables.outbox.c.type == "ItemScanned"))
     assert scanned == 5
+
+
+async def test_a_scan_read_before_someone_else_changed_the_order_writes_nothing(
+        db: Any, shop: Any) -> None:
+    """The scan's rows are read with Core and written back by hand (app.db.plain), with
+    the order's version checked as the ORM did: a version that moved between read and
+    write (another writer, on a database without the row lock) refuses the whole scan."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    picker, order_id = await started(db, shop, {"milk": 3})
+    await scan(db, picker, order_id, MILK, "phone-0100")
+    async with UnitOfWork(db) as uow:
+        probe = await uow.scans.probe(shop.store_id, order_id, "phone-0101",
+                                      gtin=None, plu=None, marking_code=None)
+        assert probe.order_in_store and probe.product is None
+        milk_id = await uow.session.scalar(select(tables.products.c.id)
+                                           .where(tables.products.c.sku == "milk"))
+        order = await uow.orders.for_scan(order_id, store_id=shop.store_id,
+                                          product_id=milk_id)
+        assert order is not None and [ln.picked_quantity for ln in order.lines] == [1]
+        order.scan(order.lines[0].product, code=MILK, scan_id="phone-0101", now=NOW,
+                   staff_id=picker.id)
+        await uow.session.execute(tables.orders.update()  # someone else got there first
+                                  .where(tables.orders.c.id == order_id)
+                                  .values(version=tables.orders.c.version + 1))
+        with pytest.raises(StaleDataError):
+            await uow.commit()
+    assert await picked(db, order_id) == 1
+    assert await count(db, tables.scans) == 1

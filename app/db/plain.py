@@ -1,0 +1,173 @@
+"""The scan's hot path without the ORM's object graph.
+
+A scan reads one order row, the lines it can touch and their products, and writes
+one line, one scan, the order's counters and the outbox. Through the ORM that
+costs more CPU than everything else in a scan together (identity map, loaders,
+flush). Here those rows are read with Core into the same domain classes, kept
+out of the session, and ``PlainOrders.write`` turns what the domain changed
+into explicit UPDATEs and INSERTs when the unit of work commits, with the same
+optimistic ``version`` check the ORM applies (a lost race raises StaleDataError).
+
+Only what a scan can change is written back: the order row, the loaded lines and
+the scans added to them. Anything else (a new line, a proposal) is a programming
+error here and raises, rather than being silently dropped.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from enum import Enum
+from typing import Any
+
+from sqlalchemy import Table, and_, bindparam, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.exc import StaleDataError
+
+from app.db import tables
+from picking.model import Line, Order, OrderStatus, Product, Scan
+from picking.status import LineState
+
+ORDER_COLUMNS = [c.name for c in tables.orders.c]
+LINE_COLUMNS = [c.name for c in tables.order_lines.c]
+PRODUCT_COLUMNS = [c.name for c in tables.products.c]
+
+
+def build(cls: type, values: dict[str, Any]) -> Any:
+    """A domain object from a row: its dataclass fields through ``__init__``, any
+    other mapped column set after."""
+    names = {f.name for f in dataclasses.fields(cls) if f.init}
+    obj = cls(**{k: v for k, v in values.items() if k in names})
+    for key, value in values.items():
+        if key not in names:
+            setattr(obj, key, value)
+    return obj
+
+
+def product_from(row: Any, prefix: str = "") -> Product:
+    values = {name: row[prefix + name] for name in PRODUCT_COLUMNS}
+    product: Product = build(Product, values)
+    return product
+
+
+def _stored(value: Any) -> Any:
+    return value.value if isinstance(value, Enum) else value
+
+
+class PlainOrders:
+    """Orders read with Core for one unit of work, and their changes written back."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self._loaded: list[tuple[Order, dict[str, Any], dict[int, dict[str, Any]]]] = []
+
+    async def for_scan(self, order_id: int, store_id: int, *, product_id: int | None,
+                       line_id: int | None) -> Order | None:
+        """The order with only the lines of one product (or one line), and their
+        products: one SELECT, no scans, no proposals."""
+        rows = (await self.session.execute(
+            _order_statement(by_line=line_id is not None),
+            {"order_id": order_id, "store_id": store_id,
+             "which": product_id if line_id is None else line_id})).mappings().all()
+        if not rows:
+            return None
+        first = rows[0]
+        order_values = {name: first["o_" + name] for name in ORDER_COLUMNS}
+        order: Order = build(Order, {**order_values,
+                                     "status": OrderStatus(order_values["status"])})
+        snapshots: dict[int, dict[str, Any]] = {}
+        products: dict[int, Product] = {}
+        for row in rows:
+            if row["l_id"] is None:
+                continue
+            values = {name: row["l_" + name] for name in LINE_COLUMNS}
+            product = products.get(row["p_id"])
+            if product is None:
+                product = products[row["p_id"]] = product_from(row, "p_")
+            line: Line = build(Line, {
+                **{k: v for k, v in values.items() if k not in ("order_id", "product_id")},
+                "product": product, "state": LineState(values["state"])})
+            line.product_id = values["product_id"]  # type: ignore[attr-defined]
+            order.lines.append(line)
+            snapshots[values["id"]] = values
+        self._loaded.append((order, dict(order_values), snapshots))
+        return order
+
+    async def write(self) -> None:
+        """Write what the domain changed in the orders read here (called by commit)."""
+        for order, order_before, lines_before in self._loaded:
+            writes: list[tuple[Any, dict[str, Any]]] = []
+            for line in order.lines:
+                if line.id is None or line.id not in lines_before:
+                    raise RuntimeError("a line was added to an order read for a scan")
+                if getattr(line, "proposals", None):
+                    raise RuntimeError("a proposal was added to an order read for a scan")
+                before = lines_before[line.id]
+                changed = _changes(line, before, tables.order_lines,
+                                   {"order_id": order.id, "product_id": before["product_id"]})
+                if changed:
+                    writes.append((UPDATE_LINE, {**changed, "line_id": line.id}))
+                    before.update(changed)
+                writes += [(INSERT_SCAN, _scan_row(scan, line.id))
+                           for scan in line.scans if scan.id is None]
+            changed = _changes(order, order_before, tables.orders, {})
+            changed.pop("version", None)
+            if not (changed or writes):
+                continue
+            # The order row first: its version check fails before anything else is written.
+            version = order_before["version"]
+            result = await self.session.execute(UPDATE_ORDER, {
+                **changed, "version": version + 1, "order_id": order.id, "was": version})
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise StaleDataError(f"order {order.id} was changed by someone else")
+            order_before.update(changed, version=version + 1)
+            order.version = version + 1
+            for statement, params in writes:
+                await self.session.execute(statement, params)
+        self._loaded.clear()
+
+
+# Built once with bound parameters (reused statements keep their cache keys); the
+# columns an UPDATE sets are the keys of the parameters it is executed with.
+UPDATE_ORDER = update(tables.orders).where(tables.orders.c.id == bindparam("order_id"),
+                                           tables.orders.c.version == bindparam("was"))
+UPDATE_LINE = update(tables.order_lines).where(tables.order_lines.c.id == bindparam("line_id"))
+INSERT_SCAN = insert(tables.scans)
+
+
+@functools.cache
+def _order_statement(*, by_line: bool) -> Any:
+    o, ln, p = tables.orders, tables.order_lines, tables.products
+    which = (ln.c.id if by_line else ln.c.product_id) == bindparam("which")
+    return (
+        select(*(c.label("o_" + c.name) for c in o.c),
+               *(c.label("l_" + c.name) for c in ln.c),
+               *(c.label("p_" + c.name) for c in p.c))
+        .select_from(o.outerjoin(ln, and_(ln.c.order_id == o.c.id, which))
+                     .outerjoin(p, p.c.id == ln.c.product_id))
+        .where(o.c.id == bindparam("order_id"), o.c.store_id == bindparam("store_id"))
+        .order_by(ln.c.position, ln.c.id)
+    )
+
+
+def _changes(obj: Any, before: dict[str, Any], table: Table,
+             fixed: dict[str, Any]) -> dict[str, Any]:
+    changed = {}
+    for column in table.c:
+        name = column.name
+        value = fixed[name] if name in fixed else _stored(getattr(obj, name, None))
+        if value != before[name]:
+            changed[name] = value
+    return changed
+
+
+def _scan_row(scan: Scan, line_id: int) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for column in tables.scans.c:
+        if column.name == "id":
+            continue
+        value = line_id if column.name == "line_id" else _stored(getattr(scan, column.name, None))
+        if value is None and (column.default is not None or column.server_default is not None):
+            continue  # the table's default, not a NULL the object never set
+        row[column.name] = value
+    return row
