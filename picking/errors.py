@@ -168,6 +168,15 @@ class DuplicateMarkingCode(_NamesProduct, PickingError):
     code = "marking_duplicate"
 
 
+class MarkingRefused(_NamesProduct, PickingError):
+    """The marking check says this unit may not be sold (``status``: blocked, sold,
+    unknown, invalid, expired, not_realizable, not_owner, or unanswered when no checker
+    answered and the store refuses then): take another unit from the shelf."""
+
+    code = "marking_refused"
+    status: str
+
+
 class WeightRequired(_NamesProduct, PickingError):
     """A weighed product was scanned without a weight (plain GTIN)."""
 

@@ -67,6 +67,8 @@ class ItemScanned(Event):
     weight_g: int | None = None
     marking_code: str | None = None
     picked_quantity: int = 0
+    # the marking check at the shelf: status, source, recheck, expiry (None: not checked)
+    marking_check: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

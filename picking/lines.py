@@ -71,6 +71,11 @@ class Scan:
     marking_tail: str | None = None  # its crypto tail (91/92/93), kept beside the key
     clock_adjusted: bool = False  # the phone's time was not trusted; the server's was kept
     undone_by: str | None = None  # the action id of the undo that took it back
+    # The marking check at the shelf (picking.marking): its status and who answered;
+    # recheck: allowed without an answer, to be checked again before handover.
+    marking_status: str | None = None
+    marking_source: str | None = None
+    marking_recheck: bool = False
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from picking.lines import (
     Tolerance,
     _named,
 )
+from picking.marking import MarkingVerdict, refuse_unsellable
 from picking.progress import Progress, progress_of
 from picking.status import LineState, OrderStatus, can_move
 from picking.substitution import SubstitutionRules
@@ -135,6 +136,7 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
         confirm: bool = False,
         tolerance: Tolerance = DEFAULT_TOLERANCE,
         clock_adjusted: bool = False,
+        marking_check: MarkingVerdict | None = None,
     ) -> Line:
         """Count a verified item against its line and return that line.
 
@@ -156,16 +158,18 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
                                       tolerance=tolerance, clock_adjusted=clock_adjusted,
                                       _line=line)
         self._check_piece_scan(line, quantity, marking_code)
+        check = refuse_unsellable(line.product, marking_code, marking_check)
         line.scans.append(Scan(scan_id=scan_id, code=code, quantity=quantity, scanned_at=now,
                                staff_id=staff_id, marking_code=marking_code,
-                               marking_tail=marking_tail, clock_adjusted=clock_adjusted))
+                               marking_tail=marking_tail, clock_adjusted=clock_adjusted,
+                               **check.scan_fields()))
         line.picked_quantity += quantity
         if line.picked_quantity == line.quantity:
             line.state = LineState.PICKED
         self._record(events.ItemScanned(
             order_id=self._id(), occurred_at=now, actor_id=staff_id, line_id=line.id or 0,
             sku=product.sku, code=code, quantity=quantity, marking_code=marking_code,
-            picked_quantity=line.picked_quantity))
+            picked_quantity=line.picked_quantity, marking_check=check.event))
         return line
 
     def _scan_with_id(self, scan_id: str) -> Line | None:

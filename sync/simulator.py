@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 
 from sync.customer_inbox import CustomerInbox, CustomerThread, InboxLedger
+from sync.marking_fake import MarkingFake, mounted
 from sync.receiver import EventLedger, Faults, ReceiverApp
 from sync.signing import signed_request_headers
 
@@ -223,7 +224,10 @@ def main(argv: list[str] | None = None) -> None:
     secret = os.environ.get("STOREPICK_OMS_SECRET", "dev-oms-secret")
     pusher = None if args.no_push else OrderPusher(args.app, args.store, secret,
                                                    every=args.every)
-    uvicorn.run(simulator_app(pusher, secret), host=args.host, port=args.port,
+    # The national marking system's code check and a local module, faked under /marking
+    # (STOREPICK_MARKING_URL=http://127.0.0.1:8001/marking/api/v4/true-api/codes/check).
+    fake = MarkingFake(os.environ.get("STOREPICK_MARKING_TOKEN", ""))
+    uvicorn.run(mounted(fake, simulator_app(pusher, secret)), host=args.host, port=args.port,
                 log_level="warning")
 
 

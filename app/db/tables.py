@@ -165,6 +165,11 @@ scans = Table(
     # the server's time was recorded instead.
     Column("clock_adjusted", Boolean, nullable=False, server_default=false()),
     Column("undone_by", String(64)),  # the id of the undo that took this scan back
+    # The marking check at the shelf (picking.marking): status, who answered, and
+    # whether the unit was allowed without an answer and must be re-checked.
+    Column("marking_status", String(24)),
+    Column("marking_source", String(16)),
+    Column("marking_recheck", Boolean, nullable=False, server_default=false()),
     Index("ux_scans_undone_by", "undone_by", unique=True),
     # The phone's idempotency key: a scan id is counted once, whenever it arrives.
     Index("ux_scans_scan_id", "scan_id", unique=True),

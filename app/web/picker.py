@@ -18,7 +18,7 @@ from app import queries
 from app.auth import requires_area
 from app.i18n import gettext as _
 from app.services import picking as service
-from app.web.deps import clock, new_uow, quick_reading, reading
+from app.web.deps import clock, marking_checker, new_uow, quick_reading, reading
 from app.web.forms import (
     FormError,
     parse_confirm,
@@ -73,7 +73,8 @@ class PickerController(Controller):
             at, adjusted = scanned_at_from(form, clock(request))
             outcome = await service.scan(
                 new_uow(request), request.user, order_id, code, scan_id=scan_id_from(form),
-                now=at, clock_adjusted=adjusted, quantity=quantity, confirm=parse_confirm(form))
+                now=at, clock_adjusted=adjusted, quantity=quantity, confirm=parse_confirm(form),
+                marking=marking_checker(request))
         except (errors.PickingError, FormError) as err:
             # The service recorded the refusal (keyed by the scan id) with the scan.
             return await _scan_failed(request, order_id, err, code)

@@ -1,0 +1,178 @@
+"""The marking check at the shelf, against the fake national system over HTTP
+(SQLite and PostgreSQL): each status, the fallback to the local module, the store's
+policy when nobody answers, and what is kept on the scan and sent with ItemScanned."""
+
+from __future__ import annotations
+
+import html
+import json
+import time
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from litestar.testing import AsyncTestClient
+from sqlalchemy import select
+
+from app.db import tables
+from app.factory import create_app
+from app.settings import Settings
+from tests.integration.conftest import Clock
+from tests.support.marking import TOKEN, MarkingServer
+from tests.support.people import Person
+from tests.support.shop import KEFIR, add_order, marking_code
+
+KEY = f"01{KEFIR.zfill(14)}21"
+
+
+@pytest.fixture(scope="module")
+def marking_server() -> Iterator[MarkingServer]:
+    server = MarkingServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake(marking_server: MarkingServer) -> Any:
+    marking_server.fake.reset()
+    return marking_server.fake
+
+
+def settings_for(db_url: str, server: MarkingServer, **changes: Any) -> Settings:
+    values: dict[str, Any] = {
+        "environment": "development", "database_url": db_url, "run_relay": False,
+        "marking_check_url": server.online_url, "marking_local_url": server.local_url,
+        "marking_token": TOKEN, "marking_budget_seconds": 0.8, **changes}
+    return Settings(**values)
+
+
+async def signed_in(settings: Settings) -> AsyncIterator[Person]:
+    app = create_app(settings, clock=Clock())
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
+        client.headers["accept-language"] = "en-GB,en;q=0.9"
+        person = Person(client, "picker")
+        assert (await person.sign_in()).status_code in (302, 303)
+        yield person
+
+
+@pytest.fixture
+async def checked(db_url: str, shop: Any, marking_server: MarkingServer, fake: Any
+                  ) -> AsyncIterator[Person]:
+    async for person in signed_in(settings_for(db_url, marking_server)):
+        yield person
+
+
+async def new_order(db: Any, shop: Any, kefir: int = 1) -> int:
+    async with db.writing() as session:
+        return await add_order(session, shop, {"kefir": kefir})
+
+
+async def kept_checks(db: Any) -> list[tuple[str | None, str | None, str | None, bool]]:
+    s = tables.scans.c
+    async with db.reading() as session:
+        rows = await session.execute(select(
+            s.marking_code, s.marking_status, s.marking_source, s.marking_recheck
+        ).where(s.undone_at.is_(None)).order_by(s.id))
+        return [(a, b, c, bool(d)) for a, b, c, d in rows.all()]
+
+
+async def item_scanned(db: Any) -> list[dict[str, Any]]:
+    out = tables.metadata.tables["outbox"].c
+    async with db.reading() as session:
+        rows = await session.scalars(select(out.envelope).where(out.type == "ItemScanned"))
+        return [json.loads(e)["payload"] for e in rows.all()]
+
+
+REFUSED = {
+    "blocked": "This pack is blocked for sale: take another one.",
+    "sold": "This pack's code is already sold: take another one.",
+    "unknown": "The marking system does not know this pack's code: take another one.",
+    "invalid": "This pack's code is damaged or not genuine: take another one.",
+    "expired": "This pack is past its expiry date: take another one.",
+    "not_owner": "This pack is not registered to our store: take another one",
+}
+
+
+async def test_each_refusal_is_said_at_the_shelf_and_a_good_pack_counts(
+        db: Any, shop: Any, checked: Person, fake: Any) -> None:
+    order_id = await new_order(db, shop)
+    assert await checked.take_next() == order_id
+    for status, sentence in REFUSED.items():
+        fake.statuses[f"{KEY}{status.upper()[:6]}1"] = status
+        response = await checked.scan(order_id, marking_code(KEFIR, f"{status.upper()[:6]}1"))
+        assert response.status_code == 422, status
+        text = html.unescape(response.text)
+        assert 'data-feedback="error"' in text and sentence in text, status
+    assert await kept_checks(db) == []
+    response = await checked.scan(order_id, marking_code(KEFIR, "GOOD01"))
+    assert response.status_code == 200 and 'data-feedback="ok"' in response.text
+    assert await kept_checks(db) == [(f"{KEY}GOOD01", "ok", "online", False)]
+    [payload] = await item_scanned(db)
+    assert payload["marking_check"] == {"status": "ok", "source": "online", "recheck": False,
+                                        "expiry": "2026-12-22"}
+    assert fake.requests["online"] == len(REFUSED) + 1 and fake.requests["local"] == 0
+
+
+async def test_a_slow_national_system_gives_way_to_the_local_module_within_the_budget(
+        db: Any, shop: Any, checked: Person, fake: Any) -> None:
+    order_id = await new_order(db, shop, kefir=2)
+    await checked.take_next()
+    fake.modes["online"] = "slow"
+    fake.statuses[f"{KEY}LOCBLK"] = "blocked"
+    started = time.monotonic()
+    response = await checked.scan(order_id, marking_code(KEFIR, "LOCBLK"))
+    assert time.monotonic() - started < 1.5  # the 0.8 s budget, plus the scan itself
+    assert response.status_code == 422 and REFUSED["blocked"] in response.text
+    fake.modes["online"] = "down"
+    response = await checked.scan(order_id, marking_code(KEFIR, "LOCOK1"))
+    assert response.status_code == 200
+    assert await kept_checks(db) == [(f"{KEY}LOCOK1", "ok", "local", False)]
+    assert fake.requests["local"] == 2
+
+
+@pytest.mark.parametrize("mode", ["garbage", "nonsense", "error"])
+async def test_a_garbled_or_error_answer_is_no_answer_and_the_local_module_decides(
+        db: Any, shop: Any, checked: Person, fake: Any, mode: str) -> None:
+    order_id = await new_order(db, shop)
+    await checked.take_next()
+    fake.modes["online"] = mode
+    response = await checked.scan(order_id, marking_code(KEFIR, "GARB01"))
+    assert response.status_code == 200
+    assert await kept_checks(db) == [(f"{KEY}GARB01", "ok", "local", False)]
+
+
+async def test_with_no_answer_the_allowing_store_flags_the_pack_for_recheck(
+        db: Any, shop: Any, checked: Person, fake: Any) -> None:
+    order_id = await new_order(db, shop)
+    await checked.take_next()
+    fake.modes.update(online="down", local="down")
+    response = await checked.scan(order_id, marking_code(KEFIR, "NOANS1"))
+    assert response.status_code == 200
+    assert await kept_checks(db) == [(f"{KEY}NOANS1", "unanswered", "policy", True)]
+    [payload] = await item_scanned(db)
+    assert payload["marking_check"]["recheck"] is True
+
+
+async def test_with_no_answer_the_refusing_store_refuses_and_counts_nothing(
+        db_url: str, db: Any, shop: Any, marking_server: MarkingServer, fake: Any) -> None:
+    order_id = await new_order(db, shop)
+    fake.modes.update(online="down", local="slow")
+    async for picker in signed_in(settings_for(db_url, marking_server,
+                                               marking_policy="refuse")):
+        await picker.take_next()
+        response = await picker.scan(order_id, marking_code(KEFIR, "NOANS2"))
+        assert response.status_code == 422
+        assert "The marking check did not answer" in response.text
+    assert await kept_checks(db) == []
+
+
+async def test_with_no_checker_configured_packs_count_unchecked_and_the_board_says_off(
+        db_url: str, db: Any, shop: Any) -> None:
+    order_id = await new_order(db, shop)
+    settings = Settings(environment="development", database_url=db_url, run_relay=False)
+    async for picker in signed_in(settings):
+        await picker.take_next()
+        assert (await picker.scan(order_id, marking_code(KEFIR, "OFF001"))).status_code == 200
+    assert await kept_checks(db) == [(f"{KEY}OFF001", None, None, False)]
+    [payload] = await item_scanned(db)
+    assert payload["marking_check"] is None
