@@ -20,7 +20,9 @@ from datetime import datetime
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
+from app.db import tables
 from picking import marking
 from picking.codes import UnreadableCode, interpret
 from picking.marking import MarkingVerdict
@@ -176,3 +178,24 @@ def checker_from_settings(settings: Any) -> HttpMarkingChecker | None:
     return HttpMarkingChecker(settings.marking_check_url, settings.marking_local_url,
                               settings.marking_token, policy=settings.marking_policy,
                               budget_seconds=settings.marking_budget_seconds)
+
+
+async def recheck_order(db: Any, checker: Any, order_id: int,
+                        now: datetime) -> dict[str, MarkingVerdict] | None:
+    """Before handover: every marked unit still on the order checked again, bypassing
+    the cache, keyed by unit key. Read in a session of its own and asked with no
+    transaction open. None when the check is off."""
+    if checker is None:
+        return None
+    s, lines = tables.scans.c, tables.order_lines.c
+    async with db.reading() as session:
+        rows = (await session.execute(
+            select(s.marking_code, s.marking_tail)
+            .join(tables.order_lines, lines.id == s.line_id)
+            .where(lines.order_id == order_id, s.undone_at.is_(None),
+                   s.marking_code.is_not(None)))).all()
+    if not rows:
+        return {}
+    codes = {f"{key}\x1d{tail}" if tail else key: key for key, tail in rows}
+    answers = await checker.check(list(codes), now, fresh=True)
+    return {codes[code]: verdict for code, verdict in answers.items()}

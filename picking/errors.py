@@ -177,6 +177,15 @@ class MarkingRefused(_NamesProduct, PickingError):
     status: str
 
 
+class MarkedUnitsWithdrawn(PickingError):
+    """The re-check before handover refused units already packed: they were taken off
+    the order (their lines are short) and must come out of the bags before it leaves.
+    ``units``: product names, serial and status of each."""
+
+    code = "marking_withdrawn"
+    units: list[dict[str, Any]]
+
+
 class WeightRequired(_NamesProduct, PickingError):
     """A weighed product was scanned without a weight (plain GTIN)."""
 

@@ -24,10 +24,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from picking import errors
+from picking import errors, events
 from picking.lines import Product, _named
+from picking.status import LineState
+
+if TYPE_CHECKING:
+    from picking.model import Order
 
 OK = "ok"
 UNANSWERED = "unanswered"
@@ -207,3 +211,50 @@ def refuse_unsellable(product: Product, marking_code: str | None,
     if verdict.refuses:
         raise errors.MarkingRefused(**_named(product), status=verdict.status)
     return CheckRecord(verdict)
+
+
+def withdraw_refused(order: Order, verdicts: Mapping[str, MarkingVerdict], *, now: datetime,
+                     staff_id: int | None) -> list[dict[str, Any]]:
+    """At handover: every handed-over unit the re-check now refuses leaves the order.
+
+    ``verdicts`` are keyed by unit key (01 GTIN 21 serial). A refused unit's scan is
+    taken back, its line becomes short with the reason (``marking_<status>``) and
+    ``LineShorted`` is recorded; a unit confirmed ``ok`` loses its re-check flag; one
+    still unanswered keeps it (the register checks it once more). Returns the units
+    withdrawn (product names, serial, status), for the person at the door to take out.
+    """
+    withdrawn: list[dict[str, Any]] = []
+    for line in order.lines:
+        for scan in line.live_scans():
+            verdict = verdicts.get(scan.marking_code or "")
+            if verdict is None:
+                continue
+            if verdict.status == OK:
+                scan.marking_status, scan.marking_source = OK, verdict.source
+                scan.marking_recheck = False
+                continue
+            if verdict.status not in REFUSALS:
+                continue  # nobody answered: no reason to take a sold unit away
+            scan.undone_at, scan.undone_by = now, f"recheck:{scan.scan_id}"[:64]
+            scan.marking_status, scan.marking_source = verdict.status, verdict.source
+            line.picked_quantity -= scan.quantity
+            line.state, line.short_reason = LineState.SHORT, f"marking_{verdict.status}"
+            order._record(events.LineShorted(
+                order_id=order._id(), occurred_at=now, actor_id=staff_id, line_id=line.id or 0,
+                sku=line.product.sku, ordered=line.quantity, picked=line.picked_quantity,
+                missing=line.remaining, reason=line.short_reason))
+            serial = (scan.marking_code or "")[18:]
+            withdrawn.append({**_named(line.product), "serial": serial,
+                              "status": verdict.status})
+    return withdrawn
+
+
+def handed_over_units(order: Order) -> dict[str, str]:
+    """Every live marked unit of the order: its full code (key, GS, tail) -> its key."""
+    units = {}
+    for line in order.lines:
+        for scan in line.live_scans():
+            if scan.marking_code:
+                tail = f"\x1d{scan.marking_tail}" if scan.marking_tail else ""
+                units[scan.marking_code + tail] = scan.marking_code
+    return units

@@ -32,6 +32,27 @@ def refusal_sentence(p: dict[str, Any]) -> str:
     return _("The marking check refused this pack: take another one.")
 
 
+def withdrawn_sentence(p: dict[str, Any]) -> str:
+    """The re-check before handover took packed units off the order: which to take out."""
+    from app import i18n
+
+    units = p.get("units") or []
+    english = i18n.current_language() == "en"
+    named = "; ".join(
+        _("%(name)s (code …%(serial)s): %(why)s", name=u.get("name_en" if english else "name_ru")
+          or u.get("product", ""), serial=str(u.get("serial", ""))[-6:],
+          why=_short_why(str(u.get("status", "")))) for u in units)
+    return _("Take out of the bags before handing over: %(units)s. The marking re-check "
+             "refused them; their lines are now short. Then confirm again.", units=named)
+
+
+def _short_why(status: str) -> str:
+    return {"blocked": _("blocked for sale"), "sold": _("already sold"),
+            "unknown": _("unknown code"), "invalid": _("damaged or not genuine code"),
+            "expired": _("past its expiry date"), "not_realizable": _("not released for sale"),
+            "not_owner": _("not registered to our store")}.get(status, status)
+
+
 def checker_state(description: dict[str, Any] | None) -> tuple[str, str]:
     """(kind, sentence) for the board: is the marking check on, and how."""
     if description is None:

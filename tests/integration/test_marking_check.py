@@ -20,7 +20,7 @@ from app.settings import Settings
 from tests.integration.conftest import Clock
 from tests.support.marking import TOKEN, MarkingServer
 from tests.support.people import Person
-from tests.support.shop import KEFIR, add_order, marking_code
+from tests.support.shop import KEFIR, NOW, add_order, marking_code
 
 KEY = f"01{KEFIR.zfill(14)}21"
 
@@ -46,11 +46,11 @@ def settings_for(db_url: str, server: MarkingServer, **changes: Any) -> Settings
     return Settings(**values)
 
 
-async def signed_in(settings: Settings) -> AsyncIterator[Person]:
+async def signed_in(settings: Settings, key: str = "picker") -> AsyncIterator[Person]:
     app = create_app(settings, clock=Clock())
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as client:
         client.headers["accept-language"] = "en-GB,en;q=0.9"
-        person = Person(client, "picker")
+        person = Person(client, key)
         assert (await person.sign_in()).status_code in (302, 303)
         yield person
 
@@ -176,3 +176,68 @@ async def test_with_no_checker_configured_packs_count_unchecked_and_the_board_sa
     assert await kept_checks(db) == [(f"{KEY}OFF001", None, None, False)]
     [payload] = await item_scanned(db)
     assert payload["marking_check"] is None
+
+
+# -- the re-check before handover ------------------------------------------------
+
+async def test_a_pack_blocked_between_shelf_and_door_is_taken_off_at_handover(
+        db: Any, shop: Any, marking_server: MarkingServer, fake: Any) -> None:
+    from app.db.uow import UnitOfWork
+    from app.marking import HttpMarkingChecker, recheck_order
+    from app.services import handover as handover_service
+    from app.services import picking as picking_service
+    from picking import errors
+    from picking.bags import BagCode
+    from tests.support.handover import outbox_payload, staff_user
+    from tests.support.shop import BEER
+
+    checker = HttpMarkingChecker(marking_server.online_url, marking_server.local_url, TOKEN,
+                                 budget_seconds=0.8)
+    picker, courier = staff_user(shop, "picker"), staff_user(shop, "courier")
+    async with db.writing() as session:
+        order_id = await add_order(session, shop, {"beer": 2}, oms_id="D-MRK")
+    await picking_service.start_order(UnitOfWork(db), picker, order_id, NOW)
+    fake.modes.update(online="down", local="down")  # the first unit: nobody answers
+    beer = [marking_code(BEER, f"BEER0{n}") for n in (1, 2)]
+    for n, code in enumerate(beer):
+        await picking_service.scan(UnitOfWork(db), picker, order_id, code, scan_id=f"b{n}",
+                                   now=NOW, marking=checker)
+        fake.modes.update(online="normal", local="normal")
+    assert [c[1:] for c in await kept_checks(db)] == [
+        ("unanswered", "policy", True), ("ok", "online", False)]
+    await picking_service.finish_picking(UnitOfWork(db), picker, order_id, NOW)
+    await handover_service.pack_order(UnitOfWork(db), picker, order_id, {"ambient": 1},
+                                      {"ambient": "A"}, NOW)
+    await handover_service.scan_bag(UnitOfWork(db), courier,
+                                    BagCode("D-MRK", 1, 1, "ambient").text(), NOW)
+    beer_key = f"01{BEER.zfill(14)}21BEER02"
+    fake.statuses[beer_key] = "blocked"  # blocked after it was picked (and cached as ok)
+    recheck = await recheck_order(db, checker, order_id, NOW)
+    assert recheck is not None and recheck[beer_key].status == "blocked"
+    with pytest.raises(errors.MarkedUnitsWithdrawn) as caught:
+        await handover_service.take_order(UnitOfWork(db), courier, order_id, NOW,
+                                          recheck=recheck)
+    assert [u["serial"] for u in caught.value.units] == ["BEER02"]
+    # the flagged unit was confirmed, the blocked one left the order: the line is short
+    assert [c[1:] for c in await kept_checks(db)] == [("ok", "online", False)]
+    shorted = await outbox_payload(db, order_id, "LineShorted")
+    assert (shorted["picked"], shorted["missing"], shorted["reason"]) == (1, 1, "marking_blocked")
+    again = await recheck_order(db, checker, order_id, NOW)
+    order = await handover_service.take_order(UnitOfWork(db), courier, order_id, NOW,
+                                              recheck=again)
+    await checker.close()
+    assert order.status == "handed_over"
+
+
+async def test_the_board_says_whether_the_marking_check_is_on(
+        db_url: str, shop: Any, marking_server: MarkingServer) -> None:
+    off = Settings(environment="development", database_url=db_url, run_relay=False)
+    async for supervisor in signed_in(off, "supervisor"):
+        text = html.unescape((await supervisor.get("/board/")).text)
+        assert 'data-marking="off"' in text and "Marking check: off" in text
+    on = settings_for(db_url, marking_server, marking_policy="refuse")
+    async for supervisor in signed_in(on, "supervisor"):
+        text = html.unescape((await supervisor.get("/board/")).text)
+        assert 'data-marking="on"' in text
+        assert ("Marking check: on (national system, then the store's local module; with no "
+                "answer, packs are refused).") in text
