@@ -222,9 +222,11 @@ async def check_marking(checker: MarkingChecker | None, raw: str,
         code = interpret(raw)
     except UnreadableCode:
         return None
-    if not code.is_marking:
+    if not code.is_marking or code.marking_key is None:
         return None
-    return (await checker.check([code.raw], now))[code.raw]
+    # The canonical form (key, GS, crypto tail), whichever form the scanner produced.
+    full = code.marking_key + (f"\x1d{code.marking_tail}" if code.marking_tail else "")
+    return (await checker.check([full], now))[full]
 
 
 def read_code(raw: str, store: StoreInfo) -> ScannedCode:

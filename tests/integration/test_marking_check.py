@@ -103,6 +103,9 @@ async def test_each_refusal_is_said_at_the_shelf_and_a_good_pack_counts(
         assert response.status_code == 422, status
         text = html.unescape(response.text)
         assert 'data-feedback="error"' in text and sentence in text, status
+    # the same blocked unit typed from the label (no GS): the same unit, from the cache
+    typed = f"(01){KEFIR.zfill(14)}(21)BLOCKE1(93)AbCd"
+    assert REFUSED["blocked"] in html.unescape((await checked.scan(order_id, typed)).text)
     assert await kept_checks(db) == []
     response = await checked.scan(order_id, marking_code(KEFIR, "GOOD01"))
     assert response.status_code == 200 and 'data-feedback="ok"' in response.text
