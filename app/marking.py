@@ -190,12 +190,12 @@ async def recheck_order(db: Any, checker: Any, order_id: int,
     s, lines = tables.scans.c, tables.order_lines.c
     async with db.reading() as session:
         rows = (await session.execute(
-            select(s.marking_code, s.marking_tail)
+            select(s.marking_code, s.marking_tail, s.code)
             .join(tables.order_lines, lines.id == s.line_id)
             .where(lines.order_id == order_id, s.undone_at.is_(None),
                    s.marking_code.is_not(None)))).all()
     if not rows:
         return {}
-    codes = {f"{key}\x1d{tail}" if tail else key: key for key, tail in rows}
+    codes = {marking.check_form(key, tail, raw): key for key, tail, raw in rows}
     answers = await checker.check(list(codes), now, fresh=True)
     return {codes[code]: verdict for code, verdict in answers.items()}

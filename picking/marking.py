@@ -249,12 +249,21 @@ def withdraw_refused(order: Order, verdicts: Mapping[str, MarkingVerdict], *, no
     return withdrawn
 
 
+def check_form(key: str, tail: str | None, raw: str) -> str:
+    """The code to ask the checker about: a cigarette pack's 29 characters as printed
+    (no AIs), else the canonical GS1 form, key + GS + crypto tail (whichever form the
+    scanner produced: with GS, without, typed in parentheses)."""
+    if tail and raw == key[2:16] + key[18:] + tail:
+        return raw
+    return key + (f"\x1d{tail}" if tail else "")
+
+
 def handed_over_units(order: Order) -> dict[str, str]:
     """Every live marked unit of the order: its full code (key, GS, tail) -> its key."""
     units = {}
     for line in order.lines:
         for scan in line.live_scans():
             if scan.marking_code:
-                tail = f"\x1d{scan.marking_tail}" if scan.marking_tail else ""
-                units[scan.marking_code + tail] = scan.marking_code
+                form = check_form(scan.marking_code, scan.marking_tail, scan.code)
+                units[form] = scan.marking_code
     return units

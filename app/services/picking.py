@@ -19,7 +19,7 @@ from picking import errors
 from picking.board import scan_error_kind
 from picking.codes import ScannedCode, UnreadableCode, interpret
 from picking.lines import _named
-from picking.marking import MarkingVerdict
+from picking.marking import MarkingVerdict, check_form
 from picking.model import Line, Order, Product
 
 MANUAL_WEIGHT = "manual"  # the code recorded for a typed weight
@@ -224,8 +224,7 @@ async def check_marking(checker: MarkingChecker | None, raw: str,
         return None
     if not code.is_marking or code.marking_key is None:
         return None
-    # The canonical form (key, GS, crypto tail), whichever form the scanner produced.
-    full = code.marking_key + (f"\x1d{code.marking_tail}" if code.marking_tail else "")
+    full = check_form(code.marking_key, code.marking_tail, code.raw)
     return (await checker.check([full], now))[full]
 
 

@@ -160,3 +160,15 @@ async def test_many_codes_go_in_batches(server: MarkingServer, fake: Any) -> Non
     verdicts = await check.check(codes, NOW)
     await check.close()
     assert fake.requests["online"] == 3 and {v.status for v in verdicts.values()} == {"ok"}
+
+
+@pytest.mark.parametrize(("raw", "asked"), [
+    (A, A), (A.replace("\x1d", ""), A), (f"(01){KEFIR.zfill(14)}(21)AAAAAA(93)AbCd", A),
+    ("04606203086627Nk7>q'BAAOPf8Kz", "04606203086627Nk7>q'BAAOPf8Kz"),  # a cigarette pack
+])
+def test_the_checker_is_asked_about_one_form_of_each_unit(raw: str, asked: str) -> None:
+    from picking.codes import interpret
+
+    code = interpret(raw)
+    assert code.marking_key is not None
+    assert marking.check_form(code.marking_key, code.marking_tail, code.raw) == asked
