@@ -199,3 +199,18 @@ async def recheck_order(db: Any, checker: Any, order_id: int,
     codes = {marking.check_form(key, tail, raw): key for key, tail, raw in rows}
     answers = await checker.check(list(codes), now, fresh=True)
     return {codes[code]: verdict for code, verdict in answers.items()}
+
+
+async def stale_products(session: Any, store_id: int, since: datetime,
+                         language: str) -> list[tuple[str, int]]:
+    """Products refused as not fresh enough since ``since``, most refused first: the
+    shelves that need rotating. (name in ``language``, refusals)."""
+    r = tables.refused_scans.c
+    rows = await session.execute(select(r.params).where(
+        r.store_id == store_id, r.error == "NotFreshEnough", r.at >= since))
+    counts: dict[str, int] = {}
+    for (params,) in rows.all():
+        name = str(params.get("name_en" if language == "en" else "name_ru")
+                   or params.get("product", ""))
+        counts[name] = counts.get(name, 0) + 1
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))

@@ -186,6 +186,15 @@ class MarkedUnitsWithdrawn(PickingError):
     units: list[dict[str, Any]]
 
 
+class NotFreshEnough(_NamesProduct, PickingError):
+    """The unit would have fewer days of life left at the order's due date than promised
+    (``min_days``); ``days_left`` is what it would have."""
+
+    code = "not_fresh"
+    min_days: int
+    days_left: int
+
+
 class WeightRequired(_NamesProduct, PickingError):
     """A weighed product was scanned without a weight (plain GTIN)."""
 

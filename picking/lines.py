@@ -9,7 +9,7 @@ decide what may change, and import nothing of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from picking.status import LineState, ProposalStatus
 
@@ -49,6 +49,7 @@ class Product:
     tolerance_pct: int | None = None
     image: str | None = None
     id: int | None = None
+    min_days_left: int | None = None  # freshness: days of life left at delivery, at least
 
     @property
     def is_weighed(self) -> bool:
@@ -76,6 +77,7 @@ class Scan:
     marking_status: str | None = None
     marking_source: str | None = None
     marking_recheck: bool = False
+    expiry: date | None = None  # the unit's expiry (code date, marking check, or typed)
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,7 @@ class Line:
     proposals: list[Proposal] = field(default_factory=list)  # substitutes offered
     substitute_for_id: int | None = None  # the short line this substitute replaces
     id: int | None = None
+    min_days_left: int | None = None  # the OMS's freshness promise for this line
 
     @property
     def is_weighed(self) -> bool:

@@ -202,6 +202,10 @@ class CheckRecord:
     def event(self) -> dict[str, Any] | None:
         return None if self.verdict is None else self.verdict.as_event()
 
+    @property
+    def expiry(self) -> date | None:
+        return None if self.verdict is None else self.verdict.expiry
+
 
 def refuse_unsellable(product: Product, marking_code: str | None,
                       verdict: MarkingVerdict | None) -> CheckRecord:

@@ -8,9 +8,10 @@ method checks first and mutates after, so a raised error changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from picking import errors, events
+from picking.freshness import refuse_stale
 from picking.handover import HandoverRules
 from picking.lifecycle import Lifecycle
 from picking.lines import (
@@ -137,6 +138,8 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
         tolerance: Tolerance = DEFAULT_TOLERANCE,
         clock_adjusted: bool = False,
         marking_check: MarkingVerdict | None = None,
+        expiry: date | None = None,
+        min_days_default: int | None = None,
     ) -> Line:
         """Count a verified item against its line and return that line.
 
@@ -159,10 +162,11 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
                                       _line=line)
         self._check_piece_scan(line, quantity, marking_code)
         check = refuse_unsellable(line.product, marking_code, marking_check)
+        expiry = refuse_stale(line, self.due_at, expiry or check.expiry, min_days_default)
         line.scans.append(Scan(scan_id=scan_id, code=code, quantity=quantity, scanned_at=now,
                                staff_id=staff_id, marking_code=marking_code,
                                marking_tail=marking_tail, clock_adjusted=clock_adjusted,
-                               **check.scan_fields()))
+                               expiry=expiry, **check.scan_fields()))
         line.picked_quantity += quantity
         if line.picked_quantity == line.quantity:
             line.state = LineState.PICKED

@@ -122,7 +122,8 @@ async def scan(
                 quantity=quantity, weight_g=code.weight_g, marking_code=marking,
                 marking_tail=code.marking_tail, confirm=confirm,
                 tolerance=store.tolerance_for(probe.product), clock_adjusted=clock_adjusted,
-                marking_check=check)
+                marking_check=check, expiry=code.expiry,
+                min_days_default=store.min_days_for(probe.product))
 
         line, repeated = await _answer_once(
             uow, picker, order_id, probe, scan_id=scan_id, raw=raw,

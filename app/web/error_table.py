@@ -21,7 +21,7 @@ from typing import Any, Literal
 from app import i18n
 from app.i18n import gettext as _
 from app.web.labels import N_, label
-from app.web.marking_words import refusal_sentence, withdrawn_sentence
+from app.web.marking_words import refusal_sentence, stale_sentence, withdrawn_sentence
 from picking import errors
 
 Params = dict[str, Any]
@@ -149,6 +149,7 @@ ERRORS: dict[type[errors.PickingError], Entry] = {
                              "own code."), 422),
     errors.MarkingRefused: Entry("error", refusal_sentence, 422),
     errors.MarkedUnitsWithdrawn: Entry("error", withdrawn_sentence, 409),
+    errors.NotFreshEnough: Entry("error", stale_sentence, 422),
     errors.WeightRequired: Entry(
         "warn", lambda p: _("%(name)s is sold by weight: scan the scale label or type the "
                             "weight.", name=_name(p)), 422),

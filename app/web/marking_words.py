@@ -53,6 +53,16 @@ def _short_why(status: str) -> str:
             "not_owner": _("not registered to our store")}.get(status, status)
 
 
+def stale_sentence(p: dict[str, Any]) -> str:
+    """A unit with too few days of life left at delivery."""
+    from app import i18n
+
+    english = i18n.current_language() == "en"
+    return _("%(name)s has %(left)s days left at delivery: pick a fresher one, at least "
+             "%(min)s days.", name=p.get("name_en" if english else "name_ru")
+             or p.get("product", ""), left=p.get("days_left", 0), min=p.get("min_days", 0))
+
+
 def checker_state(description: dict[str, Any] | None) -> tuple[str, str]:
     """(kind, sentence) for the board: is the marking check on, and how."""
     if description is None:

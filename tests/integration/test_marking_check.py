@@ -244,3 +244,18 @@ async def test_the_board_says_whether_the_marking_check_is_on(
         assert 'data-marking="on"' in text
         assert ("Marking check: on (national system, then the store's local module; with no "
                 "answer, packs are refused).") in text
+
+
+async def test_the_marking_checks_expiry_date_keeps_the_freshness_promise(
+        db: Any, shop: Any, checked: Person, fake: Any) -> None:
+    from sqlalchemy import update
+
+    order_id = await new_order(db, shop, kefir=1)
+    async with db.writing() as session:  # the OMS promised 40 days; the fake says 30 left
+        await session.execute(update(tables.order_lines).where(
+            tables.order_lines.c.order_id == order_id).values(min_days_left=40))
+        await session.commit()
+    await checked.take_next()
+    response = await checked.scan(order_id, marking_code(KEFIR, "OLD001"))
+    assert response.status_code == 422
+    assert "pick a fresher one, at least 40 days" in html.unescape(response.text)
