@@ -20,7 +20,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.db import tables
 from picking import marking
@@ -214,3 +214,23 @@ async def stale_products(session: Any, store_id: int, since: datetime,
                    or params.get("product", ""))
         counts[name] = counts.get(name, 0) + 1
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+
+
+async def freshness_kept(session: Any, order: Any, store: Any) -> dict[int, tuple[int, int]]:
+    """Per line with a freshness promise and dated units: (days promised, days the
+    least fresh unit has left at the due date). The summary shows the promise kept."""
+    from picking.freshness import days_left, required_days
+
+    s = tables.scans.c
+    line_ids = [ln.id for ln in order.lines if ln.id is not None]
+    rows = await session.execute(
+        select(s.line_id, func.min(s.expiry))
+        .where(s.line_id.in_(line_ids), s.undone_at.is_(None), s.expiry.is_not(None))
+        .group_by(s.line_id))
+    soonest = {int(line_id): expiry for line_id, expiry in rows.all()}
+    kept = {}
+    for line in order.lines:
+        needed = required_days(line, store.min_days_for(line.product))
+        if needed is not None and line.id in soonest:
+            kept[line.id] = (needed, days_left(soonest[line.id], order.due_at))
+    return kept

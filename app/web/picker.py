@@ -17,7 +17,9 @@ from litestar.response import Response, Template
 from app import queries
 from app.auth import requires_area
 from app.i18n import gettext as _
+from app.marking import freshness_kept
 from app.services import picking as service
+from app.services.stores import load_store
 from app.web.deps import clock, marking_checker, new_uow, quick_reading, reading
 from app.web.forms import (
     FormError,
@@ -136,12 +138,14 @@ class PickerController(Controller):
     async def summary(self, request: Req, order_id: FromPath[int]) -> Template:
         async with reading(request) as session:
             order = await queries.pick_page_order(session, order_id, request.user.store_id)
+            fresh = {} if order is None else await freshness_kept(
+                session, order, await load_store(session, request.user.store_id))
         if order is None:
             return render(request, "error.html", {"feedback": describe(errors.OrderNotFound())},
                           status_code=404)
         lines = order.lines_in_walking_order()
         return render(request, "picking/summary.html", {
-            "order": order, "picked": [ln for ln in lines if ln.picked_quantity],
+            "order": order, "fresh": fresh, "picked": [ln for ln in lines if ln.picked_quantity],
             "missing": [ln for ln in lines if ln.remaining and ln.state == "short"]})
 
 

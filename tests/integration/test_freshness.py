@@ -44,6 +44,8 @@ async def test_a_unit_too_close_to_its_date_is_refused_and_a_fresher_one_counts(
         kept = await session.scalars(select(tables.scans.c.expiry))
         assert kept.all() == [date(2026, 11, 30)]
     await picker.post(f"/pick/{first}/finish")
+    summary = html.unescape((await picker.get(f"/pick/{first}/summary")).text)
+    assert "Fresh: 8 days left at delivery (promised at least 5)" in summary
     assert await picker.take_next() == second
     response = await picker.scan(second, milk_dated("261130"))  # the OMS promised 10 days
     assert response.status_code == 422 and SAY.format(n=10) in html.unescape(response.text)
