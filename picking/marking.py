@@ -246,7 +246,8 @@ def withdraw_refused(order: Order, verdicts: Mapping[str, MarkingVerdict], *, no
             order._record(events.LineShorted(
                 order_id=order._id(), occurred_at=now, actor_id=staff_id, line_id=line.id or 0,
                 sku=line.product.sku, ordered=line.quantity, picked=line.picked_quantity,
-                missing=line.remaining, reason=line.short_reason))
+                missing=line.remaining, reason=line.short_reason,
+                withdrawn_codes=(scan.marking_code or "",)))
             serial = (scan.marking_code or "")[18:]
             withdrawn.append({**_named(line.product), "serial": serial,
                               "status": verdict.status})

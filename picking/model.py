@@ -289,7 +289,8 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
         line.weight_note = None
         self._record(events.ScanUndone(
             order_id=self._id(), occurred_at=now, actor_id=staff_id, line_id=line.id or 0,
-            sku=line.product.sku, quantity=scan.quantity, picked_quantity=line.picked_quantity))
+            sku=line.product.sku, quantity=scan.quantity, picked_quantity=line.picked_quantity,
+            marking_code=scan.marking_code))
         return line
 
     # -- short and finish --------------------------------------------------

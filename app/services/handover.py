@@ -23,6 +23,7 @@ from app.services.picking import load_order
 from app.staff import StaffUser
 from picking import errors
 from picking.bags import BadBagCode, BagCode, parse_bag_code
+from picking.codes import UnreadableCode, interpret
 from picking.handover import Bag
 from picking.handover_facts import (
     BadBag,
@@ -115,11 +116,21 @@ async def take_order(uow: UnitOfWork, courier: StaffUser, order_id: int, now: da
 
 
 async def refuse_line(uow: UnitOfWork, staff: StaffUser, order_id: int, line_id: int,
-                      quantity: int, reason: str, now: datetime) -> Order:
-    """Record a line refused at the counter or the door. Raises InvalidRefusal."""
+                      quantity: int, reason: str, now: datetime, *,
+                      unit_code: str = "") -> Order:
+    """Record a line refused at the counter or the door. A marked unit is refused by
+    scanning its code (``unit_code``, any form). Raises InvalidRefusal."""
+    key = None
+    if unit_code.strip():
+        try:
+            key = interpret(unit_code).marking_key
+        except UnreadableCode:
+            key = None
+        if key is None:
+            raise errors.InvalidRefusal(reason="marking_code", value=unit_code[:64])
     async with uow:
         order = await _load(uow, staff, order_id)
-        order.refuse(line_id, quantity, reason, now=now, staff_id=staff.id)
+        order.refuse(line_id, quantity, reason, now=now, staff_id=staff.id, marking_code=key)
         await uow.commit()
         return order
 

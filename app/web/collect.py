@@ -71,7 +71,7 @@ class CollectController(Controller):
                 new_uow(request), request.user, order_id,
                 int(line_id) if line_id.isdigit() else 0,
                 int(quantity) if quantity.isdigit() else 0, str(form.get("reason", "")),
-                clock(request))
+                clock(request), unit_code=str(form.get("unit_code", "")))
         except errors.PickingError as err:
             return await _order_page(request, order_id, describe_handover(err),
                                      status_for_handover(err))

@@ -100,7 +100,8 @@ class CourierController(Controller):
         try:
             await service.refuse_line(
                 new_uow(request), request.user, order_id, _int(form.get("line_id")),
-                _int(form.get("quantity"), 1), str(form.get("reason", "")), clock(request))
+                _int(form.get("quantity"), 1), str(form.get("reason", "")), clock(request),
+                unit_code=str(form.get("unit_code", "")))
         except errors.PickingError as err:
             return await _order_page(request, order_id, "courier/deliver.html",
                                      describe_handover(err), status_for_handover(err))

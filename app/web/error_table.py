@@ -21,7 +21,12 @@ from typing import Any, Literal
 from app import i18n
 from app.i18n import gettext as _
 from app.web.labels import N_, label
-from app.web.marking_words import refusal_sentence, stale_sentence, withdrawn_sentence
+from app.web.marking_words import (
+    refusal_sentence,
+    returned_unit_sentence,
+    stale_sentence,
+    withdrawn_sentence,
+)
 from picking import errors
 
 Params = dict[str, Any]
@@ -225,7 +230,8 @@ ERRORS: dict[type[errors.PickingError], Entry] = {
         "error", lambda p: _("This order has 18+ items: check the customer's ID and tick the "
                              "box."), 422),
     errors.InvalidRefusal: Entry(
-        "error", lambda p: _("Choose a reason and a quantity the customer still has."), 422),
+        "error", lambda p: returned_unit_sentence(p) if p.get("reason") == "marking_code"
+        else _("Choose a reason and a quantity the customer still has."), 422),
     errors.PickupCodeNotChecked: Entry(
         "error", lambda p: _("Enter the customer's pickup code first."), 422),
     errors.WrongPickupCode: Entry(

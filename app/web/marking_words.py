@@ -63,6 +63,15 @@ def stale_sentence(p: dict[str, Any]) -> str:
              or p.get("product", ""), left=p.get("days_left", 0), min=p.get("min_days", 0))
 
 
+def returned_unit_sentence(p: dict[str, Any]) -> str:
+    """A marked unit given back must be named by its own code."""
+    if not p.get("value"):
+        return _("Scan the code on the pack the customer gives back: marked goods are "
+                 "returned one pack at a time.")
+    return _("This code is not a pack handed over on this line, or it was already "
+             "returned: scan the pack the customer gives back.")
+
+
 def checker_state(description: dict[str, Any] | None) -> tuple[str, str]:
     """(kind, sentence) for the board: is the marking check on, and how."""
     if description is None:

@@ -30,6 +30,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("min_days_left", sa.Integer(), nullable=True))
     with op.batch_alter_table("order_lines", schema=None) as batch_op:
         batch_op.add_column(sa.Column("min_days_left", sa.Integer(), nullable=True))
+    with op.batch_alter_table("handover_refusals", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("marking_code", sa.String(length=200), nullable=True))
     op.create_table(
         "freshness_defaults",
         sa.Column("store_id", sa.Integer(), nullable=False),
@@ -43,6 +45,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("freshness_defaults")
+    with op.batch_alter_table("handover_refusals", schema=None) as batch_op:
+        batch_op.drop_column("marking_code")
     with op.batch_alter_table("order_lines", schema=None) as batch_op:
         batch_op.drop_column("min_days_left")
     with op.batch_alter_table("products", schema=None) as batch_op:
