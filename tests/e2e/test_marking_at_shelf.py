@@ -79,3 +79,63 @@ def test_a_blocked_pack_is_refused_in_red_and_another_one_counts(
         board.screenshot(path=str(SHOTS / "board-ru.png"))
     finally:
         context.close()
+
+
+@pytest.fixture
+def counter(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[LiveServer, int, str]]:
+    from app.db.uow import UnitOfWork
+    from app.services import handover as service
+    from tests.support.handover import picked_order, staff_user
+    from tests.support.shop import NOW
+
+    async def prepare(db: Any, shop: Any) -> tuple[int, str]:
+        order_id = await picked_order(db, shop, {"beer": 2, "water": 1}, oms_id="E-MRK",
+                                      fulfilment="collect")
+        _order, code = await service.pack_order(UnitOfWork(db), staff_user(shop, "picker"),
+                                                order_id, {"ambient": 1}, {"ambient": "A"}, NOW)
+        assert code is not None
+        return order_id, code
+
+    url, (order_id, code) = seeded_database(sqlite_template, tmp_path, prepare)
+    server = start_server(url)
+    yield server, order_id, code
+    server.stop()
+
+
+def test_a_beer_given_back_at_the_counter_is_named_by_its_code(
+        phone: Any, counter: tuple[LiveServer, int, str]) -> None:
+    from picking.bags import BagCode
+    from tests.support.shop import BEER, marking_code
+
+    server, order_id, pickup = counter
+    sign_in(phone, server.url, "1001", "1111")
+    phone.goto(f"{server.url}/collect/")
+    for text in (pickup, BagCode("E-MRK", 1, 1, "ambient").text()):
+        phone.fill("#scan-input", text)
+        phone.press("#scan-input", "Enter")
+        phone.wait_for_load_state("networkidle")
+    beer = phone.locator(".refusal-line[data-sku=beer]")
+    beer.locator("summary").click()
+    field = beer.locator("input[name=unit_code]")
+    assert (box := field.bounding_box()) is not None and box["height"] >= 44, box
+    field.fill(marking_code(BEER, "notours1"))  # a pack that was never handed over
+    beer.locator("select[name=reason]").select_option("damaged")
+    beer.locator("text=Record refusal").click()
+    phone.wait_for_load_state("networkidle")
+    assert "This code is not a pack handed over on this line" in phone.inner_text(
+        "#scan-feedback")
+    beer = phone.locator(".refusal-line[data-sku=beer]")
+    beer.locator("summary").click()
+    beer.locator("input[name=unit_code]").fill(marking_code(BEER, f"beer{order_id}x1"))
+    beer.locator("text=Record refusal").click()
+    phone.wait_for_load_state("networkidle")
+    assert "Refusal recorded" in phone.inner_text("#scan-feedback")
+    assert f"…beer{order_id}x1" in phone.inner_text(".returned-codes")
+    phone.locator(".refusal-line[data-sku=beer] summary").click()
+    phone.screenshot(path=str(SHOTS / "counter-returned-en.png"), full_page=True)
+    phone.click("button[name=language]")
+    phone.wait_for_selector("html[lang=ru]")
+    phone.goto(f"{server.url}/collect/{order_id}")
+    assert "Возвращённые упаковки (коды):" in phone.inner_text(".returned-codes")
+    phone.locator(".refusal-line[data-sku=beer] summary").click()
+    phone.screenshot(path=str(SHOTS / "counter-returned-ru.png"), full_page=True)
