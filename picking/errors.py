@@ -195,6 +195,14 @@ class NotFreshEnough(_NamesProduct, PickingError):
     days_left: int
 
 
+class ExpiryDateNeeded(_NamesProduct, PickingError):
+    """A question, not a mistake: this perishable's code carries no date and the line
+    promises ``min_days`` of life; the picker types the date on the pack."""
+
+    code = "expiry_needed"
+    min_days: int
+
+
 class WeightRequired(_NamesProduct, PickingError):
     """A weighed product was scanned without a weight (plain GTIN)."""
 

@@ -43,6 +43,8 @@ def refuse_stale(line: Line, due_at: datetime, expiry: date | None,
                  store_default: int | None) -> date | None:
     """Raise NotFreshEnough when the unit breaks the line's promise; returns the expiry."""
     needed = required_days(line, store_default)
+    if expiry is None and needed is not None and line.product.ask_expiry:
+        raise errors.ExpiryDateNeeded(**_named(line.product), min_days=needed)
     if expiry is None or needed is None:
         return expiry
     left = days_left(expiry, due_at)

@@ -50,6 +50,7 @@ class Product:
     image: str | None = None
     id: int | None = None
     min_days_left: int | None = None  # freshness: days of life left at delivery, at least
+    ask_expiry: bool = False  # perishable without a date in its code: the picker types it
 
     @property
     def is_weighed(self) -> bool:

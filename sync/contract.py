@@ -150,6 +150,7 @@ class ProductIn:
     stock: Stock | None = None  # None keeps the current stock
     tolerance_pct: Percent | None = None
     min_days_left: Days | None = None  # freshness promise at delivery; None: none
+    ask_expiry: bool = False  # no date in its code: the picker is asked to type it
 
 
 @dataclass

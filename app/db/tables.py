@@ -95,6 +95,7 @@ products = Table(
     Column("tolerance_pct", Integer),
     Column("image", String(300)),
     Column("min_days_left", Integer),  # freshness promise at delivery (issue #14)
+    Column("ask_expiry", Boolean, nullable=False, server_default=false()),  # type the date
     UniqueConstraint("store_id", "sku"),
     Index("ix_products_store_plu", "store_id", "plu"),
 )

@@ -245,7 +245,7 @@ async def _write_product(session: AsyncSession, store_id: int, product: c.Produc
         "shelf": product.shelf, "sequence": product.sequence, "category": product.category,
         "plu": product.plu, "size_text": product.size_text, "marked": product.marked,
         "age_restricted": product.age_restricted, "tolerance_pct": product.tolerance_pct,
-        "min_days_left": product.min_days_left}
+        "min_days_left": product.min_days_left, "ask_expiry": product.ask_expiry}
     if product.stock is not None:
         values["stock"] = product.stock
     p = tables.products

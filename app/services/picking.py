@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from app.services.ports import Catalog, MarkingChecker, PickingUnitOfWork
 from app.services.records import Refused, ScanProbe
@@ -73,6 +73,7 @@ async def scan(
     uow: PickingUnitOfWork, picker: StaffUser, order_id: int, raw: str, *, scan_id: str,
     now: datetime, quantity: int = 1, confirm: bool = False, clock_adjusted: bool = False,
     count_error: bool = True, marking: MarkingChecker | None = None,
+    typed_expiry: date | None = None,
 ) -> ScanOutcome:
     """The one path of a scan, whatever its source (scan field, camera, photo, a
     replayed offline scan): verify the code against the order and count it.
@@ -122,7 +123,7 @@ async def scan(
                 quantity=quantity, weight_g=code.weight_g, marking_code=marking,
                 marking_tail=code.marking_tail, confirm=confirm,
                 tolerance=store.tolerance_for(probe.product), clock_adjusted=clock_adjusted,
-                marking_check=check, expiry=code.expiry,
+                marking_check=check, expiry=code.expiry or typed_expiry,
                 min_days_default=store.min_days_for(probe.product))
 
         line, repeated = await _answer_once(

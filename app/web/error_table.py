@@ -155,6 +155,10 @@ ERRORS: dict[type[errors.PickingError], Entry] = {
     errors.MarkingRefused: Entry("error", refusal_sentence, 422),
     errors.MarkedUnitsWithdrawn: Entry("error", withdrawn_sentence, 409),
     errors.NotFreshEnough: Entry("error", stale_sentence, 422),
+    errors.ExpiryDateNeeded: Entry(
+        "warn", lambda p: _("%(name)s has no date in its code: type the date on the pack "
+                            "(at least %(min)s days left at delivery).", name=_name(p),
+                            min=p.get("min_days", 0)), 422),
     errors.WeightRequired: Entry(
         "warn", lambda p: _("%(name)s is sold by weight: scan the scale label or type the "
                             "weight.", name=_name(p)), 422),

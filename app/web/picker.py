@@ -28,6 +28,7 @@ from app.web.forms import (
     parse_weight,
     scan_id_from,
     scanned_at_from,
+    typed_expiry_from,
 )
 from app.web.messages import Feedback, describe, status_for
 from app.web.render import is_htmx, redirect, render
@@ -76,7 +77,7 @@ class PickerController(Controller):
             outcome = await service.scan(
                 new_uow(request), request.user, order_id, code, scan_id=scan_id_from(form),
                 now=at, clock_adjusted=adjusted, quantity=quantity, confirm=parse_confirm(form),
-                marking=marking_checker(request))
+                marking=marking_checker(request), typed_expiry=typed_expiry_from(form))
         except (errors.PickingError, FormError) as err:
             # The service recorded the refusal (keyed by the scan id) with the scan.
             return await _scan_failed(request, order_id, err, code)
@@ -197,6 +198,8 @@ async def _scan_failed(request: Req, order_id: int, err: Exception, code: str,
         feedback, status = Feedback("error", str(err)), 422
     if feedback.kind == "warn" and isinstance(err, errors.WeightNeedsConfirmation):
         extra["confirm_needed"] = True
+    if isinstance(err, errors.ExpiryDateNeeded):
+        extra["date_needed"] = True
     extra["scanned"] = code
     if is_htmx(request) and not isinstance(err, errors.OrderNotFound):
         return _outcome(render(request, "picking/_scan_feedback.html", {

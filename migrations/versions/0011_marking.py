@@ -28,6 +28,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("expiry", sa.Date(), nullable=True))
     with op.batch_alter_table("products", schema=None) as batch_op:
         batch_op.add_column(sa.Column("min_days_left", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("ask_expiry", sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
     with op.batch_alter_table("order_lines", schema=None) as batch_op:
         batch_op.add_column(sa.Column("min_days_left", sa.Integer(), nullable=True))
     with op.batch_alter_table("handover_refusals", schema=None) as batch_op:
@@ -50,6 +52,7 @@ def downgrade() -> None:
     with op.batch_alter_table("order_lines", schema=None) as batch_op:
         batch_op.drop_column("min_days_left")
     with op.batch_alter_table("products", schema=None) as batch_op:
+        batch_op.drop_column("ask_expiry")
         batch_op.drop_column("min_days_left")
     with op.batch_alter_table("scans", schema=None) as batch_op:
         batch_op.drop_column("expiry")

@@ -86,3 +86,27 @@ async def test_the_oms_sends_a_promise_per_line_and_a_new_version_changes_it(
         "version": 1, "due_at": "2026-11-22T11:00:00+03:00",
         "lines": [{**line, "min_days_left": -1}]})
     assert bad.status_code in (400, 422) and "min_days_left" in bad.text
+
+
+async def test_a_perishable_without_a_code_date_asks_the_picker_for_the_date_on_the_pack(
+        db: Any, shop: Any, picker: Person) -> None:
+    async with db.writing() as session:
+        await session.execute(update(tables.products).where(
+            tables.products.c.sku == "milk").values(ask_expiry=True, min_days_left=5))
+        order_id = await add_order(session, shop, {"milk": 1})
+        await session.commit()
+    await picker.take_next()
+    asked = html.unescape((await picker.scan(order_id, MILK)).text)  # plain EAN: no date
+    assert "has no date in its code: type the date on the pack (at least 5 days" in asked
+    assert 'name="expiry"' in asked and 'type="date"' in asked
+    for typed, said in (("31.02.2026", "Type the date on the pack as day, month and year."),
+                        ("2026-11-25", SAY.format(n=5))):
+        response = await picker.post(f"/pick/{order_id}/scan",
+                                     {"code": MILK, "expiry": typed}, htmx=True)
+        assert response.status_code == 422 and said in html.unescape(response.text), typed
+    response = await picker.post(f"/pick/{order_id}/scan",
+                                 {"code": MILK, "expiry": "2026-11-30"}, htmx=True)
+    assert response.status_code == 200
+    async with db.reading() as session:
+        assert (await session.scalars(select(tables.scans.c.expiry))).all() == [
+            date(2026, 11, 30)]
