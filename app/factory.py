@@ -34,6 +34,7 @@ from app import background, i18n
 from app.auth import SessionCache, SessionMiddleware, requires_role
 from app.db.engine import open_database
 from app.db.mapping import start_mappers
+from app.marking import checker_from_settings
 from app.proxies import parse_networks
 from app.settings import ROOT, Settings
 from app.upload_image import UploadGate
@@ -163,6 +164,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
                 yield
         finally:
             await db.dispose()
+            if app.state.marking is not None:
+                await app.state.marking.close()
 
     from app.web import routes
     handlers = [account.login_page, account.login, account.logout, account.change_language,
@@ -178,7 +181,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
         state=State({"settings": settings, "clock": clock, "publish": publish,
                      "trusted_proxies": parse_networks(settings.trusted_proxies),
                      "session_cache": SessionCache(),
-                     "channels": channels, "static_url": pwa.StaticUrls()}),
+                     "channels": channels, "static_url": pwa.StaticUrls(),
+                     "marking": checker_from_settings(settings)}),
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(_jinja_env())),
         plugins=[HTMXPlugin(), channels],
         request_class=HTMXRequest,

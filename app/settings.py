@@ -99,6 +99,12 @@ class Settings:
     trusted_proxies: str = ""
     live_keepalive_seconds: float = 15.0  # a comment line on every open live stream
     live_max_seconds: float = 3600.0  # a stream then ends and the browser reconnects
+    # The Честный ЗНАК code check at the scan (app/marking.py): off when neither URL is set.
+    marking_check_url: str | None = None  # the national system's codes/check
+    marking_local_url: str | None = None  # the store's local module, same shape
+    marking_token: str = ""
+    marking_policy: str = "allow"  # no answer at all: allow and re-check, or refuse
+    marking_budget_seconds: float = 1.0  # the most a scan waits for the check
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -118,6 +124,9 @@ class Settings:
             parse_networks(self.trusted_proxies)
         except ValueError as exc:
             raise SettingsError(f"STOREPICK_TRUSTED_PROXIES: {exc}") from exc
+        if self.marking_policy not in ("allow", "refuse"):
+            raise SettingsError("STOREPICK_MARKING_POLICY must be allow or refuse, "
+                                f"got {self.marking_policy!r}")
         if self.secure_cookies is None:
             object.__setattr__(self, "secure_cookies", not self.is_development)
 
@@ -156,6 +165,11 @@ class Settings:
             relay_backoff_base=_number(env, "STOREPICK_RELAY_BACKOFF_BASE", 1.0),
             substitution_window_minutes=int(env.get("STOREPICK_SUBSTITUTION_WINDOW_MINUTES", "10")),
             oms_legacy_signatures_until=_until(env.get("STOREPICK_OMS_LEGACY_SIGNATURES_UNTIL")),
+            marking_check_url=env.get("STOREPICK_MARKING_URL") or None,
+            marking_local_url=env.get("STOREPICK_MARKING_LOCAL_URL") or None,
+            marking_token=env.get("STOREPICK_MARKING_TOKEN", ""),
+            marking_policy=env.get("STOREPICK_MARKING_POLICY", "").strip() or "allow",
+            marking_budget_seconds=_number(env, "STOREPICK_MARKING_BUDGET", 1.0),
         )
 
 

@@ -30,6 +30,7 @@ SCAN_ERROR_KINDS = {
     "marking_duplicate": "marking_duplicate",
     "weight_blocked": "weight_blocked",
     "absurd_weight": "absurd_weight",
+    "not_fresh": "not_fresh",  # a shelf that needs rotation (counted per product too)
 }
 
 

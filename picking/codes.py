@@ -388,7 +388,7 @@ def _from_elements(raw: str, elements: list[gs1.Element]) -> ScannedCode:
         weight_g=gs1.net_weight_g(elements),
         serial=values.get("21"),
         batch=values.get("10"),
-        expiry=_expiry(values.get("17")),
+        expiry=_expiry(values.get("17") or values.get("15")),  # use-by, else best-before
         is_marking=is_marking,
         marking_key=key,
         marking_tail=tail,

@@ -168,6 +168,41 @@ class DuplicateMarkingCode(_NamesProduct, PickingError):
     code = "marking_duplicate"
 
 
+class MarkingRefused(_NamesProduct, PickingError):
+    """The marking check says this unit may not be sold (``status``: blocked, sold,
+    unknown, invalid, expired, not_realizable, not_owner, or unanswered when no checker
+    answered and the store refuses then): take another unit from the shelf."""
+
+    code = "marking_refused"
+    status: str
+
+
+class MarkedUnitsWithdrawn(PickingError):
+    """The re-check before handover refused units already packed: they were taken off
+    the order (their lines are short) and must come out of the bags before it leaves.
+    ``units``: product names, serial and status of each."""
+
+    code = "marking_withdrawn"
+    units: list[dict[str, Any]]
+
+
+class NotFreshEnough(_NamesProduct, PickingError):
+    """The unit would have fewer days of life left at the order's due date than promised
+    (``min_days``); ``days_left`` is what it would have."""
+
+    code = "not_fresh"
+    min_days: int
+    days_left: int
+
+
+class ExpiryDateNeeded(_NamesProduct, PickingError):
+    """A question, not a mistake: this perishable's code carries no date and the line
+    promises ``min_days`` of life; the picker types the date on the pack."""
+
+    code = "expiry_needed"
+    min_days: int
+
+
 class WeightRequired(_NamesProduct, PickingError):
     """A weighed product was scanned without a weight (plain GTIN)."""
 

@@ -67,6 +67,8 @@ class ItemScanned(Event):
     weight_g: int | None = None
     marking_code: str | None = None
     picked_quantity: int = 0
+    # the marking check at the shelf: status, source, recheck, expiry (None: not checked)
+    marking_check: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,6 +88,7 @@ class ScanUndone(Event):
     sku: str
     quantity: int
     picked_quantity: int
+    marking_code: str | None = None  # the unit taken back, if marked
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -96,6 +99,7 @@ class LineShorted(Event):
     picked: int
     missing: int
     reason: str
+    withdrawn_codes: tuple[str, ...] = ()  # marked units taken off at the re-check
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -197,6 +201,18 @@ class OrderDelivered(Event):
 
 
 @dataclass(frozen=True, kw_only=True)
+class OrderSettled(Event):
+    """Receipt-ready: every line as handed over (pieces or grams, final unit and line
+    price, the line it substitutes) with the marking code of every unit handed over,
+    and the codes of the marked units the customer returned at the door or counter."""
+
+    fulfilment: str
+    lines: tuple[dict[str, Any], ...] = ()
+    returned_codes: tuple[str, ...] = ()
+    total_minor: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
 class DeliveryFailed(Event):
     reason: str
     note: str | None = None
@@ -218,6 +234,7 @@ EVENT_TYPES: dict[str, type[Event]] = {cls.__name__: cls for cls in (
     PickerAssigned, PriorityRaised,
     SubstitutionProposed, SubstitutionDecided,
     OrderPacked, OrderHandedOver, OrderDelivered, DeliveryFailed, OrderReturned,
+    OrderSettled,
 )}
 
 

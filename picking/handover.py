@@ -34,6 +34,7 @@ from picking.handover_facts import (
 )
 from picking.handover_records import Bag, Handover, Refusal
 from picking.lines import Line
+from picking.settlement import returnable_unit, settlement
 from picking.status import OrderStatus
 
 __all__ = ["Bag", "Handover", "HandoverRules", "Refusal"]  # records re-exported
@@ -218,7 +219,7 @@ class HandoverRules:
     # -- refusals, ID, delivery --------------------------------------------
 
     def refuse(self, line_id: int, quantity: int, reason: str, *, now: datetime,
-               staff_id: int | None) -> Refusal:
+               staff_id: int | None, marking_code: str | None = None) -> Refusal:
         """The customer refuses (part of) a line at handover; it is refunded.
 
         Pieces may be refused one by one; a weighed line is refused whole.
@@ -232,8 +233,11 @@ class HandoverRules:
         quantity = kept if line.is_weighed else quantity
         if kept <= 0 or not 1 <= quantity <= kept:
             raise InvalidRefusal(reason="quantity", value=quantity)
+        if line.product.marked:
+            returnable_unit(line, handover.refusals, marking_code, quantity)
         amount = line.price_minor if line.is_weighed else line.unit_price_minor * quantity
-        refusal = Refusal(line_id, line.product.sku, quantity, amount, reason, now, staff_id)
+        refusal = Refusal(line_id, line.product.sku, quantity, amount, reason, now, staff_id,
+                          marking_code=marking_code if line.product.marked else None)
         handover.refusals.append(refusal)
         return refusal
 
@@ -273,6 +277,7 @@ class HandoverRules:
             order_id=self._id(), occurred_at=now, actor_id=staff_id, refusals=refusals,
             refund_minor=sum(r.amount_minor for r in handover.refusals),
             id_checked_by=handover.id_checked_by, proof_photo=handover.proof_photo is not None))
+        self._record(settlement(self, handover, now, staff_id))
 
     def _require(self, status: OrderStatus, *, fulfilment: str | None = None) -> Handover:
         if self.status != status or (fulfilment and self.fulfilment != fulfilment):

@@ -34,6 +34,7 @@ class Refusal:
     refused_at: datetime
     staff_id: int | None
     id: int | None = None
+    marking_code: str | None = None  # a marked unit refused: its key (01 GTIN 21 serial)
 
 
 @dataclass(eq=False)

@@ -37,6 +37,7 @@ class RevisedLine:
     unit_price_minor: int
     substitution: str = "best_match"
     specific_sku: str | None = None
+    min_days_left: int | None = None  # the OMS's freshness promise for the line
 
 
 class Lifecycle:
@@ -131,7 +132,7 @@ def _update_line(line: Line, new: RevisedLine, position: int) -> None:
     values: dict[str, Any] = {
         "quantity": new.quantity, "unit_price_minor": new.unit_price_minor,
         "substitution": new.substitution, "specific_sku": new.specific_sku,
-        "position": position}
+        "position": position, "min_days_left": new.min_days_left}
     for name, value in values.items():
         if getattr(line, name) != value:
             setattr(line, name, value)

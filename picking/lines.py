@@ -9,7 +9,7 @@ decide what may change, and import nothing of them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from picking.status import LineState, ProposalStatus
 
@@ -49,6 +49,8 @@ class Product:
     tolerance_pct: int | None = None
     image: str | None = None
     id: int | None = None
+    min_days_left: int | None = None  # freshness: days of life left at delivery, at least
+    ask_expiry: bool = False  # perishable without a date in its code: the picker types it
 
     @property
     def is_weighed(self) -> bool:
@@ -71,6 +73,12 @@ class Scan:
     marking_tail: str | None = None  # its crypto tail (91/92/93), kept beside the key
     clock_adjusted: bool = False  # the phone's time was not trusted; the server's was kept
     undone_by: str | None = None  # the action id of the undo that took it back
+    # The marking check at the shelf (picking.marking): its status and who answered;
+    # recheck: allowed without an answer, to be checked again before handover.
+    marking_status: str | None = None
+    marking_source: str | None = None
+    marking_recheck: bool = False
+    expiry: date | None = None  # the unit's expiry (code date, marking check, or typed)
 
 
 @dataclass(frozen=True)
@@ -108,6 +116,7 @@ class Line:
     proposals: list[Proposal] = field(default_factory=list)  # substitutes offered
     substitute_for_id: int | None = None  # the short line this substitute replaces
     id: int | None = None
+    min_days_left: int | None = None  # the OMS's freshness promise for this line
 
     @property
     def is_weighed(self) -> bool:

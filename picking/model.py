@@ -8,9 +8,10 @@ method checks first and mutates after, so a raised error changes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from picking import errors, events
+from picking.freshness import refuse_stale
 from picking.handover import HandoverRules
 from picking.lifecycle import Lifecycle
 from picking.lines import (
@@ -24,6 +25,7 @@ from picking.lines import (
     Tolerance,
     _named,
 )
+from picking.marking import MarkingVerdict, refuse_unsellable
 from picking.progress import Progress, progress_of
 from picking.status import LineState, OrderStatus, can_move
 from picking.substitution import SubstitutionRules
@@ -135,6 +137,9 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
         confirm: bool = False,
         tolerance: Tolerance = DEFAULT_TOLERANCE,
         clock_adjusted: bool = False,
+        marking_check: MarkingVerdict | None = None,
+        expiry: date | None = None,
+        min_days_default: int | None = None,
     ) -> Line:
         """Count a verified item against its line and return that line.
 
@@ -156,16 +161,19 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
                                       tolerance=tolerance, clock_adjusted=clock_adjusted,
                                       _line=line)
         self._check_piece_scan(line, quantity, marking_code)
+        check = refuse_unsellable(line.product, marking_code, marking_check)
+        expiry = refuse_stale(line, self.due_at, expiry or check.expiry, min_days_default)
         line.scans.append(Scan(scan_id=scan_id, code=code, quantity=quantity, scanned_at=now,
                                staff_id=staff_id, marking_code=marking_code,
-                               marking_tail=marking_tail, clock_adjusted=clock_adjusted))
+                               marking_tail=marking_tail, clock_adjusted=clock_adjusted,
+                               expiry=expiry, **check.scan_fields()))
         line.picked_quantity += quantity
         if line.picked_quantity == line.quantity:
             line.state = LineState.PICKED
         self._record(events.ItemScanned(
             order_id=self._id(), occurred_at=now, actor_id=staff_id, line_id=line.id or 0,
             sku=product.sku, code=code, quantity=quantity, marking_code=marking_code,
-            picked_quantity=line.picked_quantity))
+            picked_quantity=line.picked_quantity, marking_check=check.event))
         return line
 
     def _scan_with_id(self, scan_id: str) -> Line | None:
@@ -281,7 +289,8 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
         line.weight_note = None
         self._record(events.ScanUndone(
             order_id=self._id(), occurred_at=now, actor_id=staff_id, line_id=line.id or 0,
-            sku=line.product.sku, quantity=scan.quantity, picked_quantity=line.picked_quantity))
+            sku=line.product.sku, quantity=scan.quantity, picked_quantity=line.picked_quantity,
+            marking_code=scan.marking_code))
         return line
 
     # -- short and finish --------------------------------------------------

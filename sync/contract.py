@@ -57,6 +57,7 @@ Priority = Annotated[int, Meta(ge=0, le=MAX_PRIORITY), Interval(ge=0, le=MAX_PRI
 Aisle = Annotated[int, Meta(ge=0, le=9999), Interval(ge=0, le=9999)]
 Sequence = Annotated[int, Meta(ge=0, le=MAX_STOCK), Interval(ge=0, le=MAX_STOCK)]
 Percent = Annotated[int, Meta(ge=1, le=100), Interval(ge=1, le=100)]
+Days = Annotated[int, Meta(ge=0, le=3650), Interval(ge=0, le=3650)]
 
 
 @dataclass
@@ -96,6 +97,8 @@ class OrderLineIn:
     unit_price_minor: Price | None = None  # None: the store's catalog price
     substitution: Literal["none", "best_match", "specific"] = "best_match"
     specific_sku: Sku | None = None
+    # freshness: the unit must have at least this many days of life left at delivery
+    min_days_left: Days | None = None
 
 
 @dataclass
@@ -146,6 +149,8 @@ class ProductIn:
     age_restricted: bool = False
     stock: Stock | None = None  # None keeps the current stock
     tolerance_pct: Percent | None = None
+    min_days_left: Days | None = None  # freshness promise at delivery; None: none
+    ask_expiry: bool = False  # no date in its code: the picker is asked to type it
 
 
 @dataclass

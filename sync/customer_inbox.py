@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
+from sync.code_audit import CodeAudit
 from sync.receiver import EventLedger
 
 MAX_ORDERS = 200  # the inbox forgets the oldest orders beyond this
@@ -116,12 +117,15 @@ class InboxLedger(EventLedger):
     """The receiver's ledger that also fills the customers' inbox (each event once)."""
 
     inbox: CustomerInbox = field(default_factory=CustomerInbox)
+    codes: CodeAudit = field(default_factory=CodeAudit)  # marked units picked vs settled
 
     def receive(self, envelope: dict[str, Any]) -> bool:
         fresh = super().receive(envelope)
         if fresh:
             self.inbox.note(envelope)
+            self.codes.note(envelope)
         return fresh
 
     def snapshot(self) -> dict[str, Any]:
-        return {**super().snapshot(), "customers": self.inbox.as_json()}
+        return {**super().snapshot(), "customers": self.inbox.as_json(),
+                "marking_audit": self.codes.snapshot()}

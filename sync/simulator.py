@@ -24,7 +24,9 @@ from typing import Any
 
 import httpx
 
+from sync.code_audit import CodeAudit
 from sync.customer_inbox import CustomerInbox, CustomerThread, InboxLedger
+from sync.marking_fake import MarkingFake, mounted
 from sync.receiver import EventLedger, Faults, ReceiverApp
 from sync.signing import signed_request_headers
 
@@ -158,6 +160,20 @@ def ledger_page(ledger: EventLedger, extra: str = "") -> str:
         f"<th>seq</th><th>type</th><th>occurred</th></tr>{rows}</table></body></html>")
 
 
+def audit_section(audit: CodeAudit) -> str:
+    """Marked units: codes handed over plus codes returned against codes picked."""
+    snap = audit.snapshot()
+    bad = "".join(
+        f"<li style='color:#b00020'><b>{html.escape(r['order'])}</b>: picked {r['picked']}, "
+        f"handed over {r['handed']}, returned {r['returned']}; missing "
+        f"{html.escape(', '.join(r['missing'])) or '—'}; unexpected "
+        f"{html.escape(', '.join(r['extra'])) or '—'}</li>" for r in snap["mismatches"])
+    return (f"<h2>Marked units at settlement</h2><p data-settled='{snap['settled']}'>"
+            f"Orders settled: <b>{snap['settled']}</b> · code mismatches: "
+            f"<b data-mismatches='{len(snap['mismatches'])}'>{len(snap['mismatches'])}</b></p>"
+            + (f"<ul>{bad}</ul>" if bad else ""))
+
+
 def customers_section(threads: list[CustomerThread], limit: int = 30) -> str:
     """Per order: the customer, their link and pickup code, and the messages as sent."""
     rows = "".join(_customer_row(t) for t in threads[:limit]) or (
@@ -198,7 +214,8 @@ def simulator_app(pusher: OrderPusher | None, secret: str) -> ReceiverApp:
     def page() -> str:
         answers = "" if pusher is None else "".join(
             f"<li>{html.escape(k)}: {n}</li>" for k, n in sorted(pusher.answers.items()))
-        return ledger_page(ledger, customers_section(ledger.inbox.newest_first())
+        return ledger_page(ledger, audit_section(ledger.codes)
+                           + customers_section(ledger.inbox.newest_first())
                            + f"<h2>Orders pushed to the store</h2><ul>{answers}</ul>")
 
     async def start_pushing() -> None:
@@ -223,7 +240,10 @@ def main(argv: list[str] | None = None) -> None:
     secret = os.environ.get("STOREPICK_OMS_SECRET", "dev-oms-secret")
     pusher = None if args.no_push else OrderPusher(args.app, args.store, secret,
                                                    every=args.every)
-    uvicorn.run(simulator_app(pusher, secret), host=args.host, port=args.port,
+    # The national marking system's code check and a local module, faked under /marking
+    # (STOREPICK_MARKING_URL=http://127.0.0.1:8001/marking/api/v4/true-api/codes/check).
+    fake = MarkingFake(os.environ.get("STOREPICK_MARKING_TOKEN", ""))
+    uvicorn.run(mounted(fake, simulator_app(pusher, secret)), host=args.host, port=args.port,
                 log_level="warning")
 
 

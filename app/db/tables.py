@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -93,6 +94,8 @@ products = Table(
     Column("stock", Integer, nullable=False, default=0),
     Column("tolerance_pct", Integer),
     Column("image", String(300)),
+    Column("min_days_left", Integer),  # freshness promise at delivery (issue #14)
+    Column("ask_expiry", Boolean, nullable=False, server_default=false()),  # type the date
     UniqueConstraint("store_id", "sku"),
     Index("ix_products_store_plu", "store_id", "plu"),
 )
@@ -145,6 +148,7 @@ order_lines = Table(
     Column("weight_note", String(16)),
     # a substitute line points at the short line it replaces (ordered vs delivered)
     Column("substitute_for_id", ForeignKey("order_lines.id"), index=True),
+    Column("min_days_left", Integer),  # the OMS's freshness promise for this line
 )
 
 scans = Table(
@@ -165,6 +169,12 @@ scans = Table(
     # the server's time was recorded instead.
     Column("clock_adjusted", Boolean, nullable=False, server_default=false()),
     Column("undone_by", String(64)),  # the id of the undo that took this scan back
+    # The marking check at the shelf (picking.marking): status, who answered, and
+    # whether the unit was allowed without an answer and must be re-checked.
+    Column("marking_status", String(24)),
+    Column("marking_source", String(16)),
+    Column("marking_recheck", Boolean, nullable=False, server_default=false()),
+    Column("expiry", Date),  # the unit's expiry, when known (freshness)
     Index("ux_scans_undone_by", "undone_by", unique=True),
     # The phone's idempotency key: a scan id is counted once, whenever it arrives.
     Index("ux_scans_scan_id", "scan_id", unique=True),
@@ -189,6 +199,7 @@ outbox = define_outbox(metadata, TZ)  # described once, in sync (the relay's tab
 from app.db import (  # noqa: E402
     tables_board,  # noqa: F401
     tables_handover,  # noqa: F401
+    tables_marking,  # noqa: F401
     tables_security,  # noqa: F401
     tables_substitutions,  # noqa: F401
     tables_sync,  # noqa: F401

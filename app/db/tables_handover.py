@@ -72,6 +72,7 @@ handover_refusals = Table(
     Column("reason", String(32), nullable=False),
     Column("refused_at", TZ, nullable=False),
     Column("staff_id", ForeignKey("staff.id")),
+    Column("marking_code", String(200)),  # a marked unit: the key of the unit returned
 )
 
 pickup_code_failures = Table(

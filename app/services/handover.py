@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,7 @@ from app.services.picking import load_order
 from app.staff import StaffUser
 from picking import errors
 from picking.bags import BadBagCode, BagCode, parse_bag_code
+from picking.codes import UnreadableCode, interpret
 from picking.handover import Bag
 from picking.handover_facts import (
     BadBag,
@@ -29,6 +31,7 @@ from picking.handover_facts import (
     TooManyPickupAttempts,
     WrongPickupCode,
 )
+from picking.marking import MarkingVerdict, withdraw_refused
 from picking.model import Order
 
 PICKUP_CODE_DIGITS = 6
@@ -99,21 +102,35 @@ async def scan_bag(uow: UnitOfWork, staff: StaffUser, raw: str, now: datetime,
         return order, bag, fresh
 
 
-async def take_order(uow: UnitOfWork, courier: StaffUser, order_id: int, now: datetime) -> Order:
-    """The courier takes the order. Raises BagsMissing, WrongHandoverStep."""
+async def take_order(uow: UnitOfWork, courier: StaffUser, order_id: int, now: datetime, *,
+                     recheck: Mapping[str, MarkingVerdict] | None = None) -> Order:
+    """The courier takes the order. Raises BagsMissing, WrongHandoverStep, and
+    MarkedUnitsWithdrawn when the marking re-check (``recheck``, by unit key) refused
+    packed units: they are taken off the order (committed) and the order stays."""
     async with uow:
         order = await _load(uow, courier, order_id)
+        await _withdraw_refused(uow, order, recheck, now, courier.id)
         order.hand_over_to_courier(courier.id, now=now)
         await uow.commit()
         return order
 
 
 async def refuse_line(uow: UnitOfWork, staff: StaffUser, order_id: int, line_id: int,
-                      quantity: int, reason: str, now: datetime) -> Order:
-    """Record a line refused at the counter or the door. Raises InvalidRefusal."""
+                      quantity: int, reason: str, now: datetime, *,
+                      unit_code: str = "") -> Order:
+    """Record a line refused at the counter or the door. A marked unit is refused by
+    scanning its code (``unit_code``, any form). Raises InvalidRefusal."""
+    key = None
+    if unit_code.strip():
+        try:
+            key = interpret(unit_code).marking_key
+        except UnreadableCode:
+            key = None
+        if key is None:
+            raise errors.InvalidRefusal(reason="marking_code", value=unit_code[:64])
     async with uow:
         order = await _load(uow, staff, order_id)
-        order.refuse(line_id, quantity, reason, now=now, staff_id=staff.id)
+        order.refuse(line_id, quantity, reason, now=now, staff_id=staff.id, marking_code=key)
         await uow.commit()
         return order
 
@@ -228,14 +245,29 @@ async def _order_by_code(uow: UnitOfWork, staff: StaffUser, code: str) -> int | 
 
 
 async def hand_over_to_customer(uow: UnitOfWork, staff: StaffUser, order_id: int,
-                                now: datetime, *, id_checked: bool) -> Order:
+                                now: datetime, *, id_checked: bool,
+                                recheck: Mapping[str, MarkingVerdict] | None = None) -> Order:
     """Give a collect order to the customer. Raises PickupCodeNotChecked, BagsMissing,
-    IdCheckRequired."""
+    IdCheckRequired, MarkedUnitsWithdrawn (as ``take_order``)."""
     async with uow:
         order = await _load(uow, staff, order_id)
+        await _withdraw_refused(uow, order, recheck, now, staff.id)
         order.hand_over_to_customer(now=now, staff_id=staff.id, id_checked=id_checked)
         await uow.commit()
         return order
+
+
+async def _withdraw_refused(uow: UnitOfWork, order: Order,
+                            recheck: Mapping[str, MarkingVerdict] | None, now: datetime,
+                            staff_id: int) -> None:
+    """Apply the re-check; units it refused leave the order now, and the person handing
+    over is stopped to take them out of the bags."""
+    if not recheck or order.status != "packed":
+        return
+    withdrawn = withdraw_refused(order, recheck, now=now, staff_id=staff_id)
+    if withdrawn:
+        await uow.commit()
+        raise errors.MarkedUnitsWithdrawn(units=withdrawn)
 
 
 async def _load(uow: UnitOfWork, staff: StaffUser, order_id: int) -> Order:

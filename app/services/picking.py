@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
-from app.services.ports import Catalog, PickingUnitOfWork
+from app.services.ports import Catalog, MarkingChecker, PickingUnitOfWork
 from app.services.records import Refused, ScanProbe
 from app.services.stores import StoreInfo
 from app.staff import StaffUser
@@ -19,6 +19,7 @@ from picking import errors
 from picking.board import scan_error_kind
 from picking.codes import ScannedCode, UnreadableCode, interpret
 from picking.lines import _named
+from picking.marking import MarkingVerdict, check_form
 from picking.model import Line, Order, Product
 
 MANUAL_WEIGHT = "manual"  # the code recorded for a typed weight
@@ -74,7 +75,8 @@ async def start_order(uow: PickingUnitOfWork, picker: StaffUser, order_id: int,
 async def scan(
     uow: PickingUnitOfWork, picker: StaffUser, order_id: int, raw: str, *, scan_id: str,
     now: datetime, quantity: int = 1, confirm: bool = False, clock_adjusted: bool = False,
-    count_error: bool = True,
+    count_error: bool = True, marking: MarkingChecker | None = None,
+    typed_expiry: date | None = None,
 ) -> ScanOutcome:
     """The one path of a scan, whatever its source (scan field, camera, photo, a
     replayed offline scan): verify the code against the order and count it.
@@ -88,7 +90,11 @@ async def scan(
 
     Raises BadCode, UnknownCode, DuplicateMarkingCode, ScanIdReused and every
     error of ``Order.scan``.
+
+    A marking code is checked with ``marking`` (when the store has a checker) before
+    the write transaction opens: the lock is never held while waiting on the network.
     """
+    check = await check_marking(marking, raw, now)
     async with uow:
         # Inside the write transaction: the writer runs sqlite3 inline, so one more
         # indexed read there is cheaper than a reader session of its own.
@@ -120,7 +126,9 @@ async def scan(
                 probe.product, code=code.raw, scan_id=scan_id, now=now, staff_id=picker.id,
                 quantity=quantity, weight_g=code.weight_g, marking_code=marking,
                 marking_tail=code.marking_tail, confirm=confirm,
-                tolerance=store.tolerance_for(probe.product), clock_adjusted=clock_adjusted)
+                tolerance=store.tolerance_for(probe.product), clock_adjusted=clock_adjusted,
+                marking_check=check, expiry=code.expiry or typed_expiry,
+                min_days_default=store.min_days_for(probe.product))
 
         states_before: dict[int | None, object] = {}
         line, repeated = await _answer_once(
@@ -207,6 +215,25 @@ async def _record_refusal(uow: PickingUnitOfWork, picker: StaffUser, order_id: i
     if count_error and kind is not None:
         await uow.scans.note_error(store_id=picker.store_id, staff_id=picker.id,
                                    order_id=order_id, code=raw, kind=kind, at=now)
+
+
+async def check_marking(checker: MarkingChecker | None, raw: str,
+                        now: datetime) -> MarkingVerdict | None:
+    """The marking check of a scanned code, or None (no checker, not a marking code).
+
+    The code is read with the default scale layout: a store's layout only changes how
+    13-digit scale labels read, and no marking code is one.
+    """
+    if checker is None:
+        return None
+    try:
+        code = interpret(raw)
+    except UnreadableCode:
+        return None
+    if not code.is_marking or code.marking_key is None:
+        return None
+    full = check_form(code.marking_key, code.marking_tail, code.raw)
+    return (await checker.check([full], now))[full]
 
 
 def read_code(raw: str, store: StoreInfo) -> ScannedCode:

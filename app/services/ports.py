@@ -8,12 +8,14 @@ service rules are tested through in milliseconds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol
 
 from app.services.records import ScanProbe
 from app.services.stores import StoreInfo
+from picking.marking import MarkingVerdict
 from picking.model import Order, Product
 
 
@@ -75,3 +77,17 @@ class PickingUnitOfWork(Protocol):
                         exc: BaseException | None, tb: TracebackType | None) -> None: ...
 
     async def commit(self) -> None: ...
+
+
+class MarkingChecker(Protocol):
+    """May these marked units be sold? (``app.marking.HttpMarkingChecker``.)
+
+    Called before any write transaction: it may wait on the network (about 1 s at
+    most). Returns a verdict for every code given, keyed by the code as given.
+    """
+
+    @property
+    def description(self) -> dict[str, Any]: ...
+
+    async def check(self, codes: Sequence[str], now: datetime, *,
+                    fresh: bool = False) -> dict[str, MarkingVerdict]: ...

@@ -10,7 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables
+from app.db.tables_marking import freshness_defaults
 from picking.codes import ScaleLayout
+from picking.freshness import default_for
 from picking.model import Product, Tolerance
 
 
@@ -26,6 +28,11 @@ class StoreInfo:
     soft_tolerance_pct: int = 10
     hard_tolerance_pct: int = 30
     time_limits: dict[str, Any] = field(default_factory=dict)
+    freshness: dict[str, int] = field(default_factory=dict)  # category -> min days left
+
+    def min_days_for(self, product: Product) -> int | None:
+        """The store's freshness default for the product's category, if any."""
+        return default_for(product, self.freshness)
 
     def tolerance_for(self, product: Product) -> Tolerance:
         soft = product.tolerance_pct or self.soft_tolerance_pct
@@ -60,9 +67,12 @@ def forget_store(store_id: int) -> None:
 async def _read_store(session: AsyncSession, store_id: int) -> StoreInfo:
     row = (await session.execute(
         select(tables.stores).where(tables.stores.c.id == store_id))).mappings().one()
+    f = freshness_defaults.c
+    fresh = await session.execute(select(f.category, f.min_days).where(f.store_id == store_id))
     return StoreInfo(
         id=row["id"], code=row["code"], name=row["name"], timezone=row["timezone"],
         locale=row["locale"], currency=row["currency"],
         layout=ScaleLayout.parse(row["scale_layout"], prefixes=row["scale_prefixes"]),
         soft_tolerance_pct=row["soft_tolerance_pct"], hard_tolerance_pct=row["hard_tolerance_pct"],
-        time_limits=dict(row["time_limits"] or {}))
+        time_limits=dict(row["time_limits"] or {}),
+        freshness={str(c): int(d) for c, d in fresh.all()})

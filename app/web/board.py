@@ -19,11 +19,13 @@ from litestar.response import Response, ServerSentEvent, Template
 from app import board_queries, board_summary, i18n, queries
 from app.auth import requires_area
 from app.i18n import gettext as _
+from app.marking import stale_products
 from app.services import supervision as service
 from app.web.board_live import SharedRender
-from app.web.deps import clock, new_uow, reading
+from app.web.deps import clock, marking_checker, new_uow, reading
 from app.web.labels import N_, label
 from app.web.live import live_stream
+from app.web.marking_words import checker_state
 from app.web.messages import Feedback, describe, status_for
 from app.web.render import is_htmx, redirect, render, render_fragment
 from picking import errors
@@ -59,7 +61,11 @@ async def board_context(request: Req) -> dict[str, Any]:
     async with reading(request) as session:
         board = await board_queries.open_board(session, user.store_id, now)
         pickers = await board_queries.pickers_panel(session, user.store_id, since, now)
-    return {"board": board, "pickers": pickers}
+        stale = await stale_products(session, user.store_id, since, user.language)
+    checker = marking_checker(request)
+    return {"board": board, "pickers": pickers,
+            "marking": checker_state(checker.description if checker else None),
+            "stale": stale}
 
 
 def _shared(request: Req) -> SharedRender:

@@ -15,8 +15,9 @@ from litestar.response import Response, Template
 from app import handover_queries as queries
 from app.auth import requires_area
 from app.i18n import gettext as _
+from app.marking import recheck_order
 from app.services import handover as service
-from app.web.deps import clock, new_uow, reading
+from app.web.deps import clock, marking_checker, new_uow, reading
 from app.web.handover_messages import describe_handover, reason_label, status_for_handover
 from app.web.messages import Feedback
 from app.web.render import redirect, render
@@ -70,7 +71,7 @@ class CollectController(Controller):
                 new_uow(request), request.user, order_id,
                 int(line_id) if line_id.isdigit() else 0,
                 int(quantity) if quantity.isdigit() else 0, str(form.get("reason", "")),
-                clock(request))
+                clock(request), unit_code=str(form.get("unit_code", "")))
         except errors.PickingError as err:
             return await _order_page(request, order_id, describe_handover(err),
                                      status_for_handover(err))
@@ -81,9 +82,12 @@ class CollectController(Controller):
     async def hand_over(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
         form = await request.form()
         try:
+            now = clock(request)
+            recheck = await recheck_order(request.app.state.db, marking_checker(request),
+                                          order_id, now)
             await service.hand_over_to_customer(
-                new_uow(request), request.user, order_id, clock(request),
-                id_checked=str(form.get("id_checked", "")) == "1")
+                new_uow(request), request.user, order_id, now,
+                id_checked=str(form.get("id_checked", "")) == "1", recheck=recheck)
         except errors.PickingError as err:
             return await _order_page(request, order_id, describe_handover(err),
                                      status_for_handover(err))

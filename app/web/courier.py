@@ -16,6 +16,7 @@ from litestar.response import Response, Template
 from app import handover_queries as queries
 from app.auth import requires_area
 from app.i18n import gettext as _
+from app.marking import recheck_order
 from app.proof_photo import (
     MAX_PROOF_BYTES,
     ProofRejected,
@@ -24,7 +25,7 @@ from app.proof_photo import (
     store_proof,
 )
 from app.services import handover as service
-from app.web.deps import clock, new_uow, reading
+from app.web.deps import clock, marking_checker, new_uow, reading
 from app.web.handover_messages import describe_handover, reason_label, status_for_handover
 from app.web.messages import Feedback
 from app.web.render import redirect, render
@@ -79,7 +80,11 @@ class CourierController(Controller):
     @post("/take/{order_id:int}", name="courier:take_confirm")
     async def take(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
         try:
-            await service.take_order(new_uow(request), request.user, order_id, clock(request))
+            now = clock(request)
+            recheck = await recheck_order(request.app.state.db, marking_checker(request),
+                                          order_id, now)
+            await service.take_order(new_uow(request), request.user, order_id, now,
+                                     recheck=recheck)
         except errors.PickingError as err:
             return await _order_page(request, order_id, "courier/take.html",
                                      describe_handover(err), status_for_handover(err))
@@ -95,7 +100,8 @@ class CourierController(Controller):
         try:
             await service.refuse_line(
                 new_uow(request), request.user, order_id, _int(form.get("line_id")),
-                _int(form.get("quantity"), 1), str(form.get("reason", "")), clock(request))
+                _int(form.get("quantity"), 1), str(form.get("reason", "")), clock(request),
+                unit_code=str(form.get("unit_code", "")))
         except errors.PickingError as err:
             return await _order_page(request, order_id, "courier/deliver.html",
                                      describe_handover(err), status_for_handover(err))

@@ -22,7 +22,9 @@ from litestar.response import Response, ServerSentEvent, Template
 
 from app import i18n, throttle
 from app.i18n import gettext as _
+from app.marking import freshness_kept
 from app.services import substitutions as service
+from app.services.stores import load_store
 from app.web.deps import client_ip, clock, new_uow, reading
 from app.web.live import live_stream
 from app.web.messages import Feedback, describe, status_for
@@ -89,9 +91,12 @@ async def customer_page(request: Req, token: FromPath[str]) -> Template:
     try:
         async with reading(request) as session:
             order = await service.customer_view(session, token)
+            fresh = await freshness_kept(session, order, await load_store(session,
+                                                                          order.store_id))
     except (service.LinkNotFound, service.LinkExpired) as err:
         return _link_error(request, err)
-    return render(request, "customer/order.html", page_context(request, order, token),
+    return render(request, "customer/order.html",
+                  {**page_context(request, order, token), "fresh": fresh},
                   headers={"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"})
 
 

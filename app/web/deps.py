@@ -18,6 +18,11 @@ def clock(request: Request[Any, Any, Any]) -> datetime:
     return now
 
 
+def marking_checker(request: Request[Any, Any, Any]) -> Any:
+    """The deployment's marking checker (app.marking), or None: the check is off."""
+    return request.app.state.marking
+
+
 def new_uow(request: Request[Any, Any, Any]) -> UnitOfWork:
     state = request.app.state
     return UnitOfWork(state.db, state.publish)

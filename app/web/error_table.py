@@ -21,6 +21,12 @@ from typing import Any, Literal
 from app import i18n
 from app.i18n import gettext as _
 from app.web.labels import N_, label
+from app.web.marking_words import (
+    refusal_sentence,
+    returned_unit_sentence,
+    stale_sentence,
+    withdrawn_sentence,
+)
 from picking import errors
 
 Params = dict[str, Any]
@@ -146,6 +152,13 @@ ERRORS: dict[type[errors.PickingError], Entry] = {
     errors.DuplicateMarkingCode: Entry(
         "error", lambda p: _("This DataMatrix code was already scanned: every pack has its "
                              "own code."), 422),
+    errors.MarkingRefused: Entry("error", refusal_sentence, 422),
+    errors.MarkedUnitsWithdrawn: Entry("error", withdrawn_sentence, 409),
+    errors.NotFreshEnough: Entry("error", stale_sentence, 422),
+    errors.ExpiryDateNeeded: Entry(
+        "warn", lambda p: _("%(name)s has no date in its code: type the date on the pack "
+                            "(at least %(min)s days left at delivery).", name=_name(p),
+                            min=p.get("min_days", 0)), 422),
     errors.WeightRequired: Entry(
         "warn", lambda p: _("%(name)s is sold by weight: scan the scale label or type the "
                             "weight.", name=_name(p)), 422),
@@ -221,7 +234,8 @@ ERRORS: dict[type[errors.PickingError], Entry] = {
         "error", lambda p: _("This order has 18+ items: check the customer's ID and tick the "
                              "box."), 422),
     errors.InvalidRefusal: Entry(
-        "error", lambda p: _("Choose a reason and a quantity the customer still has."), 422),
+        "error", lambda p: returned_unit_sentence(p) if p.get("reason") == "marking_code"
+        else _("Choose a reason and a quantity the customer still has."), 422),
     errors.PickupCodeNotChecked: Entry(
         "error", lambda p: _("Enter the customer's pickup code first."), 422),
     errors.WrongPickupCode: Entry(

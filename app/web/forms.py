@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -53,6 +53,18 @@ def parse_weight(value: Any, unit: Any = None) -> int:
 
 def parse_confirm(form: Any) -> bool:
     return str(form.get("confirm", "")) in ("1", "true", "on", "yes")
+
+
+def typed_expiry_from(form: Any) -> date | None:
+    """The date a picker typed from the pack (``expiry``, YYYY-MM-DD), or None.
+    Raises FormError for anything that is not a real date."""
+    value = str(form.get("expiry", "")).strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise FormError(_("Type the date on the pack as day, month and year.")) from None
 
 
 def scan_id_from(form: Any) -> str:

@@ -30,6 +30,12 @@ LABELS = {
     "delivery_failed": N_("Delivery failed"),
     "substituted": N_("Substituted"),  # a line's state
 }
+# Lines shorted when the marking re-check before handover refused a packed unit.
+LABELS.update({f"marking_{status}": text for status, text in (
+    ("blocked", N_("Marking: blocked for sale")), ("sold", N_("Marking: already sold")),
+    ("unknown", N_("Marking: unknown code")), ("invalid", N_("Marking: bad code")),
+    ("expired", N_("Marking: expired")), ("not_realizable", N_("Marking: not released")),
+    ("not_owner", N_("Marking: not our store's")))})
 
 
 def label(key: str | None) -> str:

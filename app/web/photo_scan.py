@@ -28,7 +28,7 @@ from app.i18n import gettext as _
 from app.photo_decode import MAX_PHOTO_BYTES, DecodedSymbol, PhotoRejected, decode_photo_async
 from app.services import picking as service
 from app.services import supervision
-from app.web.deps import clock, new_uow
+from app.web.deps import clock, marking_checker, new_uow
 from app.web.messages import Feedback, describe, status_for
 from app.web.picker import _after_action, _amount, _pick_page, _scan_failed
 from app.web.render import redirect, render
@@ -107,7 +107,8 @@ async def _count_first_fitting(request: Req, order_id: int, symbols: list[Decode
         try:
             outcome = await service.scan(
                 new_uow(request), request.user, order_id, symbol.text,
-                scan_id=f"{photo_id}-{index}", now=clock(request), count_error=False)
+                scan_id=f"{photo_id}-{index}", now=clock(request), count_error=False,
+                marking=marking_checker(request))
         except _MISREAD:
             continue
         except errors.PickingError as err:

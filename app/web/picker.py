@@ -17,8 +17,10 @@ from litestar.response import Response, Template
 from app import queries
 from app.auth import requires_area
 from app.i18n import gettext as _
+from app.marking import freshness_kept
 from app.services import picking as service
-from app.web.deps import clock, new_uow, quick_reading, reading
+from app.services.stores import load_store
+from app.web.deps import clock, marking_checker, new_uow, quick_reading, reading
 from app.web.forms import (
     FormError,
     parse_confirm,
@@ -26,6 +28,7 @@ from app.web.forms import (
     parse_weight,
     scan_id_from,
     scanned_at_from,
+    typed_expiry_from,
 )
 from app.web.messages import Feedback, describe, status_for
 from app.web.render import is_htmx, redirect, render
@@ -73,7 +76,8 @@ class PickerController(Controller):
             at, adjusted = scanned_at_from(form, clock(request))
             outcome = await service.scan(
                 new_uow(request), request.user, order_id, code, scan_id=scan_id_from(form),
-                now=at, clock_adjusted=adjusted, quantity=quantity, confirm=parse_confirm(form))
+                now=at, clock_adjusted=adjusted, quantity=quantity, confirm=parse_confirm(form),
+                marking=marking_checker(request), typed_expiry=typed_expiry_from(form))
         except (errors.PickingError, FormError) as err:
             # The service recorded the refusal (keyed by the scan id) with the scan.
             return await _scan_failed(request, order_id, err, code)
@@ -141,12 +145,14 @@ class PickerController(Controller):
     async def summary(self, request: Req, order_id: FromPath[int]) -> Template:
         async with reading(request) as session:
             order = await queries.pick_page_order(session, order_id, request.user.store_id)
+            fresh = {} if order is None else await freshness_kept(
+                session, order, await load_store(session, request.user.store_id))
         if order is None:
             return render(request, "error.html", {"feedback": describe(errors.OrderNotFound())},
                           status_code=404)
         lines = order.lines_in_walking_order()
         return render(request, "picking/summary.html", {
-            "order": order, "picked": [ln for ln in lines if ln.picked_quantity],
+            "order": order, "fresh": fresh, "picked": [ln for ln in lines if ln.picked_quantity],
             "missing": [ln for ln in lines if ln.remaining and ln.state == "short"]})
 
 
@@ -198,6 +204,8 @@ async def _scan_failed(request: Req, order_id: int, err: Exception, code: str,
         feedback, status = Feedback("error", str(err)), 422
     if feedback.kind == "warn" and isinstance(err, errors.WeightNeedsConfirmation):
         extra["confirm_needed"] = True
+    if isinstance(err, errors.ExpiryDateNeeded):
+        extra["date_needed"] = True
     extra["scanned"] = code
     if is_htmx(request) and not isinstance(err, errors.OrderNotFound):
         return _outcome(render(request, "picking/_scan_feedback.html", {

@@ -80,8 +80,8 @@ async def test_a_delivery_with_a_refused_line_refunds_it_in_order_delivered(
     payload = await outbox_payload(db, order_id, "OrderDelivered")
     assert payload["refund_minor"] == 2 * shop.prices["water"]
     assert payload["refusals"][0]["quantity"] == 2 and payload["id_checked_by"] == courier.id
-    assert (await outbox_events(db, order_id))[-3:] == [
-        "OrderPacked", "OrderHandedOver", "OrderDelivered"]
+    assert (await outbox_events(db, order_id))[-4:] == [
+        "OrderPacked", "OrderHandedOver", "OrderDelivered", "OrderSettled"]
 
 
 async def test_a_failed_delivery_comes_back_and_can_be_staged_again(db: Any, shop: Any) -> None:

@@ -27,6 +27,8 @@ ALL = sorted(_subclasses(errors.PickingError), key=lambda c: c.__name__)
 BY_NAME: dict[str, Any] = {
     "missing": [{"number": 2, "count": 3, "zone": "chilled"}], "zone": "chilled",
     "status": "picking", "name_ru": "Молоко", "name_en": "Milk", "code": "4600000000015",
+    "units": [{"product": "BEER", "name_ru": "Пиво", "name_en": "Beer", "serial": "BEER02",
+               "status": "blocked"}],
 }
 BY_TYPE: dict[Any, Any] = {int: 3, str: "x"}
 

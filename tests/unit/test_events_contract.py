@@ -22,12 +22,15 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "PickerUnassigned": {"picker_id": 3},
     "ItemScanned": {"line_id": 5, "sku": "MILK-1", "code": "04600000000015", "quantity": 2,
                     "weight_g": None, "marking_code": "0104600000000015215abc\x1d93xyz",
-                    "picked_quantity": 2},
+                    "picked_quantity": 2,
+                    "marking_check": {"status": "ok", "source": "online", "recheck": False,
+                                      "expiry": "2026-12-31"}},
     "WeightRecorded": {"line_id": 6, "sku": "APPLE", "weight_g": 512, "total_g": 1012,
                        "ordered_g": 1000, "outside_soft_band": False, "price_minor": 15180},
-    "ScanUndone": {"line_id": 5, "sku": "MILK-1", "quantity": 1, "picked_quantity": 1},
+    "ScanUndone": {"line_id": 5, "sku": "MILK-1", "quantity": 1, "picked_quantity": 1,
+                   "marking_code": None},
     "LineShorted": {"line_id": 5, "sku": "MILK-1", "ordered": 3, "picked": 1, "missing": 2,
-                    "reason": "out_of_stock"},
+                    "reason": "out_of_stock", "withdrawn_codes": ()},
     "OrderPicked": {"lines": ({"sku": "MILK-1", "ordered": 3, "picked": 1, "state": "short",
                                "price_minor": 8990, "unit": "piece",
                                "short_reason": "out_of_stock",
@@ -59,6 +62,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
                        "refund_minor": 8990, "id_checked_by": 7, "proof_photo": True},
     "DeliveryFailed": {"reason": "customer_absent", "note": "nobody at the door"},
     "OrderReturned": {"reason": "customer_absent"},
+    "OrderSettled": {"fulfilment": "delivery", "lines": ({
+        "line_id": 5, "sku": "BEER", "unit": "piece", "quantity": 1, "unit_price_minor": 12900,
+        "price_minor": 12900, "substitute_for": None,
+        "marking_codes": ["0104600000000015215abc\x1d93xyz"]},),
+        "returned_codes": ("0104600000000015215abd\x1d93xyw",), "total_minor": 12900},
 }
 
 

@@ -142,7 +142,7 @@ def test_age_restricted_goods_need_the_id_check_and_record_who_did_it() -> None:
         order.deliver(now=NOW, courier_id=COURIER, id_checked=False)
     order.deliver(now=NOW, courier_id=COURIER, id_checked=True)
     assert order.status is OrderStatus.DELIVERED
-    assert order.events[-1].payload()["id_checked_by"] == COURIER
+    assert order.events[-2].payload()["id_checked_by"] == COURIER  # then OrderSettled
 
 
 def test_refusing_the_only_18_plus_line_removes_the_id_check() -> None:
@@ -152,7 +152,7 @@ def test_refusing_the_only_18_plus_line_removes_the_id_check() -> None:
     order.hand_over_to_courier(COURIER, now=NOW)
     order.refuse(1, 1, "unwanted", now=NOW, staff_id=COURIER)
     order.deliver(now=NOW, courier_id=COURIER, id_checked=False)
-    assert order.events[-1].payload()["refund_minor"] == 10000
+    assert order.events[-2].payload()["refund_minor"] == 10000
 
 
 def test_more_pieces_than_were_delivered_cannot_be_refused() -> None:
@@ -171,7 +171,8 @@ def test_a_collect_order_needs_the_pickup_code_before_handover() -> None:
     order.check_pickup_code(now=NOW, staff_id=CLERK)
     order.hand_over_to_customer(now=NOW, staff_id=CLERK, id_checked=False)
     assert order.status is OrderStatus.DELIVERED
-    assert [e.type for e in order.events][-2:] == ["OrderHandedOver", "OrderDelivered"]
+    assert [e.type for e in order.events][-3:] == [
+        "OrderHandedOver", "OrderDelivered", "OrderSettled"]
 
 
 def test_a_failed_delivery_drops_door_refusals_and_can_return_to_staging() -> None:

@@ -1,0 +1,112 @@
+"""The freshness promise at the scan (SQLite and PostgreSQL): the store's default per
+category, the OMS's promise per line, the expiry kept on the scan, and the board's
+count of refusals per product (a shelf that needs rotation)."""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from app.db import tables
+from app.db.tables_marking import freshness_defaults
+from app.services.stores import forget_store
+from tests.support.people import Person
+from tests.support.shop import MILK, add_order
+
+SAY = "pick a fresher one, at least {n} days."
+
+
+def milk_dated(yymmdd: str) -> str:
+    return f"(01){MILK.zfill(14)}(17){yymmdd}"
+
+
+async def test_a_unit_too_close_to_its_date_is_refused_and_a_fresher_one_counts(
+        db: Any, shop: Any, client: Any, picker: Person) -> None:
+    async with db.writing() as session:
+        await session.execute(insert(freshness_defaults).values(
+            store_id=shop.store_id, category="dairy", min_days=5))
+        first = await add_order(session, shop, {"milk": 1})  # due 2026-11-22
+        second = await add_order(session, shop, {"milk": 1})
+        await session.execute(update(tables.order_lines).where(
+            tables.order_lines.c.order_id == second).values(min_days_left=10))
+        await session.commit()
+    forget_store(shop.store_id)
+    assert await picker.take_next() == first
+    response = await picker.scan(first, milk_dated("261125"))  # 3 days left
+    assert response.status_code == 422
+    assert ("Milk 3.2% 930 ml has 3 days left at delivery: " + SAY.format(n=5)) in \
+        html.unescape(response.text)
+    assert (await picker.scan(first, milk_dated("261130"))).status_code == 200  # 8 days
+    async with db.reading() as session:
+        kept = await session.scalars(select(tables.scans.c.expiry))
+        assert kept.all() == [date(2026, 11, 30)]
+    await picker.post(f"/pick/{first}/finish")
+    summary = html.unescape((await picker.get(f"/pick/{first}/summary")).text)
+    assert "Fresh: 8 days left at delivery (promised at least 5)" in summary
+    # the customer's page says the same (their link, as the OMS would have sent it)
+    from app.db.tables_substitutions import customer_links
+    from app.services.substitutions import link_hash, new_link
+    from tests.support.shop import NOW
+
+    token, _url = new_link("http://testserver.local")
+    async with db.writing() as session:
+        await session.execute(insert(customer_links).values(
+            token_hash=link_hash(token), order_id=first, created_at=NOW))
+        await session.commit()
+    page = html.unescape((await client.get(f"/c/{token}?lang=en")).text)
+    assert 'data-fresh-lines="1"' in page
+    assert "Milk 3.2% 930 ml: 8 days left at delivery, at least 5 promised" in page
+    assert await picker.take_next() == second
+    response = await picker.scan(second, milk_dated("261130"))  # the OMS promised 10 days
+    assert response.status_code == 422 and SAY.format(n=10) in html.unescape(response.text)
+
+    supervisor = Person(client, "supervisor")
+    await supervisor.sign_in()
+    board = html.unescape((await supervisor.get("/board/")).text)
+    assert 'data-stale="1"' in board and "<strong>Milk 3.2% 930 ml</strong> ×2" in board
+
+
+async def test_the_oms_sends_a_promise_per_line_and_a_new_version_changes_it(
+        db: Any, client: Any, clock: Any) -> None:
+    from tests.support.oms import OmsClient
+
+    oms = OmsClient(client, clock)
+    line = {"sku": "milk", "quantity": 1, "min_days_left": 7}
+    for version, days in ((1, 7), (2, 4)):
+        response = await oms.send("PUT", oms.order_path("F-1"), {
+            "version": version, "due_at": "2026-11-22T11:00:00+03:00",
+            "lines": [{**line, "min_days_left": days}]})
+        assert response.status_code == 200, response.text
+        async with db.reading() as session:
+            assert await session.scalar(select(tables.order_lines.c.min_days_left)) == days
+    bad = await oms.send("PUT", oms.order_path("F-2"), {
+        "version": 1, "due_at": "2026-11-22T11:00:00+03:00",
+        "lines": [{**line, "min_days_left": -1}]})
+    assert bad.status_code in (400, 422) and "min_days_left" in bad.text
+
+
+async def test_a_perishable_without_a_code_date_asks_the_picker_for_the_date_on_the_pack(
+        db: Any, shop: Any, picker: Person) -> None:
+    async with db.writing() as session:
+        await session.execute(update(tables.products).where(
+            tables.products.c.sku == "milk").values(ask_expiry=True, min_days_left=5))
+        order_id = await add_order(session, shop, {"milk": 1})
+        await session.commit()
+    await picker.take_next()
+    asked = html.unescape((await picker.scan(order_id, MILK)).text)  # plain EAN: no date
+    assert "has no date in its code: type the date on the pack (at least 5 days" in asked
+    assert 'name="expiry"' in asked and 'type="date"' in asked
+    for typed, said in (("31.02.2026", "Type the date on the pack as day, month and year."),
+                        ("2026-11-25", SAY.format(n=5))):
+        response = await picker.post(f"/pick/{order_id}/scan",
+                                     {"code": MILK, "expiry": typed}, htmx=True)
+        assert response.status_code == 422 and said in html.unescape(response.text), typed
+    response = await picker.post(f"/pick/{order_id}/scan",
+                                 {"code": MILK, "expiry": "2026-11-30"}, htmx=True)
+    assert response.status_code == 200
+    async with db.reading() as session:
+        assert (await session.scalars(select(tables.scans.c.expiry))).all() == [
+            date(2026, 11, 30)]
