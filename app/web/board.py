@@ -45,6 +45,7 @@ EVENT_LABELS = {
     "OrderHandedOver": N_("Handed over"), "OrderDelivered": N_("Delivered"),
     "DeliveryFailed": N_("Delivery failed"), "OrderCancelled": N_("Cancelled"),
     "OrderRevised": N_("Order changed"), "OrderReturned": N_("Back in staging"),
+    "OrderSettled": N_("Settled for the receipt"),
 }
 
 
