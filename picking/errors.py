@@ -302,6 +302,19 @@ class ProposalClosed(PickingError):
     status: str | None = None
 
 
+class LineNotReopenable(_NamesProduct, PickingError):
+    """Only a line marked missing can be reopened (``state``: what it is now)."""
+
+    code = "line_not_reopenable"
+    state: str = ""
+
+
+class ReopenReasonRequired(PickingError):
+    """A supervisor reopening a missing line says why (1 to 200 characters)."""
+
+    code = "reopen_reason_required"
+
+
 class LinkNotFound(PickingError):
     """Forged, mistyped or unknown customer link: the same answer for all of them."""
 

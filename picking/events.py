@@ -169,6 +169,48 @@ class SubstitutionDecided(Event):
     weight_g: int | None = None
 
 
+# -- out of stock and late finds (issue 15) -----------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class ItemUnavailable(Event):
+    """A picker found the shelf empty: the product is likely out in this store."""
+
+    store: str  # the store's code
+    sku: str
+    reason: str  # not_found | out_of_stock
+
+
+@dataclass(frozen=True, kw_only=True)
+class LineReopened(Event):
+    """Corrects an earlier LineShorted: the item was found after all."""
+
+    line_id: int
+    sku: str
+    previous_reason: str | None
+    by: str  # scan | supervisor
+    reason: str = ""  # the supervisor's words
+    withdrawn: tuple[str, ...] = ()  # open substitute proposals closed by the find
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubstituteChoiceOffered(Event):
+    """The product of a line is likely out: the customer may choose a substitute now."""
+
+    line_id: int
+    sku: str
+    customer_url: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubstituteChosenInAdvance(Event):
+    """The customer chose before the picker reached the shelf (``substitute_sku`` None:
+    no substitute, refund it)."""
+
+    line_id: int
+    sku: str
+    substitute_sku: str | None
+
+
 # -- packing and handover ------------------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)
@@ -218,6 +260,7 @@ EVENT_TYPES: dict[str, type[Event]] = {cls.__name__: cls for cls in (
     PickerAssigned, PriorityRaised,
     SubstitutionProposed, SubstitutionDecided,
     OrderPacked, OrderHandedOver, OrderDelivered, DeliveryFailed, OrderReturned,
+    ItemUnavailable, LineReopened, SubstituteChoiceOffered, SubstituteChosenInAdvance,
 )}
 
 

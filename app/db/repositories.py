@@ -13,7 +13,7 @@ from app.db import tables
 from app.db.tables_board import scan_errors
 from app.services.records import Counted, Refused, ScanProbe
 from app.services.stores import StoreInfo, load_store
-from picking.model import Line, Order, OrderStatus, Product, Scan
+from picking.model import Line, LineState, Order, OrderStatus, Product, Scan
 
 
 def plu_forms(plu: str) -> set[str]:
@@ -40,6 +40,12 @@ class OrderRepository:
         row is locked for the transaction unless ``lock`` is False (screens).
         ``scans=False`` (the pick page) leaves every line's scans out: what the
         picker sees is in the lines, and an order's history should not slow it."""
+        if lock:
+            await self.lock(order_id)
+        stmt = self._whole(order_id, store_id, scans)
+        return self._remember((await self.session.scalars(stmt)).unique().first())
+
+    def _whole(self, order_id: int, store_id: int | None, scans: bool) -> Any:
         stmt = (
             select(Order)
             .where(tables.orders.c.id == order_id)
@@ -52,9 +58,20 @@ class OrderRepository:
         )
         if store_id is not None:
             stmt = stmt.where(tables.orders.c.store_id == store_id)
-        if lock:
-            await self.lock(order_id)
-        return self._remember((await self.session.scalars(stmt)).unique().first())
+        return stmt
+
+    async def reload(self, order_id: int, *, store_id: int) -> Order | None:
+        """The whole order (every line, scan and proposal) in place of a partial one
+        this session loaded for a scan (``for_scan``), for the rare scan that needs
+        more: the objects already loaded are filled in, not duplicated. Call
+        ``lock`` first on PostgreSQL (the scan path has)."""
+        stmt = self._whole(order_id, store_id, True).execution_options(populate_existing=True)
+        order = (await self.session.scalars(stmt)).unique().first()
+        if order is not None:  # refreshed objects get no "load" event: enums back by hand
+            order.status = OrderStatus(order.status)
+            for line in order.lines:
+                line.state = LineState(line.state)
+        return self._remember(order)
 
     def _remember(self, order: Order | None) -> Order | None:
         if order is not None:

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from app.services import late_find
 from app.services.ports import Catalog, PickingUnitOfWork
 from app.services.records import Refused, ScanProbe
 from app.services.stores import StoreInfo
@@ -112,11 +113,18 @@ async def scan(
             marking = code.marking_key  # one key per unit, whichever form the code came in
             if marking is not None and probe.marking_used:
                 raise errors.DuplicateMarkingCode(**_named(probe.product))
-            return order.scan(
-                probe.product, code=code.raw, scan_id=scan_id, now=now, staff_id=picker.id,
-                quantity=quantity, weight_g=code.weight_g, marking_code=marking,
-                marking_tail=code.marking_tail, confirm=confirm,
-                tolerance=store.tolerance_for(probe.product), clock_adjusted=clock_adjusted)
+
+            def count_on(order: Order) -> Line:
+                assert code is not None and probe.product is not None
+                return order.scan(
+                    probe.product, code=code.raw, scan_id=scan_id, now=now, staff_id=picker.id,
+                    quantity=quantity, weight_g=code.weight_g, marking_code=marking,
+                    marking_tail=code.marking_tail, confirm=confirm,
+                    tolerance=store.tolerance_for(probe.product), clock_adjusted=clock_adjusted)
+
+            # issue 15: a line marked missing is reopened when its product is scanned,
+            # and a good scan clears the product's "likely out" mark.
+            return await late_find.count_scan(uow, picker, order, probe.product, now, count_on)
 
         line, repeated = await _answer_once(
             uow, picker, order_id, probe, scan_id=scan_id, raw=raw,

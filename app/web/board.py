@@ -19,6 +19,7 @@ from litestar.response import Response, ServerSentEvent, Template
 from app import board_queries, board_summary, i18n, queries
 from app.auth import requires_area
 from app.i18n import gettext as _
+from app.services import oos
 from app.services import supervision as service
 from app.web.board_live import SharedRender
 from app.web.deps import clock, new_uow, reading
@@ -43,6 +44,9 @@ EVENT_LABELS = {
     "OrderHandedOver": N_("Handed over"), "OrderDelivered": N_("Delivered"),
     "DeliveryFailed": N_("Delivery failed"), "OrderCancelled": N_("Cancelled"),
     "OrderRevised": N_("Order changed"), "OrderReturned": N_("Back in staging"),
+    "ItemUnavailable": N_("Shelf empty: likely out"), "LineReopened": N_("Line reopened"),
+    "SubstituteChoiceOffered": N_("Customer asked to choose in advance"),
+    "SubstituteChosenInAdvance": N_("Customer chose in advance"),
 }
 
 
@@ -59,7 +63,8 @@ async def board_context(request: Req) -> dict[str, Any]:
     async with reading(request) as session:
         board = await board_queries.open_board(session, user.store_id, now)
         pickers = await board_queries.pickers_panel(session, user.store_id, since, now)
-    return {"board": board, "pickers": pickers}
+        likely_out = await oos.likely_out_board(session, user.store_id, now)  # issue 15
+    return {"board": board, "pickers": pickers, "likely_out": likely_out}
 
 
 def _shared(request: Req) -> SharedRender:
@@ -134,6 +139,16 @@ class BoardController(Controller):
     async def priority(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
         return await _act(request, order_id, lambda uow: service.raise_priority(
             uow, request.user, order_id, clock(request)), _("Priority raised."))
+
+    @post("/orders/{order_id:int}/lines/{line_id:int}/reopen", name="board:reopen")
+    async def reopen(self, request: Req, order_id: FromPath[int], line_id: FromPath[int]
+                     ) -> Response[Any]:
+        """A line marked missing was found after all (issue 15): reopen it, with a reason."""
+        form = await request.form()
+        reason = str(form.get("reason", ""))[:1000]
+        return await _act(request, order_id, lambda uow: oos.reopen_line(
+            uow, request.user, order_id, line_id, reason, clock(request)),
+            _("The line is open again; the picker will see it."))
 
     @get("/summary", name="board:summary")
     async def summary(self, request: Req) -> Template:

@@ -192,6 +192,11 @@ ERRORS: dict[type[errors.PickingError], Entry] = {
     errors.ProposalNotFound: Entry("error", _generic, 404),
     errors.ProposalClosed: Entry(
         "warn", lambda p: _("Too late for this one: it was already decided."), 409),
+    errors.LineNotReopenable: Entry(
+        "warn", lambda p: _("%(name)s is not marked missing: there is nothing to reopen.",
+                            name=_name(p)), 409),
+    errors.ReopenReasonRequired: Entry(
+        "error", lambda p: _("Say why the line is reopened (up to 200 characters)."), 422),
     errors.LinkNotFound: Entry(
         "warn", lambda p: _("This link is not valid. Please check the message we sent you."),
         404),

@@ -120,7 +120,7 @@ async def test_a_scan_whose_phone_time_was_not_trusted_is_flagged(db: Any, shop:
     assert flags == [False, True]
 
 
-async def test_a_good_scan_costs_six_statements_on_the_first_and_the_150th_item(
+async def test_a_good_scan_costs_seven_statements_on_the_first_and_the_150th_item(
         db: Any, shop: Any, db_url: str) -> None:
     picker, order_id = await started(db, shop, {"milk": 150, "bread": 1})
     await scan(db, picker, order_id, BREAD, "warm-up")  # the store's settings are cached
@@ -136,8 +136,9 @@ async def test_a_good_scan_costs_six_statements_on_the_first_and_the_150th_item(
     reads = ["SELECT", "SELECT"]  # the probe (product, scan id, marking) and the order
     if db_url.startswith("postgresql"):
         reads = ["SELECT", *reads]  # the order row's lock
-    # the line, the order (version-checked), the scan, the outbox row
-    assert costs[0] == [*reads, "UPDATE", "UPDATE", "INSERT", "INSERT"]
+    # the line, the order (version-checked), the scan, the product's "likely out" mark
+    # cleared (issue 15: a good scan says the shelf is not empty), the outbox row
+    assert costs[0] == [*reads, "UPDATE", "UPDATE", "INSERT", "DELETE", "INSERT"]
 
 
 async def test_a_refused_scan_is_one_transaction_of_few_statements(

@@ -1,0 +1,189 @@
+"""Issue 15 over HTTP, on SQLite and PostgreSQL: the out-of-stock loop (an empty
+shelf tells the OMS, marks the product likely out, shows it to other pickers and
+the board, and lets other customers choose a substitute in advance) and late
+finds (a scan or a supervisor reopens a missing line; the OMS is corrected)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import select
+
+from app.db import tables
+from app.db.tables_oos import likely_out
+from tests.integration.test_substitution_http import Customer, line_of
+from tests.support.people import Person
+from tests.support.shop import MILK, add_order
+
+
+async def signed_in(client: Any, key: str) -> Person:
+    person = Person(client, key)
+    response = await person.sign_in()
+    assert response.status_code in (302, 303), response.text[:300]
+    return person
+
+
+async def outbox(db: Any, order_id: int, kind: str | None = None) -> list[dict[str, Any]]:
+    o = tables.outbox.c
+    async with db.reading() as session:
+        rows = await session.execute(select(o.type, o.envelope).where(o.order_id == order_id)
+                                     .order_by(o.sequence))
+        found = []
+        for kind_, envelope in rows.all():
+            data = envelope if isinstance(envelope, dict) else json.loads(envelope)
+            if kind is None or kind_ == kind:
+                found.append({"type": kind_, **data})
+        return found
+
+
+async def marks(db: Any) -> list[tuple[int, str]]:
+    async with db.reading() as session:
+        rows = await session.execute(select(likely_out.c.product_id, likely_out.c.reason))
+        return [(int(p), str(r)) for p, r in rows.all()]
+
+
+async def test_an_empty_shelf_reaches_the_oms_other_pickers_customers_and_the_board(
+        db: Any, shop: Any, client: Any, phone: Any) -> None:
+    async with db.writing() as session:
+        first = await add_order(session, shop, {"milk": 1, "bread": 1})
+        other = await add_order(session, shop, {"milk": 2, "water": 1}, oms_id="T-OTHER")
+        no_subs = await add_order(session, shop, {"milk": 1})
+    async with db.writing() as session:
+        await session.execute(tables.order_lines.update().where(
+            tables.order_lines.c.order_id == no_subs).values(substitution="none"))
+        await session.commit()
+    picker = await signed_in(client, "picker")
+    assert await picker.take_next() == first
+    milk = await line_of(db, first, "milk")
+    shorted = await picker.post(f"/pick/{first}/lines/{milk}/short", {"reason": "not_found"},
+                                htmx=True)
+    assert shorted.status_code == 200
+    assert "likely out" in shorted.text
+    (unavailable,) = await outbox(db, first, "ItemUnavailable")
+    assert unavailable["payload"] == {"actor_id": shop.staff["picker"], "store": "MSK-001",
+                                      "sku": "milk", "reason": "not_found"}
+    assert await marks(db) == [(shop.products["milk"], "not_found")]
+    # the other order's customer gets a link to choose now; one who wants none does not
+    (offered,) = await outbox(db, other, "SubstituteChoiceOffered")
+    assert await outbox(db, no_subs, "SubstituteChoiceOffered") == []
+    customer = Customer(phone, offered["payload"]["customer_url"])
+    page = await customer.open()
+    assert page.status_code == 200 and "Might be missing" in page.text
+    assert 'value="kefir"' in page.text  # same category, in stock
+    other_milk = await line_of(db, other, "milk")
+    url = f"{customer.path}/lines/{other_milk}/choose"
+    headers = {"HX-Request": "true", "x-csrftoken": customer.csrf}
+    # bad choices: unknown product, one that may not replace milk, another order's line
+    for bad, status in (("no-such-sku", 422), ("beer", 422), ("bananas", 422)):
+        refused = await phone.post(url, data={"choice": bad}, headers=headers)
+        assert refused.status_code == status, (bad, refused.text[:300])
+    foreign = await phone.post(f"{customer.path}/lines/{milk}/choose",
+                               data={"choice": "kefir"}, headers=headers)
+    assert foreign.status_code == 404
+    chosen = await phone.post(url, data={"choice": "kefir"}, headers=headers)
+    assert chosen.status_code == 200 and 'data-chosen="kefir"' in chosen.text
+    (advance,) = await outbox(db, other, "SubstituteChosenInAdvance")
+    assert advance["payload"]["substitute_sku"] == "kefir"
+    # the other order's picker sees it before walking there
+    picker2 = await signed_in(client, "picker2")
+    assert await picker2.take_next() == other
+    pick_page = await picker2.get(f"/pick/{other}")
+    assert 'data-likely-out="milk"' in pick_page.text
+    assert 'data-advance-choice="kefir"' in pick_page.text and "Kefir 1% 900 ml" in pick_page.text
+    # the board lists the product with the orders it affects (not the one already short)
+    supervisor = await signed_in(client, "supervisor")
+    board = (await supervisor.get("/board/")).text
+    row = board[board.index('data-likely-out="milk"'):]
+    row = row[:row.index("</tr>")]
+    assert "T-OTHER" in row and f"/board/orders/{first}" not in row
+    # a good scan of milk (on the other order) clears the mark
+    picker2 = await signed_in(client, "picker2")
+    assert (await picker2.scan(other, MILK)).status_code == 200
+    assert await marks(db) == []
+    assert 'data-likely-out="milk"' not in (await picker2.get(f"/pick/{other}")).text
+
+
+async def test_a_damaged_item_is_not_an_empty_shelf(db: Any, shop: Any, client: Any) -> None:
+    async with db.writing() as session:
+        order_id = await add_order(session, shop, {"milk": 1})
+    picker = await signed_in(client, "picker")
+    await picker.take_next()
+    milk = await line_of(db, order_id, "milk")
+    await picker.post(f"/pick/{order_id}/lines/{milk}/short", {"reason": "damaged"}, htmx=True)
+    assert await outbox(db, order_id, "ItemUnavailable") == []
+    assert await marks(db) == []
+
+
+async def test_a_late_find_by_scan_reopens_the_line_and_withdraws_the_offer(
+        db: Any, shop: Any, client: Any) -> None:
+    from tests.support.shop import kefir_unit
+
+    async with db.writing() as session:
+        order_id = await add_order(session, shop, {"milk": 2, "bread": 1})
+    picker = await signed_in(client, "picker")
+    await picker.take_next()
+    assert (await picker.scan(order_id, MILK)).status_code == 200
+    milk = await line_of(db, order_id, "milk")
+    await picker.post(f"/pick/{order_id}/lines/{milk}/short", {"reason": "out_of_stock"},
+                      htmx=True)
+    offered = await picker.post(f"/pick/{order_id}/lines/{milk}/substitute",
+                                {"code": kefir_unit()})
+    assert offered.status_code in (302, 303), offered.text[:300]
+    found = await picker.scan(order_id, MILK)
+    assert found.status_code == 200 and 'data-feedback="ok"' in found.text, found.text[:600]
+    async with db.reading() as session:
+        ln = tables.order_lines.c
+        state, picked, reason = (await session.execute(
+            select(ln.state, ln.picked_quantity, ln.short_reason).where(ln.id == milk))).one()
+        sp = tables.outbox.c  # noqa: F841 - the proposal's row below
+        from app.db.tables_substitutions import substitution_proposals as proposals
+        status, by = (await session.execute(select(
+            proposals.c.status, proposals.c.decided_by).where(proposals.c.line_id == milk))).one()
+    assert (state, picked, reason) == ("picked", 2, None)
+    assert (status, by) == ("withdrawn", "late_find")
+    (reopened,) = await outbox(db, order_id, "LineReopened")
+    assert reopened["payload"]["by"] == "scan"
+    assert reopened["payload"]["previous_reason"] == "out_of_stock"
+    assert len(reopened["payload"]["withdrawn"]) == 1
+    kinds = [e["type"] for e in await outbox(db, order_id)]
+    assert kinds[-2:] == ["LineReopened", "ItemScanned"]
+    assert await marks(db) == []  # the good scan cleared "likely out" too
+
+
+async def test_a_supervisor_reopens_with_a_reason_and_not_after_the_finish(
+        db: Any, shop: Any, client: Any) -> None:
+    async with db.writing() as session:
+        order_id = await add_order(session, shop, {"milk": 1})
+    picker = await signed_in(client, "picker")
+    await picker.take_next()
+    milk = await line_of(db, order_id, "milk")
+    await picker.post(f"/pick/{order_id}/lines/{milk}/short", {"reason": "not_found"},
+                      htmx=True)
+    supervisor = await signed_in(client, "supervisor")
+    panel = await supervisor.get(f"/board/orders/{order_id}")
+    assert "Reopen the line" in panel.text
+    url = f"/board/orders/{order_id}/lines/{milk}/reopen"
+    for bad in ("", "   ", "<b>x</b>" * 2000):
+        refused = await supervisor.post(url, {"reason": bad}, htmx=True)
+        assert refused.status_code == 422, refused.text[:200]
+    assert [e["type"] for e in await outbox(db, order_id, "LineReopened")] == []
+    done = await supervisor.post(url, {"reason": "<b>found</b> in the back room"}, htmx=True)
+    assert done.status_code == 200 and "open again" in done.text
+    assert "&lt;b&gt;found&lt;/b&gt; in the back room" in done.text  # shown, never as markup
+    again = await supervisor.post(url, {"reason": "twice"}, htmx=True)
+    assert again.status_code == 409
+    # the picker marks it again and finishes: a reopen after the finish changes nothing
+    picker = await signed_in(client, "picker")
+    await picker.post(f"/pick/{order_id}/lines/{milk}/short", {"reason": "damaged"}, htmx=True)
+    assert (await picker.post(f"/pick/{order_id}/finish")).status_code in (302, 303)
+    supervisor = await signed_in(client, "supervisor")
+    late = await supervisor.post(url, {"reason": "found it"}, htmx=True)
+    assert late.status_code == 409
+    async with db.reading() as session:
+        state = await session.scalar(select(tables.order_lines.c.state)
+                                     .where(tables.order_lines.c.id == milk))
+    assert state == "short"
+    (reopened,) = await outbox(db, order_id, "LineReopened")
+    assert reopened["payload"]["by"] == "supervisor"
+    assert reopened["payload"]["reason"] == "<b>found</b> in the back room"
