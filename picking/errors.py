@@ -309,6 +309,15 @@ class LineNotReopenable(_NamesProduct, PickingError):
     state: str = ""
 
 
+class WeightQuestionNotNeeded(_NamesProduct, PickingError):
+    """Only a weight above the soft band (and within the hard limit) is a question
+    for the customer: within the band it is simply recorded."""
+
+    code = "weight_question_not_needed"
+    ordered_g: int
+    total_g: int
+
+
 class ReopenReasonRequired(PickingError):
     """A supervisor reopening a missing line says why (1 to 200 characters)."""
 

@@ -211,6 +211,21 @@ class SubstituteChosenInAdvance(Event):
     substitute_sku: str | None
 
 
+@dataclass(frozen=True, kw_only=True)
+class WeightQuestionAsked(Event):
+    """A weighed item is heavier than the soft band allows: the customer is asked on
+    their link whether to keep it (answered by SubstitutionDecided, same proposal)."""
+
+    line_id: int
+    proposal: str
+    sku: str
+    ordered_g: int
+    offered_g: int  # the line's total if the customer keeps it
+    extra_minor: int  # what keeping it costs more than the weight ordered
+    expires_at: datetime | None
+    customer_url: str
+
+
 # -- packing and handover ------------------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)
@@ -261,6 +276,7 @@ EVENT_TYPES: dict[str, type[Event]] = {cls.__name__: cls for cls in (
     SubstitutionProposed, SubstitutionDecided,
     OrderPacked, OrderHandedOver, OrderDelivered, DeliveryFailed, OrderReturned,
     ItemUnavailable, LineReopened, SubstituteChoiceOffered, SubstituteChosenInAdvance,
+    WeightQuestionAsked,
 )}
 
 

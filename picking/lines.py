@@ -162,6 +162,9 @@ class Proposal:
     marking_code: str | None = None  # marked goods: that unit's key (01 GTIN 21 serial)
     marking_tail: str | None = None
     weight_g: int | None = None  # weighed goods: the weight on the scale label, if any
+    # "substitute", or "weight": the ordered product itself, heavier than the soft band
+    # allows, offered as it is (issue 15); ``quantity`` is then the line's new total.
+    kind: str = "substitute"
     id: int | None = None
 
     def status_at(self, now: datetime) -> str:

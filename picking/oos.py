@@ -19,12 +19,22 @@ final, so such a line is not reopened).
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from picking import errors, events
 from picking.events import Event
-from picking.lines import Line, Product, _named
+from picking.lines import (
+    DEFAULT_TOLERANCE,
+    MAX_WEIGHT_G,
+    Line,
+    Product,
+    Proposal,
+    Scan,
+    Tolerance,
+    _named,
+    _price,
+)
 from picking.status import LineState, OrderStatus, ProposalStatus
 
 OUT_REASONS = frozenset({"not_found", "out_of_stock"})
@@ -45,6 +55,8 @@ class OutOfStockRules:
         def _record(self, event: Event) -> None: ...
         def _require_picker(self, staff_id: int | None) -> None: ...
         def line(self, line_id: int) -> Line: ...
+        def _close(self, proposal: Proposal, line: Line, status: ProposalStatus,
+                   by: Any, now: datetime) -> None: ...
 
     def short_line_for_late_find(self, product: Product) -> Line | None:
         """The line a scan of ``product`` would reopen: none of its lines is open and
@@ -157,3 +169,88 @@ class OutOfStockRules:
             order_id=self.id or 0, occurred_at=now, line_id=line.id or 0,
             sku=line.product.sku, substitute_sku=substitute.sku if substitute else None))
         return line
+
+    # -- weight over the soft band: a question for the customer (item 5) ---------
+
+    def ask_about_weight(self, line_id: int, weight_g: int, *, ref: str, code: str,
+                         now: datetime, window: timedelta | None, customer_url: str,
+                         staff_id: int | None,
+                         tolerance: Tolerance = DEFAULT_TOLERANCE) -> Proposal:
+        """Offer the weighed item as it is, heavier than the soft band allows, on the
+        customer's link (same window and fallback as a substitute; unanswered, it
+        is not kept). Nothing is counted until the customer keeps it.
+
+        Raises NotAWeighedLine, LineAlreadyDone, AbsurdWeight, WeightOutsideTolerance
+        (beyond the hard limit: pick another), WeightQuestionNotNeeded (within the
+        band, or lighter), SubstituteNotAllowed (a question is already waiting).
+        """
+        self._require_picker(staff_id)
+        line = self.line(line_id)
+        if not line.is_weighed:
+            raise errors.NotAWeighedLine(**_named(line.product))
+        if line.is_done:
+            raise errors.LineAlreadyDone(**_named(line.product))
+        if weight_g <= 0 or weight_g > MAX_WEIGHT_G:
+            raise errors.AbsurdWeight(weight_g=weight_g)
+        total = line.picked_quantity + weight_g
+        verdict = tolerance.classify(line.quantity, total)
+        if verdict == "blocked" and total > line.quantity:
+            raise errors.WeightOutsideTolerance(
+                **_named(line.product), ordered_g=line.quantity, total_g=total,
+                hard_pct=tolerance.hard_pct)
+        if verdict != "confirm" or total < line.quantity:
+            raise errors.WeightQuestionNotNeeded(**_named(line.product),
+                                                 ordered_g=line.quantity, total_g=total)
+        if any(p.is_pending and p.kind == "weight" for p in line.proposals):
+            raise errors.SubstituteNotAllowed(reason="already_proposed", sku=line.product.sku,
+                                              name_ru=line.product.name_ru,
+                                              name_en=line.product.name_en)
+        proposal = Proposal(
+            ref=ref, order_id=self.id or 0, line_id=line.id or 0, product=line.product,
+            quantity=total, unit_price_minor=line.unit_price_minor,
+            original_unit_price_minor=line.unit_price_minor, code=code, proposed_at=now,
+            expires_at=None if window is None else now + window, staff_id=staff_id,
+            weight_g=weight_g, kind="weight")
+        line.proposals.append(proposal)
+        self._record(events.WeightQuestionAsked(
+            order_id=self.id or 0, occurred_at=now, actor_id=staff_id, line_id=line.id or 0,
+            proposal=ref, sku=line.product.sku, ordered_g=line.quantity, offered_g=total,
+            extra_minor=weight_extra_minor(line, proposal), expires_at=proposal.expires_at,
+            customer_url=customer_url))
+        return proposal
+
+    def decide_weight(self, proposal: Proposal, line: Line, *, approve: bool,
+                      now: datetime) -> Proposal:
+        """The customer's answer to a weight question. Kept: the weight is counted and
+        the line picked. If the picker has moved on meanwhile (the line got another
+        weight, or was marked missing) the question is withdrawn and ProposalClosed
+        raised: nothing is counted twice."""
+        from picking.substitution import DecidedBy
+
+        if approve and (line.state is not LineState.OPEN or proposal.weight_g is None
+                        or line.picked_quantity + proposal.weight_g != proposal.quantity):
+            proposal.status, proposal.decided_at = ProposalStatus.WITHDRAWN, now
+            proposal.decided_by = "picker_moved_on"
+            raise errors.ProposalClosed(proposal=proposal.ref, status="withdrawn")
+        if not approve:
+            self._close(proposal, line, ProposalStatus.REJECTED, DecidedBy.CUSTOMER, now)
+            return proposal
+        weight_g = proposal.weight_g or 0
+        line.scans.append(Scan(scan_id=f"weight-{proposal.ref}", code=proposal.code,
+                               quantity=weight_g, scanned_at=now, staff_id=proposal.staff_id))
+        line.picked_quantity = proposal.quantity
+        line.state = LineState.PICKED
+        line.weight_note = "customer"
+        self._record(events.WeightRecorded(
+            order_id=self.id or 0, occurred_at=now, actor_id=None, line_id=line.id or 0,
+            sku=line.product.sku, weight_g=weight_g, total_g=line.picked_quantity,
+            ordered_g=line.quantity, outside_soft_band=True, price_minor=line.price_minor))
+        proposal.substitute_line = None  # the line itself took the weight: no new line
+        self._close(proposal, line, ProposalStatus.APPROVED, DecidedBy.CUSTOMER, now)
+        return proposal
+
+
+def weight_extra_minor(line: Line, proposal: Proposal) -> int:
+    """What keeping the heavier item costs more than the weight ordered."""
+    return (_price(line.product, line.unit_price_minor, proposal.quantity)
+            - _price(line.product, line.unit_price_minor, line.quantity))

@@ -16,6 +16,7 @@ scan of the product, in ``app.services.late_find``.
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,7 +28,7 @@ from app.db import tables
 from app.db.tables_oos import likely_out
 from app.db.tables_substitutions import customer_links
 from app.db.uow import UnitOfWork
-from app.services.picking import load_order
+from app.services.picking import MANUAL_WEIGHT, find_product, load_order, read_code
 from app.services.substitutions import (
     CLOSED_STATUSES,
     LinkExpired,
@@ -39,6 +40,7 @@ from app.services.substitutions import (
 from app.staff import StaffUser
 from picking import errors
 from picking.events import ItemUnavailable
+from picking.lines import _named
 from picking.model import Line, Order, Product
 from picking.substitution import rank_substitutes
 
@@ -262,5 +264,45 @@ async def choose_in_advance(uow: UnitOfWork, token: str, line_id: int, sku: str 
             if product is None or product.stock <= 0:
                 raise errors.SubstituteNotAllowed(reason="unavailable", sku=sku[:64])
         line = order.choose_in_advance(line_id, product, now)
+        await uow.commit()
+        return line
+
+
+# -- weight over the soft band (item 5) ---------------------------------------
+
+async def ask_about_weight(uow: UnitOfWork, picker: StaffUser, order_id: int, *,
+                           code: str | None, line_id: int | None, weight_g: int | None,
+                           now: datetime, window_minutes: int, base_url: str) -> Line:
+    """Ask the customer whether to keep a weighed item heavier than the soft band: the
+    weight from a scale label (``code``) or typed on a line (``line_id``,
+    ``weight_g``). Returns the line (its new proposal waits for the answer).
+
+    Raises BadCode, UnknownCode, WrongItemScanned, NoSuchLine and the errors of
+    ``Order.ask_about_weight``; on any of them nothing is written."""
+    async with uow:
+        store = await uow.stores.settings(picker.store_id)
+        order = await load_order(uow, picker, order_id)
+        order.expire_due_proposals(now)
+        if code is not None:
+            scanned = read_code(code, store)
+            product = await find_product(uow, store, scanned)
+            if scanned.weight_g is None:
+                raise errors.WeightRequired(**_named(product))
+            candidates = [ln for ln in order.lines if ln.product.sku == product.sku]
+            if not candidates:
+                raise errors.WrongItemScanned(**_named(product))
+            line = next((ln for ln in candidates if not ln.is_done), candidates[0])
+            weight_g, raw = scanned.weight_g, scanned.raw
+        else:
+            if line_id is None or weight_g is None:
+                raise errors.AbsurdWeight(weight_g=weight_g or 0)
+            line, raw = order.line(line_id), MANUAL_WEIGHT
+        token, url = new_link(base_url)
+        window = timedelta(minutes=window_minutes) if window_minutes > 0 else None
+        order.ask_about_weight(line.id or 0, weight_g, ref=secrets.token_hex(8), code=raw,
+                               now=now, window=window, customer_url=url, staff_id=picker.id,
+                               tolerance=store.tolerance_for(line.product))
+        await uow.session.execute(insert(customer_links).values(
+            token_hash=link_hash(token), order_id=order.id, created_at=now))
         await uow.commit()
         return line

@@ -219,6 +219,8 @@ async def _scan_failed(request: Req, order_id: int, err: Exception, code: str,
         feedback, status = Feedback("error", str(err)), 422
     if feedback.kind == "warn" and isinstance(err, errors.WeightNeedsConfirmation):
         extra["confirm_needed"] = True
+        # heavier than ordered: the customer may be asked instead (issue 15)
+        extra["heavier"] = err.params.get("total_g", 0) > err.params.get("ordered_g", 0)
     extra["scanned"] = code
     if is_htmx(request) and not isinstance(err, errors.OrderNotFound):
         return _outcome(render(request, "picking/_scan_feedback.html", {

@@ -2,6 +2,8 @@
 
 A short with reason "not on the shelf" or "out of stock" marks the product
 likely out in its store for a while (``likely_out``), until a good scan clears it.
+A proposal may also be a weight question (``kind`` = weight): the ordered product
+itself, heavier than the store's soft band, offered to the customer as it is.
 
 Revision ID: 0011_oos
 Revises: 0010_substitute_units
@@ -39,8 +41,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("store_id", "product_id", name=op.f("pk_likely_out")),
     )
     op.create_index("ix_likely_out_store_until", "likely_out", ["store_id", "until"])
+    with op.batch_alter_table("substitution_proposals", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("kind", sa.String(length=16), nullable=False,
+                                      server_default="substitute"))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("substitution_proposals", schema=None) as batch_op:
+        batch_op.drop_column("kind")
     op.drop_index("ix_likely_out_store_until", table_name="likely_out")
     op.drop_table("likely_out")

@@ -109,3 +109,60 @@ def test_an_empty_shelf_warns_the_next_picker_and_lets_the_customer_choose_early
     first.wait_for_selector("#scan-feedback [data-feedback=ok]")
     assert "Milk 3.2% 930 ml: 1 of 1" in first.inner_text("#scan-feedback")
     shot(first, "picker-late-find-en")
+
+
+@pytest.fixture
+def melon_order(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[LiveServer, Path]]:
+    async def orders(db: Any, shop: Any) -> None:
+        async with db.writing() as session:
+            await add_order(session, shop, {"bananas": 1000, "bread": 1}, oms_id="W-300")
+
+    url, _ = seeded_database(sqlite_template, tmp_path, orders)
+    server = start_server(url)
+    yield server, Path(url.split(":///", 1)[1])
+    server.stop()
+
+
+def question_link(path: Path, base_url: str) -> str:
+    with sqlite3.connect(path) as db:
+        (envelope,) = db.execute("SELECT envelope FROM outbox WHERE type = "
+                                 "'WeightQuestionAsked'").fetchone()
+    url = json.loads(envelope)["payload"]["customer_url"]
+    return base_url + "/c/" + url.rsplit("/c/", 1)[1]
+
+
+@pytest.mark.browser
+def test_a_heavier_weighed_item_is_a_question_the_customer_answers_live(
+        browser: Any, phone: Any, melon_order: tuple[LiveServer, Path]) -> None:
+    server, path = melon_order
+    picker = phone
+    picker.context.add_init_script(LIVE)
+    sign_in(picker, server.url, "1001", "1111")
+    picker.goto(f"{server.url}/pick/")
+    picker.click("text=Take next order")
+    bananas = picker.locator("li[data-sku=bananas]")
+    bananas.locator("input[name=weight]").fill("1,25")
+    bananas.get_by_role("button", name="Save weight").click()
+    picker.click("[data-ask-weight]")
+    picker.wait_for_selector("#scan-feedback >> text=the customer is asked")
+    picker.wait_for_selector("li[data-sku=bananas] .proposal--proposed")
+    picker.wait_for_function("window.liveOpen === true")
+    picker.evaluate("window.samePage = true")
+    shot(picker, "picker-weight-asked-en")
+
+    customer_context = browser.new_context(**{**PHONE, "locale": "ru-RU"})
+    try:
+        customer = customer_context.new_page()
+        customer.set_default_timeout(10_000)
+        customer.goto(question_link(path, server.url))
+        customer.wait_for_selector("text=Тяжелее заказанного: Бананы")
+        shot(customer, "customer-weight-question-ru")
+        customer.click("button[value=approve]")
+        customer.wait_for_selector("[data-status=approved]")
+    finally:
+        customer_context.close()
+
+    picker.wait_for_selector("li[data-sku=bananas].line--picked", state="attached")
+    assert "keeps Bananas" in picker.inner_text("#subs-notice")
+    assert picker.evaluate("window.samePage") is True
+    shot(picker, "picker-weight-kept-en")

@@ -187,3 +187,47 @@ async def test_a_supervisor_reopens_with_a_reason_and_not_after_the_finish(
     (reopened,) = await outbox(db, order_id, "LineReopened")
     assert reopened["payload"]["by"] == "supervisor"
     assert reopened["payload"]["reason"] == "<b>found</b> in the back room"
+
+
+# -- item 5: weight over the soft band becomes a question for the customer --------
+
+async def test_a_heavier_weight_is_asked_and_the_customer_keeps_it(
+        db: Any, shop: Any, client: Any, phone: Any) -> None:
+    from tests.integration.test_weights_http import bananas, bananas_order, scale_label
+
+    picker = await signed_in(client, "picker")
+    order_id, line = await bananas_order(db, shop, picker)
+    over = await picker.post(f"/pick/{order_id}/lines/{line}/weight", {"weight": "1,25"},
+                             htmx=True)
+    assert over.status_code == 422 and "data-ask-weight" in over.text
+    ask = f"/pick/{order_id}/ask-weight"
+    # bad input: no weight, junk, within the band, beyond the hard limit, another product
+    for data, status in (({"line_id": str(line), "weight": ""}, 422),
+                         ({"line_id": str(line), "weight": "abc"}, 422),
+                         ({"line_id": "x", "weight": "1,25"}, 422),
+                         ({"line_id": str(line), "weight": "1,05"}, 422),
+                         ({"line_id": str(line), "weight": "1,5"}, 422),
+                         ({"code": MILK}, 422)):
+        refused = await picker.post(ask, data, htmx=True)
+        assert refused.status_code == status, (data, refused.text[:300])
+    assert await outbox(db, order_id, "WeightQuestionAsked") == []
+    asked = await picker.post(ask, {"code": scale_label(1250)}, htmx=True)
+    assert asked.status_code == 200 and "the customer is asked" in asked.text
+    again = await picker.post(ask, {"line_id": str(line), "weight": "1,2"}, htmx=True)
+    assert again.status_code == 422  # one question at a time
+    (question,) = await outbox(db, order_id, "WeightQuestionAsked")
+    assert question["payload"]["offered_g"] == 1250
+    assert question["payload"]["extra_minor"] == 3248  # 0.25 kg at 129.90 a kg
+    assert await bananas(db, order_id) == (0, "open", None)  # nothing counted yet
+    customer = Customer(phone, question["payload"]["customer_url"])
+    page = await customer.open()
+    assert "Heavier than ordered: Bananas" in page.text
+    spaced = page.text.replace("\xa0", " ").replace("\u202f", " ")
+    assert "data-weight-question>1,250 kg, 32,48 ₽ more: keep it?</p>" in spaced
+    kept = await customer.answer(question["payload"]["proposal"], "approve")
+    assert kept.status_code == 200
+    assert await bananas(db, order_id) == (1250, "picked", "customer")
+    (decided,) = await outbox(db, order_id, "SubstitutionDecided")
+    assert decided["payload"]["outcome"] == "approved"
+    (recorded,) = await outbox(db, order_id, "WeightRecorded")
+    assert recorded["payload"]["total_g"] == 1250 and recorded["payload"]["outside_soft_band"]

@@ -143,3 +143,69 @@ async def test_a_good_scan_clears_likely_out_and_a_refused_one_does_not() -> Non
     assert store.likely_out == {(1, 1), (1, 2)}
     await scan(store, MILK, "good")
     assert store.likely_out == {(1, 2)}
+
+
+# -- item 5: weight over the soft band becomes a question ------------------------
+
+def melon_order() -> Order:
+    melon = Product(store_id=1, sku="melon", name_ru="Дыня", name_en="Melon", unit="weight",
+                    price_minor=30000, id=3)
+    return Order(store_id=1, store_code="MSK-001", oms_id="E-2", due_at=NOW, id=11,
+                 status=OrderStatus.PICKING, picker_id=PICKER.id,
+                 lines=[Line(product=melon, quantity=1000, unit_price_minor=30000, id=200)])
+
+
+def ask(order: Order, grams: int, ref: str = "w1") -> Proposal:
+    return order.ask_about_weight(200, grams, ref=ref, code="manual", now=NOW,
+                                  window=timedelta(minutes=10), customer_url="u",
+                                  staff_id=PICKER.id)
+
+
+def test_a_heavier_item_is_asked_about_and_counted_only_when_kept() -> None:
+    order = melon_order()
+    proposal = ask(order, 1250)
+    line = order.lines[0]
+    assert (line.state, line.picked_quantity) == ("open", 0)  # nothing counted yet
+    asked = order.events[-1].payload()
+    assert asked["ordered_g"] == 1000 and asked["offered_g"] == 1250
+    assert asked["extra_minor"] == 7500  # 0.25 kg at 300.00 a kg
+    with pytest.raises(errors.SubstituteNotAllowed):
+        ask(order, 1250, ref="w2")  # one question at a time
+    order.decide_substitute(proposal.ref, approve=True, now=NOW)
+    assert (line.state, line.picked_quantity, line.weight_note) == ("picked", 1250, "customer")
+    assert [e.type for e in order.events[-2:]] == ["WeightRecorded", "SubstitutionDecided"]
+    assert line.price_minor == 37500
+
+
+def test_a_refused_or_unanswered_weight_question_leaves_the_line_open() -> None:
+    order = melon_order()
+    order.decide_substitute(ask(order, 1250).ref, approve=False, now=NOW)
+    assert order.lines[0].state == "open" and order.lines[0].picked_quantity == 0
+    ask(order, 1200, ref="w2")
+    order.expire_due_proposals(NOW + timedelta(minutes=11))
+    decided = order.events[-1].payload()
+    assert decided["outcome"] == "timed_out" and decided["fallback"] == "not_kept"
+    assert order.lines[0].state == "open"
+
+
+def test_only_a_weight_over_the_band_and_under_the_hard_limit_is_a_question() -> None:
+    order = melon_order()
+    with pytest.raises(errors.WeightQuestionNotNeeded):
+        ask(order, 1050)  # within the soft band: just record it
+    with pytest.raises(errors.WeightQuestionNotNeeded):
+        ask(order, 800)  # lighter than ordered: not the customer's question
+    with pytest.raises(errors.WeightOutsideTolerance):
+        ask(order, 1500)  # beyond the hard limit: pick another
+    with pytest.raises(errors.AbsurdWeight):
+        ask(order, 0)
+    assert order.lines[0].proposals == []
+
+
+def test_a_weight_question_the_picker_moved_on_from_is_withdrawn_not_counted_twice() -> None:
+    order = melon_order()
+    proposal = ask(order, 1250)
+    order.record_weight(200, 980, code="manual", scan_id="other-melon", now=NOW,
+                        staff_id=PICKER.id)
+    with pytest.raises(errors.ProposalClosed):
+        order.decide_substitute(proposal.ref, approve=True, now=NOW)
+    assert proposal.status == "withdrawn" and order.lines[0].picked_quantity == 980
