@@ -318,6 +318,13 @@ class WeightQuestionNotNeeded(_NamesProduct, PickingError):
     total_g: int
 
 
+class InvalidFallback(PickingError):
+    """A line's fallback is ``refund`` or ``best_match``."""
+
+    code = "invalid_fallback"
+    value: str = ""
+
+
 class ReopenReasonRequired(PickingError):
     """A supervisor reopening a missing line says why (1 to 200 characters)."""
 

@@ -226,6 +226,15 @@ class WeightQuestionAsked(Event):
     customer_url: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class FallbackChosen(Event):
+    """The customer's choice for a line when they do not answer an offer in time."""
+
+    line_id: int
+    sku: str
+    fallback: str  # refund | best_match
+
+
 # -- packing and handover ------------------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)
@@ -276,7 +285,7 @@ EVENT_TYPES: dict[str, type[Event]] = {cls.__name__: cls for cls in (
     SubstitutionProposed, SubstitutionDecided,
     OrderPacked, OrderHandedOver, OrderDelivered, DeliveryFailed, OrderReturned,
     ItemUnavailable, LineReopened, SubstituteChoiceOffered, SubstituteChosenInAdvance,
-    WeightQuestionAsked,
+    WeightQuestionAsked, FallbackChosen,
 )}
 
 

@@ -37,6 +37,7 @@ class RevisedLine:
     unit_price_minor: int
     substitution: str = "best_match"
     specific_sku: str | None = None
+    fallback: str | None = None  # None: the line keeps its own (issue 15)
 
 
 class Lifecycle:
@@ -132,6 +133,8 @@ def _update_line(line: Line, new: RevisedLine, position: int) -> None:
         "quantity": new.quantity, "unit_price_minor": new.unit_price_minor,
         "substitution": new.substitution, "specific_sku": new.specific_sku,
         "position": position}
+    if new.fallback is not None:
+        values["fallback"] = new.fallback
     for name, value in values.items():
         if getattr(line, name) != value:
             setattr(line, name, value)

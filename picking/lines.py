@@ -23,6 +23,7 @@ def _named(product: Product) -> dict[str, str]:
 
 
 SHORT_REASONS = ("not_found", "out_of_stock", "damaged", "expired", "other")
+FALLBACKS = ("refund", "best_match")
 
 
 @dataclass(eq=False)
@@ -107,6 +108,8 @@ class Line:
     scans: list[Scan] = field(default_factory=list)
     proposals: list[Proposal] = field(default_factory=list)  # substitutes offered
     substitute_for_id: int | None = None  # the short line this substitute replaces
+    # a window ends unanswered: "refund", or "best_match" (keep the first offer; issue 15)
+    fallback: str = "refund"
     id: int | None = None
 
     @property

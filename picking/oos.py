@@ -26,6 +26,7 @@ from picking import errors, events
 from picking.events import Event
 from picking.lines import (
     DEFAULT_TOLERANCE,
+    FALLBACKS,
     MAX_WEIGHT_G,
     Line,
     Product,
@@ -56,7 +57,8 @@ class OutOfStockRules:
         def _require_picker(self, staff_id: int | None) -> None: ...
         def line(self, line_id: int) -> Line: ...
         def _close(self, proposal: Proposal, line: Line, status: ProposalStatus,
-                   by: Any, now: datetime) -> None: ...
+                   by: Any, now: datetime, fallback: str | None = None) -> None: ...
+        def _substitute_line(self, line: Line, proposal: Proposal, now: datetime) -> Line: ...
 
     def short_line_for_late_find(self, product: Product) -> Line | None:
         """The line a scan of ``product`` would reopen: none of its lines is open and
@@ -219,6 +221,52 @@ class OutOfStockRules:
             customer_url=customer_url))
         return proposal
 
+    # -- the customer's fallback (item 8) ---------------------------------------
+
+    def set_fallback(self, line_id: int, fallback: str, now: datetime) -> Line:
+        """What happens to this line's offers if the customer does not answer in time:
+        ``refund`` or ``best_match`` (keep the first offer). Raises
+        InvalidFallback, OrderNotPickable after picking."""
+        if fallback not in FALLBACKS:
+            raise errors.InvalidFallback(value=str(fallback)[:32])
+        if self.status not in (OrderStatus.RECEIVED, OrderStatus.QUEUED, OrderStatus.PICKING):
+            raise errors.OrderNotPickable(order=getattr(self, "oms_id", ""),
+                                          status=str(self.status))
+        line = self.line(line_id)
+        if line.fallback != fallback:
+            line.fallback = fallback
+            self._record(events.FallbackChosen(
+                order_id=self.id or 0, occurred_at=now, line_id=line.id or 0,
+                sku=line.product.sku, fallback=fallback))
+        return line
+
+    def keep_on_timeout(self, proposal: Proposal, line: Line, now: datetime) -> bool:
+        """The window ended unanswered and the customer said "keep the best match":
+        the offer is approved (at no more than the original price: no difference was
+        agreed). False when it cannot be kept (the line moved on): refund as usual."""
+        from picking.substitution import DecidedBy
+
+        if proposal.kind == "weight":
+            if (line.state is not LineState.OPEN or proposal.weight_g is None
+                    or line.picked_quantity + proposal.weight_g != proposal.quantity):
+                return False
+            self._keep_weight(proposal, line, now)
+            proposal.substitute_line = None
+            self._close(proposal, line, ProposalStatus.APPROVED, DecidedBy.TIMEOUT, now,
+                        fallback="best_match")
+            return True
+        if line.state is not LineState.SHORT:
+            return False
+        for other in line.proposals:
+            if other is not proposal and other.is_pending and other.kind != "weight":
+                self._close(other, line, ProposalStatus.REJECTED, DecidedBy.TIMEOUT, now)
+        proposal.difference_approved = False
+        proposal.substitute_line = self._substitute_line(line, proposal, now)
+        line.state = LineState.SUBSTITUTED
+        self._close(proposal, line, ProposalStatus.APPROVED, DecidedBy.TIMEOUT, now,
+                    fallback="best_match")
+        return True
+
     def decide_weight(self, proposal: Proposal, line: Line, *, approve: bool,
                       now: datetime) -> Proposal:
         """The customer's answer to a weight question. Kept: the weight is counted and
@@ -235,6 +283,12 @@ class OutOfStockRules:
         if not approve:
             self._close(proposal, line, ProposalStatus.REJECTED, DecidedBy.CUSTOMER, now)
             return proposal
+        self._keep_weight(proposal, line, now)
+        proposal.substitute_line = None  # the line itself took the weight: no new line
+        self._close(proposal, line, ProposalStatus.APPROVED, DecidedBy.CUSTOMER, now)
+        return proposal
+
+    def _keep_weight(self, proposal: Proposal, line: Line, now: datetime) -> None:
         weight_g = proposal.weight_g or 0
         line.scans.append(Scan(scan_id=f"weight-{proposal.ref}", code=proposal.code,
                                quantity=weight_g, scanned_at=now, staff_id=proposal.staff_id))
@@ -245,9 +299,6 @@ class OutOfStockRules:
             order_id=self.id or 0, occurred_at=now, actor_id=None, line_id=line.id or 0,
             sku=line.product.sku, weight_g=weight_g, total_g=line.picked_quantity,
             ordered_g=line.quantity, outside_soft_band=True, price_minor=line.price_minor))
-        proposal.substitute_line = None  # the line itself took the weight: no new line
-        self._close(proposal, line, ProposalStatus.APPROVED, DecidedBy.CUSTOMER, now)
-        return proposal
 
 
 def weight_extra_minor(line: Line, proposal: Proposal) -> int:

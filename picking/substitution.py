@@ -136,6 +136,7 @@ class SubstitutionRules:
         def line(self, line_id: int) -> Line: ...
         def decide_weight(self, proposal: Proposal, line: Line, *, approve: bool,
                           now: datetime) -> Proposal: ...
+        def keep_on_timeout(self, proposal: Proposal, line: Line, now: datetime) -> bool: ...
 
     def proposals(self) -> list[Proposal]:
         return [p for ln in self.lines for p in proposals_of(ln)]
@@ -270,8 +271,13 @@ class SubstitutionRules:
         (refund: the line stays short) applies. Returns what it timed out."""
         due = [p for p in self.proposals() if p.is_pending and p.is_due(now)]
         for proposal in due:
-            self._close(proposal, self.line(proposal.line_id), ProposalStatus.TIMED_OUT,
-                        DecidedBy.TIMEOUT, now)
+            line = self.line(proposal.line_id)
+            if not proposal.is_pending:
+                continue  # closed when the customer's fallback kept another offer
+            # the customer's fallback "keep the best match" (issue 15)
+            if line.fallback == "best_match" and self.keep_on_timeout(proposal, line, now):
+                continue
+            self._close(proposal, line, ProposalStatus.TIMED_OUT, DecidedBy.TIMEOUT, now)
         return due
 
     def end_pending_proposals(self, now: datetime) -> list[Proposal]:
@@ -284,7 +290,7 @@ class SubstitutionRules:
         return pending
 
     def _close(self, proposal: Proposal, line: Line, status: ProposalStatus,
-               by: DecidedBy, now: datetime) -> None:
+               by: DecidedBy, now: datetime, fallback: str | None = None) -> None:
         proposal.status = status
         proposal.decided_at = now
         proposal.decided_by = by
@@ -297,8 +303,8 @@ class SubstitutionRules:
                                       if approved else None),
             difference_approved=proposal.difference_approved,
             # a weight question unanswered: the heavier item is not kept
-            fallback=(("refund" if proposal.kind != "weight" else "not_kept")
-                      if status is ProposalStatus.TIMED_OUT else None),
+            fallback=fallback or (("refund" if proposal.kind != "weight" else "not_kept")
+                                  if status is ProposalStatus.TIMED_OUT else None),
             picked=(proposal.substitute_line.picked_quantity
                     if approved and proposal.substitute_line is not None else 0),
             marking_code=proposal.marking_code if approved else None,

@@ -96,6 +96,9 @@ class OrderLineIn:
     unit_price_minor: Price | None = None  # None: the store's catalog price
     substitution: Literal["none", "best_match", "specific"] = "best_match"
     specific_sku: Sku | None = None
+    # a substitute offered and not answered in time: refund it, or keep the best match;
+    # None keeps what the line has (the customer may choose on their link)
+    fallback: Literal["refund", "best_match"] | None = None
 
 
 @dataclass

@@ -145,6 +145,8 @@ order_lines = Table(
     Column("weight_note", String(16)),
     # a substitute line points at the short line it replaces (ordered vs delivered)
     Column("substitute_for_id", ForeignKey("order_lines.id"), index=True),
+    # when a substitute's window ends unanswered: refund, or keep the best match (issue 15)
+    Column("fallback", String(16), nullable=False, server_default="refund"),
 )
 
 scans = Table(

@@ -268,6 +268,24 @@ async def choose_in_advance(uow: UnitOfWork, token: str, line_id: int, sku: str 
         return line
 
 
+async def set_fallback(uow: UnitOfWork, token: str, line_id: int, fallback: str,
+                       now: datetime) -> Line:
+    """The customer's fallback for one line of their order. Raises LinkNotFound (also
+    for another order's line), LinkExpired, InvalidFallback, OrderNotPickable."""
+    async with uow:
+        order_id = await order_id_for_link(uow.session, token)
+        order = await uow.orders.get(order_id)
+        if order is None:
+            raise LinkNotFound()
+        if str(order.status) in CLOSED_STATUSES:
+            raise LinkExpired()
+        if line_id not in {ln.id for ln in order.lines}:
+            raise LinkNotFound()
+        line = order.set_fallback(line_id, fallback, now)
+        await uow.commit()
+        return line
+
+
 # -- weight over the soft band (item 5) ---------------------------------------
 
 async def ask_about_weight(uow: UnitOfWork, picker: StaffUser, order_id: int, *,

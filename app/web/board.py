@@ -47,6 +47,8 @@ EVENT_LABELS = {
     "ItemUnavailable": N_("Shelf empty: likely out"), "LineReopened": N_("Line reopened"),
     "SubstituteChoiceOffered": N_("Customer asked to choose in advance"),
     "SubstituteChosenInAdvance": N_("Customer chose in advance"),
+    "WeightQuestionAsked": N_("Customer asked about a heavier weight"),
+    "FallbackChosen": N_("Customer chose what happens without an answer"),
 }
 
 

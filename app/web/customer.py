@@ -198,4 +198,40 @@ async def customer_advance(request: Req, token: FromPath[str], line_id: FromPath
                   fragment="customer/_advance.html", status_code=status)
 
 
-HANDLERS = [customer_page, customer_decide, customer_live, customer_advance]
+@post("/c/{token:str}/lines/{line_id:int}/fallback", name="customer:fallback")
+async def customer_fallback(request: Req, token: FromPath[str], line_id: FromPath[int]
+                            ) -> Response[Any]:
+    """What happens to this line's offers if the customer does not answer in time
+    (``fallback`` = refund | best_match). Issue 15, item 8."""
+    limited = await _too_many(request, token)
+    if limited is not None:
+        return limited
+    _choose_language(request)
+    form = await request.form()
+    fallback = str(form.get("fallback", ""))[:32]
+    where = "advance" if form.get("where") == "advance" else "offers"
+    feedback, status = None, 200
+    try:
+        await oos.set_fallback(new_uow(request), token, line_id, fallback, clock(request))
+        feedback = Feedback("ok", _("Saved: if you do not answer in time, we keep the best "
+                                    "match.") if fallback == "best_match" else
+                            _("Saved: if you do not answer in time, it is refunded."))
+    except (service.LinkNotFound, service.LinkExpired) as err:
+        return _link_error(request, err)
+    except errors.PickingError as err:
+        feedback, status = describe(err), status_for(err)
+    if not is_htmx(request):
+        return redirect(request, request.app.route_reverse("customer:order", token=token)
+                        + f"?lang={i18n.current_language()}")
+    async with reading(request) as session:
+        order = await service.customer_view(session, token)
+        advance = await oos.advance_choices(session, order, clock(request))
+    context = {**page_context(request, order, token), "advance": advance}
+    if where == "advance":
+        return render(request, "customer/order.html", {**context, "advance_feedback": feedback},
+                      fragment="customer/_advance.html", status_code=status)
+    return render(request, "customer/order.html", {**context, "feedback": feedback},
+                  fragment="customer/_offers.html", status_code=status)
+
+
+HANDLERS = [customer_page, customer_decide, customer_live, customer_advance, customer_fallback]

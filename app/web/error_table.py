@@ -199,6 +199,8 @@ ERRORS: dict[type[errors.PickingError], Entry] = {
         "warn", lambda p: _("%(total)s is close enough to the %(ordered)s ordered: record it "
                             "without asking.", total=_grams(p["total_g"]),
                             ordered=_grams(p["ordered_g"])), 422),
+    errors.InvalidFallback: Entry(
+        "error", lambda p: _("Choose: a refund, or keep the best match."), 422),
     errors.ReopenReasonRequired: Entry(
         "error", lambda p: _("Say why the line is reopened (up to 200 characters)."), 422),
     errors.LinkNotFound: Entry(

@@ -4,6 +4,8 @@ A short with reason "not on the shelf" or "out of stock" marks the product
 likely out in its store for a while (``likely_out``), until a good scan clears it.
 A proposal may also be a weight question (``kind`` = weight): the ordered product
 itself, heavier than the store's soft band, offered to the customer as it is.
+A line keeps the customer's fallback (``fallback``): refund, or keep the best match
+when a window ends unanswered.
 
 Revision ID: 0011_oos
 Revises: 0010_substitute_units
@@ -44,9 +46,14 @@ def upgrade() -> None:
     with op.batch_alter_table("substitution_proposals", schema=None) as batch_op:
         batch_op.add_column(sa.Column("kind", sa.String(length=16), nullable=False,
                                       server_default="substitute"))
+    with op.batch_alter_table("order_lines", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("fallback", sa.String(length=16), nullable=False,
+                                      server_default="refund"))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("order_lines", schema=None) as batch_op:
+        batch_op.drop_column("fallback")
     with op.batch_alter_table("substitution_proposals", schema=None) as batch_op:
         batch_op.drop_column("kind")
     op.drop_index("ix_likely_out_store_until", table_name="likely_out")

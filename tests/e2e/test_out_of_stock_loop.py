@@ -2,6 +2,7 @@
 has milk on their order, sees it "likely out" without a reload; that order's customer
 chooses a substitute in advance and the second picker sees the choice; then the
 first picker finds a carton after all and scans it: the missing line is picked.
+The customer also says "keep the best match if I do not answer" (item 8).
 
 With STOREPICK_SHOTS=<folder> it also saves the screens at 360x740 (and the board
 at 1024x768), for a person to look at."""
@@ -91,6 +92,9 @@ def test_an_empty_shelf_warns_the_next_picker_and_lets_the_customer_choose_early
             shot(customer, "customer-advance-ru")
             customer.click("#customer-advance button[value=kefir]")
             customer.wait_for_selector("[data-chosen=kefir]")
+            # item 8: if the picker's offer then goes unanswered, keep it
+            customer.click("#customer-advance button[value=best_match]")
+            customer.wait_for_selector("#customer-advance [data-fallback=best_match]")
             shot(customer, "customer-advance-chosen-ru")
         finally:
             customer_context.close()

@@ -231,3 +231,93 @@ async def test_a_heavier_weight_is_asked_and_the_customer_keeps_it(
     assert decided["payload"]["outcome"] == "approved"
     (recorded,) = await outbox(db, order_id, "WeightRecorded")
     assert recorded["payload"]["total_g"] == 1250 and recorded["payload"]["outside_soft_band"]
+
+
+# -- item 8: the customer's fallback ---------------------------------------------
+
+async def fallback_of(db: Any, oms_id: str) -> dict[str, str]:
+    o, ln, p = tables.orders.c, tables.order_lines.c, tables.products.c
+    async with db.reading() as session:
+        rows = await session.execute(
+            select(p.sku, ln.fallback).join(tables.order_lines, ln.product_id == p.id)
+            .join(tables.orders, o.id == ln.order_id).where(o.oms_id == oms_id))
+        return dict(rows.all())
+
+
+async def test_the_oms_may_send_the_fallback_and_a_bad_one_is_refused(
+        db: Any, client: Any, clock: Any) -> None:
+    from tests.support.oms import OmsClient
+
+    oms = OmsClient(client, clock)
+    lines = [{"sku": "milk", "quantity": 1, "fallback": "best_match"},
+             {"sku": "bread", "quantity": 1}]
+    sent = await oms.send("PUT", oms.order_path("F-1"), {
+        "version": 1, "due_at": "2026-11-22T11:00:00+03:00", "customer_name": "Анна",
+        "customer_phone": "+79990000000", "lines": lines})
+    assert sent.status_code == 200, sent.text
+    assert await fallback_of(db, "F-1") == {"milk": "best_match", "bread": "refund"}
+    bad = await oms.send("PUT", oms.order_path("F-2"), {
+        "version": 1, "due_at": "2026-11-22T11:00:00+03:00", "customer_name": "Анна",
+        "customer_phone": "+79990000000",
+        "lines": [{"sku": "milk", "quantity": 1, "fallback": "keep"}]})
+    assert bad.status_code == 422 and "fallback" in bad.text
+    # a new version without the field keeps what the line has (the customer's choice)
+    again = await oms.send("PUT", oms.order_path("F-1"), {
+        "version": 2, "due_at": "2026-11-22T11:00:00+03:00", "customer_name": "Анна",
+        "customer_phone": "+79990000000", "lines": [{"sku": "milk", "quantity": 2}]})
+    assert again.status_code == 200, again.text
+    assert await fallback_of(db, "F-1") == {"milk": "best_match"}
+
+
+async def test_keep_the_best_match_chosen_on_the_link_applies_when_the_window_ends(
+        db: Any, shop: Any, client: Any, phone: Any, clock: Any) -> None:
+    from datetime import timedelta
+
+    from app.db.uow import UnitOfWork
+    from app.services.substitutions import expire_due
+    from tests.integration.test_substitution_http import short_order
+    from tests.support.shop import kefir_unit
+
+    picker = await signed_in(client, "picker")
+    order_id, milk = await short_order(db, shop, picker, {"milk": 1, "bread": 1}, "milk")
+    offered = await picker.post(f"/pick/{order_id}/lines/{milk}/substitute",
+                                {"code": kefir_unit()})
+    assert offered.status_code in (302, 303), offered.text[:300]
+    (proposed,) = await outbox(db, order_id, "SubstitutionProposed")
+    customer = Customer(phone, proposed["payload"]["customer_url"])
+    page = await customer.open()
+    assert 'data-fallback="refund"' in page.text
+    url = f"{customer.path}/lines/{milk}/fallback"
+    headers = {"HX-Request": "true", "x-csrftoken": customer.csrf}
+    refused = await phone.post(url, data={"fallback": "maybe", "where": "offers"},
+                               headers=headers)
+    assert refused.status_code == 422
+    bread = await line_of(db, order_id, "bread")
+    async with db.writing() as session:
+        other = await add_order(session, shop, {"milk": 1})
+    foreign = await phone.post(f"{customer.path}/lines/{await line_of(db, other, 'milk')}"
+                               "/fallback", data={"fallback": "best_match"}, headers=headers)
+    assert foreign.status_code == 404
+    chosen = await phone.post(url, data={"fallback": "best_match", "where": "offers"},
+                              headers=headers)
+    assert chosen.status_code == 200 and 'data-fallback="best_match"' in chosen.text
+    (event,) = await outbox(db, order_id, "FallbackChosen")
+    assert event["payload"]["fallback"] == "best_match"
+    assert bread  # the bread line keeps its own fallback
+    assert await fallback_of(db, (await order_oms_id(db, order_id))) == {
+        "milk": "best_match", "bread": "refund"}
+    # the window ends unanswered: the offer is kept, at no more than the original price
+    assert await expire_due(lambda: UnitOfWork(db), clock.now + timedelta(minutes=11)) == 1
+    (decided,) = await outbox(db, order_id, "SubstitutionDecided")
+    assert decided["payload"]["outcome"] == "approved"
+    assert decided["payload"]["decided_by"] == "timeout"
+    assert decided["payload"]["fallback"] == "best_match"
+    assert decided["payload"]["charged_unit_price_minor"] == shop.prices["kefir"]  # cheaper
+    clock.now += timedelta(minutes=11)
+    assert "No answer in time: we kept the best match" in (await customer.open()).text
+
+
+async def order_oms_id(db: Any, order_id: int) -> str:
+    async with db.reading() as session:
+        return str(await session.scalar(select(tables.orders.c.oms_id)
+                                        .where(tables.orders.c.id == order_id)))

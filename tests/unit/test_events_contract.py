@@ -57,6 +57,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
     "SubstituteChoiceOffered": {"line_id": 5, "sku": "MILK-1",
                                 "customer_url": "https://shop.example/c/tok"},
     "SubstituteChosenInAdvance": {"line_id": 5, "sku": "MILK-1", "substitute_sku": "MILK-2"},
+    "FallbackChosen": {"line_id": 5, "sku": "MILK-1", "fallback": "best_match"},
     "WeightQuestionAsked": {"line_id": 6, "proposal": "w-ref", "sku": "MELON", "ordered_g": 1000,
                             "offered_g": 1500, "extra_minor": 15000,
                             "expires_at": NOW + timedelta(minutes=10),

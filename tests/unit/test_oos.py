@@ -209,3 +209,63 @@ def test_a_weight_question_the_picker_moved_on_from_is_withdrawn_not_counted_twi
     with pytest.raises(errors.ProposalClosed):
         order.decide_substitute(proposal.ref, approve=True, now=NOW)
     assert proposal.status == "withdrawn" and order.lines[0].picked_quantity == 980
+
+
+# -- item 8: the customer's fallback ---------------------------------------------
+
+def test_keep_the_best_match_approves_the_first_offer_when_the_window_ends() -> None:
+    store = storage()
+    order = store.orders[10]
+    kefir = store.products[KEFIR.zfill(14)]
+    water = Product(store_id=1, sku="water", name_ru="Вода", name_en="Water", unit="piece",
+                    price_minor=12000, id=5, category="dairy", stock=5)
+    order.set_fallback(100, "best_match", NOW)
+    assert order.events[-1].payload()["fallback"] == "best_match"
+    line = order.short(100, "damaged", now=NOW, staff_id=PICKER.id)
+    offer(order, line, kefir)
+    order.propose_substitute(100, water, ref="p2", code="w", now=NOW,
+                             window=timedelta(minutes=10), customer_url="u", staff_id=PICKER.id)
+    order.expire_due_proposals(NOW + timedelta(minutes=10))
+    first, second = line.proposals
+    assert (first.status, first.decided_by) == ("approved", "timeout")
+    assert second.status == "rejected" and line.state == "substituted"
+    decided = [e.payload() for e in order.events if e.type == "SubstitutionDecided"]
+    assert decided[-1]["outcome"] == "approved" and decided[-1]["fallback"] == "best_match"
+    assert first.substitute_line is not None and first.substitute_line.picked_quantity == 1
+
+
+def test_without_the_fallback_an_unanswered_offer_is_refunded_and_bad_values_are_refused() -> None:
+    store = storage()
+    order = store.orders[10]
+    for bad in ("keep", "", "BEST_MATCH"):
+        with pytest.raises(errors.InvalidFallback):
+            order.set_fallback(100, bad, NOW)
+    line = order.short(100, "damaged", now=NOW, staff_id=PICKER.id)
+    offer(order, line, store.products[KEFIR.zfill(14)])
+    order.expire_due_proposals(NOW + timedelta(minutes=10))
+    assert line.proposals[0].status == "timed_out" and line.state == "short"
+
+
+def test_keep_the_best_match_keeps_an_unanswered_heavier_item_too() -> None:
+    order = melon_order()
+    order.set_fallback(200, "best_match", NOW)
+    ask(order, 1250)
+    order.expire_due_proposals(NOW + timedelta(minutes=10))
+    line = order.lines[0]
+    assert (line.state, line.picked_quantity) == ("picked", 1250)
+    assert line.proposals[0].status == "approved"
+
+
+def test_the_simulated_oms_texts_the_customer_about_an_early_choice_and_a_weight() -> None:
+    from sync.customer_inbox import message_for
+
+    url = "https://shop.example/c/tok"
+    early = message_for({"type": "SubstituteChoiceOffered", "order_id": "B-1",
+                         "payload": {"sku": "milk", "customer_url": url}}, {"milk": "Milk"})
+    assert early is not None and early.link == url and "Milk may be out of stock" in early.text_en
+    weight = message_for({"type": "WeightQuestionAsked", "order_id": "B-1",
+                          "payload": {"sku": "melon", "offered_g": 1500, "customer_url": url}},
+                         {})
+    assert weight is not None and "weighs 1.500 kg" in weight.text_en
+    assert message_for({"type": "WeightQuestionAsked", "order_id": "B-1",
+                        "payload": {"sku": "melon", "customer_url": "javascript:x"}}, {}) is None
