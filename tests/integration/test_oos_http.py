@@ -321,3 +321,43 @@ async def order_oms_id(db: Any, order_id: int) -> str:
     async with db.reading() as session:
         return str(await session.scalar(select(tables.orders.c.oms_id)
                                         .where(tables.orders.c.id == order_id)))
+
+
+async def test_a_reopen_racing_a_finish_has_exactly_one_winner(db: Any, shop: Any) -> None:
+    import asyncio
+
+    from app.db.uow import UnitOfWork
+    from app.services import oos
+    from app.services import picking as picking_service
+    from picking import errors
+    from tests.support.handover import staff_user
+    from tests.support.shop import NOW
+
+    picker, supervisor = staff_user(shop, "picker"), staff_user(shop, "supervisor")
+    for _ in range(3):  # a race that loses rarely must still be caught
+        async with db.writing() as session:
+            order_id = await add_order(session, shop, {"milk": 1})
+        await picking_service.start_order(UnitOfWork(db), picker, order_id, NOW)
+        milk = await line_of(db, order_id, "milk")
+        await picking_service.short_line(UnitOfWork(db), picker, order_id, milk, "damaged", NOW)
+        finished, reopened = await asyncio.gather(
+            picking_service.finish_picking(UnitOfWork(db), picker, order_id, NOW),
+            oos.reopen_line(UnitOfWork(db), supervisor, order_id, milk, "found it", NOW),
+            return_exceptions=True)
+        async with db.reading() as session:
+            o, ln = tables.orders.c, tables.order_lines.c
+            status = await session.scalar(select(o.status).where(o.id == order_id))
+            state = await session.scalar(select(ln.state).where(ln.id == milk))
+        if isinstance(reopened, errors.OrderNotPickable):  # the finish won
+            assert not isinstance(finished, BaseException)
+            assert (status, state) == ("picked", "short")
+            assert await outbox(db, order_id, "LineReopened") == []
+        else:  # the reopen won: the finish is refused, the line is open
+            assert isinstance(finished, errors.LinesStillOpen), finished
+            assert not isinstance(reopened, BaseException), reopened
+            assert (status, state) == ("picking", "open")
+            assert await outbox(db, order_id, "OrderPicked") == []
+        if status == "picking":  # free the picker for the next round
+            await picking_service.short_line(UnitOfWork(db), picker, order_id, milk,
+                                             "damaged", NOW)
+            await picking_service.finish_picking(UnitOfWork(db), picker, order_id, NOW)
