@@ -85,6 +85,9 @@ class Settings:
     max_upload_bytes: int = 15 * 1024 * 1024
     data_dir: Path = ROOT / "var"  # delivery proof photos live under data_dir/proofs
     substitution_window_minutes: int = 10  # 0: open until the picker finishes the order
+    # An empty shelf ("not on the shelf", "out of stock") marks the product likely out
+    # in the store this long, unless a good scan clears it sooner (issue 15).
+    likely_out_minutes: int = 120
     # Base of customer links (SubstitutionProposed). None: the scheme and host the staff
     # member's own request used (app.web.deps.public_base_url); `make run` sets the LAN address.
     public_base_url: str | None = None
@@ -164,6 +167,7 @@ class Settings:
             relay_lease_seconds=_number(env, "STOREPICK_RELAY_LEASE", 60.0),
             relay_backoff_base=_number(env, "STOREPICK_RELAY_BACKOFF_BASE", 1.0),
             substitution_window_minutes=int(env.get("STOREPICK_SUBSTITUTION_WINDOW_MINUTES", "10")),
+            likely_out_minutes=int(env.get("STOREPICK_LIKELY_OUT_MINUTES", "120")),
             oms_legacy_signatures_until=_until(env.get("STOREPICK_OMS_LEGACY_SIGNATURES_UNTIL")),
             marking_check_url=env.get("STOREPICK_MARKING_URL") or None,
             marking_local_url=env.get("STOREPICK_MARKING_LOCAL_URL") or None,

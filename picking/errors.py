@@ -337,6 +337,35 @@ class ProposalClosed(PickingError):
     status: str | None = None
 
 
+class LineNotReopenable(_NamesProduct, PickingError):
+    """Only a line marked missing can be reopened (``state``: what it is now)."""
+
+    code = "line_not_reopenable"
+    state: str = ""
+
+
+class WeightQuestionNotNeeded(_NamesProduct, PickingError):
+    """Only a weight above the soft band (and within the hard limit) is a question
+    for the customer: within the band it is simply recorded."""
+
+    code = "weight_question_not_needed"
+    ordered_g: int
+    total_g: int
+
+
+class InvalidFallback(PickingError):
+    """A line's fallback is ``refund`` or ``best_match``."""
+
+    code = "invalid_fallback"
+    value: str = ""
+
+
+class ReopenReasonRequired(PickingError):
+    """A supervisor reopening a missing line says why (1 to 200 characters)."""
+
+    code = "reopen_reason_required"
+
+
 class LinkNotFound(PickingError):
     """Forged, mistyped or unknown customer link: the same answer for all of them."""
 

@@ -173,6 +173,72 @@ class SubstitutionDecided(Event):
     weight_g: int | None = None
 
 
+# -- out of stock and late finds (issue 15) -----------------------------------
+
+@dataclass(frozen=True, kw_only=True)
+class ItemUnavailable(Event):
+    """A picker found the shelf empty: the product is likely out in this store."""
+
+    store: str  # the store's code
+    sku: str
+    reason: str  # not_found | out_of_stock
+
+
+@dataclass(frozen=True, kw_only=True)
+class LineReopened(Event):
+    """Corrects an earlier LineShorted: the item was found after all."""
+
+    line_id: int
+    sku: str
+    previous_reason: str | None
+    by: str  # scan | supervisor
+    reason: str = ""  # the supervisor's words
+    withdrawn: tuple[str, ...] = ()  # open substitute proposals closed by the find
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubstituteChoiceOffered(Event):
+    """The product of a line is likely out: the customer may choose a substitute now."""
+
+    line_id: int
+    sku: str
+    customer_url: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubstituteChosenInAdvance(Event):
+    """The customer chose before the picker reached the shelf (``substitute_sku`` None:
+    no substitute, refund it)."""
+
+    line_id: int
+    sku: str
+    substitute_sku: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class WeightQuestionAsked(Event):
+    """A weighed item is heavier than the soft band allows: the customer is asked on
+    their link whether to keep it (answered by SubstitutionDecided, same proposal)."""
+
+    line_id: int
+    proposal: str
+    sku: str
+    ordered_g: int
+    offered_g: int  # the line's total if the customer keeps it
+    extra_minor: int  # what keeping it costs more than the weight ordered
+    expires_at: datetime | None
+    customer_url: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class FallbackChosen(Event):
+    """The customer's choice for a line when they do not answer an offer in time."""
+
+    line_id: int
+    sku: str
+    fallback: str  # refund | best_match
+
+
 # -- packing and handover ------------------------------------------------------
 
 @dataclass(frozen=True, kw_only=True)
@@ -235,6 +301,8 @@ EVENT_TYPES: dict[str, type[Event]] = {cls.__name__: cls for cls in (
     SubstitutionProposed, SubstitutionDecided,
     OrderPacked, OrderHandedOver, OrderDelivered, DeliveryFailed, OrderReturned,
     OrderSettled,
+    ItemUnavailable, LineReopened, SubstituteChoiceOffered, SubstituteChosenInAdvance,
+    WeightQuestionAsked, FallbackChosen,
 )}
 
 

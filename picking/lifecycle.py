@@ -38,6 +38,7 @@ class RevisedLine:
     substitution: str = "best_match"
     specific_sku: str | None = None
     min_days_left: int | None = None  # the OMS's freshness promise for the line
+    fallback: str | None = None  # None: the line keeps its own (issue 15)
 
 
 class Lifecycle:
@@ -133,6 +134,8 @@ def _update_line(line: Line, new: RevisedLine, position: int) -> None:
         "quantity": new.quantity, "unit_price_minor": new.unit_price_minor,
         "substitution": new.substitution, "specific_sku": new.specific_sku,
         "position": position, "min_days_left": new.min_days_left}
+    if new.fallback is not None:
+        values["fallback"] = new.fallback
     for name, value in values.items():
         if getattr(line, name) != value:
             setattr(line, name, value)

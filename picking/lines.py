@@ -23,6 +23,7 @@ def _named(product: Product) -> dict[str, str]:
 
 
 SHORT_REASONS = ("not_found", "out_of_stock", "damaged", "expired", "other")
+FALLBACKS = ("refund", "best_match")
 
 
 @dataclass(eq=False)
@@ -115,6 +116,8 @@ class Line:
     scans: list[Scan] = field(default_factory=list)
     proposals: list[Proposal] = field(default_factory=list)  # substitutes offered
     substitute_for_id: int | None = None  # the short line this substitute replaces
+    # a window ends unanswered: "refund", or "best_match" (keep the first offer; issue 15)
+    fallback: str = "refund"
     id: int | None = None
     min_days_left: int | None = None  # the OMS's freshness promise for this line
 
@@ -171,6 +174,9 @@ class Proposal:
     marking_code: str | None = None  # marked goods: that unit's key (01 GTIN 21 serial)
     marking_tail: str | None = None
     weight_g: int | None = None  # weighed goods: the weight on the scale label, if any
+    # "substitute", or "weight": the ordered product itself, heavier than the soft band
+    # allows, offered as it is (issue 15); ``quantity`` is then the line's new total.
+    kind: str = "substitute"
     id: int | None = None
 
     def status_at(self, now: datetime) -> str:

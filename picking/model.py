@@ -26,6 +26,7 @@ from picking.lines import (
     _named,
 )
 from picking.marking import MarkingVerdict, refuse_unsellable
+from picking.oos import OutOfStockRules
 from picking.progress import Progress, progress_of
 from picking.status import LineState, OrderStatus, can_move
 from picking.substitution import SubstitutionRules
@@ -37,7 +38,7 @@ __all__ = ["MAX_WEIGHT_G", "SHORT_REASONS", "ZONE_ORDER", "Line", "LineState", "
 
 
 @dataclass(eq=False)
-class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
+class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules, OutOfStockRules):
     store_id: int
     store_code: str
     oms_id: str
@@ -311,6 +312,7 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
             order_id=self._id(), occurred_at=now, actor_id=staff_id, line_id=line.id or 0,
             sku=line.product.sku, ordered=line.quantity, picked=line.picked_quantity,
             missing=line.remaining, reason=reason))
+        self.note_unavailable(line, reason, now, staff_id)  # the shelf was empty: tell the OMS
         return line
 
     def finish_picking(self, *, now: datetime, staff_id: int | None) -> None:

@@ -35,6 +35,7 @@ class ProposalStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     TIMED_OUT = "timed_out"
+    WITHDRAWN = "withdrawn"  # the original was found after all (a late find)
 
 
 S = OrderStatus
@@ -62,10 +63,11 @@ LINE_MOVES: dict[LineState, frozenset[LineState]] = {
 
 PROPOSAL_MOVES: dict[ProposalStatus, frozenset[ProposalStatus]] = {
     ProposalStatus.PROPOSED: frozenset({ProposalStatus.APPROVED, ProposalStatus.REJECTED,
-                                        ProposalStatus.TIMED_OUT}),
+                                        ProposalStatus.TIMED_OUT, ProposalStatus.WITHDRAWN}),
     ProposalStatus.APPROVED: frozenset(),
     ProposalStatus.REJECTED: frozenset(),
     ProposalStatus.TIMED_OUT: frozenset(),
+    ProposalStatus.WITHDRAWN: frozenset(),
 }
 
 

@@ -46,7 +46,8 @@ ProposalClosed = errors.ProposalClosed
 SubstitutionProposed = events.SubstitutionProposed
 SubstitutionDecided = events.SubstitutionDecided
 
-SUBSTITUTION_EVENTS = frozenset({"SubstitutionProposed", "SubstitutionDecided"})
+SUBSTITUTION_EVENTS = frozenset({"SubstitutionProposed", "SubstitutionDecided",
+                                 "WeightQuestionAsked"})  # a weight question: issue 15
 
 
 def proposals_of(line: Line) -> list[Proposal]:
@@ -133,6 +134,9 @@ class SubstitutionRules:
         def _record(self, event: events.Event) -> None: ...
         def _require_picker(self, staff_id: int | None) -> None: ...
         def line(self, line_id: int) -> Line: ...
+        def decide_weight(self, proposal: Proposal, line: Line, *, approve: bool,
+                          now: datetime) -> Proposal: ...
+        def keep_on_timeout(self, proposal: Proposal, line: Line, now: datetime) -> bool: ...
 
     def proposals(self) -> list[Proposal]:
         return [p for ln in self.lines for p in proposals_of(ln)]
@@ -226,6 +230,8 @@ class SubstitutionRules:
                 or self.status is not OrderStatus.PICKING):
             raise ProposalClosed(proposal=ref, status=proposal.status_at(now))
         line = self.line(proposal.line_id)
+        if proposal.kind == "weight":  # the ordered item, heavier: keep it? (issue 15)
+            return self.decide_weight(proposal, line, approve=approve, now=now)
         if not approve:
             self._close(proposal, line, ProposalStatus.REJECTED, DecidedBy.CUSTOMER, now)
             return proposal
@@ -265,8 +271,13 @@ class SubstitutionRules:
         (refund: the line stays short) applies. Returns what it timed out."""
         due = [p for p in self.proposals() if p.is_pending and p.is_due(now)]
         for proposal in due:
-            self._close(proposal, self.line(proposal.line_id), ProposalStatus.TIMED_OUT,
-                        DecidedBy.TIMEOUT, now)
+            line = self.line(proposal.line_id)
+            if not proposal.is_pending:
+                continue  # closed when the customer's fallback kept another offer
+            # the customer's fallback "keep the best match" (issue 15)
+            if line.fallback == "best_match" and self.keep_on_timeout(proposal, line, now):
+                continue
+            self._close(proposal, line, ProposalStatus.TIMED_OUT, DecidedBy.TIMEOUT, now)
         return due
 
     def end_pending_proposals(self, now: datetime) -> list[Proposal]:
@@ -279,7 +290,7 @@ class SubstitutionRules:
         return pending
 
     def _close(self, proposal: Proposal, line: Line, status: ProposalStatus,
-               by: DecidedBy, now: datetime) -> None:
+               by: DecidedBy, now: datetime, fallback: str | None = None) -> None:
         proposal.status = status
         proposal.decided_at = now
         proposal.decided_by = by
@@ -291,7 +302,9 @@ class SubstitutionRules:
             charged_unit_price_minor=(proposal.charged_unit_price(proposal.difference_approved)
                                       if approved else None),
             difference_approved=proposal.difference_approved,
-            fallback="refund" if status is ProposalStatus.TIMED_OUT else None,
+            # a weight question unanswered: the heavier item is not kept
+            fallback=fallback or (("refund" if proposal.kind != "weight" else "not_kept")
+                                  if status is ProposalStatus.TIMED_OUT else None),
             picked=(proposal.substitute_line.picked_quantity
                     if approved and proposal.substitute_line is not None else 0),
             marking_code=proposal.marking_code if approved else None,

@@ -99,6 +99,9 @@ class OrderLineIn:
     specific_sku: Sku | None = None
     # freshness: the unit must have at least this many days of life left at delivery
     min_days_left: Days | None = None
+    # a substitute offered and not answered in time: refund it, or keep the best match;
+    # None keeps what the line has (the customer may choose on their link)
+    fallback: Literal["refund", "best_match"] | None = None
 
 
 @dataclass

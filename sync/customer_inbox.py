@@ -64,6 +64,25 @@ def message_for(envelope: dict[str, Any], names: dict[str, str]) -> CustomerMess
             f"× {quantity}. Согласуйте или откажитесь: {url}",
             f"Order {order}: {wanted} is out of stock; we offer {offered} × {quantity}. "
             f"Approve or reject: {url}", when, link=url)
+    # issue 15: a likely-out product (choose now), a heavier weighed item (keep it?)
+    if kind == "SubstituteChoiceOffered" and _is_web_link(payload.get("customer_url")):
+        url = str(payload["customer_url"])
+        wanted = names.get(str(payload.get("sku")), str(payload.get("sku")))
+        return CustomerMessage(
+            "substitute",
+            f"Заказ {order}: «{wanted}», возможно, закончился. Выберите замену заранее: {url}",
+            f"Order {order}: {wanted} may be out of stock. Choose a substitute now: {url}",
+            when, link=url)
+    if kind == "WeightQuestionAsked" and _is_web_link(payload.get("customer_url")):
+        url = str(payload["customer_url"])
+        wanted = names.get(str(payload.get("sku")), str(payload.get("sku")))
+        grams = int(payload.get("offered_g") or 0)
+        return CustomerMessage(
+            "substitute",
+            f"Заказ {order}: «{wanted}» весит {grams / 1000:.3f} кг, больше заказанного. "
+            f"Оставить? {url}",
+            f"Order {order}: {wanted} weighs {grams / 1000:.3f} kg, more than ordered. "
+            f"Keep it? {url}", when, link=url)
     if kind == "OrderPacked" and payload.get("pickup_code"):
         code = str(payload["pickup_code"])
         return CustomerMessage(

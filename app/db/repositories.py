@@ -13,9 +13,10 @@ from sqlalchemy.orm import joinedload, raiseload, selectinload
 from app.db import tables
 from app.db.plain import PRODUCT_COLUMNS, PlainOrders, product_from
 from app.db.tables_board import scan_errors
+from app.db.tables_oos import likely_out
 from app.services.records import Counted, Refused, ScanProbe
 from app.services.stores import StoreInfo, load_store
-from picking.model import Line, Order, OrderStatus, Product, Scan
+from picking.model import Line, LineState, Order, OrderStatus, Product, Scan
 
 
 def plu_forms(plu: str) -> set[str]:
@@ -43,6 +44,12 @@ class OrderRepository:
         row is locked for the transaction unless ``lock`` is False (screens).
         ``scans=False`` (the pick page) leaves every line's scans out: what the
         picker sees is in the lines, and an order's history should not slow it."""
+        if lock:
+            await self.lock(order_id)
+        stmt = self._whole(order_id, store_id, scans)
+        return self._remember((await self.session.scalars(stmt)).unique().first())
+
+    def _whole(self, order_id: int, store_id: int | None, scans: bool) -> Any:
         stmt = (
             select(Order)
             .where(tables.orders.c.id == order_id)
@@ -55,9 +62,20 @@ class OrderRepository:
         )
         if store_id is not None:
             stmt = stmt.where(tables.orders.c.store_id == store_id)
-        if lock:
-            await self.lock(order_id)
-        return self._remember((await self.session.scalars(stmt)).unique().first())
+        return stmt
+
+    async def reload(self, order_id: int, *, store_id: int) -> Order | None:
+        """The whole order (every line, scan and proposal) in place of a partial one
+        this session loaded for a scan (``for_scan``), for the rare scan that needs
+        more: the objects already loaded are filled in, not duplicated. Call
+        ``lock`` first on PostgreSQL (the scan path has)."""
+        stmt = self._whole(order_id, store_id, True).execution_options(populate_existing=True)
+        order = (await self.session.scalars(stmt)).unique().first()
+        if order is not None:  # refreshed objects get no "load" event: enums back by hand
+            order.status = OrderStatus(order.status)
+            for line in order.lines:
+                line.state = LineState(line.state)
+        return self._remember(order)
 
     def _remember(self, order: Order | None) -> Order | None:
         if order is not None:
@@ -187,7 +205,9 @@ def _probe_statement(gtin: bool, plu: bool, marking: bool) -> Any:
                refused(r.error), refused(r.order_id), refused(r.code), refused(r.params),
                used.label("marking_used"),
                exists().where(tables.orders.c.id == bindparam("order_id"),
-                              tables.orders.c.store_id == store_id).label("order_here"))
+                              tables.orders.c.store_id == store_id).label("order_here"),
+               exists().where(likely_out.c.store_id == store_id,
+                              likely_out.c.product_id == product_id).label("likely_out"))
         .select_from(anchor)
         .outerjoin(tables.products, and_(tables.products.c.id == product_id, true()))
     )
@@ -210,14 +230,14 @@ class ScanRepository:
         if plu is not None:
             params["plus"] = sorted(plu_forms(plu))
         row = (await self.session.execute(stmt, params)).one()
-        c_order, c_line, c_code, r_error, r_order, r_code, r_params, used, here = \
+        c_order, c_line, c_code, r_error, r_order, r_code, r_params, used, here, out = \
             row[len(PRODUCT_COLUMNS):]
         return ScanProbe(
             product=None if row.p_id is None else product_from(row._mapping, "p_"),
             counted=None if c_line is None else Counted(c_order, c_line, c_code),
             refused=None if r_error is None else Refused(r_order, r_code, r_error,
                                                          dict(r_params or {})),
-            marking_used=bool(used), order_in_store=bool(here))
+            marking_used=bool(used), order_in_store=bool(here), likely_out=bool(out))
 
     async def refuse(self, *, scan_id: str, store_id: int, order_id: int | None,
                      staff_id: int, code: str, error: str, params: dict[str, Any],

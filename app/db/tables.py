@@ -149,6 +149,8 @@ order_lines = Table(
     # a substitute line points at the short line it replaces (ordered vs delivered)
     Column("substitute_for_id", ForeignKey("order_lines.id"), index=True),
     Column("min_days_left", Integer),  # the OMS's freshness promise for this line
+    # when a substitute's window ends unanswered: refund, or keep the best match (issue 15)
+    Column("fallback", String(16), nullable=False, server_default="refund"),
 )
 
 scans = Table(
@@ -200,6 +202,7 @@ from app.db import (  # noqa: E402
     tables_board,  # noqa: F401
     tables_handover,  # noqa: F401
     tables_marking,  # noqa: F401
+    tables_oos,  # noqa: F401
     tables_security,  # noqa: F401
     tables_substitutions,  # noqa: F401
     tables_sync,  # noqa: F401

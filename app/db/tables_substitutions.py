@@ -50,6 +50,8 @@ substitution_proposals = Table(
     Column("marking_code", String(200)),
     Column("marking_tail", String(200)),
     Column("weight_g", Integer),
+    # substitute | weight (the ordered product, over the soft band: keep it? issue 15)
+    Column("kind", String(16), nullable=False, server_default="substitute"),
     Index("ix_substitution_proposals_open", "status", "expires_at"),
 )
 

@@ -21,6 +21,7 @@ from app.db.repositories import (
     ScanRepository,
     StoreRepository,
 )
+from app.db.stock import StockRepository
 from sync import outbox
 from sync.outbox import envelope as envelope  # the envelope is built in sync now
 
@@ -41,6 +42,7 @@ class UnitOfWork:
         self.catalog = CatalogRepository(self.session)
         self.scans = ScanRepository(self.session)
         self.stores = StoreRepository(self.session)
+        self.stock = StockRepository(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

@@ -169,7 +169,7 @@ async def _revised_lines(session: AsyncSession, store_id: int,
                         unit_price_minor=found[ln.sku].price_minor
                         if ln.unit_price_minor is None else ln.unit_price_minor,
                         substitution=ln.substitution, specific_sku=ln.specific_sku,
-                        min_days_left=ln.min_days_left)
+                        min_days_left=ln.min_days_left, fallback=ln.fallback)
             for ln in data.lines]
 
 
@@ -193,7 +193,8 @@ def _new_order(store_id: int, store_code: str, oms_id: str, data: c.OrderIn,
                   lines=[Line(product=ln.product, quantity=ln.quantity,
                               unit_price_minor=ln.unit_price_minor, position=i,
                               substitution=ln.substitution, specific_sku=ln.specific_sku,
-                              min_days_left=ln.min_days_left)
+                              min_days_left=ln.min_days_left,
+                              fallback=ln.fallback or "refund")
                          for i, ln in enumerate(lines)])
     _set_details(order, data)
     return order

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from app.services import late_find
 from app.services.ports import Catalog, MarkingChecker, PickingUnitOfWork
 from app.services.records import Refused, ScanProbe
 from app.services.stores import StoreInfo
@@ -122,13 +123,21 @@ async def scan(
             if marking is not None and probe.marking_used:
                 raise errors.DuplicateMarkingCode(**_named(probe.product))
             states_before.update((ln.id, ln.state) for ln in order.lines)
-            return order.scan(
-                probe.product, code=code.raw, scan_id=scan_id, now=now, staff_id=picker.id,
-                quantity=quantity, weight_g=code.weight_g, marking_code=marking,
-                marking_tail=code.marking_tail, confirm=confirm,
-                tolerance=store.tolerance_for(probe.product), clock_adjusted=clock_adjusted,
-                marking_check=check, expiry=code.expiry or typed_expiry,
-                min_days_default=store.min_days_for(probe.product))
+
+            def count_on(order: Order) -> Line:
+                assert code is not None and probe.product is not None
+                return order.scan(
+                    probe.product, code=code.raw, scan_id=scan_id, now=now, staff_id=picker.id,
+                    quantity=quantity, weight_g=code.weight_g, marking_code=marking,
+                    marking_tail=code.marking_tail, confirm=confirm,
+                    tolerance=store.tolerance_for(probe.product), clock_adjusted=clock_adjusted,
+                    marking_check=check, expiry=code.expiry or typed_expiry,
+                    min_days_default=store.min_days_for(probe.product))
+
+            # issue 15: a line marked missing is reopened when its product is scanned,
+            # and a good scan clears the product's "likely out" mark.
+            return await late_find.count_scan(uow, picker, order, probe.product, now, count_on,
+                                              likely_out=probe.likely_out)
 
         states_before: dict[int | None, object] = {}
         line, repeated = await _answer_once(

@@ -36,3 +36,4 @@ class ScanProbe:
     refused: Refused | None
     marking_used: bool
     order_in_store: bool = True  # the order exists in the picker's store
+    likely_out: bool = False  # the product is marked "likely out" in the store (issue 15)

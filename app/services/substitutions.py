@@ -212,7 +212,8 @@ async def decide(uow: UnitOfWork, token: str, ref: str, *, approve: bool, now: d
             proposal = order.decide_substitute(ref, approve=approve, now=now,
                                                difference_approved=difference_approved)
         except errors.PickingError:
-            if timed_out:
+            # a timeout found on the way, or a weight question the picker moved on from
+            if timed_out or order.proposal(ref).status == "withdrawn":
                 await uow.commit()
             raise
         await uow.commit()

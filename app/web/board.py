@@ -20,6 +20,7 @@ from app import board_queries, board_summary, i18n, queries
 from app.auth import requires_area
 from app.i18n import gettext as _
 from app.marking import stale_products
+from app.services import oos
 from app.services import supervision as service
 from app.web.board_live import SharedRender
 from app.web.deps import clock, marking_checker, new_uow, reading
@@ -46,6 +47,11 @@ EVENT_LABELS = {
     "DeliveryFailed": N_("Delivery failed"), "OrderCancelled": N_("Cancelled"),
     "OrderRevised": N_("Order changed"), "OrderReturned": N_("Back in staging"),
     "OrderSettled": N_("Settled for the receipt"),
+    "ItemUnavailable": N_("Shelf empty: likely out"), "LineReopened": N_("Line reopened"),
+    "SubstituteChoiceOffered": N_("Customer asked to choose in advance"),
+    "SubstituteChosenInAdvance": N_("Customer chose in advance"),
+    "WeightQuestionAsked": N_("Customer asked about a heavier weight"),
+    "FallbackChosen": N_("Customer chose what happens without an answer"),
 }
 
 
@@ -63,10 +69,11 @@ async def board_context(request: Req) -> dict[str, Any]:
         board = await board_queries.open_board(session, user.store_id, now)
         pickers = await board_queries.pickers_panel(session, user.store_id, since, now)
         stale = await stale_products(session, user.store_id, since, user.language)
+        likely_out = await oos.likely_out_board(session, user.store_id, now)  # issue 15
     checker = marking_checker(request)
     return {"board": board, "pickers": pickers,
             "marking": checker_state(checker.description if checker else None),
-            "stale": stale}
+            "stale": stale, "likely_out": likely_out}
 
 
 def _shared(request: Req) -> SharedRender:
@@ -141,6 +148,16 @@ class BoardController(Controller):
     async def priority(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
         return await _act(request, order_id, lambda uow: service.raise_priority(
             uow, request.user, order_id, clock(request)), _("Priority raised."))
+
+    @post("/orders/{order_id:int}/lines/{line_id:int}/reopen", name="board:reopen")
+    async def reopen(self, request: Req, order_id: FromPath[int], line_id: FromPath[int]
+                     ) -> Response[Any]:
+        """A line marked missing was found after all (issue 15): reopen it, with a reason."""
+        form = await request.form()
+        reason = str(form.get("reason", ""))[:1000]
+        return await _act(request, order_id, lambda uow: oos.reopen_line(
+            uow, request.user, order_id, line_id, reason, clock(request)),
+            _("The line is open again; the picker will see it."))
 
     @get("/summary", name="board:summary")
     async def summary(self, request: Req) -> Template:

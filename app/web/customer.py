@@ -23,6 +23,7 @@ from litestar.response import Response, ServerSentEvent, Template
 from app import i18n, throttle
 from app.i18n import gettext as _
 from app.marking import freshness_kept
+from app.services import oos
 from app.services import substitutions as service
 from app.services.stores import load_store
 from app.web.deps import client_ip, clock, new_uow, reading
@@ -93,10 +94,12 @@ async def customer_page(request: Req, token: FromPath[str]) -> Template:
             order = await service.customer_view(session, token)
             fresh = await freshness_kept(session, order, await load_store(session,
                                                                           order.store_id))
+            advance = await oos.advance_choices(session, order, clock(request))
     except (service.LinkNotFound, service.LinkExpired) as err:
         return _link_error(request, err)
     return render(request, "customer/order.html",
-                  {**page_context(request, order, token), "fresh": fresh},
+                  {**page_context(request, order, token), "fresh": fresh,
+                   "advance": advance},
                   headers={"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"})
 
 
@@ -153,8 +156,10 @@ async def customer_live(request: Req, token: FromPath[str]) -> ServerSentEvent |
                 fresh = await service.customer_view(session, token)
             except (service.LinkNotFound, service.LinkExpired):
                 return [("progress", "")]
-        context = page_context(request, fresh, token)
-        out = [("progress", render_fragment(request, "customer/_progress.html", context))]
+            advance = await oos.advance_choices(session, fresh, clock(request))
+        context = {**page_context(request, fresh, token), "advance": advance}
+        out = [("progress", render_fragment(request, "customer/_progress.html", context)),
+               ("advance", render_fragment(request, "customer/_advance.html", context))]
         if message.get("type") in SUBSTITUTION_EVENTS or message.get("initial"):
             out.append(("offers", render_fragment(request, "customer/_offers.html", context)))
         return out
@@ -162,4 +167,76 @@ async def customer_live(request: Req, token: FromPath[str]) -> ServerSentEvent |
     return live_stream(request, [f"order:{order.id}"], fragments, initial={"initial": True})
 
 
-HANDLERS = [customer_page, customer_decide, customer_live]
+@post("/c/{token:str}/lines/{line_id:int}/choose", name="customer:advance")
+async def customer_advance(request: Req, token: FromPath[str], line_id: FromPath[int]
+                           ) -> Response[Any]:
+    """Choose, before the picker reaches an empty shelf, what to bring instead
+    (``choice`` = a substitute's SKU, or ``none``: refund it). Issue 15."""
+    limited = await _too_many(request, token)
+    if limited is not None:
+        return limited
+    _choose_language(request)
+    form = await request.form()
+    choice = str(form.get("choice", "")).strip()
+    feedback, status = None, 200
+    try:
+        if not choice:
+            raise errors.SubstituteNotAllowed(reason="unavailable")
+        await oos.choose_in_advance(new_uow(request), token, line_id,
+                                    None if choice == "none" else choice, clock(request))
+        feedback = Feedback("ok", _("Thank you! The picker will see your choice.")
+                            if choice != "none" else
+                            _("Noted: if it is missing, we will refund it."))
+    except (service.LinkNotFound, service.LinkExpired) as err:
+        return _link_error(request, err)
+    except errors.PickingError as err:
+        feedback, status = describe(err), status_for(err)
+    if not is_htmx(request):
+        return redirect(request, request.app.route_reverse("customer:order", token=token)
+                        + f"?lang={i18n.current_language()}")
+    async with reading(request) as session:
+        order = await service.customer_view(session, token)
+        advance = await oos.advance_choices(session, order, clock(request))
+    return render(request, "customer/order.html",
+                  {**page_context(request, order, token), "advance": advance,
+                   "advance_feedback": feedback},
+                  fragment="customer/_advance.html", status_code=status)
+
+
+@post("/c/{token:str}/lines/{line_id:int}/fallback", name="customer:fallback")
+async def customer_fallback(request: Req, token: FromPath[str], line_id: FromPath[int]
+                            ) -> Response[Any]:
+    """What happens to this line's offers if the customer does not answer in time
+    (``fallback`` = refund | best_match). Issue 15, item 8."""
+    limited = await _too_many(request, token)
+    if limited is not None:
+        return limited
+    _choose_language(request)
+    form = await request.form()
+    fallback = str(form.get("fallback", ""))[:32]
+    where = "advance" if form.get("where") == "advance" else "offers"
+    feedback, status = None, 200
+    try:
+        await oos.set_fallback(new_uow(request), token, line_id, fallback, clock(request))
+        feedback = Feedback("ok", _("Saved: if you do not answer in time, we keep the best "
+                                    "match.") if fallback == "best_match" else
+                            _("Saved: if you do not answer in time, it is refunded."))
+    except (service.LinkNotFound, service.LinkExpired) as err:
+        return _link_error(request, err)
+    except errors.PickingError as err:
+        feedback, status = describe(err), status_for(err)
+    if not is_htmx(request):
+        return redirect(request, request.app.route_reverse("customer:order", token=token)
+                        + f"?lang={i18n.current_language()}")
+    async with reading(request) as session:
+        order = await service.customer_view(session, token)
+        advance = await oos.advance_choices(session, order, clock(request))
+    context = {**page_context(request, order, token), "advance": advance}
+    if where == "advance":
+        return render(request, "customer/order.html", {**context, "advance_feedback": feedback},
+                      fragment="customer/_advance.html", status_code=status)
+    return render(request, "customer/order.html", {**context, "feedback": feedback},
+                  fragment="customer/_offers.html", status_code=status)
+
+
+HANDLERS = [customer_page, customer_decide, customer_live, customer_advance, customer_fallback]

@@ -205,6 +205,17 @@ ERRORS: dict[type[errors.PickingError], Entry] = {
     errors.ProposalNotFound: Entry("error", _generic, 404),
     errors.ProposalClosed: Entry(
         "warn", lambda p: _("Too late for this one: it was already decided."), 409),
+    errors.LineNotReopenable: Entry(
+        "warn", lambda p: _("%(name)s is not marked missing: there is nothing to reopen.",
+                            name=_name(p)), 409),
+    errors.WeightQuestionNotNeeded: Entry(
+        "warn", lambda p: _("%(total)s is close enough to the %(ordered)s ordered: record it "
+                            "without asking.", total=_grams(p["total_g"]),
+                            ordered=_grams(p["ordered_g"])), 422),
+    errors.InvalidFallback: Entry(
+        "error", lambda p: _("Choose: a refund, or keep the best match."), 422),
+    errors.ReopenReasonRequired: Entry(
+        "error", lambda p: _("Say why the line is reopened (up to 200 characters)."), 422),
     errors.LinkNotFound: Entry(
         "warn", lambda p: _("This link is not valid. Please check the message we sent you."),
         404),

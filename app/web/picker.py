@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from litestar import Controller, Request, get, post
@@ -128,9 +129,8 @@ class PickerController(Controller):
         if reason not in SHORT_REASONS:
             return await _scan_failed(request, order_id, FormError(
                 _("Choose why the item is missing.")), "")
-        return await _act(request, order_id, lambda uow: service.short_line(
-            uow, request.user, order_id, line_id, reason, scanned_at_from(form, clock(request))[0]),
-            _("Marked as missing."), "warn")
+        return await short_with_oos_loop(request, order_id, line_id, reason,
+                                         scanned_at_from(form, clock(request))[0])
 
     @post("/{order_id:int}/finish", name="pick:finish")
     async def finish(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
@@ -154,6 +154,33 @@ class PickerController(Controller):
         return render(request, "picking/summary.html", {
             "order": order, "fresh": fresh, "picked": [ln for ln in lines if ln.picked_quantity],
             "missing": [ln for ln in lines if ln.remaining and ln.state == "short"]})
+
+
+async def short_with_oos_loop(request: Req, order_id: int, line_id: int, reason: str,
+                              at: Any) -> Response[Any]:
+    """The short; an empty shelf marks the product likely out, and other orders'
+    customers are offered a choice after the answer is sent (issue 15)."""
+    from litestar.background_tasks import BackgroundTask
+
+    from app.services import oos
+    from app.web.deps import public_base_url
+
+    settings = request.app.state.settings
+    try:
+        line, fresh = await oos.short_line(new_uow(request), request.user, order_id, line_id,
+                                           reason, at,
+                                           hold=timedelta(minutes=settings.likely_out_minutes))
+    except errors.PickingError as err:
+        return await _scan_failed(request, order_id, err, "")
+    text = _("Marked as missing.")
+    if fresh:
+        text = _("Marked as missing. Other pickers and customers will know it is likely out.")
+    response = await _after_action(request, order_id, Feedback("warn", text), line=line)
+    if fresh and line.product.id is not None:
+        response.background = BackgroundTask(
+            oos.offer_choices, lambda: new_uow(request), request.user.store_id,
+            line.product.id, at, base_url=public_base_url(request), besides=order_id)
+    return response
 
 
 def request_weight(grams: int) -> str:
@@ -204,6 +231,8 @@ async def _scan_failed(request: Req, order_id: int, err: Exception, code: str,
         feedback, status = Feedback("error", str(err)), 422
     if feedback.kind == "warn" and isinstance(err, errors.WeightNeedsConfirmation):
         extra["confirm_needed"] = True
+        # heavier than ordered: the customer may be asked instead (issue 15)
+        extra["heavier"] = err.params.get("total_g", 0) > err.params.get("ordered_g", 0)
     if isinstance(err, errors.ExpiryDateNeeded):
         extra["date_needed"] = True
     extra["scanned"] = code
@@ -224,9 +253,14 @@ def _outcome(response: Response[Any], outcome: str) -> Response[Any]:
 async def _pick_page(request: Req, order_id: int, feedback: Feedback | None = None,
                      status_code: int = 200, *, fragment: bool = False,
                      **extra: Any) -> Response[Any]:
+    from app.services import oos
+
+    marks: dict[str, Any] = {}
     async with quick_reading(request) as session:
         order = await queries.pick_page_order(session, order_id, request.user.store_id)
         codes = {} if fragment else await queries.order_barcodes(session, order_id)
+        if order is not None and not fragment:  # issue 15: shelves found empty
+            marks = await oos.marks_for_lines(session, order, clock(request))
     if order is None:
         return render(request, "error.html", {"feedback": describe(errors.OrderNotFound())},
                       status_code=404)
@@ -240,7 +274,7 @@ async def _pick_page(request: Req, order_id: int, feedback: Feedback | None = No
     context = {"order": order, "feedback": feedback,
                "feedback_id": secrets.token_hex(4), "short_reasons": SHORT_REASONS,
                "scan_nonce": secrets.token_urlsafe(12), "store": await _store(request),
-               "order_codes": codes, **extra}
+               "order_codes": codes, **marks, **extra}
     return render(request, "picking/pick.html", context,
                   fragment="picking/_scan_feedback.html" if fragment else None,
                   status_code=status_code)

@@ -40,6 +40,7 @@ def describe_substitution(err: errors.PickingError) -> Feedback:
 
 
 ORDER_CHANGES = ("OrderCancelled", "OrderRevised")  # what the OMS does to an order
+OOS_CHANGES = ("SubstituteChoiceOffered", "SubstituteChosenInAdvance", "LineReopened")
 
 
 class SubstituteController(Controller):
@@ -89,6 +90,8 @@ class SubstituteController(Controller):
                 html = render_fragment(request, "picking/_order_changed.html",
                                        {"change": message["type"], "order_id": order_id})
                 return [("substitution", html)]
+            if message.get("type") in OOS_CHANGES:  # issue 15: the line's marks changed
+                return [("substitution", await _oos_lines(request, order_id, store_id))]
             if message.get("type") not in SUBSTITUTION_EVENTS:
                 return []
             async with reading(request) as session:
@@ -100,6 +103,21 @@ class SubstituteController(Controller):
 
         return live_stream(request, [f"order:{order_id}"], fragments,
                            initial={"type": "subscribed"})
+
+
+async def _oos_lines(request: Req, order_id: int, store_id: int) -> str:
+    """The open lines again, out of band, with their "likely out" marks and the
+    customer's choice in advance."""
+    from app.services import oos
+
+    async with reading(request) as session:
+        order = await queries.order_for_screen(session, order_id, store_id)
+        if order is None:
+            return ""
+        marks = await oos.marks_for_lines(session, order, clock(request))
+    context = {"order": order, "oob": True, **marks}
+    return "\n".join(render_fragment(request, "picking/_line.html", {**context, "line": line})
+                     for line in order.lines if line.state == "open")
 
 
 def _live_lines(request: Req, order: Any, *, announce: bool) -> str:

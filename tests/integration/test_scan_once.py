@@ -136,7 +136,9 @@ async def test_a_good_scan_costs_six_statements_on_the_first_and_the_150th_item(
     reads = ["SELECT", "SELECT"]  # the probe (product, scan id, marking) and the order
     if db_url.startswith("postgresql"):
         reads = ["SELECT", *reads]  # the order row's lock
-    # the line, the order (version-checked), the scan, the outbox row
+    # the order (version-checked), the line, the scan, the outbox row; the probe also
+    # says whether the product is marked "likely out" (issue 15), and it is not here,
+    # so nothing is cleared (test_oos_http covers a good scan that clears one)
     assert costs[0] == [*reads, "UPDATE", "UPDATE", "INSERT", "INSERT"]
 
 

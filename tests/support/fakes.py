@@ -27,6 +27,7 @@ class Storage:
     refused: dict[str, Refused] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[events.Event] = field(default_factory=list)
+    likely_out: set[tuple[int, int]] = field(default_factory=set)  # (store id, product id)
     commits: int = 0
 
 
@@ -46,6 +47,9 @@ class FakeOrders:
 
     async def for_scan(self, order_id: int, *, store_id: int, product_id: int | None = None,
                        line_id: int | None = None) -> Order | None:
+        return await self.get(order_id, store_id=store_id)
+
+    async def reload(self, order_id: int, *, store_id: int) -> Order | None:
         return await self.get(order_id, store_id=store_id)
 
     async def current_for_picker(self, picker_id: int) -> int | None:
@@ -88,7 +92,9 @@ class FakeScans:
         here = self.uow.working.get(order_id)
         return ScanProbe(product=product, counted=counted,
                          refused=self.uow.refused.get(scan_id), marking_used=used,
-                         order_in_store=here is not None and here.store_id == store_id)
+                         order_in_store=here is not None and here.store_id == store_id,
+                         likely_out=product is not None
+                         and (store_id, product.id) in self.uow.likely_out)
 
     async def refuse(self, *, scan_id: str, store_id: int, order_id: int | None,
                      staff_id: int, code: str, error: str, params: dict[str, Any],
@@ -107,6 +113,14 @@ class FakeStores:
                          layout=ScaleLayout.parse("2P IIIII WWWWW C"))
 
 
+class FakeStock:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self.uow = uow
+
+    async def clear_likely_out(self, store_id: int, product_id: int) -> None:
+        self.uow.likely_out.discard((store_id, product_id))
+
+
 class FakeUnitOfWork:
     """Works on copies; ``commit`` makes them the stored state, leaving without it
     throws them away (rollback is the default, as in the SQL unit of work)."""
@@ -122,6 +136,8 @@ class FakeUnitOfWork:
         self.errors: list[dict[str, Any]] = []
         self.orders = FakeOrders(self)
         self.scans = FakeScans(self)
+        self.likely_out = set(self.storage.likely_out)
+        self.stock = FakeStock(self)
         self.committed = False
         return self
 
@@ -136,5 +152,6 @@ class FakeUnitOfWork:
         self.storage.orders = self.working
         self.storage.refused = self.refused
         self.storage.errors.extend(self.errors)
+        self.storage.likely_out = self.likely_out
         self.storage.commits += 1
         self.committed = True

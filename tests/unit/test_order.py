@@ -141,7 +141,8 @@ def test_shorting_a_line_records_what_is_missing_and_why() -> None:
     o = picking((MILK, 3))
     scan(o, MILK)
     o.short(1, "not_found", now=NOW, staff_id=PICKER)
-    event = o.events[-1]
+    event, unavailable = o.events[-2:]  # an empty shelf also tells the OMS (issue 15)
+    assert isinstance(unavailable, events.ItemUnavailable)
     assert isinstance(event, events.LineShorted)
     assert (event.missing, event.reason) == (2, "not_found")
     with pytest.raises(errors.InvalidShortReason):
@@ -158,7 +159,8 @@ def test_finishing_needs_every_line_picked_or_short() -> None:
     assert o.status is OrderStatus.PICKED
     done = o.events[-1]
     assert isinstance(done, events.OrderPicked) and done.total_minor == 9990
-    assert [e.sequence for e in o.events] == [2, 3, 4]  # 1 was PickingStarted
+    # 1 was PickingStarted; out of stock adds ItemUnavailable after LineShorted
+    assert [e.sequence for e in o.events] == [2, 3, 4, 5]
 
 
 def test_another_picker_cannot_touch_the_order() -> None:
