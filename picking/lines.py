@@ -49,10 +49,16 @@ class Product:
     tolerance_pct: int | None = None
     image: str | None = None
     id: int | None = None
+    brand: str = ""
+    attributes: list[str] | None = None  # picking.attributes; None: none given
 
     @property
     def is_weighed(self) -> bool:
         return self.unit == "weight"
+
+    @property
+    def attribute_names(self) -> list[str]:
+        return list(self.attributes or ())
 
     def name(self, language: str) -> str:
         return self.name_en if language == "en" else self.name_ru
@@ -108,6 +114,10 @@ class Line:
     proposals: list[Proposal] = field(default_factory=list)  # substitutes offered
     substitute_for_id: int | None = None  # the short line this substitute replaces
     id: int | None = None
+    # The customer's words and wishes for this line (from the OMS).
+    note: str | None = None
+    max_difference_pct: int | None = None  # a substitute may cost at most this much more
+    same_brand: bool = False  # a substitute must be of the same brand
 
     @property
     def is_weighed(self) -> bool:
@@ -163,6 +173,7 @@ class Proposal:
     marking_tail: str | None = None
     weight_g: int | None = None  # weighed goods: the weight on the scale label, if any
     id: int | None = None
+    other_category: bool = False  # of another kind than the original: the picker chose so
 
     def status_at(self, now: datetime) -> str:
         """The status a screen should show: a proposal past its window is timed out

@@ -93,6 +93,8 @@ products = Table(
     Column("stock", Integer, nullable=False, default=0),
     Column("tolerance_pct", Integer),
     Column("image", String(300)),
+    Column("brand", String(100), nullable=False, server_default=""),
+    Column("attributes", JSON),  # names (picking.attributes), unknown ones too; NULL: none
     UniqueConstraint("store_id", "sku"),
     Index("ix_products_store_plu", "store_id", "plu"),
 )
@@ -125,6 +127,9 @@ orders = Table(
     Column("picked_at", TZ),
     Column("event_seq", Integer, nullable=False, default=0),
     Column("version", Integer, nullable=False),
+    Column("customer_ref", String(64)),  # the OMS's customer id, when it sends one
+    Column("note", String(1000)),  # the customer's note on the order
+    Index("ix_orders_customer_ref", "customer_ref"),
     Index("ix_orders_queue", "store_id", "status", "due_at"),
     Index("ix_orders_picker", "picker_id", "status"),
 )
@@ -145,6 +150,10 @@ order_lines = Table(
     Column("weight_note", String(16)),
     # a substitute line points at the short line it replaces (ordered vs delivered)
     Column("substitute_for_id", ForeignKey("order_lines.id"), index=True),
+    # the customer's words and wishes for the line
+    Column("note", String(500)),
+    Column("max_difference_pct", Integer),
+    Column("same_brand", Boolean, nullable=False, server_default=false()),
 )
 
 scans = Table(

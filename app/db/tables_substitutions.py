@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    false,
 )
 from sqlalchemy.orm import class_mapper, relationship
 
@@ -50,6 +51,8 @@ substitution_proposals = Table(
     Column("marking_code", String(200)),
     Column("marking_tail", String(200)),
     Column("weight_g", Integer),
+    # of another category than the original: offered only by the picker's explicit choice
+    Column("other_category", Boolean, nullable=False, server_default=false()),
     Index("ix_substitution_proposals_open", "status", "expires_at"),
 )
 

@@ -21,6 +21,7 @@ from app.db.engine import Database
 from app.db.tables_sync import oms_request_signatures
 from app.db.uow import UnitOfWork
 from picking import errors
+from picking.attributes import normalise as normalise_attributes
 from picking.gtin import to_gtin14
 from picking.lifecycle import RevisedLine, RevisionRefused
 from picking.model import Line, Order, OrderStatus, Product
@@ -204,6 +205,23 @@ def _set_details(order: Order, data: c.OrderIn) -> None:
     order.customer_phone = data.customer_phone[:40]
     order.address = data.address
     order.priority = data.priority
+    order.note = data.note or None
+    order.customer_ref = data.customer_id or None
+    _set_wishes(order, data)
+
+
+def _set_wishes(order: Order, data: c.OrderIn) -> None:
+    """The customer's note and wishes on each ordered line (not on substitute lines)."""
+    wanted = {ln.sku: ln for ln in data.lines}
+    for line in order.lines:
+        given = wanted.get(line.product.sku)
+        if given is None or line.substitute_for_id is not None:
+            continue
+        for name, value in (("note", given.note or None),
+                            ("max_difference_pct", given.max_difference_pct),
+                            ("same_brand", given.same_brand)):
+            if getattr(line, name) != value:
+                setattr(line, name, value)
 
 
 async def upsert_catalog(uow: UnitOfWork, store_code: str, data: c.CatalogIn,
@@ -242,7 +260,8 @@ async def _write_product(session: AsyncSession, store_id: int, product: c.Produc
         "price_minor": product.price_minor, "zone": product.zone, "aisle": product.aisle,
         "shelf": product.shelf, "sequence": product.sequence, "category": product.category,
         "plu": product.plu, "size_text": product.size_text, "marked": product.marked,
-        "age_restricted": product.age_restricted, "tolerance_pct": product.tolerance_pct}
+        "age_restricted": product.age_restricted, "tolerance_pct": product.tolerance_pct,
+        "brand": product.brand, "attributes": normalise_attributes(product.attributes) or None}
     if product.stock is not None:
         values["stock"] = product.stock
     p = tables.products
@@ -296,8 +315,9 @@ async def catalog_for_oms(session: AsyncSession, store_code: str) -> list[c.Cata
     policy = await store_sale_policy(session, store_id)
     p = tables.products.c
     rows = await session.execute(select(p.sku, p.name_en, p.unit, p.price_minor, p.stock,
-                                        p.category)
+                                        p.category, p.attributes)
                                  .where(p.store_id == store_id).order_by(p.sku))
     return [c.CatalogEntryOut(sku=r.sku, name_en=r.name_en, unit=r.unit,
                               price_minor=r.price_minor, stock=r.stock,
-                              fulfilments=policy.allowed_for(r.category)) for r in rows.all()]
+                              fulfilments=policy.allowed_for(r.category),
+                              attributes=list(r.attributes or ())) for r in rows.all()]

@@ -23,6 +23,7 @@ from litestar.response import Response, ServerSentEvent, Template
 from app import i18n, throttle
 from app.i18n import gettext as _
 from app.services import substitutions as service
+from app.services.proposal_photos import PHOTO_MESSAGE_TYPE, photo_refs
 from app.web.deps import client_ip, clock, new_uow, reading
 from app.web.live import live_stream
 from app.web.messages import Feedback, describe, status_for
@@ -72,11 +73,12 @@ def _link_error(request: Req, err: errors.PickingError) -> Template:
                   status_code=status_for(err))
 
 
-def page_context(request: Req, order: Order, token: str) -> dict[str, Any]:
+def page_context(request: Req, order: Order, token: str,
+                 photos: set[str] | None = None) -> dict[str, Any]:
     lines = order.lines_in_walking_order()
     return {"order": order, "token": token, "lang_query": f"?lang={i18n.current_language()}",
             "offers": [ln for ln in lines if proposals_of(ln)],
-            "feedback_id": secrets.token_hex(4)}
+            "feedback_id": secrets.token_hex(4), "photos": photos or set()}
 
 
 @get("/c/{token:str}", name="customer:order")
@@ -89,9 +91,10 @@ async def customer_page(request: Req, token: FromPath[str]) -> Template:
     try:
         async with reading(request) as session:
             order = await service.customer_view(session, token)
+            photos = await photo_refs(session, order.id or 0)
     except (service.LinkNotFound, service.LinkExpired) as err:
         return _link_error(request, err)
-    return render(request, "customer/order.html", page_context(request, order, token),
+    return render(request, "customer/order.html", page_context(request, order, token, photos),
                   headers={"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"})
 
 
@@ -123,8 +126,9 @@ async def customer_decide(request: Req, token: FromPath[str], ref: FromPath[str]
                         + f"?lang={i18n.current_language()}")
     async with reading(request) as session:
         order = await service.customer_view(session, token)
+        photos = await photo_refs(session, order.id or 0)
     return render(request, "customer/order.html",
-                  {**page_context(request, order, token), "feedback": feedback},
+                  {**page_context(request, order, token, photos), "feedback": feedback},
                   fragment="customer/_offers.html", status_code=status)
 
 
@@ -148,9 +152,11 @@ async def customer_live(request: Req, token: FromPath[str]) -> ServerSentEvent |
                 fresh = await service.customer_view(session, token)
             except (service.LinkNotFound, service.LinkExpired):
                 return [("progress", "")]
-        context = page_context(request, fresh, token)
+            photos = await photo_refs(session, fresh.id or 0)
+        context = page_context(request, fresh, token, photos)
         out = [("progress", render_fragment(request, "customer/_progress.html", context))]
-        if message.get("type") in SUBSTITUTION_EVENTS or message.get("initial"):
+        if (message.get("type") in SUBSTITUTION_EVENTS or message.get("initial")
+                or message.get("type") == PHOTO_MESSAGE_TYPE):
             out.append(("offers", render_fragment(request, "customer/_offers.html", context)))
         return out
 
