@@ -8,10 +8,12 @@ import html
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.db import tables
+from app.services.substitutions import accepted_before
 from picking.gtin import complete
+from picking.model import Product
 from tests.integration.test_substitute_page_http import categorise
 from tests.integration.test_substitution_http import Customer, line_of, outbox, short_order
 from tests.support.oms import OmsClient
@@ -151,3 +153,25 @@ async def _order_id(db: Any, oms_id: str) -> int | None:
     async with db.reading() as session:
         return await session.scalar(select(tables.orders.c.id)
                                     .where(tables.orders.c.oms_id == oms_id))
+
+
+async def test_what_this_customer_accepted_before_is_counted_for_them_alone(
+        db: Any, shop: Any, picker: Person, phone: Any) -> None:
+    order_id, milk_line = await short_order(db, shop, picker, {"milk": 1}, "milk")
+    async with db.writing() as session:
+        await session.execute(update(tables.orders).where(tables.orders.c.id == order_id)
+                              .values(customer_ref="anna-77"))
+        await session.commit()
+    assert (await picker.post(f"/pick/{order_id}/lines/{milk_line}/substitute",
+                              {"code": kefir_unit()})).status_code == 303
+    (proposed,) = await outbox(db, order_id, "SubstitutionProposed")
+    customer = Customer(phone, proposed["customer_url"])
+    await customer.open()
+    assert (await customer.answer(proposed["proposal"], "approve")).status_code == 200
+
+    async with db.reading() as session:
+        milk = (await session.scalars(select(Product).where(
+            tables.products.c.sku == "milk", tables.products.c.store_id == shop.store_id))).one()
+        assert await accepted_before(session, milk, "anna-77") == {"kefir": 1}
+        assert await accepted_before(session, milk, "boris-12") == {}
+        assert await accepted_before(session, milk) == {"kefir": 1}
