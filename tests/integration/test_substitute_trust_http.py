@@ -175,3 +175,19 @@ async def test_what_this_customer_accepted_before_is_counted_for_them_alone(
         assert await accepted_before(session, milk, "anna-77") == {"kefir": 1}
         assert await accepted_before(session, milk, "boris-12") == {}
         assert await accepted_before(session, milk) == {"kefir": 1}
+
+
+async def test_a_newer_version_changes_the_notes_and_wishes_of_a_line(
+        oms: OmsClient, db: Any) -> None:
+    await lf_milk_catalog(oms)
+    await put(oms, "T-4", [{"sku": "plain-milk", "quantity": 1, "note": "greener",
+                            "same_brand": True}], note="first")
+    response = await put(oms, "T-4", [{"sku": "plain-milk", "quantity": 2,
+                                       "max_difference_pct": 0}], version=2)
+    assert response.json()["status"] == "updated", response.text
+    async with db.reading() as session:
+        ln, o = tables.order_lines.c, tables.orders.c
+        row = (await session.execute(select(ln.note, ln.same_brand, ln.max_difference_pct,
+                                            o.note).join(tables.orders, o.id == ln.order_id)
+                                     .where(o.oms_id == "T-4"))).one()
+    assert tuple(row) == (None, False, 0, None)
