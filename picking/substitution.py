@@ -253,7 +253,7 @@ class SubstitutionRules:
             proposal=ref, original_sku=line.product.sku, sku=product.sku, quantity=amount,
             unit_price_minor=product.price_minor,
             original_unit_price_minor=line.unit_price_minor, expires_at=proposal.expires_at,
-            customer_url=customer_url))
+            customer_url=customer_url, other_category=proposal.other_category))
         return proposal
 
     def _check_proposal(self, line: Line, product: Product, other_category_ok: bool) -> None:

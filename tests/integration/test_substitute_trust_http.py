@@ -131,6 +131,7 @@ async def test_another_kind_is_offered_only_by_the_pickers_choice_and_the_custom
                                {"code": code, "other_category": "1"})
     assert chosen.status_code == 303, chosen.text[:300]
     (proposed,) = await outbox(db, order_id, "SubstitutionProposed")
+    assert proposed["other_category"] is True  # the OMS can tell the customer too
     customer = Customer(phone, proposed["customer_url"])
     view = await customer.open(headers={"Accept-Language": "en"})
     assert "data-other-kind" in view.text and "Another kind of product" in view.text
