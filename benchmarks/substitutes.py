@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,18 +33,8 @@ from benchmarks.common import print_table
 from picking import attributes
 from picking.lines import Line, Product
 from picking.sale_policy import group_of
+from picking.sizes import size_amount
 from picking.substitution import _closeness, may_replace, suggest
-
-_SIZE = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(ml|l|g|kg)\b", re.IGNORECASE)
-_FACTOR = {"ml": 1, "l": 1000, "g": 1, "kg": 1000}
-
-
-def size_amount(text: str) -> int | None:
-    """``"930 ml"`` -> 930, ``"1.5 l"`` -> 1500; counted packs and "per kg" -> None."""
-    found = _SIZE.match(text or "")
-    if not found:
-        return None
-    return round(float(found.group(1).replace(",", ".")) * _FACTOR[found.group(2).lower()])
 
 
 def demo_catalog() -> list[Product]:

@@ -26,6 +26,7 @@ from picking.gtin import to_gtin14
 from picking.lifecycle import RevisedLine, RevisionRefused
 from picking.model import Line, Order, OrderStatus, Product
 from picking.sale_policy import SalePolicy, group_of, sale_policy
+from picking.sizes import size_amount
 from sync import contract as c
 
 
@@ -259,7 +260,8 @@ async def _write_product(session: AsyncSession, store_id: int, product: c.Produc
         "name_ru": product.name_ru, "name_en": product.name_en, "unit": product.unit,
         "price_minor": product.price_minor, "zone": product.zone, "aisle": product.aisle,
         "shelf": product.shelf, "sequence": product.sequence, "category": product.category,
-        "plu": product.plu, "size_text": product.size_text, "marked": product.marked,
+        "plu": product.plu, "size_text": product.size_text,
+        "size_amount": size_amount(product.size_text), "marked": product.marked,
         "age_restricted": product.age_restricted, "tolerance_pct": product.tolerance_pct,
         "brand": product.brand, "attributes": normalise_attributes(product.attributes) or None}
     if product.stock is not None:

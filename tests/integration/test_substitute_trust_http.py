@@ -32,7 +32,8 @@ def oms(client: Any, clock: Any) -> OmsClient:
 def milk(sku: str, gtin: str, price: int, attributes: list[str]) -> dict[str, Any]:
     return {"sku": sku, "name_ru": f"Молоко {sku}", "name_en": f"Milk {sku}", "unit": "piece",
             "price_minor": price, "zone": "chilled", "aisle": 14, "category": "dairy/milk",
-            "barcodes": [gtin], "stock": 20, "brand": "Savushkin", "attributes": attributes}
+            "barcodes": [gtin], "stock": 20, "brand": "Savushkin", "attributes": attributes,
+            "size_text": "1 l"}
 
 
 async def lf_milk_catalog(oms: OmsClient) -> Any:
@@ -47,6 +48,9 @@ async def test_catalog_attributes_are_kept_shown_and_never_broken_by_a_substitut
     listed = {p["sku"]: p for p in (await oms.send("GET", "/api/v1/stores/MSK-001/catalog")
                                     ).json()}
     assert listed["lf-milk"]["attributes"] == ["lactose_free", "palm_oil_free"]
+    async with db.reading() as session:  # sizes rank substitutes: read from the size text
+        assert await session.scalar(select(tables.products.c.size_amount).where(
+            tables.products.c.sku == "lf-milk")) == 1000
     response = await oms.put_order("T-1", version=1, lines={"lf-milk": 1},
                                    customer_id="anna-77")
     assert response.status_code == 200, response.text
