@@ -49,6 +49,7 @@ from app.web.security import (
     add_security_headers,
     csp_nonce,
 )
+from app.web.trust_labels import attribute_label
 from picking.errors import PickingError
 
 log = logging.getLogger("storepick")
@@ -76,6 +77,7 @@ def _jinja_env() -> Environment:
         newstyle=True)
     env.globals["_"] = i18n.gettext
     env.globals["csp_nonce"] = csp_nonce
+    env.globals["attribute_label"] = attribute_label
     return env
 
 

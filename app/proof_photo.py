@@ -61,6 +61,12 @@ async def store_proof(cleaned: bytes, data_dir: Path, order_id: int) -> str:
     return str(relative)
 
 
+async def read_proof(data_dir: Path, relative: str) -> bytes:
+    """The bytes of a stored photo (a delivery proof or a proposal's shelf photo)."""
+    target = _inside(data_dir, Path(relative))
+    return await anyio.to_thread.run_sync(target.read_bytes)
+
+
 async def remove_proof(data_dir: Path, relative: str) -> None:
     """Delete a stored proof whose delivery was then refused."""
     target = _inside(data_dir, Path(relative))

@@ -6,7 +6,7 @@ import importlib
 import sys
 
 ALL = ("pageweight", "scan", "decode", "relay", "board", "offline", "uploads", "marking",
-       "oos")
+       "oos", "substitutes")
 
 
 def main() -> None:

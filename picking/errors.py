@@ -315,13 +315,15 @@ class SubstitutionNotWanted(PickingError):
 
 class SubstituteNotAllowed(PickingError):
     """This product may not replace that one (``reason``: same_product, unit,
-    age_restricted, not_specific, line_not_short, already_proposed)."""
+    age_restricted, attributes (``lost`` names them), brand, price_cap,
+    other_category, not_specific, line_not_short, already_proposed)."""
 
     code = "substitute_not_allowed"
     reason: str
     sku: str | None = None
     name_ru: str | None = None
     name_en: str | None = None
+    lost: str | None = None  # the original's attributes it would break, comma-separated
 
 
 class ProposalNotFound(PickingError):

@@ -153,6 +153,7 @@ class SubstitutionProposed(Event):
     original_unit_price_minor: int
     expires_at: datetime | None
     customer_url: str
+    other_category: bool = False  # another kind than the original, by the picker's choice
 
 
 @dataclass(frozen=True, kw_only=True)

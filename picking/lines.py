@@ -52,10 +52,16 @@ class Product:
     id: int | None = None
     min_days_left: int | None = None  # freshness: days of life left at delivery, at least
     ask_expiry: bool = False  # perishable without a date in its code: the picker types it
+    brand: str = ""
+    attributes: list[str] | None = None  # picking.attributes; None: none given
 
     @property
     def is_weighed(self) -> bool:
         return self.unit == "weight"
+
+    @property
+    def attribute_names(self) -> list[str]:
+        return list(self.attributes or ())
 
     def name(self, language: str) -> str:
         return self.name_en if language == "en" else self.name_ru
@@ -120,6 +126,10 @@ class Line:
     fallback: str = "refund"
     id: int | None = None
     min_days_left: int | None = None  # the OMS's freshness promise for this line
+    # The customer's words and wishes for this line (from the OMS).
+    note: str | None = None
+    max_difference_pct: int | None = None  # a substitute may cost at most this much more
+    same_brand: bool = False  # a substitute must be of the same brand
 
     @property
     def is_weighed(self) -> bool:
@@ -178,6 +188,7 @@ class Proposal:
     # allows, offered as it is (issue 15); ``quantity`` is then the line's new total.
     kind: str = "substitute"
     id: int | None = None
+    other_category: bool = False  # of another kind than the original: the picker chose so
 
     def status_at(self, now: datetime) -> str:
         """The status a screen should show: a proposal past its window is timed out

@@ -58,6 +58,8 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules, OutOf
     event_seq: int = 0
     version: int = 1
     id: int | None = None
+    customer_ref: str | None = None  # the OMS's customer id, when it sends one
+    note: str | None = None  # the customer's note on the whole order
 
     def __post_init__(self) -> None:
         self.events: list[events.Event] = []

@@ -14,12 +14,14 @@ customer link come in as arguments; nothing here touches I/O or the clock.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from picking import errors, events
+from picking import attributes, errors, events
 from picking.lines import DEFAULT_TOLERANCE, MAX_WEIGHT_G, Line, Product, Proposal, Scan, _named
+from picking.sale_policy import group_of
 from picking.status import LineState, OrderStatus, ProposalStatus
 
 __all__ = ["Proposal", "ProposalStatus"]  # records re-exported for older imports
@@ -78,39 +80,101 @@ def latest_decision(proposals: Iterable[Proposal]) -> Proposal | None:
 # -- suggestions ---------------------------------------------------------------
 
 def may_replace(original: Product, substitute: Product) -> str | None:
-    """Why ``substitute`` may not stand in for ``original``, or None if it may."""
+    """Why ``substitute`` may not stand in for ``original``, or None if it may.
+
+    Hard rules, whatever anyone chooses: the same way of selling (piece or
+    weight), no 18+ for an ordinary product, and every attribute of the
+    original kept (``picking.attributes``).
+    """
     if substitute.sku == original.sku:
         return "same_product"
     if substitute.unit != original.unit:
         return "unit"
     if substitute.age_restricted and not original.age_restricted:
         return "age_restricted"
+    if attributes.broken(original.attribute_names, substitute.attribute_names):
+        return "attributes"
     return None
+
+
+def against_wishes(line: Line, substitute: Product) -> str | None:
+    """Why ``substitute`` goes against the customer's wishes for ``line`` (the same
+    brand; at most so many per cent dearer), or None."""
+    if line.same_brand and substitute.brand != line.product.brand:
+        return "brand"
+    cap = line.max_difference_pct
+    if cap is not None and substitute.price_minor * 100 > line.unit_price_minor * (100 + cap):
+        return "price_cap"
+    return None
+
+
+def is_other_category(original: Product, substitute: Product) -> bool:
+    return substitute.category != original.category
 
 
 def rank_substitutes(line: Line, candidates: Iterable[Product],
                      accepted_before: Mapping[str, int] | None = None,
-                     limit: int = MAX_SUGGESTIONS) -> list[Product]:
+                     limit: int = MAX_SUGGESTIONS, *,
+                     customer_accepted: Mapping[str, int] | None = None,
+                     wider: bool = False) -> list[Product]:
     """The best substitutes for a line, best first, honouring the customer's wish.
 
     ``none`` gives nothing; ``specific`` gives only the product the customer
-    named; ``best_match`` ranks allowed, in-stock products by category, then by
-    how often customers accepted them before, then by closeness in size and
-    unit price.
+    named; ``best_match`` ranks allowed, in-stock products of the line's own
+    category (with ``wider``, of its whole group, own category first) that
+    keep every attribute and respect the line's wishes, by: what this customer
+    accepted before (``customer_accepted``, sku -> approvals minus rejections),
+    what the store's customers accepted (``accepted_before``, same), the same
+    brand, then closeness in size and unit price.
     """
     if line.substitution == "none":
         return []
     original = line.product
-    usable = [p for p in candidates if p.stock > 0 and may_replace(original, p) is None]
+    usable = [p for p in candidates if p.stock > 0 and may_replace(original, p) is None
+              and against_wishes(line, p) is None]
     if line.substitution == "specific":
         return [p for p in usable if p.sku == line.specific_sku][:1]
-    accepted = accepted_before or {}
+    group = group_of(original.category)
+    usable = [p for p in usable if p.category == original.category
+              or (wider and group_of(p.category) == group)]
+    store, mine = accepted_before or {}, customer_accepted or {}
 
-    def score(p: Product) -> tuple[int, int, float, str]:
-        return (0 if p.category == original.category else 1, -accepted.get(p.sku, 0),
+    def score(p: Product) -> tuple[int, int, int, int, float, str]:
+        return (int(is_other_category(original, p)), -mine.get(p.sku, 0),
+                -store.get(p.sku, 0), int(p.brand != original.brand or not p.brand),
                 _closeness(original, p), p.sku)
 
     return sorted(usable, key=score)[:limit]
+
+
+@dataclass(frozen=True)
+class Suggested:
+    """What to show a picker: ``products`` of the line's category, or, when it has
+    nothing suitable and the picker asked (``wider``), of its group; ``wider_available``
+    says whether the group has something to show."""
+
+    products: list[Product]
+    wider: bool = False
+    wider_available: bool = False
+
+
+def suggest(line: Line, candidates: Iterable[Product], *, wider: bool = False,
+            accepted_before: Mapping[str, int] | None = None,
+            customer_accepted: Mapping[str, int] | None = None,
+            limit: int = MAX_SUGGESTIONS) -> Suggested:
+    """The picker's suggestions for ``line`` from ``candidates`` (at least the line's
+    category and group). Another category is offered only when the line's own
+    has nothing suitable, and only when the picker asks for it (``wider``)."""
+    pool = list(candidates)
+    kwargs: dict[str, Any] = {"accepted_before": accepted_before,
+                              "customer_accepted": customer_accepted, "limit": limit}
+    ranked = rank_substitutes(line, pool, **kwargs)
+    if ranked or line.substitution != "best_match":
+        return Suggested(ranked)
+    others = rank_substitutes(line, pool, wider=True, **kwargs)
+    if not wider:
+        return Suggested([], wider_available=bool(others))
+    return Suggested(others, wider=bool(others), wider_available=bool(others))
 
 
 def _closeness(original: Product, other: Product) -> float:
@@ -151,8 +215,14 @@ class SubstitutionRules:
                            now: datetime, window: timedelta | None, customer_url: str,
                            staff_id: int | None, quantity: int | None = None,
                            marking_code: str | None = None, marking_tail: str | None = None,
-                           weight_g: int | None = None) -> Proposal:
+                           weight_g: int | None = None,
+                           other_category_ok: bool = False) -> Proposal:
         """Offer ``product`` for what is missing on a short line.
+
+        It must keep every attribute of the original and the customer's wishes
+        for the line; a product of another category only with
+        ``other_category_ok`` (the picker's explicit choice), and the proposal
+        says so.
 
         The scan that proposes it verifies one unit, under the pick loop's rules:
         a marked product needs its unit's marking code (not the plain EAN), and
@@ -165,7 +235,7 @@ class SubstitutionRules:
         """
         self._require_picker(staff_id)
         line = self.line(line_id)
-        self._check_proposal(line, product)
+        self._check_proposal(line, product, other_category_ok)
         self._check_proposed_unit(product, marking_code, weight_g)
         amount = line.remaining if quantity is None else quantity
         if product.is_weighed and weight_g is not None and quantity is None:
@@ -179,30 +249,39 @@ class SubstitutionRules:
             expires_at=None if window is None else now + window, staff_id=staff_id,
             marking_code=marking_code if product.marked else None,
             marking_tail=marking_tail if product.marked else None,
-            weight_g=weight_g if product.is_weighed else None)
+            weight_g=weight_g if product.is_weighed else None,
+            other_category=is_other_category(line.product, product))
         line.proposals.append(proposal)
         self._record(SubstitutionProposed(
             order_id=self.id or 0, occurred_at=now, actor_id=staff_id, line_id=line.id or 0,
             proposal=ref, original_sku=line.product.sku, sku=product.sku, quantity=amount,
             unit_price_minor=product.price_minor,
             original_unit_price_minor=line.unit_price_minor, expires_at=proposal.expires_at,
-            customer_url=customer_url))
+            customer_url=customer_url, other_category=proposal.other_category))
         return proposal
 
-    def _check_proposal(self, line: Line, product: Product) -> None:
+    def _check_proposal(self, line: Line, product: Product, other_category_ok: bool) -> None:
         if line.substitution == "none":
             raise SubstitutionNotWanted(sku=line.product.sku)
         if line.state is not LineState.SHORT:
             raise SubstituteNotAllowed(reason="line_not_short", sku=line.product.sku)
         reason = may_replace(line.product, product)
-        if reason is None and line.substitution == "specific" and product.sku != line.specific_sku:
+        specific = line.substitution == "specific"
+        if reason is None and specific and product.sku != line.specific_sku:
             reason = "not_specific"
+        if reason is None:
+            reason = against_wishes(line, product)
+        if (reason is None and not specific and not other_category_ok
+                and is_other_category(line.product, product)):
+            reason = "other_category"
         if reason is None and any(p.is_pending and p.product.sku == product.sku
                                   for p in proposals_of(line)):
             reason = "already_proposed"
         if reason is not None:
+            lost = attributes.broken(line.product.attribute_names, product.attribute_names)
             raise SubstituteNotAllowed(reason=reason, sku=product.sku,
-                                       name_ru=product.name_ru, name_en=product.name_en)
+                                       name_ru=product.name_ru, name_en=product.name_en,
+                                       lost=",".join(lost) if reason == "attributes" else None)
 
     def _check_proposed_unit(self, product: Product, marking_code: str | None,
                              weight_g: int | None) -> None:

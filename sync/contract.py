@@ -18,6 +18,8 @@ import msgspec
 from annotated_types import Interval, Len
 from msgspec import Meta
 
+from picking.attributes import normalise as normalise_attributes
+from picking.attributes import problem as attribute_problem
 from picking.gtin import InvalidGtin, to_gtin14
 from picking.supervision import MAX_PRIORITY
 
@@ -58,6 +60,12 @@ Aisle = Annotated[int, Meta(ge=0, le=9999), Interval(ge=0, le=9999)]
 Sequence = Annotated[int, Meta(ge=0, le=MAX_STOCK), Interval(ge=0, le=MAX_STOCK)]
 Percent = Annotated[int, Meta(ge=1, le=100), Interval(ge=1, le=100)]
 Days = Annotated[int, Meta(ge=0, le=3650), Interval(ge=0, le=3650)]
+LineNote = Annotated[str, Meta(max_length=500), Len(0, 500)]
+OrderNote = Annotated[str, Meta(max_length=1000), Len(0, 1000)]
+CapPercent = Annotated[int, Meta(ge=0, le=1000), Interval(ge=0, le=1000)]
+Brand = Annotated[str, Meta(max_length=100), Len(0, 100)]
+Attribute = Annotated[str, Meta(min_length=1, max_length=40), Len(1, 40)]
+MAX_ATTRIBUTES = 32
 
 
 @dataclass
@@ -102,6 +110,11 @@ class OrderLineIn:
     # a substitute offered and not answered in time: refund it, or keep the best match;
     # None keeps what the line has (the customer may choose on their link)
     fallback: Literal["refund", "best_match"] | None = None
+    note: LineNote | None = field(default=None, metadata={
+        "description": "the customer's words for the picker, e.g. 'greener bananas'"})
+    max_difference_pct: CapPercent | None = field(default=None, metadata={
+        "description": "a substitute may cost at most this many per cent more"})
+    same_brand: bool = False
 
 
 @dataclass
@@ -117,6 +130,10 @@ class OrderIn:
     customer_phone: Phone = ""
     address: Address | None = None
     priority: Priority = 0
+    note: OrderNote | None = None  # the customer's note on the whole order
+    customer_id: Text64 | None = field(default=None, metadata={
+        "description": "the chain's customer id: substitutes are ranked by what this "
+                       "customer accepted before"})
 
 
 @dataclass
@@ -154,6 +171,12 @@ class ProductIn:
     tolerance_pct: Percent | None = None
     min_days_left: Days | None = None  # freshness promise at delivery; None: none
     ask_expiry: bool = False  # no date in its code: the picker is asked to type it
+    brand: Brand = ""
+    attributes: Annotated[list[Attribute], Meta(max_length=MAX_ATTRIBUTES),
+                          Len(0, MAX_ATTRIBUTES)] = field(default_factory=list, metadata={
+        "description": "e.g. lactose_free, gluten_free, vegan, vegetarian, halal, kosher, "
+                       "organic, sugar_free, baby, non_food, household_chemicals; a name "
+                       "the store does not know is kept, shown and enforced too"})
 
 
 @dataclass
@@ -189,6 +212,7 @@ class CatalogEntryOut:
     # what the store's sale policy lets it sell this product for (alcohol in a
     # Russian store: ["collect"]; tobacco: [])
     fulfilments: list[str] = field(default_factory=lambda: ["delivery", "collect"])
+    attributes: list[str] = field(default_factory=list)
 
 
 def order_errors(order: OrderIn) -> list[FieldError]:
@@ -225,6 +249,11 @@ def catalog_errors(catalog: CatalogIn) -> list[FieldError]:
     for i, product in enumerate(catalog.products):
         where = f"products[{i}]"
         found += _product_errors(product, where)
+        for j, name in enumerate(product.attributes):
+            wrong = attribute_problem(normalise_attributes([name])[0]
+                                      if name.strip() else "")
+            if wrong is not None:
+                found.append(FieldError(f"{where}.attributes[{j}]", wrong))
         if product.sku in skus:
             found.append(FieldError(f"{where}.sku", "appears twice in this request"))
         skus.add(product.sku)

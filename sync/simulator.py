@@ -96,10 +96,14 @@ class OrderPusher:
     async def _put(self, http: httpx.AsyncClient, oms_id: str, version: int,
                    lines: list[dict[str, Any]], fulfilment: str) -> None:
         due = datetime.now(UTC) + timedelta(minutes=self.rand.choice([30, 45, 60, 90]))
+        name = self.rand.choice(["Анна", "Пётр", "Мария", "Илья"])
         payload = {"version": version, "due_at": due.isoformat(), "lines": lines,
-                   "customer_name": self.rand.choice(["Анна", "Пётр", "Мария", "Илья"]),
-                   "customer_phone": "+7 999 000-00-00",
-                   "fulfilment": fulfilment}
+                   "customer_name": name, "customer_phone": "+7 999 000-00-00",
+                   "fulfilment": fulfilment,
+                   # the same four customers come back: substitutes learn their answers
+                   "customer_id": SIM_CUSTOMERS[name]}
+        if fulfilment == "collect":
+            payload["note"] = "Заберу после 19:00"
         response = await self.call(http, "PUT", f"/orders/{oms_id}", payload)
         self.answers[_outcome("PUT", response)] += 1
         if response.status_code == 200:
@@ -121,6 +125,9 @@ class OrderPusher:
                                    {"reason": "the customer cancelled"})
         self.answers[_outcome("cancel", response)] += 1
         self.sent.pop(oms_id, None)
+
+
+SIM_CUSTOMERS = {"Анна": "sim-anna", "Пётр": "sim-petr", "Мария": "sim-maria", "Илья": "sim-ilya"}
 
 
 def _outcome(kind: str, response: httpx.Response) -> str:

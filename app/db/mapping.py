@@ -12,7 +12,12 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import registry, relationship
 
-from app.db import tables, tables_handover, tables_substitutions
+from app.db import (
+    tables,
+    tables_handover,
+    tables_substitutions,
+    tables_trust,  # noqa: F401 - its tables join the metadata
+)
 from picking.model import Line as OrderLine
 from picking.model import LineState, Order, OrderStatus, Product, Scan
 

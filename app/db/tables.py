@@ -96,6 +96,8 @@ products = Table(
     Column("image", String(300)),
     Column("min_days_left", Integer),  # freshness promise at delivery (issue #14)
     Column("ask_expiry", Boolean, nullable=False, server_default=false()),  # type the date
+    Column("brand", String(100), nullable=False, server_default=""),
+    Column("attributes", JSON),  # names (picking.attributes), unknown ones too; NULL: none
     UniqueConstraint("store_id", "sku"),
     Index("ix_products_store_plu", "store_id", "plu"),
 )
@@ -128,6 +130,9 @@ orders = Table(
     Column("picked_at", TZ),
     Column("event_seq", Integer, nullable=False, default=0),
     Column("version", Integer, nullable=False),
+    Column("customer_ref", String(64)),  # the OMS's customer id, when it sends one
+    Column("note", String(1000)),  # the customer's note on the order
+    Index("ix_orders_customer_ref", "customer_ref"),
     Index("ix_orders_queue", "store_id", "status", "due_at"),
     Index("ix_orders_picker", "picker_id", "status"),
 )
@@ -151,6 +156,10 @@ order_lines = Table(
     Column("min_days_left", Integer),  # the OMS's freshness promise for this line
     # when a substitute's window ends unanswered: refund, or keep the best match (issue 15)
     Column("fallback", String(16), nullable=False, server_default="refund"),
+    # the customer's words and wishes for the line
+    Column("note", String(500)),
+    Column("max_difference_pct", Integer),
+    Column("same_brand", Boolean, nullable=False, server_default=false()),
 )
 
 scans = Table(

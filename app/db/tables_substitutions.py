@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    false,
 )
 from sqlalchemy.orm import class_mapper, relationship
 
@@ -52,6 +53,8 @@ substitution_proposals = Table(
     Column("weight_g", Integer),
     # substitute | weight (the ordered product, over the soft band: keep it? issue 15)
     Column("kind", String(16), nullable=False, server_default="substitute"),
+    # of another category than the original: offered only by the picker's explicit choice
+    Column("other_category", Boolean, nullable=False, server_default=false()),
     Index("ix_substitution_proposals_open", "status", "expires_at"),
 )
 

@@ -24,6 +24,9 @@ from typing import Any
 
 from app.demo.catalog_data import (
     AISLES,
+    ATTRIBUTES_BY_GROUP,
+    ATTRIBUTES_BY_KIND,
+    ATTRIBUTES_BY_WORD,
     BRANDS,
     CATALOG,
     FIRST_NAMES_FEMALE,
@@ -60,6 +63,8 @@ class DemoProduct:
     age_restricted: bool
     stock: int                 # pieces, or grams for weighed goods
     tolerance_pct: int | None  # soft weight tolerance override
+    brand: str = ""            # Latin spelling; loose goods have none
+    attributes: tuple[str, ...] = ()  # what a substitute must keep (picking.attributes)
 
 
 @dataclass(frozen=True)
@@ -173,7 +178,7 @@ def _draft(i: int, item: tuple[Family | Loose, Row | None], barcodes: _Barcodes,
             gtins=barcodes.variable_measure() if "V" in entry.flags else (),
             plu=plu, size_text="per kg", size_ml_or_g=None, marked="M" in entry.flags,
             age_restricted="A" in entry.flags, stock=_stock(i, "weight"),
-            tolerance_pct=entry.tolerance_pct)
+            tolerance_pct=entry.tolerance_pct, attributes=attributes_of(entry, ""))
     assert row is not None  # a family's entries always come with their row
     brand, variant, size, price = row
     brand_en, origin = BRANDS[brand]
@@ -191,7 +196,17 @@ def _draft(i: int, item: tuple[Family | Loose, Row | None], barcodes: _Barcodes,
         gtins=barcodes.piece(brand, origin, entry.flags, i),
         plu=None, size_text=size, size_ml_or_g=_size_amount(size),
         marked="M" in entry.flags, age_restricted="A" in entry.flags,
-        stock=_stock(i, "piece"), tolerance_pct=None)
+        stock=_stock(i, "piece"), tolerance_pct=None, brand=brand_en,
+        attributes=attributes_of(entry, variant_ru))
+
+
+def attributes_of(entry: Family | Loose, variant_ru: str) -> tuple[str, ...]:
+    """The product's attributes from its aisle group, its kind and its variant's words."""
+    kind = entry.name_ru if isinstance(entry, Loose) else entry.type_ru
+    found = [*ATTRIBUTES_BY_GROUP.get(entry.category, ()), *ATTRIBUTES_BY_KIND.get(kind, ())]
+    found += [a for word, names in ATTRIBUTES_BY_WORD if word in variant_ru.lower()
+              for a in names]
+    return tuple(dict.fromkeys(found))
 
 
 def _sku(prefix: str, i: int) -> str:

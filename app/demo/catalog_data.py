@@ -183,7 +183,7 @@ CATALOG: tuple[Family | Loose, ...] = (
       ("Шебекинские", "перья|penne", "450 g", 94.99),
       ("Barilla", "Spaghetti n.5", "450 g", 179.99),
       ("Barilla", "Penne Rigate", "450 g", 179.99),
-      ("Barilla", "Fusilli", "450 g", 179.99)),
+      ("Barilla", "Fusilli без глютена|gluten-free Fusilli", "450 g", 179.99)),
     F(4, "grocery", "Мука пшеничная", "{v} wheat flour", "",
       ("Макфа", "высший сорт|premium", "2 kg", 119.99)),
     F(4, "grocery", "Сахар", "{v} sugar", "",
@@ -463,7 +463,7 @@ CATALOG: tuple[Family | Loose, ...] = (
       ("Вкуснотеево", "3,2%", "900 g", 99.99)),
     F(13, "dairy", "Молоко", "{v} milk", "M",
       ("Братья Чебурашкины", "цельное 3,5–4,5%|whole 3.5–4.5%", "1 l", 149.99),
-      ("Савушкин", "ультрапастеризованное 1,5%|UHT 1.5%", "1 l", 89.99)),
+      ("Савушкин", "безлактозное 1,5%|lactose-free 1.5%", "1 l", 89.99)),
     F(13, "dairy", "Молоко топлёное", "baked milk", "M",
       ("Домик в деревне", "3,2%", "950 g", 124.99)),
     F(13, "dairy", "Кефир", "kefir", "M",
@@ -513,7 +513,7 @@ CATALOG: tuple[Family | Loose, ...] = (
       ("Violette", "с зеленью 70%|with herbs 70%", "140 g", 149.99)),
     F(14, "cheese", "Сыр", "{v} cheese", "M",
       ("Ламбер", "полутвёрдый 50%|semi-hard 50%", "230 g", 349.99),
-      ("Брест-Литовск", "Классический 45%|Classic 45%", "200 g", 269.99),
+      ("Брест-Литовск", "безлактозный 45%|lactose-free 45%", "200 g", 269.99),
       ("Hochland", "плавленый, ломтики 45%|processed, sliced 45%", "150 g", 159.99),
       ("Unagrande", "Моцарелла 45%|Mozzarella 45%", "125 g", 159.99),
       ("Умалат", "Сулугуни 45%|Suluguni 45%", "300 g", 349.99),
@@ -540,7 +540,7 @@ CATALOG: tuple[Family | Loose, ...] = (
     F(15, "meat", "Фарш", "ground {v}", "",
       ("Мираторг", "говяжий|beef", "400 g", 349.99),
       ("Мираторг", "домашний свино-говяжий|pork and beef, homestyle", "400 g", 299.99),
-      ("Индилайт", "из индейки|turkey", "400 g", 279.99)),
+      ("Индилайт", "из индейки халяль|turkey, halal", "400 g", 279.99)),
     F(15, "meat", "Стейк", "{v} steak", "",
       ("Мираторг", "Рибай из говядины|beef ribeye", "300 g", 899.99),
       ("Мираторг", "Стриплойн из говядины|beef striploin", "300 g", 799.99)),
@@ -975,3 +975,29 @@ KINDS: dict[str, str] = {
     **dict.fromkeys(("Салат Айсберг", "Салат Романо", "Руккола", "Шпинат"), "salad_leaves"),
     **dict.fromkeys(("Капуста белокочанная", "Капуста цветная"), "cabbage"),
 }
+
+
+# What a product is that a substitute must keep (picking.attributes): by aisle group,
+# by kind of product, and by words in the variant.
+ATTRIBUTES_BY_GROUP: dict[str, tuple[str, ...]] = {
+    "fruit": ("vegan",), "vegetables": ("vegan",),
+    "household": ("non_food",), "pets": ("non_food",), "personal_care": ("non_food",),
+    "tobacco": ("non_food",), "baby": ("baby",),
+}
+ATTRIBUTES_BY_KIND: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("Гель для стирки", "Стиральный порошок", "Средство для мытья посуды",
+                     "Таблетки для посудомоечной машины", "Средство чистящее"),
+                    ("household_chemicals",)),
+    **dict.fromkeys(("Подгузники", "Подгузники-трусики", "Салфетки влажные детские"),
+                    ("non_food",)),
+    **dict.fromkeys(("Крупа гречневая", "Рис", "Крупа пшённая", "Булгур", "Хлопья овсяные",
+                     "Масло подсолнечное", "Масло оливковое", "Хумус", "Горошек зелёный",
+                     "Кукуруза сладкая"), ("vegan",)),
+}
+ATTRIBUTES_BY_WORD: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("безлактоз", ("lactose_free",)),
+    ("безмолочн", ("lactose_free",)),
+    ("без глютена", ("gluten_free",)),
+    ("халяль", ("halal",)),
+    ("без сахара", ("sugar_free",)),
+)

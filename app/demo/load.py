@@ -54,6 +54,7 @@ async def _products(session: AsyncSession, store_id: int,
             aisle=p.aisle, shelf=p.shelf, sequence=p.sequence, plu=p.plu,
             size_text=p.size_text, size_amount=p.size_ml_or_g, marked=p.marked,
             age_restricted=p.age_restricted, stock=p.stock, tolerance_pct=p.tolerance_pct,
+            brand=p.brand, attributes=list(p.attributes) or None,
         ).returning(tables.products.c.id))
         product_id = int(result.scalar_one())
         skus[p.sku] = (product_id, p.price_minor)

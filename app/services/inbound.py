@@ -21,10 +21,12 @@ from app.db.engine import Database
 from app.db.tables_sync import oms_request_signatures
 from app.db.uow import UnitOfWork
 from picking import errors
+from picking.attributes import normalise as normalise_attributes
 from picking.gtin import to_gtin14
 from picking.lifecycle import RevisedLine, RevisionRefused
 from picking.model import Line, Order, OrderStatus, Product
 from picking.sale_policy import SalePolicy, group_of, sale_policy
+from picking.sizes import size_amount
 from sync import contract as c
 
 
@@ -207,6 +209,23 @@ def _set_details(order: Order, data: c.OrderIn) -> None:
     order.customer_phone = data.customer_phone[:40]
     order.address = data.address
     order.priority = data.priority
+    order.note = data.note or None
+    order.customer_ref = data.customer_id or None
+    _set_wishes(order, data)
+
+
+def _set_wishes(order: Order, data: c.OrderIn) -> None:
+    """The customer's note and wishes on each ordered line (not on substitute lines)."""
+    wanted = {ln.sku: ln for ln in data.lines}
+    for line in order.lines:
+        given = wanted.get(line.product.sku)
+        if given is None or line.substitute_for_id is not None:
+            continue
+        for name, value in (("note", given.note or None),
+                            ("max_difference_pct", given.max_difference_pct),
+                            ("same_brand", given.same_brand)):
+            if getattr(line, name) != value:
+                setattr(line, name, value)
 
 
 async def upsert_catalog(uow: UnitOfWork, store_code: str, data: c.CatalogIn,
@@ -244,9 +263,11 @@ async def _write_product(session: AsyncSession, store_id: int, product: c.Produc
         "name_ru": product.name_ru, "name_en": product.name_en, "unit": product.unit,
         "price_minor": product.price_minor, "zone": product.zone, "aisle": product.aisle,
         "shelf": product.shelf, "sequence": product.sequence, "category": product.category,
-        "plu": product.plu, "size_text": product.size_text, "marked": product.marked,
+        "plu": product.plu, "size_text": product.size_text,
+        "size_amount": size_amount(product.size_text), "marked": product.marked,
         "age_restricted": product.age_restricted, "tolerance_pct": product.tolerance_pct,
-        "min_days_left": product.min_days_left, "ask_expiry": product.ask_expiry}
+        "min_days_left": product.min_days_left, "ask_expiry": product.ask_expiry,
+        "brand": product.brand, "attributes": normalise_attributes(product.attributes) or None}
     if product.stock is not None:
         values["stock"] = product.stock
     p = tables.products
@@ -300,8 +321,9 @@ async def catalog_for_oms(session: AsyncSession, store_code: str) -> list[c.Cata
     policy = await store_sale_policy(session, store_id)
     p = tables.products.c
     rows = await session.execute(select(p.sku, p.name_en, p.unit, p.price_minor, p.stock,
-                                        p.category)
+                                        p.category, p.attributes)
                                  .where(p.store_id == store_id).order_by(p.sku))
     return [c.CatalogEntryOut(sku=r.sku, name_en=r.name_en, unit=r.unit,
                               price_minor=r.price_minor, stock=r.stock,
-                              fulfilments=policy.allowed_for(r.category)) for r in rows.all()]
+                              fulfilments=policy.allowed_for(r.category),
+                              attributes=list(r.attributes or ())) for r in rows.all()]

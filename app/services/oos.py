@@ -219,7 +219,7 @@ async def advance_choices(session: AsyncSession, order: Order, now: datetime
                           ) -> list[AdvanceChoice]:
     """The order's open lines whose product is likely out, with the substitutes the
     customer may choose from (and what they chose)."""
-    from app.services.substitutions import _accepted_before, _candidates
+    from app.services.substitutions import _candidates, accepted_before, category_group
 
     if str(order.status) not in OPEN_ORDER_STATUSES:
         return []
@@ -229,11 +229,16 @@ async def advance_choices(session: AsyncSession, order: Order, now: datetime
         mark = out.get(line.product.id or 0)
         if mark is None or line.state != "open" or line.substitution == "none":
             continue
+        # best match, whatever was chosen, within the customer's wishes for the line
         wide = Line(product=line.product, quantity=line.quantity,
-                    unit_price_minor=line.unit_price_minor)  # best match, whatever was chosen
-        candidates = await _candidates(session, wide)
-        ranked = rank_substitutes(wide, candidates, await _accepted_before(session, line.product),
-                                  limit=ADVANCE_SUGGESTIONS)
+                    unit_price_minor=line.unit_price_minor,
+                    max_difference_pct=line.max_difference_pct, same_brand=line.same_brand)
+        candidates = await _candidates(session, wide,
+                                       group=category_group(line.product.category))
+        mine = (await accepted_before(session, line.product, order.customer_ref)
+                if order.customer_ref else {})
+        ranked = rank_substitutes(wide, candidates, await accepted_before(session, line.product),
+                                  limit=ADVANCE_SUGGESTIONS, customer_accepted=mine)
         chosen = None
         if line.substitution == "specific" and line.specific_sku:
             chosen = next((p for p in candidates if p.sku == line.specific_sku), None)

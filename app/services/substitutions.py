@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import case, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables
@@ -33,7 +33,7 @@ from app.services.stores import load_store
 from app.staff import StaffUser
 from picking import errors
 from picking.model import Line, Order, Product
-from picking.substitution import Proposal, rank_substitutes
+from picking.substitution import Proposal, suggest
 
 CLOSED_STATUSES = frozenset({"handed_over", "delivered", "cancelled", "delivery_failed"})
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{43}$")
@@ -65,15 +65,17 @@ def new_link(base_url: str) -> tuple[str, str]:
 class Suggestions:
     """What the substitute page shows for a short line.
 
-    ``products`` come from the line's own category; only when nothing of that
-    category is in stock do they come from its wider group (``group/kind`` ->
-    ``group``), and ``wider`` says so, so the page can tell the picker.
+    ``products`` come from the line's own category; only when it has nothing
+    suitable, and only when the picker asks, from its wider group (``group/kind``
+    -> ``group``): ``wider`` says they are, ``wider_available`` that the picker
+    may ask (``picking.substitution.suggest``).
     """
 
     order: Order
     line: Line
     products: list[Product]
     wider: bool = False
+    wider_available: bool = False
 
 
 def category_group(category: str) -> str:
@@ -82,7 +84,7 @@ def category_group(category: str) -> str:
 
 
 async def suggestions(session: AsyncSession, picker: StaffUser, order_id: int,
-                      line_id: int) -> Suggestions:
+                      line_id: int, *, wider: bool = False) -> Suggestions:
     """The order, the short line and its ranked substitutes (read only).
 
     Raises OrderNotFound and NoSuchLine.
@@ -91,47 +93,52 @@ async def suggestions(session: AsyncSession, picker: StaffUser, order_id: int,
     if order is None:
         raise errors.OrderNotFound(order_id=order_id)
     line = order.line(line_id)
-    accepted = await _accepted_before(session, line.product)
-    ranked = rank_substitutes(line, await _candidates(session, line), accepted)
     group = category_group(line.product.category)
-    if ranked or line.substitution != "best_match" or group == line.product.category:
-        return Suggestions(order, line, ranked)
-    wider = rank_substitutes(line, await _candidates(session, line, group=group), accepted)
-    return Suggestions(order, line, wider, wider=bool(wider))
+    mine = (await accepted_before(session, line.product, order.customer_ref)
+            if order.customer_ref else {})
+    found = suggest(line, await _candidates(session, line, group=group), wider=wider,
+                    accepted_before=await accepted_before(session, line.product),
+                    customer_accepted=mine)
+    return Suggestions(order, line, found.products, found.wider, found.wider_available)
 
 
-async def _candidates(session: AsyncSession, line: Line, group: str | None = None
-                      ) -> list[Product]:
-    """In-stock products of the line's category (or of the whole ``group``)."""
+async def _candidates(session: AsyncSession, line: Line, group: str) -> list[Product]:
+    """In-stock products of the line's category and of its whole ``group``."""
     p = tables.products.c
-    if group is None:
-        wanted = p.category == line.product.category
-    else:
-        wanted = (p.category == group) | p.category.startswith(f"{group}/", autoescape=True)
+    wanted = ((p.category == line.product.category) | (p.category == group)
+              | p.category.startswith(f"{group}/", autoescape=True))
     if line.specific_sku:
         wanted = wanted | (p.sku == line.specific_sku)
     stmt = (select(Product).where(p.store_id == line.product.store_id, wanted, p.stock > 0,
                                   p.unit == line.product.unit)
-            .order_by(p.sequence).limit(200))
+            .order_by(p.sequence).limit(400))
     return list((await session.scalars(stmt)).all())
 
 
-async def _accepted_before(session: AsyncSession, original: Product) -> dict[str, int]:
-    """How often customers of this store approved each substitute for ``original``."""
-    sp, ln, p = substitution_proposals.c, tables.order_lines.c, tables.products.c
-    rows = await session.execute(
-        select(p.sku, func.count())
-        .select_from(substitution_proposals)
-        .join(tables.order_lines, ln.id == sp.line_id)
-        .join(tables.products, p.id == sp.product_id)
-        .where(ln.product_id == original.id, sp.status == "approved")
-        .group_by(p.sku))
+async def accepted_before(session: AsyncSession, original: Product,
+                          customer_ref: str | None = None) -> dict[str, int]:
+    """How customers of this store answered each substitute for ``original``:
+    approvals minus rejections, per SKU. With ``customer_ref``, only that
+    customer's answers (none when the OMS sent no customer id)."""
+    sp, ln, p, o = (substitution_proposals.c, tables.order_lines.c, tables.products.c,
+                    tables.orders.c)
+    vote = case((sp.status == "approved", 1), else_=-1)
+    stmt = (select(p.sku, func.sum(vote))
+            .select_from(substitution_proposals)
+            .join(tables.order_lines, ln.id == sp.line_id)
+            .join(tables.products, p.id == sp.product_id)
+            .where(ln.product_id == original.id,
+                   sp.status.in_(("approved", "rejected")), sp.decided_by == "customer")
+            .group_by(p.sku))
+    if customer_ref is not None:
+        stmt = stmt.join(tables.orders, o.id == sp.order_id).where(o.customer_ref == customer_ref)
+    rows = await session.execute(stmt)
     return {sku: int(n) for sku, n in rows.all()}
 
 
 async def propose(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id: int, raw: str,
                   *, now: datetime, window_minutes: int, base_url: str,
-                  quantity: int | None = None) -> Proposed:
+                  quantity: int | None = None, other_category_ok: bool = False) -> Proposed:
     """Verify the scanned substitute (one unit, under the pick loop's rules) and
     offer it to the customer.
 
@@ -154,7 +161,8 @@ async def propose(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id: in
         proposal = order.propose_substitute(
             line_id, product, ref=secrets.token_hex(8), code=code.raw, now=now, window=window,
             customer_url=url, staff_id=picker.id, quantity=quantity, marking_code=marking,
-            marking_tail=code.marking_tail, weight_g=code.weight_g)
+            marking_tail=code.marking_tail, weight_g=code.weight_g,
+            other_category_ok=other_category_ok)
         await uow.session.execute(insert(customer_links).values(
             token_hash=link_hash(token), order_id=order.id, created_at=now))
         await uow.commit()

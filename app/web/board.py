@@ -16,7 +16,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Response, ServerSentEvent, Template
 
-from app import board_queries, board_summary, i18n, queries
+from app import board_queries, board_summary, i18n, queries, trust_queries
 from app.auth import requires_area
 from app.i18n import gettext as _
 from app.marking import stale_products
@@ -90,8 +90,11 @@ class BoardController(Controller):
 
     @get("/", name="board:index")
     async def index(self, request: Req) -> Template:
-        return render(request, "board/index.html", await board_context(request),
-                      fragment=BOARD_FRAGMENT)
+        context = await board_context(request)
+        async with reading(request) as session:  # the page's head: not live-updated
+            context["acceptance"] = await trust_queries.acceptance(
+                session, request.user.store_id, clock(request))
+        return render(request, "board/index.html", context, fragment=BOARD_FRAGMENT)
 
     @get("/live", name="board:live")
     async def live(self, request: Req) -> ServerSentEvent:

@@ -25,6 +25,7 @@ from app.i18n import gettext as _
 from app.marking import freshness_kept
 from app.services import oos
 from app.services import substitutions as service
+from app.services.proposal_photos import PHOTO_MESSAGE_TYPE, photo_refs
 from app.services.stores import load_store
 from app.web.deps import client_ip, clock, new_uow, reading
 from app.web.live import live_stream
@@ -75,11 +76,12 @@ def _link_error(request: Req, err: errors.PickingError) -> Template:
                   status_code=status_for(err))
 
 
-def page_context(request: Req, order: Order, token: str) -> dict[str, Any]:
+def page_context(request: Req, order: Order, token: str,
+                 photos: set[str] | None = None) -> dict[str, Any]:
     lines = order.lines_in_walking_order()
     return {"order": order, "token": token, "lang_query": f"?lang={i18n.current_language()}",
             "offers": [ln for ln in lines if proposals_of(ln)],
-            "feedback_id": secrets.token_hex(4)}
+            "feedback_id": secrets.token_hex(4), "photos": photos or set()}
 
 
 @get("/c/{token:str}", name="customer:order")
@@ -95,10 +97,11 @@ async def customer_page(request: Req, token: FromPath[str]) -> Template:
             fresh = await freshness_kept(session, order, await load_store(session,
                                                                           order.store_id))
             advance = await oos.advance_choices(session, order, clock(request))
+            photos = await photo_refs(session, order.id or 0)
     except (service.LinkNotFound, service.LinkExpired) as err:
         return _link_error(request, err)
     return render(request, "customer/order.html",
-                  {**page_context(request, order, token), "fresh": fresh,
+                  {**page_context(request, order, token, photos), "fresh": fresh,
                    "advance": advance},
                   headers={"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"})
 
@@ -131,8 +134,9 @@ async def customer_decide(request: Req, token: FromPath[str], ref: FromPath[str]
                         + f"?lang={i18n.current_language()}")
     async with reading(request) as session:
         order = await service.customer_view(session, token)
+        photos = await photo_refs(session, order.id or 0)
     return render(request, "customer/order.html",
-                  {**page_context(request, order, token), "feedback": feedback},
+                  {**page_context(request, order, token, photos), "feedback": feedback},
                   fragment="customer/_offers.html", status_code=status)
 
 
@@ -157,10 +161,12 @@ async def customer_live(request: Req, token: FromPath[str]) -> ServerSentEvent |
             except (service.LinkNotFound, service.LinkExpired):
                 return [("progress", "")]
             advance = await oos.advance_choices(session, fresh, clock(request))
-        context = {**page_context(request, fresh, token), "advance": advance}
+            photos = await photo_refs(session, fresh.id or 0)
+        context = {**page_context(request, fresh, token, photos), "advance": advance}
         out = [("progress", render_fragment(request, "customer/_progress.html", context)),
                ("advance", render_fragment(request, "customer/_advance.html", context))]
-        if message.get("type") in SUBSTITUTION_EVENTS or message.get("initial"):
+        if (message.get("type") in SUBSTITUTION_EVENTS or message.get("initial")
+                or message.get("type") == PHOTO_MESSAGE_TYPE):
             out.append(("offers", render_fragment(request, "customer/_offers.html", context)))
         return out
 

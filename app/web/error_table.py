@@ -27,6 +27,7 @@ from app.web.marking_words import (
     stale_sentence,
     withdrawn_sentence,
 )
+from app.web.trust_labels import attribute_list
 from picking import errors
 
 Params = dict[str, Any]
@@ -87,6 +88,10 @@ _NOT_ALLOWED = {
     "not_specific": N_("The customer asked for one specific substitute: offer only that."),
     "line_not_short": N_("Mark the line as missing before offering a substitute."),
     "already_proposed": N_("This substitute is already waiting for the customer."),
+    "brand": N_("The customer wants the same brand only."),
+    "price_cap": N_("This costs more than the customer allows for a substitute."),
+    "other_category": N_("This is another kind of product. Offer it only if nothing of the "
+                         "same kind is left: tap ‘Offer another kind’."),
 }
 
 
@@ -95,6 +100,9 @@ def _bad_code(p: Params) -> str:
 
 
 def _not_allowed(p: Params) -> str:
+    if p.get("reason") == "attributes":
+        return _("It would not be %(attributes)s like the product ordered. Offer one that is.",
+                 attributes=attribute_list(str(p.get("lost") or "").split(",")))
     return _(_NOT_ALLOWED.get(str(p.get("reason")), N_("This product cannot be offered.")))
 
 

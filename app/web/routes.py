@@ -18,9 +18,10 @@ def feature_handlers() -> list[Any]:
     from app.web.dead_letters import DeadLetterController
     from app.web.packing import PackingController
     from app.web.photo_scan import propose_photo, scan_photo
+    from app.web.proposal_photos import ProposalPhotoController, customer_photo
     from app.web.substitutes import SubstituteController
     from app.web.weight_question import ask_weight
 
     return [api_router(), DeadLetterController, BoardController, SubstituteController,
             *CUSTOMER_HANDLERS, PackingController, CourierController, CollectController,
-            scan_photo, propose_photo, ask_weight]
+            scan_photo, propose_photo, ask_weight, ProposalPhotoController, customer_photo]

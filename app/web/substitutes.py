@@ -50,21 +50,26 @@ class SubstituteController(Controller):
     @get("/{order_id:int}/lines/{line_id:int}/substitute", name="subs:choose")
     async def choose(self, request: Req, order_id: FromPath[int], line_id: FromPath[int]
                      ) -> Template:
-        """Suggested substitutes for a short line and the scan that offers one."""
-        return await choose_page(request, order_id, line_id)
+        """Suggested substitutes for a short line and the scan that offers one;
+        ``?wider=1``: the picker asks for other kinds (only when the line's own
+        kind has nothing suitable)."""
+        return await choose_page(request, order_id, line_id,
+                                 wider=request.query_params.get("wider") == "1")
 
     @post("/{order_id:int}/lines/{line_id:int}/substitute", name="subs:propose")
     async def propose(self, request: Req, order_id: FromPath[int], line_id: FromPath[int]
                       ) -> Response[Any]:
         """Verify the scanned substitute and send it to the customer."""
         form = await request.form()
+        other_kind = form.get("other_category") == "1"
         try:
             quantity = parse_quantity(form.get("quantity")) if form.get("quantity") else None
             await propose_from_request(request, order_id, line_id, str(form.get("code", "")),
-                                       quantity)
+                                       quantity, other_category_ok=other_kind)
         except errors.PickingError as err:
             return await choose_page(request, order_id, line_id, describe_substitution(err),
-                                     status_for(err), scanned=str(form.get("code", "")))
+                                     status_for(err), scanned=str(form.get("code", "")),
+                                     wider=other_kind, refused=err.params.get("reason"))
         except FormError as err:
             return await choose_page(request, order_id, line_id, Feedback("error", str(err)),
                                      422)
@@ -137,28 +142,33 @@ def _live_lines(request: Req, order: Any, *, announce: bool) -> str:
 
 
 async def propose_from_request(request: Req, order_id: int, line_id: int, code: str,
-                               quantity: int | None = None) -> service.Proposed:
+                               quantity: int | None = None, *,
+                               other_category_ok: bool = False) -> service.Proposed:
     """Offer the scanned ``code`` (field, camera or photo) with the app's settings."""
     settings = request.app.state.settings
     return await service.propose(
         new_uow(request), request.user, order_id, line_id, code, now=clock(request),
         window_minutes=settings.substitution_window_minutes,
-        base_url=public_base_url(request), quantity=quantity)
+        base_url=public_base_url(request), quantity=quantity,
+        other_category_ok=other_category_ok)
 
 
 async def choose_page(request: Req, order_id: int, line_id: int,
                       feedback: Feedback | None = None, status_code: int = 200,
-                      *, fragment: bool = False, **extra: Any) -> Template:
+                      *, fragment: bool = False, wider: bool = False,
+                      **extra: Any) -> Template:
     """The substitute page; with ``fragment`` an htmx request gets only its feedback."""
     try:
         async with reading(request) as session:
-            found = await service.suggestions(session, request.user, order_id, line_id)
+            found = await service.suggestions(session, request.user, order_id, line_id,
+                                              wider=wider)
     except errors.PickingError as err:
         return render(request, "error.html", {"feedback": describe(err)},
                       status_code=status_for(err))
     order, line = found.order, found.line
     return render(request, "substitutes/choose.html", {
         "order": order, "line": line, "suggestions": found.products, "wider": found.wider,
+        "wider_available": found.wider_available,
         "feedback": feedback,
         "feedback_id": secrets.token_hex(4), "waiting": [
             p for p in proposals_of(line) if p.status == ProposalStatus.PROPOSED],

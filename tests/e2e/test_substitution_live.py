@@ -102,6 +102,8 @@ def test_with_two_offers_the_picker_is_told_the_one_the_customer_chose(
         picker.click("li[data-sku=milk] >> text=Propose substitute")
         picker.fill("#substitute-code", code)
         picker.click("text=Offer to the customer")
+        if code == WATER_UPC:  # another kind: only by the picker's explicit choice (#15)
+            picker.click("[data-offer-other-kind] button")
         picker.wait_for_selector("li[data-sku=milk]")
     picker.wait_for_function("window.liveOpen === true")
 

@@ -71,6 +71,11 @@ async def test_suggestions_stay_in_the_category_and_say_so_when_they_cannot(
 
     order_id, milk = await short_order(db, shop, picker, {"milk": 1}, "milk")
     page = html.unescape((await picker.get(f"/pick/{order_id}/lines/{milk}/substitute")).text)
+    # another kind only when the picker asks for it (issue #15, item 1)
+    assert 'data-sku="kefir"' not in page and "data-show-wider" in page
+    assert "Nothing suitable of the same kind is in stock" in page
+    page = html.unescape((await picker.get(
+        f"/pick/{order_id}/lines/{milk}/substitute?wider=1")).text)
     assert 'data-sku="kefir"' in page and "data-wider" in page
-    assert "Nothing of the same kind is in stock" in page
+    assert "Nothing of the same kind is in stock" in page and "another kind" in page
     assert 'data-sku="rye"' not in page and 'data-sku="chocolate"' not in page

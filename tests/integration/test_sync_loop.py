@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 import uvicorn
+from sqlalchemy import select
 
+from app.db import tables
 from app.factory import create_app
 from app.settings import Settings
-from sync.simulator import OrderPusher, simulator_app
+from sync.simulator import SIM_CUSTOMERS, OrderPusher, simulator_app
 from tests.support.postgres import free_port
 
 pytestmark = pytest.mark.timeout(60)
@@ -32,8 +34,8 @@ def serve(app: Any) -> tuple[uvicorn.Server, int]:
     return server, port
 
 
-async def test_orders_pushed_by_the_simulator_come_back_as_events(db_url: str, shop: Any
-                                                                  ) -> None:
+async def test_orders_pushed_by_the_simulator_come_back_as_events(db_url: str, shop: Any,
+                                                                  db: Any) -> None:
     oms_port = free_port()
     app = create_app(Settings(environment="development", database_url=db_url, run_relay=True,
                               oms_events_url=f"http://127.0.0.1:{oms_port}/events"))
@@ -60,3 +62,6 @@ async def test_orders_pushed_by_the_simulator_come_back_as_events(db_url: str, s
     pushed = snap["customers"]  # whom each pushed order is for, ready for their messages
     assert len(pushed) >= 3 and all(c["customer"].endswith("+7 999 000-00-00")
                                     for c in pushed.values())
+    async with db.reading() as session:  # its customers come back under their ids
+        refs = set(await session.scalars(select(tables.orders.c.customer_ref)))
+    assert refs and refs <= set(SIM_CUSTOMERS.values())

@@ -48,8 +48,11 @@ def propose(order: Order, line: Line, substitute: Product, ref: str = "p1",
 
 def test_suggestions_put_the_same_category_and_the_closest_price_first() -> None:
     _, milk = short_milk()
-    ranked = rank_substitutes(milk, [WATER, CREAM, KEFIR, MILK_1L, GONE, MILK])
-    assert [p.sku for p in ranked] == ["milk-1l", "kefir", "cream", "water"]
+    candidates = [WATER, CREAM, KEFIR, MILK_1L, GONE, MILK]
+    assert [p.sku for p in rank_substitutes(milk, candidates)] == ["milk-1l", "kefir", "cream"]
+    # another category only when the picker asks for the wider group, and then last
+    wider = rank_substitutes(milk, candidates, wider=True)
+    assert [p.sku for p in wider] == ["milk-1l", "kefir", "cream"]
 
 
 def test_suggestions_prefer_what_customers_accepted_before() -> None:
