@@ -33,6 +33,7 @@ from picking.lines import _named
 from picking.model import Order
 from picking.runs import (
     LETTERS,
+    TOTE_PREFIX,
     Candidate,
     RunRules,
     Want,
@@ -361,6 +362,16 @@ async def tote_emptied(uow: UnitOfWork, staff: StaffUser, tote_id: int, now: dat
             totes.c.id == tote_id, totes.c.store_id == staff.store_id).values(
             emptied_at=now, order_id=None, zone=None))
         await uow.commit()
+
+
+async def is_tote_label(session: AsyncSession, store_id: int, raw: str) -> bool:
+    """Whether a scanned code is a tote label (storepick's or the store's own) rather
+    than an item: the run page's one scan field takes both."""
+    text = raw.strip().upper()
+    if text.startswith(TOTE_PREFIX):
+        return True
+    prefix = (await rules_for(session, store_id)).own_tote_prefix
+    return bool(prefix) and text.startswith(prefix.upper())  # type: ignore[union-attr]
 
 
 # -- scanning and putting --------------------------------------------------------------

@@ -18,6 +18,7 @@ from app import queries
 from app.auth import requires_area
 from app.i18n import gettext as _
 from app.services import picking as service
+from app.services.runs import active_run
 from app.web.deps import clock, new_uow, quick_reading, reading
 from app.web.forms import (
     FormError,
@@ -45,7 +46,9 @@ class PickerController(Controller):
         async with reading(request) as session:
             rows = await queries.picker_queue(session, user.store_id)
             current = await queries.current_order_id(session, user.id)
-        return render(request, "picking/queue.html", {"rows": rows, "current": current},
+            run = await active_run(session, user.id)
+        return render(request, "picking/queue.html", {"rows": rows, "current": current,
+                                                      "run": run},
                       fragment="picking/_queue_list.html")
 
     @post("/next", name="pick:next")
