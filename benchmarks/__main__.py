@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ("pageweight", "scan", "decode", "relay", "board", "offline", "uploads")
+ALL = ("pageweight", "scan", "decode", "relay", "board", "offline", "uploads", "runs")
 
 
 def main() -> None:
