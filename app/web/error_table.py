@@ -22,6 +22,7 @@ from app import i18n
 from app.i18n import gettext as _
 from app.web.labels import N_, label
 from picking import errors
+from picking.runs import short_tote
 
 Params = dict[str, Any]
 Sentence = Callable[[Params], str]
@@ -245,17 +246,18 @@ ERRORS: dict[type[errors.PickingError], Entry] = {
         detail=lambda p: str(p.get("tote", ""))),
     errors.ToteTaken: Entry(
         "error", lambda p: _("Tote %(tote)s already holds another order's goods: take an "
-                             "empty tote.", tote=p["tote"]), 409),
+                             "empty tote.", tote=short_tote(p["tote"])), 409),
     errors.WrongTote: Entry(
         "error", lambda p: _("WRONG TOTE! Not %(tote)s: put it into tote %(letter)s, "
-                             "%(zone)s (%(expected)s).", tote=p["tote"], letter=p["letter"],
-                             zone=label(p["zone"]), expected=p["expected"]), 422),
+                             "%(zone)s (%(expected)s).", tote=short_tote(p["tote"]),
+                             letter=p["letter"], zone=label(p["zone"]),
+                             expected=short_tote(p["expected"])), 422),
     errors.NoItemToPut: Entry(
         "error", lambda p: _("Scan the item first, then its tote."), 422),
     errors.PutFirst: Entry(
         "error", lambda p: _("First put %(name)s into tote %(letter)s, %(zone)s "
                              "(%(expected)s).", name=_name(p), letter=p["letter"],
-                             zone=label(p["zone"]), expected=p["expected"]), 409),
+                             zone=label(p["zone"]), expected=short_tote(p["expected"])), 409),
     errors.NotNeededInRun: Entry(
         "error", lambda p: _("No order of this run needs %(name)s.", name=_name(p)), 422),
     errors.TotesNotBound: Entry(
