@@ -629,3 +629,27 @@ async def remove_from_run(uow: UnitOfWork, supervisor: StaffUser, run_id: int, o
             left_at=now, left_reason="removed"))
         await _close_if_done(session, run_id, now)
         await uow.commit()
+
+
+async def active_runs(session: AsyncSession, store_id: int) -> list[dict[str, Any]]:
+    """The store's active runs for the board: picker, orders (letter, id, why it left)
+    and how many units wait for their tote."""
+    r, ro, st = pick_runs.c, run_orders.c, tables.staff.c
+    rows = (await session.execute(
+        select(r.id, r.picker_id, st.name, r.built_by, r.created_at)
+        .join(tables.staff, st.id == r.picker_id)
+        .where(r.store_id == store_id, r.status == "active").order_by(r.created_at, r.id)
+    )).all()
+    runs = []
+    for run_id, picker_id, name, built_by, created_at in rows:
+        members = (await session.execute(
+            select(ro.letter, ro.order_id, ro.left_reason).where(ro.run_id == run_id)
+            .order_by(ro.letter))).all()
+        view = await load_run(session, run_id, store_id)
+        runs.append({"id": run_id, "picker_id": picker_id, "picker": name,
+                     "by_hand": built_by is not None, "created_at": created_at,
+                     "orders": [{"letter": m.letter, "order_id": m.order_id,
+                                 "left": m.left_reason} for m in members],
+                     "pending": len(view.pending) if view else 0,
+                     "totes": len(view.totes) if view else 0})
+    return runs

@@ -18,9 +18,10 @@ def feature_handlers() -> list[Any]:
     from app.web.dead_letters import DeadLetterController
     from app.web.packing import PackingController
     from app.web.photo_scan import propose_photo, scan_photo
-    from app.web.runs import RunController
+    from app.web.runs import BoardRunsController, RunController
     from app.web.substitutes import SubstituteController
 
     return [api_router(), DeadLetterController, BoardController, SubstituteController,
             *CUSTOMER_HANDLERS, PackingController, CourierController, CollectController,
-            scan_photo, propose_photo, RunController]
+            scan_photo, propose_photo, RunController,
+            BoardRunsController]

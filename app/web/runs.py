@@ -13,9 +13,11 @@ from typing import Any
 import segno
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
-from litestar.response import Response
+from litestar.response import Response, Template
+from sqlalchemy import select
 
 from app.auth import requires_area
+from app.db import tables
 from app.i18n import gettext as _
 from app.services import runs as service
 from app.web.deps import clock, new_uow, reading
@@ -151,3 +153,60 @@ async def _run_page(request: Req, run_id: int, feedback: Feedback | None = None,
         return render(request, "runs/run.html", context, fragment="runs/_body.html",
                       status_code=status_code)
 
+
+
+class BoardRunsController(Controller):
+    """The supervisor's view of runs: which orders walk together, their progress,
+    limits and stuck reasons; build a run by hand, take an order out of one."""
+
+    path = "/board/runs"
+    guards = [requires_area("board")]
+
+    @get("/", name="board:runs")
+    async def runs(self, request: Req) -> Template:
+        return await _board_runs(request)
+
+    @post("/", name="board:runs:build")
+    async def build(self, request: Req) -> Template:
+        form = await request.form()
+        picker = str(form.get("picker_id", ""))
+        ids = [int(v) for v in form.getall("order_id", []) if str(v).isdigit()]
+        if not picker.isdigit() or not ids:
+            return await _board_runs(request, Feedback(
+                "error", _("Choose a picker and at least one queued order.")), 422)
+        try:
+            await service.build_run(new_uow(request), request.user, int(picker), ids,
+                                    clock(request))
+        except errors.PickingError as err:
+            return await _board_runs(request, describe(err, "supervisor"), status_for(err))
+        return await _board_runs(request, Feedback("ok", _("Run built.")))
+
+    @post("/{run_id:int}/orders/{order_id:int}/remove", name="board:runs:remove")
+    async def remove(self, request: Req, run_id: FromPath[int], order_id: FromPath[int]
+                     ) -> Template:
+        try:
+            await service.remove_from_run(new_uow(request), request.user, run_id, order_id,
+                                          clock(request))
+        except errors.PickingError as err:
+            return await _board_runs(request, describe(err, "supervisor"), status_for(err))
+        return await _board_runs(request, Feedback("ok", _("Order taken out of the run.")))
+
+
+async def _board_runs(request: Req, feedback: Feedback | None = None,
+                      status_code: int = 200) -> Template:
+    from app import board_queries
+
+    user, now = request.user, clock(request)
+    async with reading(request) as session:
+        board = await board_queries.open_board(session, user.store_id, now)
+        runs = await service.active_runs(session, user.store_id)
+        pickers = (await session.execute(
+            select(tables.staff.c.id, tables.staff.c.name).where(
+                tables.staff.c.store_id == user.store_id, tables.staff.c.role == "picker",
+                tables.staff.c.active.is_(True)).order_by(tables.staff.c.name))).all()
+    rows = {row.id: row for row in board.rows}
+    queued = [row for row in board.rows if row.status == "queued"]
+    return render(request, "board/runs.html", {
+        "runs": runs, "rows": rows, "queued": queued, "pickers": pickers,
+        "feedback": feedback, "colours": COLOURS, "limits": board.limits},
+        status_code=status_code)

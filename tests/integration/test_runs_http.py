@@ -95,3 +95,38 @@ async def test_the_run_pages_speak_one_language(
             if words:
                 found[f"{language} {page.url}"] = words
     assert found == {}
+
+
+async def test_the_supervisor_builds_a_run_sees_it_and_takes_an_order_out(
+        client: Any, db: Any, shop: Any) -> None:
+    from tests.integration.test_language_leaks import data_for
+    from tests.support.language import leaks
+
+    async with db.writing() as session:
+        a = await add_order(session, shop, {"milk": 1}, oms_id="L-PICK")
+        b = await add_order(session, shop, {"water": 1}, oms_id="L-QUEUE")
+    boss = Person(client, "supervisor")
+    await boss.sign_in()
+    empty = await boss.post("/board/runs/", {"picker_id": str(shop.staff["picker"])})
+    assert empty.status_code == 422
+    built = await boss.post("/board/runs/", {"picker_id": str(shop.staff["picker"]),
+                                             "order_id": [str(a), str(b)]})
+    assert built.status_code == 200 and "Run built." in built.text
+    assert f'data-order-id="{a}" data-letter="A"' in built.text
+    assert f'data-order-id="{b}" data-letter="B"' in built.text
+    run_id = int(re.search(r'data-run-id="(\d+)"', built.text).group(1))  # type: ignore[union-attr]
+    out = await boss.post(f"/board/runs/{run_id}/orders/{b}/remove")
+    assert out.status_code == 200 and "Order taken out of the run." in out.text
+    async with db.reading() as session:
+        statuses = dict((await session.execute(
+            select(tables.orders.c.id, tables.orders.c.status))).all())
+    assert statuses == {a: "picking", b: "queued"}
+    for language in ("ru", "en"):
+        await boss.post("/me/language", {"language": language, "next": "/"})
+        page = await boss.get("/board/runs/")
+        assert page.status_code == 200
+        assert leaks(page.text, language, [*data_for(language), "A", "B"]) == []
+    picker = Person(client, "picker")
+    await picker.sign_in()
+    queue = await picker.get("/pick/")
+    assert f"/pick/runs/{run_id}" in queue.text  # the picker finds the run built for them
