@@ -16,15 +16,17 @@ from litestar.params import FromPath
 from litestar.response import Response, Template
 from sqlalchemy import select
 
+from app import queries
 from app.auth import requires_area
 from app.db import tables
 from app.i18n import gettext as _
 from app.services import runs as service
+from app.services.stores import load_store
 from app.web.deps import clock, new_uow, reading
 from app.web.forms import FormError, parse_confirm, parse_quantity, scan_id_from, scanned_at_from
 from app.web.labels import label
 from app.web.messages import Feedback, describe, status_for
-from app.web.render import redirect, render
+from app.web.render import is_htmx, redirect, render
 from picking import errors
 from picking.runs import merged_list, short_tote, zones_of
 
@@ -147,7 +149,14 @@ async def _run_page(request: Req, run_id: int, feedback: Feedback | None = None,
                           status_code=404)
         rows = merged_list([(ro.letter, ro.order) for ro in view.orders
                             if ro.order.status.value in ("picking", "picked")], view.totes)
+        codes: dict[int, list[str]] = {}
+        if not is_htmx(request):  # the whole page: what the offline queue knows of the run
+            for member in view.active_orders:
+                codes.update(await queries.order_barcodes(session, member.order.id or 0))
+        store = await load_store(session, user.store_id)
         context = {"run": view, "rows": rows, "feedback": feedback, "colours": COLOURS,
+                   "run_lines": [ln for m in view.active_orders for ln in m.order.lines],
+                   "order_codes": codes, "store": store,
                    "feedback_id": secrets.token_hex(4), "scan_nonce": secrets.token_urlsafe(12),
                    "short_tote": short_tote, "zones_of": zones_of, **extra}
         return render(request, "runs/run.html", context, fragment="runs/_body.html",

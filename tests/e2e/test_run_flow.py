@@ -6,6 +6,7 @@ the OMS simulator."""
 from __future__ import annotations
 
 import re
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -19,11 +20,11 @@ import uvicorn
 from app.factory import create_app
 from app.settings import Settings
 from sync.simulator import simulator_app
-from tests.e2e.conftest import PHONE, LiveServer, seeded_database, sign_in
+from tests.e2e.conftest import PHONE, LiveServer, seeded_database, sign_in, start_server
 from tests.e2e.test_substitution_live import customer_link
 from tests.integration.test_weights_http import scale_label
 from tests.support.postgres import free_port
-from tests.support.shop import add_order, kefir_label
+from tests.support.shop import MILK, add_order, kefir_label
 
 ORDERS = ("R-A", "R-B", "R-C")
 
@@ -69,8 +70,8 @@ def scan(page: Any, code: str) -> str:
     before = page.evaluate("() => { const f = document.querySelector("
                            "'#scan-feedback [data-feedback-id]');"
                            " return f ? f.dataset.feedbackId : ''; }")
-    page.fill("#run-scan-input", code)
-    page.press("#run-scan-input", "Enter")
+    page.fill("#scan-input", code)
+    page.press("#scan-input", "Enter")
     page.wait_for_function(
         "(n) => { const f = document.querySelector('#scan-feedback [data-feedback-id]');"
         " return f && f.dataset.feedbackId !== n; }", arg=before)
@@ -156,3 +157,49 @@ def test_a_run_of_three_orders_each_into_its_own_tote(
     assert "SubstitutionDecided" in {e["type"] for e in events["R-C"]}
     snap = receiver.ledger.snapshot()
     assert snap["gaps"] == [] and snap["duplicates"] == 0
+
+
+@pytest.fixture
+def two_orders(sqlite_template: Path, tmp_path: Path) -> Iterator[tuple[LiveServer, Path]]:
+    async def orders(db: Any, shop: Any) -> None:
+        async with db.writing() as session:
+            for minutes, oms_id in ((30, "R-A"), (35, "R-B")):
+                await add_order(session, shop, {"milk": 1}, oms_id=oms_id,
+                                due_in=timedelta(minutes=minutes))
+
+    url, _ = seeded_database(sqlite_template, tmp_path, orders)
+    server = start_server(url)
+    yield server, Path(url.split(":///", 1)[1])
+    server.stop()
+
+
+def test_items_and_puts_made_offline_in_a_run_are_replayed_once_in_order(
+        phone: Any, two_orders: tuple[LiveServer, Path]) -> None:
+    server, path = two_orders
+    page = phone
+    sign_in(page, server.url, "1001", "1111")
+    page.goto(f"{server.url}/pick/")
+    page.click("text=Print tote labels")
+    totes = [page.get_attribute(f"article.tote-label >> nth={i}", "data-tote") for i in range(2)]
+    page.goto(f"{server.url}/pick/")
+    page.click("text=Take next run (several orders)")
+    page.wait_for_selector(".run__next[data-next=bind]")
+    for tote in totes:
+        scan(page, tote)
+    page.context.set_offline(True)
+    for code in (MILK, totes[0], MILK, totes[1]):  # A's milk, its tote, B's milk, its tote
+        page.fill("#scan-input", code)
+        page.press("#scan-input", "Enter")
+    page.wait_for_function("document.querySelector('#offline-status .offline-status__count')"
+                           ".textContent.indexOf('4') >= 0")
+    page.context.set_offline(False)
+    page.wait_for_function(
+        "document.querySelector('#offline-status .offline-status__count').hidden", timeout=20_000)
+    with sqlite3.connect(path) as db:
+        puts = db.execute("SELECT o.oms_id, t.code FROM tote_puts p JOIN orders o"
+                          " ON o.id = p.order_id JOIN totes t ON t.id = p.tote_id"
+                          " ORDER BY o.oms_id").fetchall()
+        picked = db.execute("SELECT o.oms_id, l.picked_quantity FROM order_lines l JOIN orders o"
+                            " ON o.id = l.order_id ORDER BY o.oms_id").fetchall()
+    assert puts == [("R-A", totes[0]), ("R-B", totes[1])]
+    assert picked == [("R-A", 1), ("R-B", 1)]
