@@ -173,6 +173,10 @@ async def _new_run(session: AsyncSession, picker: StaffUser | Any, now: datetime
 
 
 async def _join(session: AsyncSession, run_id: int, order_ids: list[int], now: datetime) -> None:
+    # An order leaves whatever run it was in before (it went back to the queue).
+    await session.execute(update(run_orders).where(
+        run_orders.c.order_id.in_(order_ids), run_orders.c.run_id != run_id,
+        run_orders.c.left_at.is_(None)).values(left_at=now, left_reason="released"))
     floor = await session.scalar(select(func.coalesce(func.max(tables.scans.c.id), 0)))
     used = set(await session.scalars(select(run_orders.c.letter).where(
         run_orders.c.run_id == run_id)))
@@ -210,7 +214,9 @@ class RunView:
 
     @property
     def active_orders(self) -> list[RunOrder]:
-        return [ro for ro in self.orders if ro.active]
+        """Orders still being picked in this run by its picker (one the supervisor gave
+        to someone else, or that went back to the queue, is no longer part of it)."""
+        return [ro for ro in self.orders if ro.active and ro.order.picker_id == self.picker_id]
 
     def unbound(self) -> list[tuple[RunOrder, str]]:
         """The (order, zone) slots that still need a tote, in letter order."""
@@ -547,8 +553,9 @@ async def finish_in_run(new_uow: NewUow, picker: StaffUser, run_id: int, order_i
 async def _close_if_done(session: AsyncSession, run_id: int, now: datetime) -> bool:
     o, ro = tables.orders.c, run_orders.c
     left = await session.scalar(select(func.count()).select_from(run_orders).join(
-        tables.orders, o.id == ro.order_id).where(
-        ro.run_id == run_id, ro.left_at.is_(None), o.status == OrderStatus.PICKING.value))
+        tables.orders, o.id == ro.order_id).join(pick_runs, pick_runs.c.id == ro.run_id).where(
+        ro.run_id == run_id, ro.left_at.is_(None), o.status == OrderStatus.PICKING.value,
+        o.picker_id == pick_runs.c.picker_id))
     if left:
         return False
     await session.execute(update(pick_runs).where(pick_runs.c.id == run_id).values(

@@ -283,3 +283,21 @@ async def test_a_supervisor_builds_and_changes_a_run_by_hand(db: Any, shop: Any)
     assert [ro.order.id for ro in view.active_orders] == [a]
     assert await service.take_next_run(UnitOfWork(db), staff(shop, "picker"), NOW) == run_id
     assert picking_service  # the single-order service stays the scan's one path
+
+
+async def test_an_order_the_supervisor_gives_to_another_picker_leaves_the_run(
+        db: Any, shop: Any) -> None:
+    run_id, (a, b), _bound = await run_with_totes(db, shop, [{"milk": 1}, {"water": 1}])
+    boss = staff(shop, "supervisor", "supervisor")
+    uow = UnitOfWork(db)
+    async with uow:
+        order = await uow.orders.get(b)
+        assert order is not None
+        order.assign_picker(shop.staff["picker2"], now=NOW, actor_id=boss.id)
+        await uow.commit()
+    async with db.reading() as session:
+        view = await service.load_run(session, run_id, shop.store_id)
+    assert view is not None and [ro.order.id for ro in view.active_orders] == [a]
+    with pytest.raises(errors.NotNeededInRun):  # B's water is not this run's any more
+        await service.scan_in_run(fresh(db), staff(shop, "picker"), run_id, WATER_UPC,
+                                  scan_id="s-0600", now=NOW)
