@@ -301,3 +301,32 @@ async def test_an_order_the_supervisor_gives_to_another_picker_leaves_the_run(
     with pytest.raises(errors.NotNeededInRun):  # B's water is not this run's any more
         await service.scan_in_run(fresh(db), staff(shop, "picker"), run_id, WATER_UPC,
                                   scan_id="s-0600", now=NOW)
+
+
+async def test_a_revision_of_one_order_changes_only_that_order_of_the_run(
+        db: Any, shop: Any) -> None:
+    from picking.lifecycle import RevisedLine
+
+    run_id, (a, b), bound = await run_with_totes(db, shop, [{"milk": 1}, {"water": 1}])
+    uow = UnitOfWork(db)
+    async with uow:
+        order = await uow.orders.get(b)
+        water = await uow.catalog.by_sku(shop.store_id, "water")
+        pizza = await uow.catalog.by_sku(shop.store_id, "pizza")
+        assert order is not None and water is not None and pizza is not None
+        order.revise(2, [RevisedLine(water, 2, water.price_minor, "best_match", None),
+                         RevisedLine(pizza, 1, pizza.price_minor, "best_match", None)], now=NOW)
+        await uow.commit()
+    async with db.reading() as session:
+        view = await service.load_run(session, run_id, shop.store_id)
+    assert view is not None
+    assert [(ro.letter, zone) for ro, zone in view.unbound()] == [("B", "frozen")]
+    assert view.totes[(a, "chilled")] == bound[("A", "chilled")]
+    picker = staff(shop, "picker")
+    with pytest.raises(errors.TotesNotBound):  # B's new frozen line needs its tote first
+        await service.scan_in_run(fresh(db), picker, run_id, MILK, scan_id="s-0700", now=NOW)
+    codes = await print_totes(db, shop, 1)
+    assert (await service.bind_tote(UnitOfWork(db), picker, run_id, codes[0], NOW))[:2] == (
+        "B", "frozen")
+    found = await service.scan_in_run(fresh(db), picker, run_id, MILK, scan_id="s-0701", now=NOW)
+    assert found.outcome.order_id == a
