@@ -7,6 +7,7 @@ run page (htmx: its body only).
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -28,7 +29,7 @@ from app.web.labels import label
 from app.web.messages import Feedback, describe, status_for
 from app.web.render import is_htmx, redirect, render
 from picking import errors
-from picking.runs import merged_list, short_tote, zones_of
+from picking.runs import MAX_RUN, RunRules, merged_list, short_tote, zones_of
 
 Req = Request[Any, Any, Any]
 COLOURS = {"A": "a", "B": "b", "C": "c", "D": "d", "E": "e", "F": "f", "G": "g", "H": "h"}
@@ -190,6 +191,18 @@ class BoardRunsController(Controller):
             return await _board_runs(request, describe(err, "supervisor"), status_for(err))
         return await _board_runs(request, Feedback("ok", _("Run built.")))
 
+    @post("/settings", name="board:runs:settings")
+    async def settings(self, request: Req) -> Template:
+        form = await request.form()
+        try:
+            rules = parse_rules(form)
+        except FormError as err:
+            return await _board_runs(request, Feedback("error", str(err)), 422)
+        async with request.app.state.db.writing() as session:
+            await service.save_rules(session, request.user.store_id, rules)
+            await session.commit()
+        return await _board_runs(request, Feedback("ok", _("Run settings saved.")))
+
     @post("/{run_id:int}/orders/{order_id:int}/remove", name="board:runs:remove")
     async def remove(self, request: Req, run_id: FromPath[int], order_id: FromPath[int]
                      ) -> Template:
@@ -199,6 +212,22 @@ class BoardRunsController(Controller):
         except errors.PickingError as err:
             return await _board_runs(request, describe(err, "supervisor"), status_for(err))
         return await _board_runs(request, Feedback("ok", _("Order taken out of the run.")))
+
+
+def parse_rules(form: Any) -> RunRules:
+    """The store's run settings from the board's form. Raises FormError, saying why."""
+    size, window = str(form.get("max_orders", "")).strip(), str(form.get("window", "")).strip()
+    if not size.isdigit() or not 1 <= int(size) <= MAX_RUN:
+        raise FormError(_("Orders per run: a whole number from 1 to %(max)s.", max=MAX_RUN))
+    if not window.isdigit() or not 0 <= int(window) <= 720:
+        raise FormError(_("Due within: a whole number of minutes from 0 to 720."))
+    prefix = str(form.get("own_prefix", "")).strip().upper()
+    if (prefix and not re.fullmatch(r"[A-Z][A-Z0-9\-]{1,15}", prefix)) or prefix.startswith("SPT"):
+        raise FormError(_("Own tote barcodes: 2 to 16 letters and digits, starting with a "
+                          "letter (not SPT, storepick's own labels)."))
+    mixes = (frozenset({"delivery", "collect"}),) if form.get("mix") else ()
+    return RunRules(max_orders=int(size), window_minutes=int(window), mixes=mixes,
+                    own_tote_prefix=prefix or None)
 
 
 async def _board_runs(request: Req, feedback: Feedback | None = None,
@@ -213,9 +242,11 @@ async def _board_runs(request: Req, feedback: Feedback | None = None,
             select(tables.staff.c.id, tables.staff.c.name).where(
                 tables.staff.c.store_id == user.store_id, tables.staff.c.role == "picker",
                 tables.staff.c.active.is_(True)).order_by(tables.staff.c.name))).all()
+        rules = await service.rules_for(session, user.store_id)
     rows = {row.id: row for row in board.rows}
     queued = [row for row in board.rows if row.status == "queued"]
     return render(request, "board/runs.html", {
         "runs": runs, "rows": rows, "queued": queued, "pickers": pickers,
-        "feedback": feedback, "colours": COLOURS, "limits": board.limits},
+        "feedback": feedback, "colours": COLOURS, "limits": board.limits,
+        "rules": rules, "max_run": MAX_RUN},
         status_code=status_code)

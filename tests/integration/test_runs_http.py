@@ -130,3 +130,28 @@ async def test_the_supervisor_builds_a_run_sees_it_and_takes_an_order_out(
     await picker.sign_in()
     queue = await picker.get("/pick/")
     assert f"/pick/runs/{run_id}" in queue.text  # the picker finds the run built for them
+
+
+async def test_the_store_sets_orders_per_run_and_its_own_tote_barcodes(
+        client: Any, db: Any, shop: Any) -> None:
+    async with db.writing() as session:
+        for minutes in (30, 31, 32):
+            await add_order(session, shop, {"milk": 1}, due_in=timedelta(minutes=minutes))
+    boss = Person(client, "supervisor")
+    await boss.sign_in()
+    for bad, words in (({"max_orders": "9", "window": "60"}, "from 1 to 8"),
+                       ({"max_orders": "2", "window": "soon"}, "from 0 to 720"),
+                       ({"max_orders": "2", "window": "60", "own_prefix": "SPT"}, "not SPT")):
+        refused = await boss.post("/board/runs/settings", bad)
+        assert refused.status_code == 422 and words in refused.text
+    saved = await boss.post("/board/runs/settings", {"max_orders": "2", "window": "60",
+                                                     "own_prefix": "krt"})
+    assert saved.status_code == 200 and "Run settings saved." in saved.text
+    await boss.post("/logout")
+    picker = Person(client, "picker")
+    await picker.sign_in()
+    url = (await picker.post("/pick/runs/next")).headers["location"]
+    page = await picker.get(url)
+    assert page.text.count('class="run-order ') == 2
+    bound = await picker.post(f"{url}/scan", {"code": "KRT-0042"}, htmx=True)
+    assert bound.status_code == 200 and "Tote KRT-0042 is order A, chilled." in bound.text
