@@ -330,3 +330,21 @@ async def test_a_revision_of_one_order_changes_only_that_order_of_the_run(
         "B", "frozen")
     found = await service.scan_in_run(fresh(db), picker, run_id, MILK, scan_id="s-0701", now=NOW)
     assert found.outcome.order_id == a
+
+
+async def test_two_pickers_binding_one_printed_tote_at_once_one_is_refused(
+        db: Any, shop: Any) -> None:
+    async with db.writing() as session:
+        await add_order(session, shop, {"milk": 1}, due_in=timedelta(minutes=30))
+        await add_order(session, shop, {"milk": 1}, due_in=timedelta(minutes=31))
+        await service.save_rules(session, shop.store_id, RunRules(max_orders=1))
+        await session.commit()
+    (code,) = await print_totes(db, shop, 1)
+    one, two = staff(shop, "picker"), staff(shop, "picker2")
+    run_one = await service.take_next_run(UnitOfWork(db), one, NOW)
+    run_two = await service.take_next_run(UnitOfWork(db), two, NOW)
+    results = await asyncio.gather(
+        service.bind_tote(UnitOfWork(db), one, run_one, code, NOW),
+        service.bind_tote(UnitOfWork(db), two, run_two, code, NOW),
+        return_exceptions=True)
+    assert sorted(type(r).__name__ for r in results) == ["ToteTaken", "tuple"]
