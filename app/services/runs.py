@@ -660,3 +660,17 @@ async def active_runs(session: AsyncSession, store_id: int) -> list[dict[str, An
                      "pending": len(view.pending) if view else 0,
                      "totes": len(view.totes) if view else 0})
     return runs
+
+
+async def waiting_puts(session: AsyncSession, order_id: int) -> int:
+    """Units of this order, in an active run, counted but not yet in their tote (0 when
+    the order is in no run): its own pick page may not finish it before they are."""
+    run = await session.execute(select(run_orders.c.run_id, pick_runs.c.store_id).join(
+        pick_runs, pick_runs.c.id == run_orders.c.run_id).where(
+        run_orders.c.order_id == order_id, run_orders.c.left_at.is_(None),
+        pick_runs.c.status == "active"))
+    found = run.first()
+    if found is None:
+        return 0
+    view = await load_run(session, found.run_id, found.store_id)
+    return 0 if view is None else sum(1 for p in view.pending if p.order_id == order_id)

@@ -18,7 +18,7 @@ from app import queries
 from app.auth import requires_area
 from app.i18n import gettext as _
 from app.services import picking as service
-from app.services.runs import active_run
+from app.services.runs import active_run, waiting_puts
 from app.web.deps import clock, new_uow, quick_reading, reading
 from app.web.forms import (
     FormError,
@@ -127,6 +127,11 @@ class PickerController(Controller):
 
     @post("/{order_id:int}/finish", name="pick:finish")
     async def finish(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
+        async with reading(request) as session:  # an order of a run: its units in totes first
+            waiting = await waiting_puts(session, order_id)
+        if waiting:
+            err = errors.PutsPending(count=waiting)
+            return await _pick_page(request, order_id, describe(err), status_for(err))
         try:
             await service.finish_picking(new_uow(request), request.user, order_id,
                                          clock(request))

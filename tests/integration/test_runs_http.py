@@ -155,3 +155,18 @@ async def test_the_store_sets_orders_per_run_and_its_own_tote_barcodes(
     assert page.text.count('class="run-order ') == 2
     bound = await picker.post(f"{url}/scan", {"code": "KRT-0042"}, htmx=True)
     assert bound.status_code == 200 and "Tote KRT-0042 is order A, chilled." in bound.text
+
+
+async def test_an_order_of_a_run_cannot_be_finished_on_its_own_page_before_its_puts(
+        client: Any, picker: Person, db: Any, shop: Any) -> None:
+    async with db.writing() as session:
+        a = await add_order(session, shop, {"milk": 1})
+    codes = _TOTE.findall((await picker.post("/pick/runs/totes/print", {"count": "1"})).text)
+    url = (await picker.post("/pick/runs/next")).headers["location"]
+    await picker.post(f"{url}/scan", {"code": codes[0]}, htmx=True)
+    await picker.post(f"{url}/scan", {"code": MILK}, htmx=True)
+    early = await picker.post(f"/pick/{a}/finish")
+    assert early.status_code == 409 and "into their totes first (1 waiting)" in early.text
+    await picker.post(f"{url}/scan", {"code": codes[0]}, htmx=True)
+    done = await picker.post(f"/pick/{a}/finish")
+    assert done.status_code in (302, 303)
