@@ -348,3 +348,15 @@ async def test_two_pickers_binding_one_printed_tote_at_once_one_is_refused(
         service.bind_tote(UnitOfWork(db), two, run_two, code, NOW),
         return_exceptions=True)
     assert sorted(type(r).__name__ for r in results) == ["ToteTaken", "tuple"]
+
+
+async def test_a_picker_with_a_single_order_gets_it_as_a_run_of_one(db: Any, shop: Any) -> None:
+    async with db.writing() as session:
+        first = await add_order(session, shop, {"milk": 1}, due_in=timedelta(minutes=30))
+        await add_order(session, shop, {"milk": 1}, due_in=timedelta(minutes=31))
+    picker = staff(shop, "picker")
+    assert await picking_service.take_next_order(UnitOfWork(db), picker, NOW) == first
+    run_id = await service.take_next_run(UnitOfWork(db), picker, NOW)
+    async with db.reading() as session:
+        view = await service.load_run(session, run_id, shop.store_id)
+    assert view is not None and [(ro.letter, ro.order.id) for ro in view.orders] == [("A", first)]
