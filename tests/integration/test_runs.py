@@ -282,7 +282,6 @@ async def test_a_supervisor_builds_and_changes_a_run_by_hand(db: Any, shop: Any)
     assert view is not None
     assert [ro.order.id for ro in view.active_orders] == [a]
     assert await service.take_next_run(UnitOfWork(db), staff(shop, "picker"), NOW) == run_id
-    assert picking_service  # the single-order service stays the scan's one path
 
 
 async def test_an_order_the_supervisor_gives_to_another_picker_leaves_the_run(
