@@ -464,6 +464,86 @@ class PickupCodeAlreadyUsed(PickingError):
     time: str  # HH:MM in the store's time
 
 
+# -- runs and totes (several orders in one walk) ----------------------------------
+
+class ToteUnknown(PickingError):
+    """A tote label of this store that storepick never printed (or an unknown code)."""
+
+    code = "tote_unknown"
+    tote: str
+
+
+class ToteDamaged(PickingError):
+    """A storepick tote label whose check digit does not match: misread or damaged."""
+
+    code = "tote_damaged"
+    tote: str
+
+
+class ToteOfAnotherStore(PickingError):
+    code = "tote_other_store"
+    tote: str
+
+
+class ToteTaken(PickingError):
+    """The tote holds another order's goods (or is another zone's of this order)."""
+
+    code = "tote_taken"
+    tote: str
+
+
+class WrongTote(PickingError):
+    """A put into a tote that is not the one the unit belongs in."""
+
+    code = "wrong_tote"
+    tote: str
+    letter: str
+    zone: str
+    expected: str
+
+
+class NoItemToPut(PickingError):
+    """A tote scanned to put a unit in, but no unit was scanned before it."""
+
+    code = "no_item_to_put"
+    tote: str = ""
+
+
+class PutFirst(_NamesProduct, PickingError):
+    """An item scanned while the previous unit still waits to go into its tote."""
+
+    code = "put_first"
+    letter: str
+    zone: str
+    expected: str
+
+
+class NotNeededInRun(_NamesProduct, PickingError):
+    """No order of the run still needs this product."""
+
+    code = "not_needed_in_run"
+
+
+class TotesNotBound(PickingError):
+    """An order of the run has no tote yet for one of its zones."""
+
+    code = "totes_not_bound"
+    letter: str
+    zone: str
+
+
+class RunNotFound(PickingError):
+    code = "run_not_found"
+    run_id: int | None = None
+
+
+class PutsPending(PickingError):
+    """Units of this order were scanned but are not in their totes yet."""
+
+    code = "puts_pending"
+    count: int
+
+
 # -- not PickingErrors: a label that cannot be read --------------------------------
 
 class BadBagCode(ValueError):

@@ -212,6 +212,7 @@ from app.db import (  # noqa: E402
     tables_handover,  # noqa: F401
     tables_marking,  # noqa: F401
     tables_oos,  # noqa: F401
+    tables_runs,  # noqa: F401
     tables_security,  # noqa: F401
     tables_substitutions,  # noqa: F401
     tables_sync,  # noqa: F401

@@ -110,6 +110,12 @@ async def login(request: Req) -> Response[Any]:
 @post("/logout", name="logout", guards=[requires_staff])
 async def logout(request: Req) -> Response[Any]:
     token = request.cookies.get(SESSION_COOKIE)
+    user = request.user
+    if user is not None and user.role == "picker":
+        # Signing out mid-run: the run's orders go back to the queue, totes kept.
+        from app.services.runs import release_runs
+        from app.web.deps import new_uow
+        await release_runs(new_uow(request), user.id, user.store_id, clock(request))
     if token:
         async with request.app.state.db.writing() as session:
             await sign_out(session, token)

@@ -29,6 +29,7 @@ from app.web.marking_words import (
 )
 from app.web.trust_labels import attribute_list
 from picking import errors
+from picking.runs import short_tote
 
 Params = dict[str, Any]
 Sentence = Callable[[Params], str]
@@ -266,6 +267,39 @@ ERRORS: dict[type[errors.PickingError], Entry] = {
     errors.PickupCodeAlreadyUsed: Entry(
         "warn", lambda p: _("Order %(order)s was already handed over at %(time)s.",
                             order=p["order"], time=p["time"]), 409),
+    # runs and totes (several orders in one walk)
+    errors.ToteUnknown: Entry(
+        "error", lambda p: _("Unknown tote: this label is not one of this store's totes."),
+        422, detail=lambda p: str(p.get("tote", ""))),
+    errors.ToteDamaged: Entry(
+        "error", lambda p: _("The tote label is damaged or misread: type the code under the "
+                             "QR."), 422, detail=lambda p: str(p.get("tote", ""))),
+    errors.ToteOfAnotherStore: Entry(
+        "error", lambda p: _("This tote belongs to another store."), 422,
+        detail=lambda p: str(p.get("tote", ""))),
+    errors.ToteTaken: Entry(
+        "error", lambda p: _("Tote %(tote)s already holds another order's goods: take an "
+                             "empty tote.", tote=short_tote(p["tote"])), 409),
+    errors.WrongTote: Entry(
+        "error", lambda p: _("WRONG TOTE! Not %(tote)s: put it into tote %(letter)s, "
+                             "%(zone)s (%(expected)s).", tote=short_tote(p["tote"]),
+                             letter=p["letter"], zone=label(p["zone"]),
+                             expected=short_tote(p["expected"])), 422),
+    errors.NoItemToPut: Entry(
+        "error", lambda p: _("Scan the item first, then its tote."), 422),
+    errors.PutFirst: Entry(
+        "error", lambda p: _("First put %(name)s into tote %(letter)s, %(zone)s "
+                             "(%(expected)s).", name=_name(p), letter=p["letter"],
+                             zone=label(p["zone"]), expected=short_tote(p["expected"])), 409),
+    errors.NotNeededInRun: Entry(
+        "error", lambda p: _("No order of this run needs %(name)s.", name=_name(p)), 422),
+    errors.TotesNotBound: Entry(
+        "error", lambda p: _("Order %(letter)s has no %(zone)s tote yet: scan a tote label "
+                             "first.", letter=p["letter"], zone=label(p["zone"])), 409),
+    errors.RunNotFound: Entry("error", lambda p: _("This run is not yours or is over."), 404),
+    errors.PutsPending: Entry(
+        "error", lambda p: _("Put the scanned items into their totes first (%(count)s "
+                             "waiting).", count=p["count"]), 409),
 }
 
 

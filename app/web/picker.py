@@ -20,6 +20,7 @@ from app.auth import requires_area
 from app.i18n import gettext as _
 from app.marking import freshness_kept
 from app.services import picking as service
+from app.services.runs import active_run, waiting_puts
 from app.services.stores import load_store
 from app.web.deps import clock, marking_checker, new_uow, quick_reading, reading
 from app.web.forms import (
@@ -49,7 +50,9 @@ class PickerController(Controller):
         async with reading(request) as session:
             rows = await queries.picker_queue(session, user.store_id)
             current = await queries.current_order_id(session, user.id)
-        return render(request, "picking/queue.html", {"rows": rows, "current": current},
+            run = await active_run(session, user.id)
+        return render(request, "picking/queue.html", {"rows": rows, "current": current,
+                                                      "run": run},
                       fragment="picking/_queue_list.html")
 
     @post("/next", name="pick:next")
@@ -134,6 +137,11 @@ class PickerController(Controller):
 
     @post("/{order_id:int}/finish", name="pick:finish")
     async def finish(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
+        async with reading(request) as session:  # an order of a run: its units in totes first
+            waiting = await waiting_puts(session, order_id)
+        if waiting:
+            err = errors.PutsPending(count=waiting)
+            return await _pick_page(request, order_id, describe(err), status_for(err))
         try:
             await service.finish_picking(new_uow(request), request.user, order_id,
                                          clock(request))

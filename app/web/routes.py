@@ -19,9 +19,11 @@ def feature_handlers() -> list[Any]:
     from app.web.packing import PackingController
     from app.web.photo_scan import propose_photo, scan_photo
     from app.web.proposal_photos import ProposalPhotoController, customer_photo
+    from app.web.runs import BoardRunsController, RunController
     from app.web.substitutes import SubstituteController
     from app.web.weight_question import ask_weight
 
     return [api_router(), DeadLetterController, BoardController, SubstituteController,
             *CUSTOMER_HANDLERS, PackingController, CourierController, CollectController,
-            scan_photo, propose_photo, ask_weight, ProposalPhotoController, customer_photo]
+            scan_photo, propose_photo, ask_weight, ProposalPhotoController, customer_photo,
+            RunController, BoardRunsController]

@@ -26,7 +26,8 @@
   var T = json("offline-texts");
   var CODES = json("order-codes");
   var TAB = newId();
-  var ACTION = /^\/pick\/(\d+)\/(scan|undo|lines\/(\d+)\/(weight|short))$/;
+  // The pick page's actions, and a run's one scan field (items and puts into totes).
+  var ACTION = /^\/pick\/(?:runs\/)?(\d+)\/(scan|undo|lines\/(\d+)\/(weight|short))$/;
   var PAGES = "storepick-pages";
   var channel = window.BroadcastChannel ? new BroadcastChannel("storepick-queue") : null;
   var plural = window.Intl && Intl.PluralRules ? new Intl.PluralRules(box.dataset.lang) : null;
@@ -392,7 +393,10 @@
   function show(note, mineToShow) {
     if (!mineToShow && note.tab !== TAB) return;
     var html = String(note.html || "");
-    if (note.order === ORDER && html.indexOf('id="scan-feedback"') >= 0 && window.htmx) {
+    if (note.order === ORDER && html.indexOf('id="run-body"') >= 0 && window.htmx
+        && document.getElementById("run-body")) {
+      htmx.swap("#run-body", html, { swapStyle: "outerHTML" });  // a run: its whole body
+    } else if (note.order === ORDER && html.indexOf('id="scan-feedback"') >= 0 && window.htmx) {
       htmx.swap("#scan-feedback", html, { swapStyle: "outerHTML" });
     }
     if (note.late) {
@@ -497,7 +501,7 @@
 
   /* A copy of the page as it stands, for a reload without signal (sw.js serves it). */
   function snapshot() {
-    if (!window.caches || !/^\/pick\/\d+$/.test(location.pathname)) return;
+    if (!window.caches || !/^\/pick\/(runs\/)?\d+$/.test(location.pathname)) return;
     box.setAttribute("data-saved-at", String(Date.now()));
     var page = "<!doctype html>\n" + document.documentElement.outerHTML;
     box.removeAttribute("data-saved-at");
