@@ -38,8 +38,13 @@ MAX_PHOTO_PIXELS = 50_000_000
 WORK_LONG_SIDE = 2000
 """Long side the photo is decoded at: 1280 px loses small barcodes in a 12 MP frame."""
 DECODE_BUDGET_MS = int(os.environ.get("STOREPICK_PHOTO_BUDGET_MS", "300"))
-"""The deadline of one decode, loading included: no step starts after it. A step
-under way finishes (the longest, one zxing pass over the frame, takes tens of ms)."""
+"""The deadline of one decode, loading included, in CPU time of the thread decoding it
+(what the photo costs the server; on a server with a core free for it, also what the
+picker waits): no step starts after it. A step under way finishes (the longest, one
+zxing pass over the frame, takes tens of ms)."""
+WALL_CAP = 3
+"""A decode also stops at this many times its budget in wall-clock time, however
+little CPU it got: on an overloaded server the picker still hears back."""
 SMALL_VIEW_SIDE = 640
 """Long side of the view the code regions are looked for on."""
 
@@ -142,8 +147,9 @@ def read_photo(
     (413) above ``max_pixels`` (checked from the header, before any pixel is decoded),
     'not_an_image' (422) for bytes Pillow cannot read as a photo.
     """
-    budget = DECODE_BUDGET_MS if budget_ms is None else budget_ms
-    deadline = time.monotonic() + budget / 1000
+    budget = (DECODE_BUDGET_MS if budget_ms is None else budget_ms) / 1000
+    search_until = budget * (1 - _WHY_SHARE)
+    started_cpu, started_wall = time.thread_time(), time.monotonic()
     photo = load_photo(data, max_bytes=max_bytes, max_pixels=max_pixels)
     search = _Search(photo)
     tentative: list[DecodedSymbol] = []
@@ -158,7 +164,8 @@ def read_photo(
             tentative, left = found, _UPCE_SECOND_OPINIONS
         elif left > 0:
             left -= 1
-        if left == 0 or time.monotonic() >= deadline - budget * _WHY_SHARE / 1000:
+        if (left == 0 or time.thread_time() - started_cpu >= search_until
+                or time.monotonic() - started_wall >= WALL_CAP * search_until):
             break
     if tentative:
         return PhotoReading(tentative, None)
@@ -302,11 +309,11 @@ _LINEAR_FORMATS = zxingcpp.BarcodeFormats(
 # Blur widths tried on a bar profile, in photo pixels: out of focus (Gaussian sigma)
 # and a straight shake (box length, as projected on the bars' normal).
 _RESTORATIONS: tuple[tuple[str, float], ...] = (
-    ("none", 0.0), ("gauss", 1.6), ("gauss", 2.4), ("box", 4.0), ("box", 6.0),
-    ("box", 8.0), ("box", 11.0),
+    ("gauss", 2.0), ("box", 10.0), ("box", 6.0), ("gauss", 1.6), ("gauss", 2.4),
+    ("box", 8.0), ("box", 4.0), ("box", 13.0), ("none", 0.0),
 )
 _DAMPING = 0.003
-_BINARY_WINDOWS = (15, 25)
+_BINARY_WINDOWS = (41, 25, 15)
 _VOTES = 2
 """A code read from a restored profile counts once two different restorations (or
 bands) agree: undoing a blur makes up edges, and a made-up code can pass a check digit."""
