@@ -37,11 +37,6 @@ class Region:
     as the photo is shown (y pointing down)."""
     coherence: float
     """0..1: how much of the gradient energy points along ``normal``."""
-    contrast: float
-    """Mean gradient energy per pixel of the region on the small view."""
-    edge: float
-    """A sharpness measure: the mean squared gradient divided by the region's grey
-    variance. Sharp bars score high; blurred bars low, whatever their contrast."""
 
 
 def _cells(m: np.ndarray, block: int) -> np.ndarray:
@@ -68,11 +63,8 @@ def find_regions(small: Image.Image, scale: float, *, limit: int = 3) -> list[Re
         return []
     gx = (a[1:-1, 2:] - a[1:-1, :-2]) * 0.5
     gy = (a[2:, 1:-1] - a[:-2, 1:-1]) * 0.5
-    inner = a[1:-1, 1:-1]
     area = float(BLOCK * BLOCK)
     jxx, jyy, jxy = (_box3(_cells(m, BLOCK) / area) for m in (gx * gx, gy * gy, gx * gy))
-    grey = _cells(inner, BLOCK) / area
-    grey2 = _cells(inner * inner, BLOCK) / area
     energy = jxx + jyy
     # Anisotropy: the bars of a linear code put all their energy on one axis, noise and
     # smooth shading none; a 2D code has much energy in both.
@@ -107,9 +99,6 @@ def find_regions(small: Image.Image, scale: float, *, limit: int = 3) -> list[Re
         coherence = math.sqrt((sxx - syy) ** 2 + 4 * sxy ** 2) / total if total else 0.0
         # Gradient angle in image coordinates (y down); flip to the usual counter-clockwise.
         normal = -math.degrees(0.5 * math.atan2(2 * sxy, sxx - syy))
-        variance = float(grey2[ys, xs].mean() - grey[ys, xs].mean() ** 2)
-        contrast = total / len(cells)
-        edge = contrast / max(variance, 1.0)
         pad_y = max(2, (ys.max() - ys.min() + 1) // 6)
         pad_x = max(2, (xs.max() - xs.min() + 1) // 6)
         box = (
@@ -118,7 +107,7 @@ def find_regions(small: Image.Image, scale: float, *, limit: int = 3) -> list[Re
             int((xs.max() + 1 + pad_x) * BLOCK * scale),
             int((ys.max() + 1 + pad_y) * BLOCK * scale),
         )
-        region = Region(box, normal, coherence, contrast, edge)
+        region = Region(box, normal, coherence)
         regions.append((float(score[ys, xs].sum()), region))
     regions.sort(key=lambda pair: -pair[0])
     return [region for _, region in regions[:limit]]
@@ -163,9 +152,12 @@ def bar_profiles(crop: Image.Image, normal: float, bands: int = 3) -> list[np.nd
     rows = _bar_rows(a)
     if rows is None:
         return []
-    residual = _residual_angle(a[rows[0]:rows[1]])
-    if 0.2 < abs(residual) < 5:
-        a = np.asarray(upright(crop, normal + residual), dtype=np.float32)
+    for _ in range(2):  # the small view's estimate can be off by several degrees (aliasing)
+        residual = _residual_angle(a[rows[0]:rows[1]])
+        if not 0.2 < abs(residual) < 30:
+            break
+        normal += residual
+        a = np.asarray(upright(crop, normal), dtype=np.float32)
         rows = _bar_rows(a)
         if rows is None:
             return []

@@ -237,7 +237,7 @@ def test_a_restored_code_counts_only_when_two_restorations_agree(
     def reads(restorations: tuple[tuple[str, float], ...]) -> list[str]:
         monkeypatch.setattr(photo_decode, "_RESTORATIONS", restorations)
         found = []
-        region = photo_decode.photo_restore.Region((0, 0, 64, 64), 0.0, 1.0, 1.0, 1.0)
+        region = photo_decode.photo_restore.Region((0, 0, 64, 64), 0.0, 1.0)
         for step in search._restored(region):
             found += [symbol.text for symbol in step()]
         return found
