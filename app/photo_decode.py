@@ -347,8 +347,12 @@ class _Search:
         self.regions = photo_restore.find_regions(
             self.small, max(photo.size) / max(self.small.size), limit=_REGIONS)
         for region in self.regions:
-            crop = ImageOps.autocontrast(photo.crop(region.box), cutoff=1)
+            raw = photo.crop(region.box)
+            crop = ImageOps.autocontrast(raw, cutoff=1)
             yield functools.partial(decode_zxing, crop)
+            # Dim, noisy photos: smoothed first, so the stretch does not stretch the grain.
+            smooth = ImageOps.autocontrast(raw.filter(ImageFilter.GaussianBlur(1)), cutoff=1)
+            yield functools.partial(decode_zxing, smooth)
             turned = photo_restore.upright(crop, region.normal)
             yield functools.partial(decode_pyzbar, turned)
             if region.coherence >= _BAR_LIKE:
