@@ -124,8 +124,8 @@ class DecodedSymbol:
 
 
 Why = Literal["blurred", "dark", "no_code"]
-"""Why nothing was read: the code is there but too blurred (or the deadline came
-before the heavy steps could read it), the photo is too dark, or no code was seen."""
+"""Why nothing was read: the photo is too dark; the bars of a code are there but were
+not read before the deadline (blurred: hold steady and retake); or no code was seen."""
 
 
 @dataclass(frozen=True)
