@@ -1,25 +1,34 @@
 """Barcodes in phone photos, decoded on the server.
 
 ``decode_photo`` takes the uploaded bytes, refuses what is too big or not an image,
-loads the photo small and grey, and runs a short cascade of zxing-cpp and pyzbar.
-GS1 symbols come back as AIM identifier + raw element string (GS separators kept) so
-``picking.codes.interpret`` reads them as GS1. CPU-bound: call ``decode_photo_async``
-from request handlers; it runs in a worker thread, at most ``DECODE_CONCURRENCY`` decodes
-at a time per process across every upload route (``app.upload_image``).
+loads the photo small and grey, and reads it within a deadline (``read_photo``): one
+zxing-cpp pass over the whole frame (most photos end there), then the code regions
+found once on a small view (``app.photo_restore``), where the heavy steps run on
+crops: contrast, turning to the bars' normal, and undoing blur along it. What it
+cannot read comes back with the likely reason (blurred, too dark, no code), so the
+picker is told how to retake. GS1 symbols come back as AIM identifier + raw element
+string (GS separators kept) so ``picking.codes.interpret`` reads them as GS1. CPU-bound:
+call ``read_photo_async`` from request handlers; it runs in a worker thread, at most
+``DECODE_CONCURRENCY`` decodes at a time per process across every upload route
+(``app.upload_image``).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
+import numpy as np
 import zxingcpp
-from PIL import Image, ImageFilter, ImageOps
+from PIL import Image, ImageFilter, ImageOps, ImageStat
 from pyzbar import pyzbar
 from pyzbar.pyzbar import ZBarSymbol
 
+from app import photo_restore
 from app.upload_image import ImageRejected, open_small, run_decode
 from picking import gtin
 from picking.codes import expand_upce
@@ -28,6 +37,16 @@ MAX_PHOTO_BYTES = 15 * 1024 * 1024
 MAX_PHOTO_PIXELS = 50_000_000
 WORK_LONG_SIDE = 2000
 """Long side the photo is decoded at: 1280 px loses small barcodes in a 12 MP frame."""
+DECODE_BUDGET_MS = int(os.environ.get("STOREPICK_PHOTO_BUDGET_MS", "300"))
+"""The deadline of one decode, loading included, in CPU time of the thread decoding it
+(what the photo costs the server; on a server with a core free for it, also what the
+picker waits): no step starts after it. A step under way finishes (the longest, one
+zxing pass over the frame, takes tens of ms)."""
+WALL_CAP = 3
+"""A decode also stops at this many times its budget in wall-clock time, however
+little CPU it got: on an overloaded server the picker still hears back."""
+SMALL_VIEW_SIDE = 640
+"""Long side of the view the code regions are looked for on."""
 
 # Formats a grocery store meets. Every extra format costs time and invites misreads.
 _ZXING_FORMATS = zxingcpp.BarcodeFormats(
@@ -104,34 +123,72 @@ class DecodedSymbol:
     decoder: Literal["pyzbar", "zxing"]
 
 
-def decode_photo(
-    data: bytes, *, max_bytes: int = MAX_PHOTO_BYTES, max_pixels: int = MAX_PHOTO_PIXELS
-) -> list[DecodedSymbol]:
-    """Every distinct barcode found in the photo ``data``; empty when none is readable.
+Why = Literal["blurred", "dark", "no_code"]
+"""Why nothing was read: the photo is too dark; the bars of a code are there but were
+not read before the deadline (blurred: hold steady and retake); or no code was seen."""
+
+
+@dataclass(frozen=True)
+class PhotoReading:
+    """What one photo gave: the symbols found, or (when none) the likely reason."""
+
+    symbols: list[DecodedSymbol]
+    problem: Why | None
+
+
+def read_photo(
+    data: bytes, *, budget_ms: int | None = None, max_bytes: int = MAX_PHOTO_BYTES,
+    max_pixels: int = MAX_PHOTO_PIXELS,
+) -> PhotoReading:
+    """Every distinct barcode found in the photo ``data`` within ``budget_ms``
+    (default ``DECODE_BUDGET_MS``), or why none was.
 
     Raises PhotoRejected: 'too_large' (413) above ``max_bytes``, 'too_many_pixels'
     (413) above ``max_pixels`` (checked from the header, before any pixel is decoded),
     'not_an_image' (422) for bytes Pillow cannot read as a photo.
     """
-    views = _Views(photo=load_photo(data, max_bytes=max_bytes, max_pixels=max_pixels))
+    budget = (DECODE_BUDGET_MS if budget_ms is None else budget_ms) / 1000
+    search_until = budget * (1 - _WHY_SHARE)
+    started_cpu, started_wall = time.thread_time(), time.monotonic()
+    photo = load_photo(data, max_bytes=max_bytes, max_pixels=max_pixels)
+    search = _Search(photo)
     tentative: list[DecodedSymbol] = []
-    last_step = len(_CASCADE)
-    for step, (view, decode) in enumerate(_CASCADE):
-        if step > last_step:
-            break
-        found = _unique(decode(views[view]))
+    left = -1  # steps still allowed after a lone UPC-E; -1: no limit
+    for step in search.steps():
+        found = _unique(step())
         if any(symbol.symbology != "UPCE" for symbol in found):
-            return found
+            return PhotoReading(found, None)
         if found and not tentative:
             # A lone UPC-E is often half of a blurred EAN-13: give the next steps a
             # chance to read the whole EAN-13 before settling for it.
-            tentative, last_step = found, step + _UPCE_SECOND_OPINIONS
-    return tentative
+            tentative, left = found, _UPCE_SECOND_OPINIONS
+        elif left > 0:
+            left -= 1
+        if (left == 0 or time.thread_time() - started_cpu >= search_until
+                or time.monotonic() - started_wall >= WALL_CAP * search_until):
+            break
+    if tentative:
+        return PhotoReading(tentative, None)
+    return PhotoReading([], search.why())
+
+
+def decode_photo(
+    data: bytes, *, budget_ms: int | None = None, max_bytes: int = MAX_PHOTO_BYTES,
+    max_pixels: int = MAX_PHOTO_PIXELS,
+) -> list[DecodedSymbol]:
+    """``read_photo``'s symbols: every distinct barcode found; empty when none is readable."""
+    return read_photo(data, budget_ms=budget_ms, max_bytes=max_bytes,
+                      max_pixels=max_pixels).symbols
+
+
+async def read_photo_async(data: bytes, **kwargs: int) -> PhotoReading:
+    """``read_photo`` in a worker thread, behind the process's one decode limiter
+    (shared with every other upload route, see ``app.upload_image.run_decode``)."""
+    return await run_decode(functools.partial(read_photo, data, **kwargs))
 
 
 async def decode_photo_async(data: bytes, **kwargs: int) -> list[DecodedSymbol]:
-    """``decode_photo`` in a worker thread, behind the process's one decode limiter
-    (shared with every other upload route, see ``app.upload_image.run_decode``)."""
+    """``decode_photo`` in a worker thread, behind the same limiter."""
     return await run_decode(functools.partial(decode_photo, data, **kwargs))
 
 
@@ -176,10 +233,11 @@ def _shrink(image: Image.Image, long_side: int) -> Image.Image:
 # --- decoders ---------------------------------------------------------------------------
 
 
-def decode_zxing(image: Image.Image) -> list[DecodedSymbol]:
+def decode_zxing(image: Image.Image, formats: zxingcpp.BarcodeFormats = _ZXING_FORMATS
+                 ) -> list[DecodedSymbol]:
     """One zxing-cpp pass over ``image``: the store formats, GS1 content flagged by its AIM id."""
     results = zxingcpp.read_barcodes(
-        image, formats=_ZXING_FORMATS, try_invert=False, text_mode=zxingcpp.TextMode.Plain
+        image, formats=formats, try_invert=False, text_mode=zxingcpp.TextMode.Plain
     )
     symbols = []
     for result in results:
@@ -227,87 +285,146 @@ def _unique(symbols: Iterable[DecodedSymbol]) -> list[DecodedSymbol]:
     seen: set[str] = set()
     unique = []
     for symbol in symbols:
-        key = symbol.text
-        if symbol.symbology in _RETAIL and gtin.is_valid(symbol.text):
-            key = gtin.to_gtin14(symbol.text)
+        key = _key(symbol)
         if key not in seen:
             seen.add(key)
             unique.append(symbol)
     return unique
 
 
-# --- the cascade -------------------------------------------------------------------------
+# --- the search ---------------------------------------------------------------------------
 
-Decoder = Callable[[Image.Image], list[DecodedSymbol]]
+Step = Callable[[], list[DecodedSymbol]]
 
-
-def _half(views: _Views) -> Image.Image:
-    """About 1000 px: blur and noise shrink with the image and the decoders run 4x faster."""
-    photo = views["photo"]
-    return _shrink(photo, 1000) if max(photo.size) > 1250 else photo
-
-
-def _contrast(name: str) -> Callable[[_Views], Image.Image]:
-    """Stretched to the full grey range: dim, washed-out or glared photos (zbar needs it)."""
-    return lambda views: ImageOps.autocontrast(views[name], cutoff=2)
-
-
-def _turned(name: str, degrees: float) -> Callable[[_Views], Image.Image]:
-    """Turned by ``degrees``: the decoders scan rows and columns, so a linear code at
-    22–45° crosses no scan line whole. Three turns cover every angle to within 11°."""
-    return lambda views: views[name].rotate(
-        degrees, resample=Image.Resampling.BILINEAR, expand=True, fillcolor=255
-    )
-
-
-def _smooth(views: _Views) -> Image.Image:
-    """Lightly blurred: sensor noise and JPEG blocks stop breaking bars."""
-    return views["photo"].filter(ImageFilter.GaussianBlur(1))
-
-
-def _sharp(views: _Views) -> Image.Image:
-    """Unsharp-masked: edges of slightly out-of-focus bars steepen."""
-    return views["photo"].filter(ImageFilter.UnsharpMask(radius=2, percent=150, threshold=3))
-
-
-_VIEW_MAKERS: dict[str, Callable[[_Views], Image.Image]] = {
-    "half": _half,
-    "half_contrast": _contrast("half"),
-    "contrast": _contrast("photo"),
-    "smooth": _smooth,
-    "sharp": _sharp,
-    "half_turn_22": _turned("half", 22.5),
-    "half_turn_-22": _turned("half", -22.5),
-    "half_turn_45": _turned("half", 45),
-}
-
-
-class _Views(dict[str, Image.Image]):
-    """Views of one photo, each made on first use and kept for the next step."""
-
-    def __missing__(self, name: str) -> Image.Image:
-        view = _VIEW_MAKERS[name](self)
-        self[name] = view
-        return view
-
-
-# (view, decoder) in order; the first step that reads anything ends the decode, so a
-# clear photo costs one zxing pass. Chosen with benchmarks/decode.py: zxing reads most
-# photos; zbar on a contrast-stretched half-size view is cheap and catches much of the
-# rest (blur, low light, angles); then noise, small codes in big frames, and linear
-# codes at 22-45 degrees. Turning the full-size view would rescue long GS1-128 codes
-# at an angle, but costs ~100 ms a turn on every unreadable photo: ask for a retake.
-_CASCADE: tuple[tuple[str, Decoder], ...] = (
-    ("photo", decode_zxing),
-    ("half_contrast", decode_pyzbar),
-    ("smooth", decode_zxing),
-    ("contrast", decode_pyzbar),
-    ("half_turn_22", decode_pyzbar),
-    ("half_turn_-22", decode_pyzbar),
-    ("half_turn_45", decode_pyzbar),
-    ("sharp", decode_pyzbar),
+_LINEAR_FORMATS = zxingcpp.BarcodeFormats(
+    [
+        zxingcpp.BarcodeFormat.EAN13,
+        zxingcpp.BarcodeFormat.EAN8,
+        zxingcpp.BarcodeFormat.UPCA,
+        zxingcpp.BarcodeFormat.UPCE,
+        zxingcpp.BarcodeFormat.Code128,
+        zxingcpp.BarcodeFormat.ITF14,
+    ]
 )
+# Blur widths tried on a bar profile, in photo pixels: out of focus (Gaussian sigma)
+# and a straight shake (box length, as projected on the bars' normal).
+_RESTORATIONS: tuple[tuple[str, float], ...] = (
+    ("gauss", 2.0), ("box", 10.0), ("box", 6.0), ("gauss", 1.6), ("gauss", 2.4),
+    ("box", 8.0), ("box", 4.0), ("box", 13.0), ("none", 0.0),
+)
+_DAMPING = 0.003
+_BINARY_WINDOWS = (41, 25, 15)
+_VOTES = 2
+"""A code read from a restored profile counts once two different restorations (or
+bands) agree: undoing a blur makes up edges, and a made-up code can pass a check digit."""
+_REGIONS = 3
+_BAR_LIKE = 0.3
+"""Coherence (``Region.coherence``) from which a region may be the bars of a linear code."""
+_BARS = 10
+"""Dark bars a profile must cross to be taken for a linear code (``bar_count``)."""
+_WHY_SHARE = 0.15
+"""Share of the budget kept for working out why nothing was read."""
+_DARK = 55
+"""Mean grey level (0-255) of the photo below which it is called too dark."""
+
+
+class _Search:
+    """The steps of one photo's search, made lazily so the deadline can stop it between
+    any two; it remembers what it saw to say why nothing was read."""
+
+    def __init__(self, photo: Image.Image) -> None:
+        self.photo = photo
+        self.regions: list[photo_restore.Region] = []
+        self.small: Image.Image | None = None
+        self.bars_seen: bool | None = None
+
+    def steps(self) -> Iterator[Step]:
+        photo = self.photo
+        yield lambda: decode_zxing(photo)
+        half = _shrink(photo, 1000) if max(photo.size) > 1250 else photo
+        yield lambda: decode_pyzbar(ImageOps.autocontrast(half, cutoff=2))
+        self.small = _small_view(photo)
+        self.regions = photo_restore.find_regions(
+            self.small, max(photo.size) / max(self.small.size), limit=_REGIONS)
+        for region in self.regions:
+            raw = photo.crop(region.box)
+            crop = ImageOps.autocontrast(raw, cutoff=1)
+            yield functools.partial(decode_zxing, crop)
+            # Dim, noisy photos: smoothed first, so the stretch does not stretch the grain.
+            smooth = ImageOps.autocontrast(raw.filter(ImageFilter.GaussianBlur(1)), cutoff=1)
+            yield functools.partial(decode_zxing, smooth)
+            turned = photo_restore.upright(crop, region.normal)
+            yield functools.partial(decode_pyzbar, turned)
+            if region.coherence >= _BAR_LIKE:
+                yield from self._restored(region)
+            else:
+                sharp = crop.filter(ImageFilter.UnsharpMask(radius=3, percent=250, threshold=0))
+                yield functools.partial(decode_zxing, sharp)
+        yield lambda: decode_zxing(photo.filter(ImageFilter.GaussianBlur(1)))
+        yield lambda: decode_pyzbar(ImageOps.autocontrast(photo, cutoff=2))
+
+    def _restored(self, region: photo_restore.Region) -> Iterator[Step]:
+        """Steps reading the bar profiles of an upright crop with each blur undone; a
+        code counts once ``_VOTES`` attempts agree."""
+        votes: dict[str, int] = {}
+        profiles = self._profiles(region)
+        for kind, width in _RESTORATIONS:
+            for profile in profiles:
+                restored = photo_restore.restore(profile, kind, width, damping=_DAMPING)
+
+                def attempt(restored: np.ndarray = restored) -> list[DecodedSymbol]:
+                    reads = decode_pyzbar(photo_restore.as_strip(restored))
+                    for strip in photo_restore.binary_strips(restored, _BINARY_WINDOWS):
+                        reads += decode_zxing(strip, _LINEAR_FORMATS)
+                    agreed = []
+                    for symbol in _unique(reads):
+                        key = _key(symbol)
+                        votes[key] = votes.get(key, 0) + 1
+                        if votes[key] == _VOTES:
+                            agreed.append(symbol)
+                    return agreed
+
+                yield attempt
+
+    def why(self) -> Why:
+        """The likely reason nothing was read: too dark; bars seen but not read (blurred);
+        or no code. Looks for the regions and bars itself if the deadline came first."""
+        if self.small is None:
+            self.small = _small_view(self.photo)
+            self.regions = photo_restore.find_regions(
+                self.small, max(self.photo.size) / max(self.small.size), limit=_REGIONS)
+        if ImageStat.Stat(self.small).mean[0] < _DARK:
+            return "dark"
+        if self.bars_seen is None:
+            self.bars_seen = False
+            for region in self.regions:
+                if region.coherence >= _BAR_LIKE:
+                    self._profiles(region)
+                    break
+        return "blurred" if self.bars_seen else "no_code"
+
+    def _profiles(self, region: photo_restore.Region) -> list[np.ndarray]:
+        """The bar profiles of ``region``; notes whether they cross enough bars to be a code."""
+        crop = ImageOps.autocontrast(self.photo.crop(region.box), cutoff=1)
+        profiles = photo_restore.bar_profiles(crop, region.normal)
+        if any(photo_restore.bar_count(profile) >= _BARS for profile in profiles):
+            self.bars_seen = True
+        return profiles
+
+
+def _small_view(photo: Image.Image) -> Image.Image:
+    """The view regions are looked for on: ``SMALL_VIEW_SIDE`` px on its long side."""
+    factor = max(photo.size) / SMALL_VIEW_SIDE
+    if factor <= 1:
+        return photo
+    size = (round(photo.width / factor), round(photo.height / factor))
+    return photo.resize(size, Image.Resampling.BOX)
+
+
+def _key(symbol: DecodedSymbol) -> str:
+    if symbol.symbology in _RETAIL and gtin.is_valid(symbol.text):
+        return gtin.to_gtin14(symbol.text)
+    return symbol.text
 
 
 _UPCE_SECOND_OPINIONS = 2
-

@@ -25,7 +25,13 @@ from litestar.response import Template
 
 from app.auth import requires_area
 from app.i18n import gettext as _
-from app.photo_decode import MAX_PHOTO_BYTES, DecodedSymbol, PhotoRejected, decode_photo_async
+from app.photo_decode import (
+    MAX_PHOTO_BYTES,
+    DecodedSymbol,
+    PhotoRejected,
+    Why,
+    read_photo_async,
+)
 from app.services import picking as service
 from app.services import supervision
 from app.web.deps import clock, marking_checker, new_uow
@@ -48,6 +54,17 @@ def _rejection_text(err: PhotoRejected) -> str:
     if err.status == 413:
         return _("The photo is too large. Take it again with the phone's camera.")
     return _("That file is not a photo. Take a photo of the barcode.")
+
+
+def _unread_text(problem: Why | None) -> str:
+    """Why the photo gave no code, and how to take the next one."""
+    if problem == "blurred":
+        return _("The barcode in the photo is too blurred to read. Hold the phone steady, "
+                 "a little closer, and take the photo again.")
+    if problem == "dark":
+        return _("The photo is too dark to read the barcode. Turn on more light or the "
+                 "flash, and take the photo again.")
+    return _("No barcode found in the photo. Take it again closer, with more light.")
 
 
 def _too_large(request: Req, exc: Exception) -> Template:
@@ -75,13 +92,13 @@ async def scan_photo(request: Req, order_id: FromPath[int]) -> Response[Any]:
     """
     data = await _photo_bytes(request)
     try:
-        symbols = await decode_photo_async(data)
+        reading = await read_photo_async(data)
     except PhotoRejected as err:
         return await _pick_page(request, order_id, Feedback("error", _rejection_text(err)),
                                 err.status, fragment=True)
+    symbols = reading.symbols
     if not symbols:
-        return await _retake(request, order_id, _(
-            "No barcode found in the photo. Take it again closer, with more light."))
+        return await _retake(request, order_id, _unread_text(reading.problem))
     return await _count_first_fitting(request, order_id, symbols, _photo_id(order_id, data))
 
 
@@ -158,14 +175,14 @@ async def propose_photo(request: Req, order_id: FromPath[int], line_id: FromPath
 
     data = await _photo_bytes(request)
     try:
-        symbols = await decode_photo_async(data)
+        reading = await read_photo_async(data)
     except PhotoRejected as err:
         return await choose_page(request, order_id, line_id,
                                  Feedback("error", _rejection_text(err)), err.status,
                                  fragment=True)
+    symbols = reading.symbols
     if not symbols:
-        return await again(_(
-            "No barcode found in the photo. Take it again closer, with more light."))
+        return await again(_unread_text(reading.problem))
     refusal: errors.PickingError | None = None
     for symbol in symbols:
         try:

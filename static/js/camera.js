@@ -19,6 +19,8 @@
   "use strict";
   var REPEAT_MS = 1500;
   var FRAME_GAP_MS = 120;
+  var HINT_AFTER_MS = 2000;  // no code for this long: say what is wrong with the picture
+  var HINT_EVERY_MS = 1000;
   var NATIVE_FORMATS = ["ean_13", "ean_8", "upc_a", "upc_e", "code_128", "qr_code",
     "data_matrix", "itf"];
   var WASM_FORMATS = ["EAN13", "EAN8", "UPCA", "UPCE", "Code128", "QRCode", "DataMatrix", "ITF"];
@@ -211,12 +213,60 @@
     if (last.missed * FRAME_GAP_MS >= REPEAT_MS) last.held = false;
   }
 
+  /* -- hints: no code for a while, so look at the middle of the picture (where the
+   * aim box is) and say the likeliest reason: too dark, blurred (hold steady), or
+   * nothing sharp enough there (move closer). A few thousand pixels, once a second. -- */
+  var hintCanvas = null;
+  var hints = { since: 0, at: 0 };
+
+  function pictureHint() {
+    var width = video.videoWidth, height = video.videoHeight;
+    if (!width || !height) return null;
+    var w = Math.min(200, width), h = Math.min(120, height);
+    if (!hintCanvas) hintCanvas = document.createElement("canvas");
+    hintCanvas.width = w;
+    hintCanvas.height = h;
+    var context = hintCanvas.getContext("2d", { willReadFrequently: true });
+    context.drawImage(video, (width - w) / 2, (height - h) / 2, w, h, 0, 0, w, h);
+    var rgba = context.getImageData(0, 0, w, h).data;
+    var grey = new Float32Array(w * h), sum = 0, squares = 0, edges = 0, i;
+    for (i = 0; i < w * h; i++) {
+      grey[i] = 0.299 * rgba[4 * i] + 0.587 * rgba[4 * i + 1] + 0.114 * rgba[4 * i + 2];
+      sum += grey[i];
+      squares += grey[i] * grey[i];
+    }
+    for (var y = 0; y < h; y++) {
+      for (var x = 1; x < w; x++) {
+        var d = Math.abs(grey[y * w + x] - grey[y * w + x - 1]);
+        if (d > edges) edges = d;  // the steepest step: sharp edges jump, blurred ones ramp
+      }
+    }
+    var mean = sum / (w * h);
+    var spread = Math.sqrt(Math.max(0, squares / (w * h) - mean * mean));
+    if (mean < 45) return "textDark";
+    if (spread < 10) return "textCloser";  // nothing there but paper or shelf
+    return edges < 1.2 * spread ? "textSteady" : "textCloser";
+  }
+
+  function hintWhenStuck(codes) {
+    var now = Date.now();
+    if (codes.length || !hints.since) { hints.since = now; return; }
+    if (now - hints.since < HINT_AFTER_MS || now - hints.at < HINT_EVERY_MS) return;
+    hints.at = now;
+    var key = pictureHint();
+    if (!key) return;
+    root.dataset.hint = key;
+    say(key);
+    statusLine.dataset.kind = "hint";
+  }
+
   function loop(reader) {
     if (!running) return;
     var next = function () { if (running) setTimeout(function () { loop(reader); }, FRAME_GAP_MS); };
     if (video.readyState < 2) { next(); return; }
     reader.read(video).then(function (codes) {
       if (last.held) releaseWhenGone(codes);
+      if (running) hintWhenStuck(codes);
       if (codes.length && running) handle(codes[0]);
     }).catch(function () { /* one bad frame: try the next */ }).then(next);
   }
@@ -244,6 +294,8 @@
     say("textStarting");
     running = true;
     last = { code: null, seen: 0 };
+    hints = { since: 0, at: 0 };
+    delete root.dataset.hint;
     var constraints = { audio: false, video: { facingMode: { ideal: "environment" },
       width: { ideal: 1280 }, height: { ideal: 720 } } };
     Promise.all([navigator.mediaDevices.getUserMedia(constraints), decoder()])

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import anyio
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -18,12 +19,16 @@ from app import photo_decode
 from app.photo_decode import (
     MAX_PHOTO_BYTES,
     DecodedSymbol,
+    PhotoReading,
     PhotoRejected,
     decode_photo,
     decode_photo_async,
     decode_zxing,
     load_photo,
+    read_photo,
+    read_photo_async,
 )
+from benchmarks.decode_legacy import decode_photo_legacy
 from picking.codes import ScannedCode, interpret
 from tests.support import barcode_images as bi
 
@@ -170,6 +175,80 @@ def test_a_photo_with_exif_orientation_6_is_turned_upright() -> None:
 def test_a_blank_photo_gives_nothing() -> None:
     blank = Image.new("L", (10, 10), 255)
     assert decode_photo(photo(blank, rotation=0)) == []
+
+
+# --- blur, the deadline, and saying why ----------------------------------------------------
+
+LONG = 60_000
+"""A budget no test photo reaches: the deadline is tested on its own below."""
+
+
+def out_of_focus(seed: int = 25, blur: float = 2.0) -> bytes:
+    """An EAN-13 photographed out of focus: a Gaussian of 2/3 of a module."""
+    return photo(bi.ean13_image("4601234567893"), blur=blur, rotation=3, seed=seed)
+
+
+def test_a_strongly_blurred_ean13_the_whole_frame_cascade_missed_now_reads() -> None:
+    data = out_of_focus()
+    assert decode_photo_legacy(data) == []  # the decoder this one replaced
+    reading = read_photo(data, budget_ms=LONG)
+    assert [s.text for s in reading.symbols] == ["4601234567893"]
+    assert reading.problem is None
+
+
+def test_the_deadline_stops_the_search_and_asks_for_a_retake() -> None:
+    data = out_of_focus()  # readable, but only by the heavy steps on the crop
+    assert read_photo(data, budget_ms=0) == PhotoReading([], "blurred")
+    assert read_photo(data, budget_ms=LONG).symbols
+
+
+def test_a_huge_noisy_photo_gives_a_retake_answer_not_a_hang() -> None:
+    rng = np.random.default_rng(7)
+    noise = Image.fromarray(rng.integers(0, 256, (4000, 6000), dtype=np.uint8), "L")
+    data = bi.to_jpeg_bytes(noise, quality=60)
+    reading = read_photo(data)  # the default deadline
+    assert reading.symbols == []
+    assert reading.problem in ("blurred", "no_code")
+
+
+def test_a_photo_too_blurred_to_read_says_blurred() -> None:
+    reading = read_photo(out_of_focus(seed=2, blur=3.5), budget_ms=LONG)
+    assert reading == PhotoReading([], "blurred")
+
+
+def test_a_dark_photo_says_too_dark() -> None:
+    data = photo(bi.ean13_image("4601234567893"), low_light=0.93, noise=12, seed=3)
+    assert read_photo(data, budget_ms=LONG) == PhotoReading([], "dark")
+
+
+def test_a_blank_photo_says_no_code() -> None:
+    blank = Image.new("L", (10, 10), 255)
+    assert read_photo(photo(blank, rotation=0), budget_ms=LONG) == PhotoReading([], "no_code")
+
+
+def test_a_restored_code_counts_only_when_two_restorations_agree(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Undoing a blur makes up edges: one restored profile that reads is not enough."""
+    bars = np.asarray(bi.ean13_image("4601234567893"), dtype=np.float32)
+    profile = bars[bars.shape[0] // 3]
+    monkeypatch.setattr(photo_decode.photo_restore, "bar_profiles", lambda *_: [profile])
+    search = photo_decode._Search(Image.new("L", (64, 64), 255))
+
+    def reads(restorations: tuple[tuple[str, float], ...]) -> list[str]:
+        monkeypatch.setattr(photo_decode, "_RESTORATIONS", restorations)
+        found = []
+        region = photo_decode.photo_restore.Region((0, 0, 64, 64), 0.0, 1.0)
+        for step in search._restored(region):
+            found += [symbol.text for symbol in step()]
+        return found
+
+    assert reads((("none", 0.0),)) == []
+    assert reads((("none", 0.0), ("gauss", 0.5))) == ["4601234567893"]
+
+
+def test_the_async_reading_gives_the_same_result() -> None:
+    data = out_of_focus(seed=2, blur=3.5)
+    assert anyio.run(read_photo_async, data) == read_photo(data)
 
 
 def test_a_png_with_transparency_is_read_on_white() -> None:

@@ -103,6 +103,23 @@ async def test_a_blank_photo_says_no_barcode_was_found(db: Any, shop: Any,
     assert await picked(db, order_id) == {"milk": 0}
 
 
+async def test_a_blurred_photo_says_hold_steady_and_a_dark_one_asks_for_light(
+        db: Any, shop: Any, picker: Person) -> None:
+    order_id = await order_with(db, shop, {"milk": 1})
+    await picker.take_next()
+    blurred = to_jpeg_bytes(degrade(ean13_image(MILK), rotation=3, noise=4, blur=3.5, seed=2,
+                                    place_in=(1600, 1200)), quality=88)
+    response = await send_photo(picker, order_id, blurred)
+    assert response.status_code == 422
+    assert "too blurred" in response.text and "Hold the phone steady" in response.text
+    dark = to_jpeg_bytes(degrade(ean13_image(MILK), rotation=4, noise=12, low_light=0.93,
+                                 seed=3, place_in=(1600, 1200)), quality=88)
+    response = await send_photo(picker, order_id, dark)
+    assert response.status_code == 422
+    assert "too dark" in response.text and "flash" in response.text
+    assert await picked(db, order_id) == {"milk": 0}
+
+
 async def test_a_16_mb_upload_is_refused_and_the_server_carries_on(db: Any, shop: Any,
                                                                    picker: Person) -> None:
     order_id = await order_with(db, shop, {"milk": 1})

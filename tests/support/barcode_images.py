@@ -9,11 +9,13 @@ clean symbol into something like a phone photo; everything random is seeded.
 from __future__ import annotations
 
 import io
+import math
 import random
 from collections.abc import Sequence
 from typing import Any, cast
 
 import barcode
+import numpy as np
 import segno
 import zxingcpp
 from barcode.writer import ImageWriter
@@ -139,6 +141,7 @@ def degrade(
     *,
     rotation: float = 0.0,
     blur: float = 0.0,
+    motion: tuple[float, float] | None = None,
     noise: float = 0.0,
     glare: float = 0.0,
     low_light: float = 0.0,
@@ -150,7 +153,8 @@ def degrade(
 ) -> Image.Image:
     """A phone-photo-like RGB image of ``image`` on a white label.
 
-    ``rotation`` degrees; ``blur`` Gaussian radius in px; ``noise`` amplitude (0–255);
+    ``rotation`` degrees; ``blur`` Gaussian radius in px; ``motion`` (length px, angle
+    degrees) a straight camera shake; ``noise`` amplitude (0–255);
     ``glare`` 0–1 strength of a bright spot over the symbol; ``low_light`` 0–1 how much
     light is missing; ``perspective`` 0–0.5 how much the far edge shrinks; ``scale``
     resizes the label (non-integer module sizes); ``place_in`` puts it at a random spot
@@ -170,6 +174,8 @@ def degrade(
         label = label.rotate(rotation, resample=Image.Resampling.BICUBIC, expand=True)
     if blur:
         label = label.filter(ImageFilter.GaussianBlur(blur))
+    if motion:
+        label = _shake(label, *motion)
     size = place_in or (int(label.width * 1.5), int(label.height * 1.5))
     frame = _background(size, rng)
     if label.width > size[0] or label.height > size[1]:
@@ -187,6 +193,22 @@ def degrade(
         frame = Image.open(io.BytesIO(to_jpeg_bytes(frame, quality=jpeg_quality)))
         frame.load()
     return frame
+
+
+def _shake(label: Image.Image, length: float, angle: float) -> Image.Image:
+    """``label`` smeared along a straight line of ``length`` px at ``angle`` degrees:
+    the mean of copies shifted evenly along the line (a box point-spread function)."""
+    steps = max(2, round(length) + 1)
+    dx, dy = math.cos(math.radians(angle)), -math.sin(math.radians(angle))
+    pad = int(length) + 2
+    canvas = ImageOps.expand(label, border=pad, fill=(255, 255, 255, 0))
+    total = np.zeros((canvas.height, canvas.width, 4), dtype=np.float32)
+    for k in range(steps):
+        t = (k / (steps - 1) - 0.5) * length
+        shifted = canvas.transform(canvas.size, Image.Transform.AFFINE,
+                                   (1, 0, t * dx, 0, 1, t * dy), Image.Resampling.BILINEAR)
+        total += np.asarray(shifted, dtype=np.float32)
+    return Image.fromarray((total / steps).round().astype(np.uint8), "RGBA")
 
 
 def _background(size: tuple[int, int], rng: random.Random) -> Image.Image:
