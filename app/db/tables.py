@@ -189,6 +189,7 @@ outbox = define_outbox(metadata, TZ)  # described once, in sync (the relay's tab
 from app.db import (  # noqa: E402
     tables_board,  # noqa: F401
     tables_handover,  # noqa: F401
+    tables_scale,  # noqa: F401
     tables_security,  # noqa: F401
     tables_substitutions,  # noqa: F401
     tables_sync,  # noqa: F401
