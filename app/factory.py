@@ -146,6 +146,9 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
     """The app for ``settings``; engines open in the lifespan and close with it."""
     start_mappers()
     backend = _channels_backend(settings.database_url)
+    session_cache = SessionCache()
+    if hasattr(backend, "session_cache"):
+        backend.session_cache = session_cache  # forgotten sessions: in every process
     channels = ChannelsPlugin(backend=backend, arbitrary_channels_allowed=True)
     # On PostgreSQL the whole list goes to the publisher at once (one round trip).
     send_many = getattr(backend, "enqueue", None)
@@ -187,7 +190,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
         lifespan=[lifespan],
         state=State({"settings": settings, "clock": clock, "publish": publish,
                      "trusted_proxies": parse_networks(settings.trusted_proxies),
-                     "session_cache": SessionCache(),
+                     "session_cache": session_cache,
                      "channels": channels, "static_url": pwa.StaticUrls()}),
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(_jinja_env())),
         plugins=[HTMXPlugin(), channels],

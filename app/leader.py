@@ -77,7 +77,9 @@ class Leadership:
 async def leading_relay(relay: Relay, dsn: str, *, retry_seconds: float = RETRY_SECONDS
                         ) -> AsyncIterator[Leadership]:
     """Compete for the relay for the duration of the block."""
-    leadership = Leadership(relay, lambda: asyncpg.connect(dsn=dsn),
+    leadership = Leadership(relay, lambda: asyncpg.connect(
+                                dsn=dsn, timeout=10,
+                                server_settings={"application_name": "storepick-relay"}),
                             retry_seconds=retry_seconds)
     stop = asyncio.Event()
     task = asyncio.create_task(leadership.run(stop), name="relay-leadership")

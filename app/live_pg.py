@@ -32,8 +32,9 @@ import itertools
 import json
 import logging
 import random
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, Callable, Iterable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 from litestar.channels import ChannelsBackend
@@ -67,10 +68,8 @@ class Backoff:
 class PgChannelsBackend(ChannelsBackend):
     """A Litestar channels backend over one LISTEN connection and one NOTIFY connection."""
 
-    def __init__(self, dsn: str, *, connect: Callable[[], Awaitable[asyncpg.Connection]]
-                 | None = None) -> None:
+    def __init__(self, dsn: str) -> None:
         self._dsn = dsn
-        self._connect = connect or (lambda: asyncpg.connect(dsn=dsn))
         self._subscribed: set[str] = set()
         self._events: asyncio.Queue[tuple[str, bytes]] | None = None
         self._pending: list[tuple[str, asyncio.Future[None] | None]] = []
@@ -85,6 +84,14 @@ class PgChannelsBackend(ChannelsBackend):
         # Called for every message from any process: wakes the relay (a process's
         # commit may have written events the relay, running elsewhere, must send).
         self.on_message: Callable[[], None] | None = None
+        # The app's SessionCache (app.auth): sign-outs and language changes reach every
+        # process's cache, not only the one that served them.
+        self.session_cache: Any = None
+
+    async def _connect(self, role: str) -> asyncpg.Connection:
+        """A connection named for its role (``pg_stat_activity.application_name``)."""
+        return await asyncpg.connect(dsn=self._dsn, timeout=10, server_settings={
+            "application_name": f"storepick-{role}"})
 
     # -- the Litestar backend interface -------------------------------------------------
 
@@ -93,6 +100,8 @@ class PgChannelsBackend(ChannelsBackend):
         self._tasks = [asyncio.create_task(self._listen_forever(), name="live-listen"),
                        asyncio.create_task(self._publish_forever(), name="live-publish")]
         self._unregister = stores.on_store_changed(self.announce_store_changed)
+        if self.session_cache is not None:
+            self.session_cache.on_forget = self.announce_session_forgotten
         try:  # normally a few ms; the app still starts when the database is slow to come
             await asyncio.wait_for(self._listening.wait(), timeout=10)
         except TimeoutError:
@@ -150,6 +159,14 @@ class PgChannelsBackend(ChannelsBackend):
         self._add(json.dumps({"s": next(self._seq), "x": {"store_changed": store_id}}), done)
         await done
 
+    async def announce_session_forgotten(self, hashed_token: str) -> None:
+        """Every process drops its cached copy of this session (by the token's hash);
+        returns once PostgreSQL has taken the notification."""
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._add(json.dumps({"s": next(self._seq), "x": {"session_forgotten": hashed_token}}),
+                  done)
+        await done
+
     def _add(self, payload: str, done: asyncio.Future[None] | None) -> None:
         self._pending.append((payload, done))
         if len(self._pending) > MAX_QUEUED:  # the publisher has been down for long
@@ -192,7 +209,7 @@ class PgChannelsBackend(ChannelsBackend):
 
     async def _publishing_connection(self) -> asyncpg.Connection:
         if self._publisher is None or self._publisher.is_closed():
-            self._publisher = await self._connect()
+            self._publisher = await self._connect("live-publish")
             self.connects["publisher"] += 1
         return self._publisher
 
@@ -232,7 +249,7 @@ class PgChannelsBackend(ChannelsBackend):
         while True:
             incoming: asyncio.Queue[str | None] = asyncio.Queue()
             try:
-                conn = await self._connect()
+                conn = await self._connect("live-listen")
             except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
                 wait = backoff.next()
                 log.warning("live updates: cannot listen (%s); again in %.1f s", exc, wait)
@@ -283,8 +300,11 @@ class PgChannelsBackend(ChannelsBackend):
         if not isinstance(message, dict):
             return
         control = message.get("x")
-        if isinstance(control, dict) and isinstance(control.get("store_changed"), int):
-            stores.forget_store(control["store_changed"])
+        if isinstance(control, dict):
+            if isinstance(control.get("store_changed"), int):
+                stores.forget_store(control["store_changed"])
+            if isinstance(control.get("session_forgotten"), str) and self.session_cache:
+                self.session_cache.forget_hashed(control["session_forgotten"])
             return
         if self.on_message is not None:
             self.on_message()

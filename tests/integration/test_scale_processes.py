@@ -29,7 +29,7 @@ from tests.support.postgres import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [pytest.mark.parametrize("db_url", ["postgresql"], indirect=True),
-              pytest.mark.timeout(90)]
+              pytest.mark.timeout(240)]
 
 
 def serve(db_url: str, port: int, *args: str, **env: str) -> subprocess.Popen[bytes]:
@@ -40,7 +40,7 @@ def serve(db_url: str, port: int, *args: str, **env: str) -> subprocess.Popen[by
          *args], cwd=ROOT, env=environment, stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL)
     try:
-        wait_for_http(f"http://127.0.0.1:{port}/healthz")
+        wait_for_http(f"http://127.0.0.1:{port}/healthz", timeout=90)  # a busy machine
     except BaseException:
         proc.kill()
         raise
@@ -61,8 +61,10 @@ def stop(*procs: subprocess.Popen[bytes]) -> None:
 @pytest.fixture
 def two_processes(db_url: str, shop: object) -> Iterator[tuple[str, str]]:
     first, second = free_port(), free_port()
-    procs = [serve(db_url, first), serve(db_url, second)]
+    procs: list[subprocess.Popen[bytes]] = []
     try:
+        procs.append(serve(db_url, first))
+        procs.append(serve(db_url, second))
         yield f"http://127.0.0.1:{first}", f"http://127.0.0.1:{second}"
     finally:
         stop(*procs)
@@ -104,12 +106,12 @@ async def test_two_workers_on_one_port_share_live_updates_and_run_one_relay(
         async def state() -> tuple[int, int]:
             listening = await conn.fetchval(
                 "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND query LIKE 'LISTEN %'")
+                "AND application_name = 'storepick-live-listen'")
             relays = await conn.fetchval(
                 "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")
             return int(listening), int(relays)
 
-        for _ in range(100):  # both workers up: each listens once
+        for _ in range(600):  # both workers up: each listens once
             if await state() == (2, 1):
                 break
             await asyncio.sleep(0.1)
@@ -122,3 +124,20 @@ async def test_two_workers_on_one_port_share_live_updates_and_run_one_relay(
     finally:
         await conn.close()
         stop(proc)
+
+
+async def test_a_language_change_on_one_process_is_shown_by_the_other_at_once(
+        two_processes: tuple[str, str]) -> None:
+    """Each process remembers a session for 10 s; a change of language (or a sign-out)
+    is announced to the other processes, so the same session on another process
+    speaks the new language on its very next page."""
+    one_url, other_url = two_processes
+    async with httpx.AsyncClient(base_url=one_url, timeout=10) as a, \
+            httpx.AsyncClient(base_url=other_url, timeout=10) as b:
+        here = Person(a, "supervisor")
+        assert (await here.sign_in()).status_code == 303
+        b.cookies.update(a.cookies)  # one browser, its requests spread over two processes
+        assert '<html lang="en">' in (await b.get("/board/")).text  # now cached there
+        response = await here.post("/me/language", {"language": "ru", "next": "/board/"})
+        assert response.status_code in (302, 303)
+        assert '<html lang="ru">' in (await b.get("/board/")).text
