@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ("pageweight", "scan", "decode", "relay", "board", "offline", "uploads")
+ALL = ("pageweight", "scan", "decode", "relay", "board", "offline", "uploads", "scale",
+       "memory")
 
 
 def main() -> None:
