@@ -129,7 +129,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"storepick will not start: {exc}", file=sys.stderr)
         return 2
     workers = getattr(args, "workers", 1)
-    if workers < 1 or (workers > 1 and settings.is_sqlite):
+    if workers < 1:
+        print(f"storepick will not start: --workers must be 1 or more, not {workers}.",
+              file=sys.stderr)
+        return 2
+    if workers > 1 and settings.is_sqlite:
         print("storepick will not start: --workers above 1 needs PostgreSQL (DATABASE_URL="
               "postgresql://…, or --local-postgres); SQLite serves one process.",
               file=sys.stderr)
