@@ -41,8 +41,7 @@ class Leadership:
         while not stop.is_set():
             try:
                 await self._term(stop)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError,
-                    TimeoutError) as exc:
+            except Exception as exc:  # any failure: reconnect, never stop
                 log.warning("relay leadership: %s", exc)
             self.leading.clear()
             with contextlib.suppress(TimeoutError):  # jitter: not all at the same moment

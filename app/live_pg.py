@@ -48,6 +48,7 @@ NOTIFY_LIMIT = 7_900  # bytes; PostgreSQL refuses payloads of 8,000 and more
 KEEP_PAYLOADS = timedelta(minutes=5)  # big bodies are swept after this
 MAX_QUEUED = 20_000  # messages waiting for a publisher that is down; the oldest go first
 PING_SECONDS = 10.0  # the listener checks its connection this often
+ANNOUNCE_SECONDS = 5.0  # the longest a settings change waits for the other processes
 
 
 class Backoff:
@@ -80,6 +81,7 @@ class PgChannelsBackend(ChannelsBackend):
         self._listener: asyncpg.Connection | None = None
         self._publisher: asyncpg.Connection | None = None
         self._unregister: Callable[[], None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
         self.connects = {"listener": 0, "publisher": 0}  # for tests and benchmarks
         # Called for every message from any process: wakes the relay (a process's
         # commit may have written events the relay, running elsewhere, must send).
@@ -96,6 +98,7 @@ class PgChannelsBackend(ChannelsBackend):
     # -- the Litestar backend interface -------------------------------------------------
 
     async def on_startup(self) -> None:
+        self._loop = asyncio.get_running_loop()
         self._events = asyncio.Queue()
         self._tasks = [asyncio.create_task(self._listen_forever(), name="live-listen"),
                        asyncio.create_task(self._publish_forever(), name="live-publish")]
@@ -124,6 +127,10 @@ class PgChannelsBackend(ChannelsBackend):
                     await conn.close(timeout=2)
         self._subscribed.clear()
         self._events = None
+        for _, done in self._pending:  # nobody waits for what will never be sent
+            if done is not None and not done.done():
+                done.set_result(None)
+        self._pending = []
 
     async def publish(self, data: bytes, channels: Iterable[str]) -> None:
         self.enqueue([(data.decode(), list(channels))])
@@ -155,17 +162,24 @@ class PgChannelsBackend(ChannelsBackend):
     async def announce_store_changed(self, store_id: int) -> None:
         """Tell every process (this one too) to forget ``store_id``'s cached settings;
         returns once PostgreSQL has taken the notification."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._add(json.dumps({"s": next(self._seq), "x": {"store_changed": store_id}}), done)
-        await done
+        await self._announce({"store_changed": store_id})
 
     async def announce_session_forgotten(self, hashed_token: str) -> None:
         """Every process drops its cached copy of this session (by the token's hash);
         returns once PostgreSQL has taken the notification."""
-        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self._add(json.dumps({"s": next(self._seq), "x": {"session_forgotten": hashed_token}}),
-                  done)
-        await done
+        await self._announce({"session_forgotten": hashed_token})
+
+    async def _announce(self, control: dict[str, Any]) -> None:
+        # Only from this backend's own event loop: another app in the same process (tests
+        # run several, each in its thread) shares the process's caches already.
+        if not self._tasks or self._loop is not asyncio.get_running_loop():
+            return
+        done: asyncio.Future[None] = self._loop.create_future()
+        self._add(json.dumps({"s": next(self._seq), "x": control}), done)
+        try:  # the change is saved: with the database away, others catch up within 30 s
+            await asyncio.wait_for(asyncio.shield(done), ANNOUNCE_SECONDS)
+        except TimeoutError:
+            log.warning("live updates: could not tell the other processes of %s", control)
 
     def _add(self, payload: str, done: asyncio.Future[None] | None) -> None:
         self._pending.append((payload, done))
@@ -193,8 +207,7 @@ class PgChannelsBackend(ChannelsBackend):
                 try:
                     conn = await self._publishing_connection()
                     await self._send(conn, [payload for payload, _ in batch])
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError,
-                        TimeoutError) as exc:
+                except Exception as exc:  # any failure: reconnect, never stop
                     self._pending[:0] = batch  # nothing is lost: sent again, in order
                     await self._drop_publisher()
                     wait = backoff.next()
@@ -250,7 +263,7 @@ class PgChannelsBackend(ChannelsBackend):
             incoming: asyncio.Queue[str | None] = asyncio.Queue()
             try:
                 conn = await self._connect("live-listen")
-            except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            except Exception as exc:  # any failure: retry, never stop
                 wait = backoff.next()
                 log.warning("live updates: cannot listen (%s); again in %.1f s", exc, wait)
                 await asyncio.sleep(wait)
@@ -264,8 +277,7 @@ class PgChannelsBackend(ChannelsBackend):
                 backoff.reset()
                 self._listening.set()
                 await self._dispatch(conn, incoming)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError,
-                    TimeoutError) as exc:
+            except Exception as exc:  # any failure: reconnect, never stop
                 log.warning("live updates: listening connection lost (%s)", exc)
             finally:
                 self._listening.clear()

@@ -141,3 +141,25 @@ async def test_a_language_change_on_one_process_is_shown_by_the_other_at_once(
         response = await here.post("/me/language", {"language": "ru", "next": "/board/"})
         assert response.status_code in (302, 303)
         assert '<html lang="ru">' in (await b.get("/board/")).text
+
+
+async def test_two_apps_in_one_process_save_limits_without_waiting_on_each_other(
+        db_url: str, shop: object) -> None:
+    """Tests (and embedders) run several apps in one process, each on its own thread and
+    event loop: a change announced by one never waits on another's loop."""
+    from tests.e2e.conftest import start_server
+
+    first, second = start_server(db_url), start_server(db_url)
+    try:
+        async with httpx.AsyncClient(base_url=first.url, timeout=10) as a, \
+                httpx.AsyncClient(base_url=second.url, timeout=10) as b:
+            here, there = Person(a, "supervisor"), Person(b, "supervisor")
+            assert (await here.sign_in()).status_code == 303
+            assert (await there.sign_in()).status_code == 303
+            await there.get("/board/limits")
+            form = {**dict.fromkeys(DEFAULT_TIME_LIMITS, "30"), "queued": "9"}
+            assert (await here.post("/board/limits", form)).status_code == 303
+            assert shown_limit((await there.get("/board/limits")).text, "queued") == "9"
+    finally:
+        first.stop()
+        second.stop()
