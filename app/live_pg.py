@@ -208,6 +208,11 @@ class PgChannelsBackend(ChannelsBackend):
                     conn = await self._publishing_connection()
                     await self._send(conn, [payload for payload, _ in batch])
                 except Exception as exc:  # any failure: reconnect, never stop
+                    if self._refused(exc):  # sending it again would fail again, forever
+                        log.error("live updates: PostgreSQL refused %d updates (%s); "
+                                  "dropped", len(batch), exc)
+                        self._release(batch)
+                        continue
                     self._pending[:0] = batch  # nothing is lost: sent again, in order
                     await self._drop_publisher()
                     wait = backoff.next()
@@ -216,9 +221,20 @@ class PgChannelsBackend(ChannelsBackend):
                     await asyncio.sleep(wait)
                     continue
                 backoff.reset()
-                for _, done in batch:
-                    if done is not None and not done.done():
-                        done.set_result(None)
+                self._release(batch)
+
+    def _refused(self, exc: Exception) -> bool:
+        """The server answered with an error and the connection is fine (a statement
+        error, such as a missing table), not a connection that dropped."""
+        conn = self._publisher
+        return isinstance(exc, asyncpg.PostgresError) and conn is not None \
+            and not conn.is_closed()
+
+    @staticmethod
+    def _release(batch: list[tuple[str, asyncio.Future[None] | None]]) -> None:
+        for _, done in batch:
+            if done is not None and not done.done():
+                done.set_result(None)
 
     async def _publishing_connection(self) -> asyncpg.Connection:
         if self._publisher is None or self._publisher.is_closed():

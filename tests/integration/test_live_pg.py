@@ -157,3 +157,19 @@ async def test_one_relay_runs_across_processes_and_another_takes_over_when_it_st
             assert first.running + second.running == 1
         finally:
             await admin.close()
+
+
+async def test_an_update_postgresql_refuses_is_dropped_and_the_next_ones_still_arrive(
+        backend: PgChannelsBackend, pg_url: str) -> None:
+    """Sent again, a refused batch would be refused forever and block every later update."""
+    await backend.subscribe(["store:1"])
+    admin = await asyncpg.connect(dsn_of(pg_url))
+    try:  # a database whose migration went missing: big bodies have nowhere to go
+        await admin.execute("DROP TABLE live_payloads")
+    finally:
+        await admin.close()
+    backend.enqueue([(json.dumps({"html": "x" * 20_000}), ["store:1"])])
+    await asyncio.sleep(0.3)
+    backend.enqueue([(json.dumps({"n": 2}), ["store:1"])])
+    assert [data for _, data in await received(backend, 1)] == [{"n": 2}]
+    assert backend.connects["publisher"] == 1  # the connection was fine all along
