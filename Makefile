@@ -7,10 +7,11 @@ STAMP := $(VENV)/.stamp-$(shell cat requirements.lock requirements-test.lock | s
 APT_PACKAGES := libzbar0
 TEST_APT_PACKAGES := libzbar0 chromium fonts-dejavu-core postgresql
 
-.PHONY: run test test-fast bench lint system system-test vendor messages clean
+.PHONY: run run-scaled test test-fast bench lint system system-test vendor messages clean
 
 PORT ?= 8000
 OMS_PORT ?= 8001
+WORKERS ?=
 
 # The app with demo data on SQLite (port $(PORT)) next to the OMS simulator ($(OMS_PORT)),
 # which pushes orders and receives the app's events: a living store on one machine.
@@ -23,7 +24,16 @@ run: $(STAMP) system
 	  trap "kill $$! 2>/dev/null" EXIT; \
 	  STOREPICK_ENV=development STOREPICK_OMS_EVENTS_URL=http://127.0.0.1:$(OMS_PORT)/events \
 	  STOREPICK_OMS_BATCH_URL=http://127.0.0.1:$(OMS_PORT)/events/batch \
-	  $(BIN)/python -m app run --port $(PORT)
+	  $(BIN)/python -m app run --port $(PORT) --workers $(or $(WORKERS),1) $(RUN_FLAGS)
+
+# The same with N app processes behind one port (WORKERS, default 2) on PostgreSQL:
+# DATABASE_URL=postgresql://… when given, else a throwaway local cluster started the
+# way the tests start theirs (removed on exit). Migrated once; one outbox relay runs
+# (whichever process holds the database's relay lock); live updates and settings
+# changes cross processes over LISTEN/NOTIFY.
+run-scaled:
+	@scripts/ensure_system.sh postgresql
+	$(MAKE) run WORKERS=$(or $(WORKERS),2) RUN_FLAGS=--local-postgres
 
 test: $(STAMP) system-test ## the whole suite, SQLite and PostgreSQL, browser included
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile

@@ -1,10 +1,11 @@
-"""Command line: ``python -m app {migrate,demo,serve,run}``."""
+"""Command line: ``python -m app {migrate,demo,serve,run}`` (``--workers N``: N processes)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import ipaddress
+import os
 import sys
 from dataclasses import replace
 from typing import Any
@@ -64,7 +65,8 @@ def _set_password(settings: Settings, store: str, personnel_no: str, password: s
     return asyncio.run(go())
 
 
-def _serve(settings: Settings, host: str, port: int, https: bool = False) -> None:
+def _serve(settings: Settings, host: str, port: int, https: bool = False,
+           workers: int = 1) -> None:
     import uvicorn
 
     from app.factory import create_app
@@ -77,8 +79,26 @@ def _serve(settings: Settings, host: str, port: int, https: bool = False) -> Non
         tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
         for address in local_addresses():
             print(f"HTTPS for phones: https://{address}:{port}/ (self-signed: accept it once)")
+    if workers > 1:  # N processes on one socket; each builds the app from the environment
+        uvicorn.run("app.asgi:create", factory=True, workers=workers, host=host, port=port,
+                    timeout_graceful_shutdown=5, proxy_headers=False, log_level="info", **tls)
+        return
     uvicorn.run(create_app(settings), host=host, port=port, timeout_graceful_shutdown=5,
                 proxy_headers=False, log_level="info", **tls)
+
+
+def _local_postgres() -> str:
+    """A throwaway PostgreSQL cluster for this run (as the tests start one), stopped and
+    removed when the command ends; returns its database's URL."""
+    import atexit
+
+    from app.local_postgres import start_cluster
+
+    cluster = start_cluster()
+    atexit.register(cluster.stop)
+    cluster.psql("CREATE DATABASE storepick")
+    print(f"Local PostgreSQL on port {cluster.port} (removed when this command ends).")
+    return cluster.url("storepick")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,14 +113,30 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--port", type=int, default=8000)
         p.add_argument("--https", action="store_true",
                        help="serve HTTPS with a self-signed certificate (camera on phones)")
+        p.add_argument("--workers", type=int, default=1,
+                       help="app processes on the one port (PostgreSQL only when above 1)")
+        p.add_argument("--local-postgres", action="store_true",
+                       help="start a throwaway local PostgreSQL when DATABASE_URL is not set")
     p = sub.add_parser("set-password", help="set a person's PIN or password (asked for)")
     p.add_argument("store")
     p.add_argument("personnel_no")
     args = parser.parse_args(argv)
+    if getattr(args, "local_postgres", False) and not os.environ.get("DATABASE_URL"):
+        os.environ["DATABASE_URL"] = _local_postgres()  # the workers read it too
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
         print(f"storepick will not start: {exc}", file=sys.stderr)
+        return 2
+    workers = getattr(args, "workers", 1)
+    if workers < 1:
+        print(f"storepick will not start: --workers must be 1 or more, not {workers}.",
+              file=sys.stderr)
+        return 2
+    if workers > 1 and settings.is_sqlite:
+        print("storepick will not start: --workers above 1 needs PostgreSQL (DATABASE_URL="
+              "postgresql://…, or --local-postgres); SQLite serves one process.",
+              file=sys.stderr)
         return 2
     if args.command == "set-password":
         import getpass
@@ -123,11 +159,12 @@ def main(argv: list[str] | None = None) -> int:
         from app.tls import local_addresses
 
         if settings.public_base_url is None:  # the demo: links that open on a phone
-            settings = replace(settings, public_base_url=lan_base_url(
-                local_addresses(), args.port, https=args.https))
+            base = lan_base_url(local_addresses(), args.port, https=args.https)
+            settings = replace(settings, public_base_url=base)
+            os.environ["STOREPICK_PUBLIC_BASE_URL"] = base  # the workers read it too
         print(sign_ins(demo_staff(), args.port, settings.public_base_url))
     if args.command in ("serve", "run"):
-        _serve(settings, args.host, args.port, args.https)
+        _serve(settings, args.host, args.port, args.https, workers)
     return 0
 
 

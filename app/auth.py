@@ -12,6 +12,7 @@ import hmac
 import math
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -191,14 +192,18 @@ async def staff_for_token(session: AsyncSession, token: str, now: datetime
 class SessionCache:
     """Recently seen sessions, so a picker's scans do not each query the session.
 
-    An entry lives ``ttl`` seconds (wall clock, not the app's clock): a session
-    ended in another process, or a deactivated person, is refused at most that
-    much later. Sign-out in this process forgets the entry at once.
+    An entry lives ``ttl`` seconds (wall clock, not the app's clock): a deactivated
+    person is refused at most that much later. Sign-out and a change of language
+    forget the entry at once, here and (on PostgreSQL, through ``on_forget``, which
+    app.live_pg sets) in every other process.
     """
 
     def __init__(self, ttl: float = 10.0, size: int = 2048) -> None:
         self.ttl, self.size = ttl, size
         self._entries: dict[str, tuple[float, StaffUser, datetime]] = {}
+        self._tokens: dict[str, str] = {}  # token hash -> token, for forget_hashed
+        # Tells the other processes, returning once they can hear it (app.live_pg).
+        self.on_forget: Callable[[str], Awaitable[None]] | None = None
 
     def get(self, token: str, now: datetime) -> StaffUser | None:
         entry = self._entries.get(token)
@@ -209,10 +214,26 @@ class SessionCache:
     def put(self, token: str, user: StaffUser, expires_at: datetime) -> None:
         if len(self._entries) >= self.size:
             self._entries.clear()
+            self._tokens.clear()
         self._entries[token] = (time.monotonic(), user, expires_at)
+        self._tokens[token_hash(token)] = token
 
     def forget(self, token: str) -> None:
-        self._entries.pop(token, None)
+        """Forget a session in this process."""
+        self.forget_hashed(token_hash(token))
+
+    async def forget_everywhere(self, token: str) -> None:
+        """Forget a session here and, before returning, in every other process."""
+        hashed = token_hash(token)
+        self.forget_hashed(hashed)
+        if self.on_forget is not None:
+            await self.on_forget(hashed)
+
+    def forget_hashed(self, hashed: str) -> None:
+        """Forget a session known by its hash (what travels between processes)."""
+        token = self._tokens.pop(hashed, None)
+        if token is not None:
+            self._entries.pop(token, None)
 
 
 class SessionMiddleware(AbstractAuthenticationMiddleware):

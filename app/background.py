@@ -46,8 +46,20 @@ async def running(*, db: Database, settings: Settings, clock: Clock,
         await publish(messages)
 
     async with expiring_substitutions(db, settings, clock, publish_and_wake), \
-            relay_running(relay):
+            _one_relay(relay, settings):
         yield Background(publish_and_wake, relay)
+
+
+def _one_relay(relay: Relay | None, settings: Settings
+               ) -> contextlib.AbstractAsyncContextManager[object]:
+    """On PostgreSQL several processes may run: the relay runs in the one that holds
+    the database's relay lock (app.leader); on SQLite, in the one process."""
+    if relay is None or settings.is_sqlite:
+        return relay_running(relay)
+    from app.leader import leading_relay
+    from app.live_pg import dsn_of
+
+    return leading_relay(relay, dsn_of(settings.database_url))
 
 
 @contextlib.asynccontextmanager

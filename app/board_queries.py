@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.db import tables
 from app.db.tables_board import scan_errors
 from app.progress_sql import progress_columns, progress_join
+from app.services.stores import load_store
 from picking import board
 from picking.progress import Progress
 
@@ -70,9 +71,9 @@ class Board:
 
 
 async def store_limits(session: AsyncSession, store_id: int) -> dict[str, int]:
-    raw = await session.scalar(select(tables.stores.c.time_limits)
-                               .where(tables.stores.c.id == store_id))
-    return board.time_limits(raw)
+    # The store's cached settings (app.services.stores): a change is announced to
+    # every process, so no board reads the stores table on every render.
+    return board.time_limits((await load_store(session, store_id)).time_limits)
 
 
 async def open_board(session: AsyncSession, store_id: int, now: datetime) -> Board:

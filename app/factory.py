@@ -135,11 +135,12 @@ def _csrf_failure(request: Request[Any, Any, Any], exc: Exception) -> Any:
 
 
 def _channels_backend(database_url: str) -> Any:
-    """PostgreSQL LISTEN/NOTIFY so several processes share live updates; else memory."""
+    """PostgreSQL LISTEN/NOTIFY so several processes share live updates (one listening
+    and one publishing connection per process, app.live_pg); else memory."""
     if database_url.startswith("postgresql"):
-        from litestar.channels.backends.asyncpg import AsyncPgChannelsBackend
+        from app.live_pg import PgChannelsBackend, dsn_of
 
-        return AsyncPgChannelsBackend(dsn="postgresql://" + database_url.split("://", 1)[1])
+        return PgChannelsBackend(dsn_of(database_url))
     return MemoryChannelsBackend(history=0)
 
 
@@ -147,13 +148,23 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
                extra_routes: list[Any] | None = None) -> Litestar:
     """The app for ``settings``; engines open in the lifespan and close with it."""
     start_mappers()
-    channels = ChannelsPlugin(backend=_channels_backend(settings.database_url),
-                              arbitrary_channels_allowed=True)
+    backend = _channels_backend(settings.database_url)
+    session_cache = SessionCache()
+    if hasattr(backend, "session_cache"):
+        backend.session_cache = session_cache  # forgotten sessions: in every process
+    channels = ChannelsPlugin(backend=backend, arbitrary_channels_allowed=True)
+    # On PostgreSQL the whole list goes to the publisher at once (one round trip).
+    send_many = getattr(backend, "enqueue", None)
 
     async def publish(messages: list[dict[str, Any]]) -> None:
-        for message in messages:
-            data = json.dumps(message)
-            channels.publish(data, [f"store:{message['store_id']}", f"order:{message['order_id']}"])
+        addressed = [(json.dumps(message),
+                      [f"store:{message['store_id']}", f"order:{message['order_id']}"])
+                     for message in messages]
+        if send_many is not None:
+            send_many(addressed)
+            return
+        for data, names in addressed:
+            channels.publish(data, names)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -163,6 +174,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
             async with background.running(db=db, settings=settings, clock=clock,
                                           publish=publish) as work:
                 app.state.publish = work.publish  # every unit of work wakes the relay
+                if work.relay is not None and hasattr(backend, "on_message"):
+                    backend.on_message = work.relay.wake  # and those of other processes
                 yield
         finally:
             await db.dispose()
@@ -182,7 +195,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
         lifespan=[lifespan],
         state=State({"settings": settings, "clock": clock, "publish": publish,
                      "trusted_proxies": parse_networks(settings.trusted_proxies),
-                     "session_cache": SessionCache(),
+                     "session_cache": session_cache,
                      "channels": channels, "static_url": pwa.StaticUrls(),
                      "marking": checker_from_settings(settings)}),
         template_config=TemplateConfig(instance=JinjaTemplateEngine.from_environment(_jinja_env())),

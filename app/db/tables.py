@@ -213,6 +213,7 @@ from app.db import (  # noqa: E402
     tables_marking,  # noqa: F401
     tables_oos,  # noqa: F401
     tables_runs,  # noqa: F401
+    tables_scale,  # noqa: F401
     tables_security,  # noqa: F401
     tables_substitutions,  # noqa: F401
     tables_sync,  # noqa: F401

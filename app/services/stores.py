@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -59,9 +60,29 @@ async def load_store(session: AsyncSession, store_id: int) -> StoreInfo:
 
 
 def forget_store(store_id: int) -> None:
-    """Drop cached settings after a change (tests, OMS store updates)."""
+    """Drop this process's cached settings of ``store_id`` (see ``store_changed``)."""
     for key in [k for k in _cache if k[1] == store_id]:
         del _cache[key]
+
+
+# Whoever tells the other processes (app.live_pg on PostgreSQL); none on SQLite, where
+# there is one process.
+_announcers: list[Callable[[int], Awaitable[None]]] = []
+
+
+def on_store_changed(announce: Callable[[int], Awaitable[None]]) -> Callable[[], None]:
+    """Register ``announce(store_id)``, awaited on every settings change; returns the
+    function that unregisters it."""
+    _announcers.append(announce)
+    return lambda: _announcers.remove(announce) if announce in _announcers else None
+
+
+async def store_changed(store_id: int) -> None:
+    """A store's settings changed (committed): forget them here and, before returning,
+    have every other app process told to forget them too."""
+    forget_store(store_id)
+    for announce in list(_announcers):
+        await announce(store_id)
 
 
 async def _read_store(session: AsyncSession, store_id: int) -> StoreInfo:

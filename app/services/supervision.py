@@ -17,7 +17,7 @@ from app.db.engine import Database
 from app.db.repositories import ScanRepository
 from app.db.uow import UnitOfWork
 from app.services.picking import load_order
-from app.services.stores import forget_store
+from app.services.stores import store_changed
 from app.staff import StaffUser
 from picking.board import parse_time_limits, scan_error_kind
 from picking.errors import PickerBusy
@@ -129,7 +129,7 @@ async def set_time_limits(db: Database, supervisor: StaffUser, typed: dict[str, 
                               .where(tables.stores.c.id == supervisor.store_id)
                               .values(time_limits=limits))
         await session.commit()
-    forget_store(supervisor.store_id)
+    await store_changed(supervisor.store_id)  # in force in every process at once
     log.info("time limits of store %s set to %s by staff %s", supervisor.store_code, limits,
              supervisor.id)
     return limits

@@ -119,7 +119,7 @@ async def logout(request: Req) -> Response[Any]:
     if token:
         async with request.app.state.db.writing() as session:
             await sign_out(session, token)
-        request.app.state.session_cache.forget(token)
+        await request.app.state.session_cache.forget_everywhere(token)
     response = redirect(request, "/login")
     response.cookies.append(Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/"))
     return response
@@ -138,7 +138,8 @@ async def change_language(request: Req) -> Response[Any]:
                 await session.execute(update(tables.staff).where(
                     tables.staff.c.id == request.user.id).values(language=language))
                 await session.commit()
-            request.app.state.session_cache.forget(request.cookies.get(SESSION_COOKIE, ""))
+            await request.app.state.session_cache.forget_everywhere(
+                request.cookies.get(SESSION_COOKIE, ""))
         response.cookies.append(Cookie(key="lang", value=language, max_age=365 * 86400,
                                        path="/", samesite="lax"))
     return response
