@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import json
 import logging
+import re
 import secrets
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -46,6 +48,7 @@ TICK_SECONDS = 30.0  # minutes in status and countdowns move with the clock
 LINGER_SECONDS = 60.0  # a feed nobody listens to stops after this
 KEEP_VERSIONS = 200  # changes remembered for boards that come back
 QUEUE_LIMIT = 64  # a board this far behind gets the whole board instead
+_SPACE = re.compile(r"\s*\n\s*")  # whitespace across lines reads as one space in HTML
 FULL = "full"  # a queue item: send this board the whole board
 END = "end"  # a queue item: the feed stopped; the browser reconnects to a new one
 
@@ -275,7 +278,7 @@ def delta(pieces: Any, data: BoardData, changed: Iterable[int], sent: dict[str, 
     out += _rows(pieces, by_status, set(changed), sent, everything=everything,
                  all_pieces=all_pieces)
     out += _pickers(pieces, data.pickers, sent, all_pieces=all_pieces)
-    return "".join(out)
+    return _SPACE.sub(" ", "".join(out))  # one line: "data:" once, and fewer bytes
 
 
 def _rows(pieces: Any, by_status: dict[str, list[Any]], changed: set[int],
@@ -420,9 +423,39 @@ def board_stream(request: Req, feed: StoreFeed, since: str | None, full: Full,
                 yield ServerSentEventMessage(data=html, event="board", id=token)
         finally:
             feed.leave(subscriber)
+            give_back_memory()
 
     return ServerSentEvent(events(), headers={"Cache-Control": "no-store",
                                               "X-Accel-Buffering": "no"})
+
+
+_trim: dict[str, Any] = {}
+
+
+def give_back_memory(after: float = 2.0) -> None:
+    """Hand freed memory back to the system a little after streams close.
+
+    A closed stream frees its buffers (its gzip state alone is about 256 KB),
+    but glibc keeps freed memory in its arenas, so the process's RSS stayed
+    where the most streams had taken it. ``malloc_trim`` returns it; called
+    once per quiet spell, not once per stream. Elsewhere than glibc, nothing.
+    """
+    if _trim.get("pending"):
+        return
+    if "call" not in _trim:
+        try:
+            _trim["call"] = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _trim["call"] = None
+    if _trim["call"] is None:
+        return
+    _trim["pending"] = True
+
+    def trim() -> None:
+        _trim["pending"] = False
+        _trim["call"](0)
+
+    asyncio.get_running_loop().call_later(after, trim)
 
 
 def _decode(raw: bytes | str) -> dict[str, Any] | None:
