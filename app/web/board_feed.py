@@ -319,20 +319,33 @@ def _rows(pieces: Any, by_status: dict[str, list[Any]], changed: set[int],
 
 def _pickers(pieces: Any, pickers: list[PickerRow], sent: dict[str, str], *,
              all_pieces: bool) -> list[str]:
-    order = ",".join(str(p.id) for p in pickers)
-    if all_pieces or sent.get("pickers-order") != order:
-        sent["pickers-order"] = order
-        for p in pickers:
+    """Pickers' rows that changed (moved before their next neighbour when the order changed);
+    the whole panel when someone joined or left, or for a board that just joined."""
+    ids = ",".join(sorted(str(p.id) for p in pickers))
+    if all_pieces or sent.get("pickers-set") != ids:
+        sent["pickers-set"] = ids
+        for n, p in enumerate(pickers):
             sent[f"picker-{p.id}"] = pieces.picker_row(p)
+            sent[f"picker-at-{p.id}"] = str(pickers[n + 1].id if n + 1 < len(pickers) else "")
         return [pieces.pickers_panel(pickers, oob=True)]
-    out = []
-    for p in pickers:
+    deletes, places = [], []
+    for n in range(len(pickers) - 1, -1, -1):
+        p = pickers[n]
+        after = str(pickers[n + 1].id) if n + 1 < len(pickers) else ""
         html = pieces.picker_row(p)
-        if sent.get(f"picker-{p.id}") != html:
-            sent[f"picker-{p.id}"] = html
-            out.append(f'<template><tbody hx-swap-oob="outerHTML:#picker-row-{p.id}">'
-                       f'{html}</tbody></template>')
-    return out
+        moved = sent.get(f"picker-at-{p.id}") != after
+        if not moved and sent.get(f"picker-{p.id}") == html:
+            continue
+        sent[f"picker-{p.id}"], sent[f"picker-at-{p.id}"] = html, after
+        if not moved:
+            places.append(f'<template><tbody hx-swap-oob="outerHTML:#picker-row-{p.id}">'
+                          f'{html}</tbody></template>')
+            continue
+        deletes.append(f'<template><tr id="picker-row-{p.id}" hx-swap-oob="delete">'
+                       f'</tr></template>')
+        target = f"beforebegin:#picker-row-{after}" if after else "beforeend:#picker-rows"
+        places.append(f'<template><tbody hx-swap-oob="{target}">{html}</tbody></template>')
+    return deletes + places
 
 
 class BoardFeeds:

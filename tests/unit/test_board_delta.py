@@ -84,3 +84,16 @@ def test_a_board_that_just_joined_gets_every_piece_and_its_rows_placed_afresh() 
     for piece in ("<counts", "<alerts>", "<head queued", "<pickers>"):
         assert piece in out
     assert 'hx-swap-oob="delete"' in out and 'hx-swap-oob="beforeend:#rows-queued"' in out
+
+
+def test_a_picker_who_moves_in_the_list_is_moved_alone_not_the_whole_panel() -> None:
+    sent: dict[str, str] = {}
+    first = board((1, "queued", "a"))
+    first.pickers[:] = [SimpleNamespace(id=7, items=0), SimpleNamespace(id=9, items=0)]
+    delta(Pieces(), first, [1], sent)
+    moved = board((1, "queued", "a"))
+    moved.pickers[:] = [SimpleNamespace(id=9, items=1), SimpleNamespace(id=7, items=0)]
+    out = delta(Pieces(), moved, [], sent)
+    assert "<pickers>" not in out
+    assert '<tr id="picker-row-9" hx-swap-oob="delete">' in out
+    assert 'hx-swap-oob="beforebegin:#picker-row-7"><picker 9 1>' in out
