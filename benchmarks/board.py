@@ -1,202 +1,289 @@
-"""How many open supervisor boards one process keeps under a second per change.
+"""Open supervisor boards while pickers scan: delivery, scan latency, bytes and memory.
 
-Starts the app under uvicorn in a child process on a fresh SQLite file with the
-demo store, opens N board streams (SSE, httpx) as the supervisor, then has a
-picker scan and undo (each a real change: a write, a commit, a message) and
-measures, for every board, the time from sending the change to receiving the
-re-rendered board. Prints p50 / p95 / max and the share delivered under 1 s.
+Starts storepick under uvicorn in a child process on a fresh SQLite file (a
+store with 50 pickers each picking an order, 50 more orders queued: 100 orders
+on the board) with the outbox relay ON, posting to ``sync.receiver`` in another
+process. For each number of open boards (SSE streams, gzip as a browser asks
+for it, read off the wire):
 
-    .venv/bin/python -m benchmarks.board [--sizes 1,10,50,100,200] [--changes 10]
+* one change at a time: a picker scans, every board must show that order's row;
+  delivery time per board (from sending the scan) and the compressed bytes of
+  the event that brought the change (median over boards and changes);
+* under load: pickers scan at ``--rate`` scans/s (open loop) for ``--seconds``;
+  scan p50/p99 and errors, and the delivery time of each scan's row to each
+  board (from the scan's answer, when its change is committed, to the first
+  board event after it that holds the row);
+* memory: the server's RSS before the boards open, with them open, and a few
+  seconds after they close (per stream, and the share given back).
+
+The row with 0 boards is the baseline of the same run: the same scans with
+no board open.
+
+    .venv/bin/python -m benchmarks.board [--sizes 0,25,100] [--rate 25] [--seconds 8]
+                                         [--quiet-sizes 500]
+
+``--quiet-sizes`` are measured with changes one at a time only (no scan load).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import gzip
+import os
 import re
-import sqlite3
+import secrets
 import statistics
-import subprocess
-import sys
 import tempfile
 import time
+import zlib
+from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
 
-CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
-SUPERVISOR, PICKER = ("1101", "supervisor-demo"), ("1001", "4821")
+from benchmarks.common import percentile, print_table
+from benchmarks.relay import SECRET, receiver_process
+from benchmarks.scan import Picker, seed, start
+
+ROW = re.compile(rb'id="order-row-(\d+)"')
+QUEUED = 50  # orders waiting in the queue, besides the 50 being picked
 
 
-def serve(database_url: str, port: int) -> None:
-    import uvicorn
+async def seed_board(url: str) -> tuple[list[tuple[str, int]], str]:
+    """The scan benchmark's store (50 pickers on 50 orders) plus 50 queued orders and a
+    signed-in supervisor: (pickers' sessions and orders, the supervisor's session)."""
+    from sqlalchemy import insert, select
 
-    from app.factory import create_app
-    from app.settings import Settings
-
-    app = create_app(Settings(environment="development",
-                              database_url=database_url, run_relay=False))
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning",
-                timeout_graceful_shutdown=2)
-
-
-def prepare(path: Path) -> tuple[str, str]:
-    """A migrated SQLite file with the demo store; returns (url, store code)."""
-    from datetime import UTC, datetime
-
+    from app.auth import token_hash
+    from app.db import tables
     from app.db.engine import open_database
     from app.db.mapping import start_mappers
-    from app.db.migrate import upgrade
-    from app.demo import catalog
-    from app.demo.load import load_demo
+    from tests.support.shop import NOW, Shop, add_order
 
-    url = f"sqlite+aiosqlite:///{path}"
-    upgrade(url)
-
-    async def load() -> None:
-        start_mappers()
-        db = open_database(url)
-        async with db.writing() as session:
-            await load_demo(session, datetime.now(UTC))
-        await db.dispose()
-
-    asyncio.run(load())
-    return url, str(catalog.DEMO_STORE["code"])
-
-
-async def signed_in(base: str, store: str, who: tuple[str, str], connections: int
-                    ) -> httpx.AsyncClient:
-    client = httpx.AsyncClient(base_url=base, timeout=httpx.Timeout(30, read=None),
-                               limits=httpx.Limits(max_connections=connections + 5))
-    page = await client.get("/login")
-    token = CSRF.search(page.text).group(1)  # type: ignore[union-attr]
-    response = await client.post("/login", data={"store": store, "personnel_no": who[0],
-                                                 "pin": who[1]}, headers={"x-csrftoken": token})
-    assert response.status_code in (302, 303), response.text[:200]
-    client.headers["x-csrftoken"] = CSRF.search((await client.get("/login")).text).group(1)  # type: ignore[union-attr]
-    return client
+    pairs = await seed(url)
+    start_mappers()
+    db = open_database(url)
+    async with db.writing() as session:
+        store_id = (await session.execute(select(tables.stores.c.id).where(
+            tables.stores.c.code == "MSK-001"))).scalar_one()
+        pc = tables.products.c
+        catalog = (await session.execute(select(pc.sku, pc.id, pc.price_minor)
+                                         .where(pc.store_id == store_id))).all()
+        products = {sku: product_id for sku, product_id, _price in catalog}
+        prices = {sku: price for sku, _id, price in catalog}
+        shop = Shop(store_id=store_id, other_store_id=0, products=products,
+                    prices=prices)
+        for n in range(QUEUED):
+            await add_order(session, shop, {"milk": 1, "bread": 2}, oms_id=f"Q-{n:03d}",
+                            due_in=timedelta(hours=2))
+        supervisor = (await session.execute(select(tables.staff.c.id).where(
+            tables.staff.c.store_id == store_id, tables.staff.c.role == "supervisor"))).scalar()
+        token = secrets.token_urlsafe(16)
+        await session.execute(insert(tables.staff_sessions).values(
+            token_hash=token_hash(token), staff_id=supervisor, created_at=NOW,
+            expires_at=NOW + timedelta(days=3650)))
+        await session.commit()
+    await db.dispose()
+    return pairs, token
 
 
-def piece_code(db_path: Path, order_id: int) -> str:
-    """A barcode of an unmarked piece product on the order (scannable as is)."""
-    row = sqlite3.connect(db_path).execute(
-        "SELECT b.gtin FROM order_lines l JOIN products p ON p.id = l.product_id "
-        "JOIN product_barcodes b ON b.product_id = p.id WHERE l.order_id = ? "
-        "AND p.unit = 'piece' AND NOT p.marked ORDER BY l.quantity DESC LIMIT 1",
-        (order_id,)).fetchone()
-    return str(row[0])[1:] if str(row[0]).startswith("0") else str(row[0])
-
-
+@dataclass
 class Board:
-    """One open board: an SSE stream whose board events are time-stamped."""
+    """One open board: its stream's events, when they came, the bytes on the wire."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self.client = client
-        self.arrivals: list[float] = []
-        self.ready = asyncio.Event()
+    arrivals: list[tuple[float, frozenset[int], int]] = field(default_factory=list)
+    alone: dict[float, int] = field(default_factory=dict)  # arrival -> gzip of the event alone
+    wire: int = 0
+    opened: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def run(self) -> None:
-        async with self.client.stream("GET", "/board/live") as response:
-            async for line in response.aiter_lines():
-                if line == "event: board":
-                    self.arrivals.append(time.perf_counter())
-                    self.ready.set()
+    async def run(self, client: httpx.AsyncClient, token: str) -> None:
+        inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        buffer = b""
+        async with client.stream("GET", "/board/live", cookies={"sp_session": token},
+                                 headers={"accept-encoding": "gzip"}) as response:
+            unsent = 0  # bytes on the wire not yet part of a whole event
+            async for chunk in response.aiter_raw():
+                self.wire += len(chunk)
+                unsent += len(chunk)
+                self.opened.set()
+                buffer += inflate.decompress(chunk).replace(b"\r\n", b"\n")
+                *events, buffer = buffer.split(b"\n\n")
+                now = time.perf_counter()
+                for event in events:
+                    if b"event: board" in event:
+                        self.arrivals.append(
+                            (now, frozenset(int(x) for x in ROW.findall(event)), unsent))
+                        self.alone[now] = len(gzip.compress(event, 6))
+                        unsent = 0
 
-    def first_after(self, t0: float) -> float | None:
-        return next((t for t in self.arrivals if t > t0), None)
+    def delivered(self, order_id: int, after: float) -> float | None:
+        return next((t for t, ids, _n in self.arrivals if t > after and order_id in ids), None)
+
+    def bytes_of(self, order_id: int, after: float) -> tuple[int, int] | None:
+        """Compressed bytes of the event that brought the order's change: on the stream's
+        gzip (which remembers what it sent before), and compressed alone."""
+        return next(((n, self.alone[t]) for t, ids, n in self.arrivals
+                     if t > after and order_id in ids), None)
 
 
-async def measure(base: str, store: str, db_path: Path, size: int, changes: int
-                  ) -> list[float | None]:
-    supervisor = await signed_in(base, store, SUPERVISOR, size)
-    picker = await signed_in(base, store, PICKER, 4)
-    boards = [Board(supervisor) for _ in range(size)]
-    tasks = [asyncio.create_task(b.run()) for b in boards]
-    await asyncio.wait_for(asyncio.gather(*(b.ready.wait() for b in boards)), 60)
-    order_id = int((await picker.post("/pick/next")).headers["location"].rstrip("/")
-                   .split("/")[-1])
-    code = piece_code(db_path, order_id)
+def rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def one_at_a_time(pickers: list[Picker], boards: list[Board], changes: int
+                        ) -> tuple[list[float | None], str]:
+    """Scans one at a time: each board's delay to show the row, and bytes per change."""
     latencies: list[float | None] = []
+    sizes: list[tuple[int, int]] = []
     for n in range(changes):
-        t0 = time.perf_counter()
-        if n % 2 == 0:
-            r = await picker.post(f"/pick/{order_id}/scan", data={"code": code, "quantity": "1"},
-                                  headers={"HX-Request": "true"})
-        else:
-            r = await picker.post(f"/pick/{order_id}/undo", headers={"HX-Request": "true"})
-        assert r.status_code == 200, r.text[:300]
-        deadline = time.perf_counter() + 5
-        # Polling many streams until a deadline (an Event per stream would be no simpler).
-        while time.perf_counter() < deadline and any(  # noqa: ASYNC110
-                b.first_after(t0) is None for b in boards):
+        picker = pickers[n % len(pickers)]
+        sent = time.perf_counter()
+        _latency, status, _size = await picker.scan()
+        answered = time.perf_counter()
+        assert status == 200, status
+        deadline = answered + 5
+        while time.perf_counter() < deadline and any(  # noqa: ASYNC110 (many boards, one check)
+                b.delivered(picker.order_id, answered) is None for b in boards):
             await asyncio.sleep(0.01)
-        latencies += [(t - t0) if (t := b.first_after(t0)) else None for b in boards]
-        await asyncio.sleep(0.5)
-    for task in tasks:
-        task.cancel()
-    await asyncio.gather(*tasks, return_exceptions=True)
-    await supervisor.aclose()
-    await picker.aclose()
-    return latencies
+        latencies += [(t - sent) if (t := b.delivered(picker.order_id, answered)) else None
+                      for b in boards]
+        sizes += [got for b in boards if (got := b.bytes_of(picker.order_id, answered))]
+        await asyncio.sleep(0.3)
+    if not sizes:
+        return latencies, "-"
+    return latencies, (f"{statistics.median(n for n, _a in sizes):.0f} / "
+                       f"{statistics.median(a for _n, a in sizes):.0f}")
 
 
-def row(size: int, latencies: list[float | None]) -> str:
-    got = sorted(x for x in latencies if x is not None)
-    lost = len(latencies) - len(got)
+async def under_load(pickers: list[Picker], boards: list[Board], rate: float,
+                     seconds: float) -> tuple[list[float], int, list[float | None], float]:
+    """Open-loop scans at ``rate``: scan latencies, errors, deliveries, board KB/s."""
+    interval, tasks = 1 / rate, []
+    wire = sum(b.wire for b in boards)
+    start_at = time.perf_counter()
+
+    async def scan(picker: Picker) -> tuple[float, float, int, int]:
+        sent = time.perf_counter()
+        latency, status, _size = await picker.scan()
+        return sent, sent + latency, status, picker.order_id
+
+    for i in range(int(rate * seconds)):
+        delay = start_at + i * interval - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(scan(pickers[i % len(pickers)])))
+    results = await asyncio.gather(*tasks)
+    await asyncio.sleep(3)  # stragglers
+    elapsed = time.perf_counter() - start_at
+    latencies = [1000 * (answered - sent) for sent, answered, _s, _o in results]
+    errors = sum(1 for r in results if r[2] != 200)
+    deliveries = [(t - answered) if (t := b.delivered(order, answered)) else None
+                  for _sent, answered, status, order in results if status == 200 for b in boards]
+    rate_kb = (sum(b.wire for b in boards) - wire) / 1024 / elapsed / max(1, len(boards))
+    return latencies, errors, deliveries, rate_kb
+
+
+def spread(deliveries: list[float | None]) -> list[str]:
+    got = sorted(1000 * x for x in deliveries if x is not None)
+    lost = len(deliveries) - len(got)
     if not got:
-        return f"{size:>6} {'-':>9} {'-':>9} {'-':>9} {'0%':>9} {lost:>6}"
-    p95 = got[min(len(got) - 1, int(0.95 * len(got)))]
-    under = 100 * sum(1 for x in got if x < 1.0) / len(latencies)
-    return (f"{size:>6} {1000 * statistics.median(got):>8.0f}ms {1000 * p95:>8.0f}ms "
-            f"{1000 * got[-1]:>8.0f}ms {under:>8.1f}% {lost:>6}")
+        return ["-", "-", "-", "-", str(lost)]
+    under = 100 * sum(1 for x in got if x < 1000) / len(deliveries)
+    return [f"{statistics.median(got):.0f}", f"{percentile(got, 95):.0f}", f"{got[-1]:.0f}",
+            f"{under:.1f}%", str(lost)]
 
 
-async def main_async(base: str, store: str, db_path: Path, sizes: list[int],
-                     changes: int) -> None:
-    await wait_up(base)
-    print(f"{'boards':>6} {'p50':>9} {'p95':>9} {'max':>9} {'<1s':>9} {'lost':>6}")
-    for size in sizes:
-        print(row(size, await measure(base, store, db_path, size, changes)), flush=True)
+async def measure(base: str, pid: int, pairs: list[tuple[str, int]], token: str,
+                  size: int, *, rate: float, seconds: float, changes: int,
+                  load: bool) -> list[str]:
+    limits = httpx.Limits(max_connections=size + 210, max_keepalive_connections=size + 210)
+    timeout = httpx.Timeout(30, read=None)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as client:
+        pickers = [Picker(base, t, o, client) for t, o in pairs]
+        await asyncio.gather(*(p.prepare() for p in pickers))
+        await asyncio.sleep(1)
+        before = rss_kb(pid)
+        boards = [Board() for _ in range(size)]
+        tasks = [asyncio.create_task(b.run(client, token)) for b in boards]
+        await asyncio.wait_for(asyncio.gather(*(b.opened.wait() for b in boards)), 120)
+        async with asyncio.timeout(120):
+            while any(not b.arrivals for b in boards):  # noqa: ASYNC110 (the board, once each)
+                await asyncio.sleep(0.05)
+        await asyncio.sleep(1)
+        opened = rss_kb(pid)
+        quiet, per_change = (await one_at_a_time(pickers, boards, changes)) if size else ([], "-")
+        scans, errors, deliveries, kb_s = (await under_load(pickers, boards, rate, seconds)
+                                           if load else ([], 0, [], 0.0))
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+    await asyncio.sleep(3)
+    after = rss_kb(pid)
+    grown = opened - before
+    per_stream = f"{grown / size:.0f}" if size else "-"
+    back = f"{100 * (opened - after) / grown:.0f}%" if size and grown > 0 else "-"
+    scan_cols = ([f"{percentile(scans, 50):.1f}", f"{percentile(scans, 99):.1f}", str(errors)]
+                 if load else ["-", "-", "-"])
+    return [str(size), *spread(quiet)[1:2], per_change, *scan_cols,
+            *(spread(deliveries)[:4] if load and size else ["-"] * 4),
+            f"{kb_s:.2f}" if load and size else "-", per_stream, back]
 
 
-def run(sizes: list[int], changes: int) -> None:
-    from tests.support.postgres import free_port
+def run(sizes: list[int], quiet_sizes: list[int], rate: float, seconds: float,
+        changes: int) -> None:
+    from app.db.migrate import upgrade
 
-    with tempfile.TemporaryDirectory() as tmp:
-        db_path = Path(tmp) / "board.db"
-        url, store = prepare(db_path)
-        port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "benchmarks.board", "--serve", url,
-                                   str(port)])
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, receiver_process() as oms:
+        url = f"sqlite+aiosqlite:///{Path(tmp) / 'board.db'}"
+        upgrade(url)
+        pairs, token = asyncio.run(seed_board(url))
+        proc, base = start("benchmarks.apps:storepick_app", {
+            "DATABASE_URL": url, "STOREPICK_RUN_RELAY": "1", "STOREPICK_OMS_SECRET": SECRET,
+            "STOREPICK_OMS_EVENTS_URL": oms + "/events",
+            "STOREPICK_OMS_BATCH_URL": oms + "/events/batch"})
         try:
-            asyncio.run(main_async(f"http://127.0.0.1:{port}", store, db_path, sizes, changes))
+            with httpx.Client(base_url=base) as check:  # the baseline answers 2xx
+                assert check.get("/board/", cookies={"sp_session": token}).status_code == 200
+            for size in sizes:
+                rows.append(asyncio.run(measure(base, proc.pid, pairs, token, size, rate=rate,
+                                                seconds=seconds, changes=changes, load=True)))
+                print("  ".join(rows[-1]), flush=True)
+            for size in quiet_sizes:
+                rows.append(asyncio.run(measure(base, proc.pid, pairs, token, size, rate=rate,
+                                                seconds=seconds, changes=changes, load=False)))
+                print("  ".join(rows[-1]), flush=True)
+            applied = httpx.get(oms + "/stats").json().get("applied")
         finally:
-            server.terminate()
-            server.wait(10)
-
-
-async def wait_up(base: str) -> None:
-    async with httpx.AsyncClient(base_url=base) as client:
-        for _ in range(200):
-            try:
-                if (await client.get("/healthz")).status_code < 500:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
-    raise RuntimeError("server did not start")
+            proc.terminate()
+            proc.wait(10)
+    print_table(
+        f"Live boards while pickers scan at {rate:.0f}/s, relay on ({os.cpu_count()} cores, "
+        f"shared machine; 100 orders on the board; row 0 = the same scans with no board)",
+        ["boards", "1-at-a-time p95 ms", "gzip B/change/board: stream / alone", "scan p50 ms",
+         "scan p99 ms", "scan errors", "load delivery p50 ms", "p95 ms", "max ms", "<1 s",
+         "KB/s/board", "RSS KB/stream", "RSS given back"], rows)
+    print(f"events the OMS receiver applied (relay on): {applied}")
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--sizes", default="1,10,50,100,200")
-    parser.add_argument("--changes", type=int, default=10)
-    parser.add_argument("--serve", nargs=2, metavar=("URL", "PORT"))
+    parser.add_argument("--sizes", default="0,25,100")
+    parser.add_argument("--quiet-sizes", default="500")
+    parser.add_argument("--rate", type=float, default=25)
+    parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument("--changes", type=int, default=5)
     args = parser.parse_args(argv)
-    if args.serve:
-        serve(args.serve[0], int(args.serve[1]))
-        return
-    run([int(s) for s in args.sizes.split(",")], args.changes)
+    run(_ints(args.sizes), _ints(args.quiet_sizes), args.rate, args.seconds, args.changes)
+
+
+def _ints(text: str) -> list[int]:
+    return [int(s) for s in text.split(",") if s]
 
 
 if __name__ == "__main__":

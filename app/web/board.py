@@ -22,10 +22,10 @@ from app.i18n import gettext as _
 from app.marking import stale_products
 from app.services import oos
 from app.services import supervision as service
+from app.web import board_feed
 from app.web.board_live import SharedRender
 from app.web.deps import clock, marking_checker, new_uow, reading
 from app.web.labels import N_, label
-from app.web.live import live_stream
 from app.web.marking_words import checker_state
 from app.web.messages import Feedback, describe, status_for
 from app.web.render import is_htmx, redirect, render, render_fragment
@@ -76,6 +76,15 @@ async def board_context(request: Req) -> dict[str, Any]:
             "stale": stale, "likely_out": likely_out}
 
 
+def feeds(request: Req) -> board_feed.BoardFeeds:
+    """This process's board feeds (one per store with an open board)."""
+    state = request.app.state
+    if "board_feeds" not in state:
+        state.board_feeds = board_feed.BoardFeeds(state.channels, board_feed.loader(state))
+    hub: board_feed.BoardFeeds = state.board_feeds
+    return hub
+
+
 def _shared(request: Req) -> SharedRender:
     state = request.app.state
     if "board_renders" not in state:
@@ -90,7 +99,9 @@ class BoardController(Controller):
 
     @get("/", name="board:index")
     async def index(self, request: Req) -> Template:
-        context = await board_context(request)
+        # The change this render includes, read before the board: the stream sends only later ones.
+        since = (await feeds(request).feed(request.user.store_id)).token
+        context = {**await board_context(request), "since": since}
         async with reading(request) as session:  # the page's head: not live-updated
             context["acceptance"] = await trust_queries.acceptance(
                 session, request.user.store_id, clock(request))
@@ -98,20 +109,22 @@ class BoardController(Controller):
 
     @get("/live", name="board:live")
     async def live(self, request: Req) -> ServerSentEvent:
+        """The whole board once (or what a returning board missed), then only what changes."""
         user = request.user
         shared = _shared(request)
-        key = (user.store_id, user.language)
+        feed = await feeds(request).feed(user.store_id)
+        since = request.headers.get("last-event-id") or request.query_params.get("since")
 
-        async def fresh(_message: dict[str, Any]) -> list[tuple[str, str]]:
-            try:
-                html = await shared.render(key, lambda: _render_board(request))
-            except Exception:
-                log.exception("board render failed")
-                return []
-            return [("board", html)]
+        async def full() -> str:
+            return await shared.render((user.store_id, user.language),
+                                       lambda: _render_board(request))
 
-        return live_stream(request, [f"store:{user.store_id}"], fresh,
-                           initial={"store_id": user.store_id, "type": "subscribed"})
+        async def catch_up(changed: frozenset[int]) -> str:
+            data = await board_feed.loader(request.app.state)(user.store_id)
+            return board_feed.delta(board_feed.Pieces(request, user.language), data, changed, {},
+                                    all_pieces=True)
+
+        return board_feed.board_stream(request, feed, since, full, catch_up)
 
     @get("/orders/{order_id:int}", name="board:order")
     async def order(self, request: Req, order_id: FromPath[int]) -> Template:
@@ -198,9 +211,9 @@ def _limits_page(request: Req, values: dict[str, str], feedback: Feedback | None
 
 
 async def _render_board(request: Req) -> str:
-    """The ``#board`` fragment as HTML, for the SSE stream."""
+    """The whole ``#board`` as an out-of-band swap, for the SSE stream."""
     i18n.set_language(request.user.language)
-    return render_fragment(request, BOARD_FRAGMENT, await board_context(request))
+    return render_fragment(request, BOARD_FRAGMENT, {**await board_context(request), "oob": True})
 
 
 async def _act(request: Req, order_id: int, call: Any, ok_text: str) -> Response[Any]:

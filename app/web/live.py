@@ -30,7 +30,7 @@ MAX_SECONDS = 3600.0  # then the browser reconnects: a session ended since is no
 RETRY_MS = (2_000, 6_000)  # the browser's reconnect delay, drawn per stream
 
 
-def _retry_ms() -> int:
+def retry_ms() -> int:
     return random.randint(*RETRY_MS)  # jitter, not a secret
 
 # render(message) -> [(event_name, html), ...]; an empty list sends nothing.
@@ -57,7 +57,7 @@ def live_stream(request: Request[Any, Any, Any], channels: Iterable[str], render
             # The first message tells the browser how long to wait before it
             # reconnects (EventSource's ``retry``), spread so that a restart
             # does not bring every phone back in the same second.
-            yield ServerSentEventMessage(comment="hello", retry=_retry_ms())
+            yield ServerSentEventMessage(comment="hello", retry=retry_ms())
             if initial is not None:
                 for name, html in await render(initial):
                     yield ServerSentEventMessage(data=html, event=name)

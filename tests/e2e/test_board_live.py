@@ -44,7 +44,9 @@ def test_the_board_shows_a_scan_within_a_second_without_a_reload(
         board.wait_for_url("**/board")
         row = board.locator('tr[data-order="E-MILK"]')
         assert "0 of 2" in row.locator("[data-progress]").inner_text()
-        board.evaluate("window.__sameDocument = true")
+        # Marks that a whole-board swap would wipe: the stream sends only what changes.
+        board.evaluate("window.__sameDocument = true; document.querySelector('#board')"
+                       ".dataset.mark = 'loaded'")
         board.wait_for_function("document.querySelector('[sse-connect]') && "
                                 "htmx.find('[sse-connect]')")
         time.sleep(0.3)  # let the EventSource open
@@ -52,6 +54,12 @@ def test_the_board_shows_a_scan_within_a_second_without_a_reload(
         sign_in(phone, shop_server.url, "1001", "1111")
         phone.click("text=Take next order")
         phone.wait_for_selector("#scan-input")
+        # taken: the row moves from the queue to "picking", and the counters follow
+        board.wait_for_selector('#rows-picking tr[data-order="E-MILK"]', timeout=2000)
+        assert board.locator('tr[data-order="E-MILK"]').count() == 1
+        assert board.inner_text("[data-count=picking]") == "1"
+        assert board.inner_text("[data-count=queued]") == "1"
+        assert board.locator('[data-section=queued] tr[data-order="E-WATER"]').is_visible()
         phone.fill("#scan-input", MILK)
         started = time.monotonic()
         phone.press("#scan-input", "Enter")
@@ -61,6 +69,7 @@ def test_the_board_shows_a_scan_within_a_second_without_a_reload(
         elapsed = time.monotonic() - started
         assert elapsed < 1.0, f"the board took {elapsed:.2f} s"
         assert board.evaluate("window.__sameDocument") is True  # no reload happened
+        assert board.evaluate("document.querySelector('#board').dataset.mark") == "loaded"
         picker_cell = board.locator('tr[data-order="E-MILK"] td').nth(2).inner_text()
         assert picker_cell.strip() == "Picker"
     finally:

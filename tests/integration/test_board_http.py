@@ -55,7 +55,7 @@ async def test_a_supervisor_s_home_leads_to_the_board_which_shows_orders_counted
     assert page.status_code == 200
     assert re.search(r'data-count="queued">2<', page.text)
     assert "0 of 2" in row_of(page.text, "B-MILK")
-    assert 'sse-connect="/board/live"' in page.text
+    assert 'sse-connect="/board/live?since=' in page.text
 
 
 async def test_a_picker_cannot_open_the_board(shop: Any, picker: Person) -> None:

@@ -1,0 +1,99 @@
+"""What a board is sent for a change (app.web.board_feed.delta), without a server."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+from typing import Any
+
+from app.web.board_feed import BoardData, delta
+
+
+class Pieces:
+    """Stands in for the templates: each piece as a short tag that shows what it says."""
+
+    def counts(self, board: Any, oob: bool = False) -> str:
+        return f"<counts {dict(board.counts)}>"
+
+    def alerts(self, board: Any, oob: bool = False) -> str:
+        return "<alerts>"
+
+    def section_head(self, board: Any, status: str, count: int, oob: bool = False) -> str:
+        return f"<head {status} {count}>"
+
+    def order_row(self, row: Any) -> str:
+        return f'<tr id="order-row-{row.id}">{row.text}</tr>'
+
+    def picker_row(self, p: Any) -> str:
+        return f"<picker {p.id} {p.items}>"
+
+    def pickers_panel(self, pickers: Any, oob: bool = False) -> str:
+        return "<pickers>"
+
+
+def board(*rows: tuple[int, str, str], items: int = 0) -> BoardData:
+    counts = {"queued": 0, "picking": 0}
+    for _id, status, _text in rows:
+        counts[status] += 1
+    found = SimpleNamespace(counts=counts, rows=[SimpleNamespace(id=i, status=s, text=t)
+                                                 for i, s, t in rows])
+    return BoardData(found, [SimpleNamespace(id=9, items=items)])  # type: ignore[arg-type]
+
+
+def test_a_change_in_place_replaces_one_row_and_nothing_that_did_not_change() -> None:
+    sent: dict[str, str] = {}
+    delta(Pieces(), board((1, "queued", "a"), (2, "queued", "b")), [1, 2], sent)
+    out = delta(Pieces(), board((1, "queued", "a2"), (2, "queued", "b"), items=1), [1], sent)
+    assert out == ('<template><tbody hx-swap-oob="outerHTML:#order-row-1">'
+                   '<tr id="order-row-1">a2</tr></tbody></template>'
+                   '<template><tbody hx-swap-oob="outerHTML:#picker-row-9"><picker 9 1>'
+                   '</tbody></template>')
+
+
+def test_a_row_that_changes_status_moves_before_its_new_neighbour_and_counters_follow() -> None:
+    sent: dict[str, str] = {}
+    delta(Pieces(), board((1, "queued", "a"), (2, "picking", "b")), [1, 2], sent)
+    out = delta(Pieces(), board((1, "picking", "a"), (2, "picking", "b")), [1], sent)
+    assert "<counts {'queued': 0, 'picking': 2}>" in out
+    assert "<head queued 0>" in out and "<head picking 2>" in out
+    deleted = out.index('<tr id="order-row-1" hx-swap-oob="delete">')
+    placed = out.index('hx-swap-oob="beforebegin:#order-row-2"><tr id="order-row-1">a</tr>')
+    assert deleted < placed and "order-row-2\">b" not in out
+
+
+def test_an_order_that_left_the_board_is_removed() -> None:
+    sent: dict[str, str] = {}
+    delta(Pieces(), board((1, "queued", "a"), (2, "queued", "b")), [1, 2], sent)
+    out = delta(Pieces(), board((2, "queued", "b")), [1], sent)
+    assert '<tr id="order-row-1" hx-swap-oob="delete">' in out
+    assert "row-1" not in sent and "order-row-2" not in out.replace("<head", "")
+
+
+def test_the_clock_tick_sends_only_the_rows_whose_text_moved() -> None:
+    sent: dict[str, str] = {}
+    delta(Pieces(), board((1, "queued", "1 min"), (2, "queued", "5 min")), [1, 2], sent)
+    out = delta(Pieces(), board((1, "queued", "2 min"), (2, "queued", "5 min")), [], sent,
+                everything=True)
+    assert out == ('<template><tbody hx-swap-oob="outerHTML:#order-row-1">'
+                   '<tr id="order-row-1">2 min</tr></tbody></template>')
+
+
+def test_a_board_that_just_joined_gets_every_piece_and_its_rows_placed_afresh() -> None:
+    sent: dict[str, str] = {}
+    delta(Pieces(), board((1, "queued", "a")), [1], sent)
+    out = delta(Pieces(), board((1, "queued", "a")), [1], dict(sent), all_pieces=True)
+    for piece in ("<counts", "<alerts>", "<head queued", "<pickers>"):
+        assert piece in out
+    assert 'hx-swap-oob="delete"' in out and 'hx-swap-oob="beforeend:#rows-queued"' in out
+
+
+def test_a_picker_who_moves_in_the_list_is_moved_alone_not_the_whole_panel() -> None:
+    sent: dict[str, str] = {}
+    first = board((1, "queued", "a"))
+    first.pickers[:] = [SimpleNamespace(id=7, items=0), SimpleNamespace(id=9, items=0)]
+    delta(Pieces(), first, [1], sent)
+    moved = board((1, "queued", "a"))
+    moved.pickers[:] = [SimpleNamespace(id=9, items=1), SimpleNamespace(id=7, items=0)]
+    out = delta(Pieces(), moved, [], sent)
+    assert "<pickers>" not in out
+    assert '<tr id="picker-row-9" hx-swap-oob="delete">' in out
+    assert 'hx-swap-oob="beforebegin:#picker-row-7"><picker 9 1>' in out
