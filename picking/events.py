@@ -178,6 +178,7 @@ class OrderPacked(Event):
     staging: dict[str, str] = field(default_factory=dict)
     cold_seconds: dict[str, int] = field(default_factory=dict)
     pickup_code: str | None = None  # collect only: the OMS tells the customer
+    customer_url: str | None = None  # collect only: the link to check in on
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -186,6 +187,19 @@ class OrderHandedOver(Event):
     courier_id: int | None
     by: int | None
     bags: int
+    waited_seconds: int | None = None  # collect: from "I'm here" to handover
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerOnTheWay(Event):
+    """A click & collect customer said "on my way" on their link."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerArrived(Event):
+    """A click & collect customer said "I'm here" (at ``bay`` where the store has bays)."""
+
+    bay: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -218,6 +232,7 @@ EVENT_TYPES: dict[str, type[Event]] = {cls.__name__: cls for cls in (
     PickerAssigned, PriorityRaised,
     SubstitutionProposed, SubstitutionDecided,
     OrderPacked, OrderHandedOver, OrderDelivered, DeliveryFailed, OrderReturned,
+    CustomerOnTheWay, CustomerArrived,
 )}
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from picking import errors, events
+from picking.arrival import ArrivalRules
 from picking.handover import HandoverRules
 from picking.lifecycle import Lifecycle
 from picking.lines import (
@@ -35,7 +36,7 @@ __all__ = ["MAX_WEIGHT_G", "SHORT_REASONS", "ZONE_ORDER", "Line", "LineState", "
 
 
 @dataclass(eq=False)
-class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules):
+class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules, ArrivalRules):
     store_id: int
     store_code: str
     oms_id: str

@@ -19,6 +19,7 @@ from litestar.response import Response, ServerSentEvent, Template
 from app import board_queries, board_summary, i18n, queries
 from app.auth import requires_area
 from app.i18n import gettext as _
+from app.services import arrival
 from app.services import supervision as service
 from app.web.board_live import SharedRender
 from app.web.deps import clock, new_uow, reading
@@ -43,6 +44,7 @@ EVENT_LABELS = {
     "OrderHandedOver": N_("Handed over"), "OrderDelivered": N_("Delivered"),
     "DeliveryFailed": N_("Delivery failed"), "OrderCancelled": N_("Cancelled"),
     "OrderRevised": N_("Order changed"), "OrderReturned": N_("Back in staging"),
+    "CustomerOnTheWay": N_("Customer on the way"), "CustomerArrived": N_("Customer is here"),
 }
 
 
@@ -59,7 +61,10 @@ async def board_context(request: Req) -> dict[str, Any]:
     async with reading(request) as session:
         board = await board_queries.open_board(session, user.store_id, now)
         pickers = await board_queries.pickers_panel(session, user.store_id, since, now)
-    return {"board": board, "pickers": pickers}
+        pickup = await arrival.pickup_settings(session, user.store_id)
+        waiting = await arrival.waiting_customers(session, user.store_id, now,
+                                                  pickup.wait_limit_minutes)
+    return {"board": board, "pickers": pickers, "waiting": waiting, "pickup": pickup}
 
 
 def _shared(request: Req) -> SharedRender:

@@ -233,6 +233,16 @@ ERRORS: dict[type[errors.PickingError], Entry] = {
     errors.PickupCodeAlreadyUsed: Entry(
         "warn", lambda p: _("Order %(order)s was already handed over at %(time)s.",
                             order=p["order"], time=p["time"]), 409),
+
+    # pickup check-in on the customer's link
+    errors.CheckInNotOpen: Entry(
+        "warn", lambda p: _("Your order is not ready for pickup yet: we will send you a "
+                            "message when it is."), 409),
+    errors.AlreadyCheckedIn: Entry(
+        "warn", lambda p: _("We already know you are here: a member of staff is coming.")
+        if p.get("step") == "arrived" else _("We already know you are on the way."), 409),
+    errors.UnknownBay: Entry(
+        "error", lambda p: _("Choose the number of the bay or desk where you are."), 422),
 }
 
 
