@@ -19,9 +19,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables
+from app.db.engine import Database
 from app.db.tables_arrive import pickup_arrivals, store_pickup
 from app.db.tables_substitutions import customer_links
 from app.db.uow import UnitOfWork
+from app.i18n import gettext as _
 from app.services.substitutions import (
     CLOSED_STATUSES,
     LinkExpired,
@@ -66,6 +68,61 @@ async def save_pickup_settings(session: AsyncSession, store_id: int,
         store_pickup.c.store_id == store_id).values(**values))
     if not done.rowcount:  # type: ignore[attr-defined]
         await session.execute(insert(store_pickup).values(store_id=store_id, **values))
+
+
+SETTINGS_FIELDS = ("place", "hours", "bays", "wait_limit_minutes", "pace_target_per_hour")
+MAX_WAIT_LIMIT_MINUTES = 240
+MAX_PACE_TARGET = 2000
+
+
+class InvalidPickupSetting(ValueError):
+    """A typed pickup setting out of range; ``field`` names it."""
+
+    def __init__(self, field: str) -> None:
+        super().__init__(field)
+        self.field = field
+
+    def sentence(self) -> str:
+        if self.field == "wait_limit_minutes":
+            return _("Waiting limit: type whole minutes from 1 to %(max)s.",
+                     max=MAX_WAIT_LIMIT_MINUTES)
+        if self.field == "pace_target_per_hour":
+            return _("Pace target: type whole items per hour from 1 to %(max)s.",
+                     max=MAX_PACE_TARGET)
+        return _("Keep each text under 200 characters.")
+
+
+def settings_form(settings: PickupSettings) -> dict[str, str]:
+    return {"place": settings.place, "hours": settings.hours, "bays": ", ".join(settings.bays),
+            "wait_limit_minutes": str(settings.wait_limit_minutes),
+            "pace_target_per_hour": str(settings.pace_target_per_hour)}
+
+
+def parse_settings(typed: dict[str, str]) -> PickupSettings:
+    """The settings a supervisor typed. Raises InvalidPickupSetting."""
+    texts = {name: typed.get(name, "").strip() for name in ("place", "hours", "bays")}
+    for name, text in texts.items():
+        if len(text) > 200:
+            raise InvalidPickupSetting(name)
+    numbers = {}
+    for name, top in (("wait_limit_minutes", MAX_WAIT_LIMIT_MINUTES),
+                      ("pace_target_per_hour", MAX_PACE_TARGET)):
+        value = typed.get(name, "").strip()
+        if not value.isdigit() or not 1 <= int(value) <= top:
+            raise InvalidPickupSetting(name)
+        numbers[name] = int(value)
+    return PickupSettings(texts["place"], texts["hours"], parse_bays(texts["bays"]),
+                          numbers["wait_limit_minutes"], numbers["pace_target_per_hour"])
+
+
+async def save_typed_settings(db: Database, store_id: int, typed: dict[str, str]
+                              ) -> PickupSettings:
+    """Check and save the store's pickup settings. Raises InvalidPickupSetting."""
+    settings = parse_settings(typed)
+    async with db.writing() as session:
+        await save_pickup_settings(session, store_id, settings)
+        await session.commit()
+    return settings
 
 
 # -- the sealed pickup code ---------------------------------------------------------

@@ -149,6 +149,23 @@ class BoardController(Controller):
         return render(request, "board/summary.html", {
             "summary": summary, "chart": board_summary.chart(summary.hours)})
 
+    @get("/pickup", name="board:pickup")
+    async def pickup(self, request: Req) -> Template:
+        async with reading(request) as session:
+            current = await arrival.pickup_settings(session, request.user.store_id)
+        return _pickup_page(request, arrival.settings_form(current))
+
+    @post("/pickup", name="board:pickup:save")
+    async def save_pickup(self, request: Req) -> Response[Any]:
+        form = await request.form()
+        typed = {name: str(form.get(name, "")) for name in arrival.SETTINGS_FIELDS}
+        try:
+            await arrival.save_typed_settings(request.app.state.db, request.user.store_id,
+                                              typed)
+        except arrival.InvalidPickupSetting as bad:
+            return _pickup_page(request, typed, Feedback("error", bad.sentence()), 422)
+        return redirect(request, request.app.route_reverse("board:index"))
+
     @get("/limits", name="board:limits")
     async def limits(self, request: Req) -> Template:
         async with reading(request) as session:
@@ -166,6 +183,12 @@ class BoardController(Controller):
                         status=label(bad.status), max=MAX_LIMIT_MINUTES)
             return _limits_page(request, typed, Feedback("error", message), 422)
         return redirect(request, request.app.route_reverse("board:index"))
+
+
+def _pickup_page(request: Req, values: dict[str, str], feedback: Feedback | None = None,
+                 status_code: int = 200) -> Template:
+    return render(request, "board/pickup.html", {"values": values, "feedback": feedback},
+                  status_code=status_code)
 
 
 def _limits_page(request: Req, values: dict[str, str], feedback: Feedback | None = None,

@@ -167,8 +167,9 @@ async def customer_live(request: Req, token: FromPath[str]) -> ServerSentEvent |
 
 # -- pickup check-in -------------------------------------------------------------------
 
-PICKUP_EVENTS = frozenset({"OrderPacked", "CustomerOnTheWay", "CustomerArrived",
-                           "OrderReturned"})
+# The pickup section appears live when the order is packed. The customer's own check-in
+# is not pushed back: it would replace the answer to their POST, which shows the code.
+PICKUP_EVENTS = frozenset({"OrderPacked"})
 NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
             "X-Robots-Tag": "noindex"}
 

@@ -200,3 +200,23 @@ async def test_the_pickup_screens_read_wholly_in_either_language(
                     (await person.get(path)).text, language, data)
         await picker.sign_in()
     assert {page: words for page, words in found.items() if words} == {}
+
+
+async def test_a_supervisor_sets_the_pickup_place_bays_and_limits(
+        db: Any, shop: Any, client: Any, picker: Person, phone: Any) -> None:
+    supervisor = Person(client, "supervisor")
+    await supervisor.sign_in()
+    form = {"place": "Desk by the entrance", "hours": "8–22", "bays": "A, B,, A",
+            "wait_limit_minutes": "0", "pace_target_per_hour": "90"}
+    refused = await supervisor.post("/board/pickup", form)
+    assert refused.status_code == 422 and "whole minutes from 1 to 240" in refused.text
+    assert 'value="Desk by the entrance"' in refused.text  # nothing typed is lost
+    saved = await supervisor.post("/board/pickup", {**form, "wait_limit_minutes": "12"})
+    assert saved.status_code == 303
+    page = (await supervisor.get("/board/pickup")).text
+    assert 'value="A, B"' in page and 'value="12"' in page and 'value="90"' in page
+    await picker.sign_in()
+    _order_id, url = await _packed_collect(db, shop, picker, "CC-11")
+    customer_page = (await Customer(phone, url).open()).text
+    assert "Desk by the entrance" in customer_page
+    assert '<option value="A">A</option>' in customer_page
