@@ -70,3 +70,14 @@ def test_the_sealed_code_opens_only_with_the_secret_and_its_order() -> None:
     assert unseal_code("s" * 40, 7, sealed) == "042137"
     assert unseal_code("t" * 40, 7, sealed) != "042137"
     assert unseal_code("s" * 40, 8, sealed) != "042137"
+
+
+def test_the_simulated_oms_texts_the_check_in_link_with_the_pickup_code() -> None:
+    from sync.customer_inbox import message_for
+
+    message = message_for({"type": "OrderPacked", "order_id": "CC-7", "occurred_at": "",
+                           "payload": {"pickup_code": "042137",
+                                       "customer_url": "https://shop.example/c/abc"}}, {})
+    assert message is not None and message.link == "https://shop.example/c/abc"
+    assert message.text_en.endswith("when you arrive: https://shop.example/c/abc")
+    assert "042137" in message.text_ru and "https://shop.example/c/abc" in message.text_ru
