@@ -19,7 +19,7 @@ from litestar.response import Response, ServerSentEvent, Template
 from app import board_queries, board_summary, i18n, queries
 from app.auth import requires_area
 from app.i18n import gettext as _
-from app.services import arrival
+from app.services import arrival, pace
 from app.services import supervision as service
 from app.web.board_live import SharedRender
 from app.web.deps import clock, new_uow, reading
@@ -64,7 +64,9 @@ async def board_context(request: Req) -> dict[str, Any]:
         pickup = await arrival.pickup_settings(session, user.store_id)
         waiting = await arrival.waiting_customers(session, user.store_id, now,
                                                   pickup.wait_limit_minutes)
-    return {"board": board, "pickers": pickers, "waiting": waiting, "pickup": pickup}
+        rates = await pace.pick_rates(session, user.store_id, since)
+    return {"board": board, "pickers": pickers, "waiting": waiting, "pickup": pickup,
+            "rates": rates}
 
 
 def _shared(request: Req) -> SharedRender:

@@ -16,10 +16,11 @@ def feature_handlers() -> list[Any]:
     from app.web.courier import CourierController
     from app.web.customer import HANDLERS as CUSTOMER_HANDLERS
     from app.web.dead_letters import DeadLetterController
+    from app.web.pace import PaceController
     from app.web.packing import PackingController
     from app.web.photo_scan import propose_photo, scan_photo
     from app.web.substitutes import SubstituteController
 
     return [api_router(), DeadLetterController, BoardController, SubstituteController,
             *CUSTOMER_HANDLERS, PackingController, CourierController, CollectController,
-            scan_photo, propose_photo]
+            scan_photo, propose_photo, PaceController]
