@@ -160,6 +160,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
             async with background.running(db=db, settings=settings, clock=clock,
                                           publish=publish) as work:
                 app.state.publish = work.publish  # every unit of work wakes the relay
+                app.state.notifier = work.notifier
                 yield
         finally:
             await db.dispose()

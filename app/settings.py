@@ -99,6 +99,9 @@ class Settings:
     trusted_proxies: str = ""
     live_keepalive_seconds: float = 15.0  # a comment line on every open live stream
     live_max_seconds: float = 3600.0  # a stream then ends and the browser reconnects
+    # Staff Web Push (app/push.py): the VAPID contact, and how long one push may take.
+    push_subject: str = "mailto:it@storepick.invalid"
+    push_timeout_seconds: float = 5.0
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

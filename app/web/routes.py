@@ -19,8 +19,9 @@ def feature_handlers() -> list[Any]:
     from app.web.pace import PaceController
     from app.web.packing import PackingController
     from app.web.photo_scan import propose_photo, scan_photo
+    from app.web.push import PushController
     from app.web.substitutes import SubstituteController
 
     return [api_router(), DeadLetterController, BoardController, SubstituteController,
             *CUSTOMER_HANDLERS, PackingController, CourierController, CollectController,
-            scan_photo, propose_photo, PaceController]
+            scan_photo, propose_photo, PaceController, PushController]
