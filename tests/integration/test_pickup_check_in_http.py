@@ -143,7 +143,7 @@ async def test_the_counter_and_the_board_list_arrivals_longest_wait_first(
 
     counter = (await picker.get("/collect/")).text
     here = re.findall(r'class="card row row--between arrival ?([a-z-]*)" data-order="([^"]+)"\s+'
-                      r'data-waiting="(\d+)"', counter)
+                      r'data-waiting="(\d+)" data-feedback="notice"', counter)
     assert here == [("arrival--late", "CC-5", "6"), ("", "CC-4", "3")]
     assert counter.index('data-order="CC-6"') > counter.index('data-order="CC-4"')
 
@@ -151,6 +151,7 @@ async def test_the_counter_and_the_board_list_arrivals_longest_wait_first(
     await supervisor.sign_in()
     board = (await supervisor.get("/board/")).text
     assert 'class="board-row is-alert" data-arrival="CC-5"' in board
+    assert f'data-feedback-id="arrived-{second_id}"' in board  # the board's sound, once
     assert board.index('data-arrival="CC-5"') < board.index('data-arrival="CC-4"')
     assert 'data-arrival="CC-6"' in board
 
