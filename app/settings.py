@@ -153,6 +153,8 @@ class Settings:
             data_dir=Path(env.get("STOREPICK_DATA_DIR") or ROOT / "var"),
             public_base_url=public_base_url_from_env(env.get("STOREPICK_PUBLIC_BASE_URL")),
             trusted_proxies=env.get("STOREPICK_TRUSTED_PROXIES", ""),
+            push_subject=env.get("STOREPICK_PUSH_SUBJECT") or "mailto:it@storepick.invalid",
+            push_timeout_seconds=_number(env, "STOREPICK_PUSH_TIMEOUT", 5.0),
             relay_timeout_seconds=_number(env, "STOREPICK_RELAY_TIMEOUT", 10.0),
             relay_max_attempts=int(_number(env, "STOREPICK_RELAY_MAX_ATTEMPTS", 25)),
             relay_lease_seconds=_number(env, "STOREPICK_RELAY_LEASE", 60.0),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-ALL = ("pageweight", "scan", "decode", "relay", "board", "offline", "uploads")
+ALL = ("pageweight", "scan", "decode", "relay", "board", "offline", "uploads", "push")
 
 
 def main() -> None:
