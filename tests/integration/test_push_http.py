@@ -164,3 +164,30 @@ async def test_supervisors_hear_of_orders_over_their_limit_and_new_dead_letters_
     assert {p.payload["title"] for p in pushes} == {"Over the time limit",
                                                      "Events not delivered"}
     assert {p.payload["url"] for p in pushes} == {"/board/", "/sync/dead-letters/"}
+
+
+async def test_a_picker_hears_the_customer_s_answer_and_a_cancellation(
+        db: Any, shop: Any, app_client: Any, push_service: PushService, clock: Any) -> None:
+    from app.db import tables
+    from tests.integration.test_substitution_http import offer, outbox, short_order
+    from tests.support.oms import OmsClient
+    from tests.support.shop import kefir_unit
+
+    picker = await _subscribed(app_client, "picker", push_service.subscription("picker-phone"))
+    order_id, milk = await short_order(db, shop, picker, {"milk": 1, "water": 1}, "milk")
+    assert (await offer(picker, order_id, milk, kefir_unit())).status_code == 303
+    (proposed,) = await outbox(db, order_id, "SubstitutionProposed")
+    customer = Customer(CookieJarSwap(app_client), proposed["customer_url"])
+    await customer.open()
+    assert (await customer.answer(proposed["proposal"], "approve")).status_code == 200
+    (answered,) = await _received(push_service, 1)
+    assert answered.payload["title"] == "The customer answered"
+    assert answered.payload["url"] == f"/pick/{order_id}"
+
+    async with db.reading() as session:
+        oms_id = await session.scalar(select(tables.orders.c.oms_id).where(
+            tables.orders.c.id == order_id))
+    cancelled = await OmsClient(app_client, clock).cancel(str(oms_id))
+    assert cancelled.status_code in (200, 202), cancelled.text[:300]
+    pushes = await _received(push_service, 2)
+    assert pushes[1].payload["title"] == "Order cancelled" and pushes[1].payload["url"] == "/pick/"
