@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from app import push
 from app.db.engine import Database
 from app.db.uow import Publisher, UnitOfWork
 from app.services import substitutions
@@ -32,6 +33,7 @@ Clock = Callable[[], datetime]
 class Background:
     publish: Publisher  # live updates, and a wake-up for the relay
     relay: Relay | None
+    notifier: push.Notifier | None = None  # staff Web Push
 
 
 @contextlib.asynccontextmanager
@@ -39,15 +41,19 @@ async def running(*, db: Database, settings: Settings, clock: Clock,
                   publish: Publisher) -> AsyncIterator[Background]:
     """Run the background work for the duration of the block."""
     relay = relay_for(db, settings)
+    async with push.notifying(db, settings.data_dir, subject=settings.push_subject,
+                              send_seconds=settings.push_timeout_seconds,
+                              clock=clock) as notifier:
 
-    async def publish_and_wake(messages: list[dict[str, Any]]) -> None:
-        if relay is not None:
-            relay.wake()
-        await publish(messages)
+        async def publish_and_wake(messages: list[dict[str, Any]]) -> None:
+            if relay is not None:
+                relay.wake()
+            await notifier.notice(messages)  # only queued: sent by the push task
+            await publish(messages)
 
-    async with expiring_substitutions(db, settings, clock, publish_and_wake), \
-            _one_relay(relay, settings):
-        yield Background(publish_and_wake, relay)
+        async with expiring_substitutions(db, settings, clock, publish_and_wake), \
+                _one_relay(relay, settings):
+            yield Background(publish_and_wake, relay, notifier)
 
 
 def _one_relay(relay: Relay | None, settings: Settings

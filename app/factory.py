@@ -176,6 +176,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
                 app.state.publish = work.publish  # every unit of work wakes the relay
                 if work.relay is not None and hasattr(backend, "on_message"):
                     backend.on_message = work.relay.wake  # and those of other processes
+                app.state.notifier = work.notifier
                 yield
         finally:
             await db.dispose()

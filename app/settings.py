@@ -108,6 +108,9 @@ class Settings:
     marking_token: str = ""
     marking_policy: str = "allow"  # no answer at all: allow and re-check, or refuse
     marking_budget_seconds: float = 1.0  # the most a scan waits for the check
+    # Staff Web Push (app/push.py): the VAPID contact, and how long one push may take.
+    push_subject: str = "mailto:it@storepick.invalid"
+    push_timeout_seconds: float = 5.0
     extra: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -162,6 +165,8 @@ class Settings:
             data_dir=Path(env.get("STOREPICK_DATA_DIR") or ROOT / "var"),
             public_base_url=public_base_url_from_env(env.get("STOREPICK_PUBLIC_BASE_URL")),
             trusted_proxies=env.get("STOREPICK_TRUSTED_PROXIES", ""),
+            push_subject=env.get("STOREPICK_PUSH_SUBJECT") or "mailto:it@storepick.invalid",
+            push_timeout_seconds=_number(env, "STOREPICK_PUSH_TIMEOUT", 5.0),
             relay_timeout_seconds=_number(env, "STOREPICK_RELAY_TIMEOUT", 10.0),
             relay_max_attempts=int(_number(env, "STOREPICK_RELAY_MAX_ATTEMPTS", 25)),
             relay_lease_seconds=_number(env, "STOREPICK_RELAY_LEASE", 60.0),

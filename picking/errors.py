@@ -576,3 +576,25 @@ def restore(name: str, params: dict[str, Any]) -> PickingError:
         return found(**{k: v for k, v in params.items() if k in fields})
     except TypeError:
         return PickingError()
+
+
+# -- pickup check-in (the customer's link) -------------------------------------
+
+class CheckInNotOpen(PickingError):
+    """The order is not waiting at the pickup place (not packed yet, or a delivery)."""
+
+    code = "check_in_not_open"
+
+
+class AlreadyCheckedIn(PickingError):
+    """The customer said this (or the later step) before: a replayed check-in."""
+
+    code = "already_checked_in"
+    step: str  # "on_the_way" | "arrived"
+
+
+class UnknownBay(PickingError):
+    """A bay or desk the store does not have (or none chosen where it has some)."""
+
+    code = "unknown_bay"
+    bay: str = ""

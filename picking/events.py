@@ -249,6 +249,7 @@ class OrderPacked(Event):
     staging: dict[str, str] = field(default_factory=dict)
     cold_seconds: dict[str, int] = field(default_factory=dict)
     pickup_code: str | None = None  # collect only: the OMS tells the customer
+    customer_url: str | None = None  # collect only: the link to check in on
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -257,6 +258,19 @@ class OrderHandedOver(Event):
     courier_id: int | None
     by: int | None
     bags: int
+    waited_seconds: int | None = None  # collect: from "I'm here" to handover
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerOnTheWay(Event):
+    """A click & collect customer said "on my way" on their link."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CustomerArrived(Event):
+    """A click & collect customer said "I'm here" (at ``bay`` where the store has bays)."""
+
+    bay: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -304,6 +318,7 @@ EVENT_TYPES: dict[str, type[Event]] = {cls.__name__: cls for cls in (
     OrderSettled,
     ItemUnavailable, LineReopened, SubstituteChoiceOffered, SubstituteChosenInAdvance,
     WeightQuestionAsked, FallbackChosen,
+    CustomerOnTheWay, CustomerArrived,
 )}
 
 

@@ -65,7 +65,8 @@ class HandoverRules:
 
     def pack(self, bags: dict[str, int], staging: dict[str, str], *, now: datetime,
              staff_id: int | None, pickup_code: str | None = None,
-             pickup_code_hash: str | None = None) -> Handover:
+             pickup_code_hash: str | None = None,
+             customer_url: str | None = None) -> Handover:
         """Close packing: bags per zone, where each zone is staged. Status → packed.
 
         Every zone with goods needs 1–20 bags and a staging place; zones without
@@ -91,7 +92,8 @@ class HandoverRules:
         self._record(OrderPacked(
             order_id=self._id(), occurred_at=now, actor_id=staff_id, bags=counts,
             bag_count=total, staging=handover.staging, cold_seconds=handover.cold_seconds,
-            pickup_code=pickup_code if self.fulfilment == "collect" else None))
+            pickup_code=pickup_code if self.fulfilment == "collect" else None,
+            customer_url=customer_url if self.fulfilment == "collect" else None))
         return handover
 
     def _cold_seconds(self, now: datetime, zones: set[str]) -> dict[str, int]:
@@ -199,8 +201,9 @@ class HandoverRules:
         handover.code_checked_at, handover.code_checked_by = now, staff_id
 
     def hand_over_to_customer(self, *, now: datetime, staff_id: int | None,
-                              id_checked: bool) -> None:
+                              id_checked: bool, waited_seconds: int | None = None) -> None:
         """Every bag scanned, code checked: the customer has it. Status → delivered.
+        ``waited_seconds``: how long the customer waited since "I'm here", if they said it.
 
         Raises PickupCodeNotChecked, BagsMissing, IdCheckRequired.
         """
@@ -213,7 +216,8 @@ class HandoverRules:
             "customer", now, staff_id)
         self._record(OrderHandedOver(
             order_id=self._id(), occurred_at=now, actor_id=staff_id, to="customer",
-            courier_id=None, by=staff_id, bags=len(handover.bags)))
+            courier_id=None, by=staff_id, bags=len(handover.bags),
+            waited_seconds=waited_seconds))
         self._delivered(handover, now, staff_id, id_checked)
 
     # -- refusals, ID, delivery --------------------------------------------

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from picking import errors, events
+from picking.arrival import ArrivalRules
 from picking.freshness import refuse_stale
 from picking.handover import HandoverRules
 from picking.lifecycle import Lifecycle
@@ -38,7 +39,8 @@ __all__ = ["MAX_WEIGHT_G", "SHORT_REASONS", "ZONE_ORDER", "Line", "LineState", "
 
 
 @dataclass(eq=False)
-class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules, OutOfStockRules):
+class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules, OutOfStockRules,
+            ArrivalRules):
     store_id: int
     store_code: str
     oms_id: str

@@ -113,3 +113,32 @@ self.addEventListener('fetch', (event) => {
   // Anything else (htmx fragments, images from the app) goes straight to the
   // network: returning without respondWith leaves the browser's default.
 });
+
+// -- Web Push for staff (app/push.py): show the notice; a tap opens its page ----------
+self.addEventListener('push', (event) => {
+  let notice = {};
+  try { notice = event.data ? event.data.json() : {}; } catch (_) { notice = {}; }
+  const title = notice.title || 'storepick';
+  event.waitUntil(self.registration.showNotification(title, {
+    body: notice.body || '',
+    tag: notice.tag || undefined,
+    data: { url: notice.url || '/' },
+    icon: '/static/icons/icon-192.png',
+  }));
+});
+
+self.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  const wanted = new URL((event.notification.data && event.notification.data.url) || '/',
+                         self.location.origin);
+  if (wanted.origin !== self.location.origin) return;  // only our own pages
+  event.waitUntil((async () => {
+    const open = await self.clients.matchAll({ type: 'window', includeUncontrolled: true });
+    for (const client of open) {
+      if (new URL(client.url).pathname === wanted.pathname && 'focus' in client) {
+        return client.focus();
+      }
+    }
+    return self.clients.openWindow(wanted.href);
+  })());
+});

@@ -85,10 +85,14 @@ def message_for(envelope: dict[str, Any], names: dict[str, str]) -> CustomerMess
             f"Keep it? {url}", when, link=url)
     if kind == "OrderPacked" and payload.get("pickup_code"):
         code = str(payload["pickup_code"])
+        given = payload.get("customer_url")
+        link = str(given) if _is_web_link(given) else None
         return CustomerMessage(
-            "pickup", f"Заказ {order} собран и ждёт вас. Код получения: {code}",
-            f"Order {order} is ready for pickup. Your pickup code: {code}", when,
-            pickup_code=code)
+            "pickup", f"Заказ {order} собран и ждёт вас. Код получения: {code}"
+            + (f". Отметьтесь, когда будете в пути и на месте: {link}" if link else ""),
+            f"Order {order} is ready for pickup. Your pickup code: {code}"
+            + (f". Check in when you are on the way and when you arrive: {link}" if link else ""),
+            when, link=link, pickup_code=code)
     return None
 
 

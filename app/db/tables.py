@@ -208,6 +208,7 @@ outbox = define_outbox(metadata, TZ)  # described once, in sync (the relay's tab
 
 # Feature areas keep their tables in their own modules on the same metadata.
 from app.db import (  # noqa: E402
+    tables_arrive,  # noqa: F401
     tables_board,  # noqa: F401
     tables_handover,  # noqa: F401
     tables_marking,  # noqa: F401

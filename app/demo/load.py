@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.auth import hash_password
 from app.db import tables
+from app.db.tables_arrive import store_pickup
 from app.demo import catalog
 from picking.gtin import to_gtin14
 
@@ -40,7 +41,11 @@ async def load_demo(session: AsyncSession, now: datetime, *, orders: int = 40) -
 async def _store(session: AsyncSession, data: dict[str, Any]) -> int:
     result = await session.execute(insert(tables.stores).values(
         **data, time_limits=DEFAULT_TIME_LIMITS).returning(tables.stores.c.id))
-    return int(result.scalar_one())
+    store_id = int(result.scalar_one())
+    await session.execute(insert(store_pickup).values(  # what a collect customer's link shows
+        store_id=store_id, place="Стойка выдачи у входа", hours="08:00–22:00",
+        bays="1,2,3", wait_limit_minutes=10, pace_target_per_hour=60))
+    return store_id
 
 
 async def _products(session: AsyncSession, store_id: int,

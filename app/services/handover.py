@@ -19,6 +19,7 @@ from app.db import tables
 from app.db.tables_handover import handovers, pickup_code_failures
 from app.db.uow import UnitOfWork
 from app.handover_queries import load_handover
+from app.services import arrival
 from app.services.picking import load_order
 from app.staff import StaffUser
 from picking import errors
@@ -46,16 +47,23 @@ def hash_pickup_code(code: str) -> str:
 
 
 async def pack_order(uow: UnitOfWork, staff: StaffUser, order_id: int, bags: dict[str, int],
-                     staging: dict[str, str], now: datetime) -> tuple[Order, str | None]:
+                     staging: dict[str, str], now: datetime,
+                     check_in_link: arrival.CheckInLink | None = None
+                     ) -> tuple[Order, str | None]:
     """Pack a picked order; returns it and the customer's pickup code (collect only).
 
+    A collect order packed with ``check_in_link`` gets a fresh customer link to check
+    in on (sent in ``OrderPacked``) and its code sealed for that page.
     Raises WrongHandoverStep, InvalidPacking, OrderNotFound.
     """
     async with uow:
         order = await _load(uow, staff, order_id)
         code = await _new_pickup_code(uow) if order.fulfilment == "collect" else None
+        url = (await arrival.open_check_in(uow, order, code, now, check_in_link)
+               if order.status == "picked" else None)
         handover = order.pack(bags, staging, now=now, staff_id=staff.id, pickup_code=code,
-                              pickup_code_hash=hash_pickup_code(code) if code else None)
+                              pickup_code_hash=hash_pickup_code(code) if code else None,
+                              customer_url=url)
         handover.order_id = order.id
         uow.session.add(handover)
         await uow.commit()
@@ -252,7 +260,9 @@ async def hand_over_to_customer(uow: UnitOfWork, staff: StaffUser, order_id: int
     async with uow:
         order = await _load(uow, staff, order_id)
         await _withdraw_refused(uow, order, recheck, now, staff.id)
-        order.hand_over_to_customer(now=now, staff_id=staff.id, id_checked=id_checked)
+        came = await arrival.arrival_of(uow.session, order_id)
+        order.hand_over_to_customer(now=now, staff_id=staff.id, id_checked=id_checked,
+                                    waited_seconds=came.waited_seconds(now) if came else None)
         await uow.commit()
         return order
 

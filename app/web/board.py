@@ -20,7 +20,7 @@ from app import board_queries, board_summary, i18n, queries, trust_queries
 from app.auth import requires_area
 from app.i18n import gettext as _
 from app.marking import stale_products
-from app.services import oos
+from app.services import arrival, oos, pace
 from app.services import supervision as service
 from app.web import board_feed
 from app.web.board_live import SharedRender
@@ -52,6 +52,7 @@ EVENT_LABELS = {
     "SubstituteChosenInAdvance": N_("Customer chose in advance"),
     "WeightQuestionAsked": N_("Customer asked about a heavier weight"),
     "FallbackChosen": N_("Customer chose what happens without an answer"),
+    "CustomerOnTheWay": N_("Customer on the way"), "CustomerArrived": N_("Customer is here"),
 }
 
 
@@ -70,10 +71,15 @@ async def board_context(request: Req) -> dict[str, Any]:
         pickers = await board_queries.pickers_panel(session, user.store_id, since, now)
         stale = await stale_products(session, user.store_id, since, user.language)
         likely_out = await oos.likely_out_board(session, user.store_id, now)  # issue 15
+        pickup = await arrival.pickup_settings(session, user.store_id)
+        waiting = await arrival.waiting_customers(session, user.store_id, now,
+                                                  pickup.wait_limit_minutes)
+        rates = await pace.pick_rates(session, user.store_id, since)
     checker = marking_checker(request)
     return {"board": board, "pickers": pickers,
             "marking": checker_state(checker.description if checker else None),
-            "stale": stale, "likely_out": likely_out}
+            "stale": stale, "likely_out": likely_out, "waiting": waiting, "pickup": pickup,
+            "rates": rates}
 
 
 def feeds(request: Req) -> board_feed.BoardFeeds:
@@ -184,6 +190,23 @@ class BoardController(Controller):
         return render(request, "board/summary.html", {
             "summary": summary, "chart": board_summary.chart(summary.hours)})
 
+    @get("/pickup", name="board:pickup")
+    async def pickup(self, request: Req) -> Template:
+        async with reading(request) as session:
+            current = await arrival.pickup_settings(session, request.user.store_id)
+        return _pickup_page(request, arrival.settings_form(current))
+
+    @post("/pickup", name="board:pickup:save")
+    async def save_pickup(self, request: Req) -> Response[Any]:
+        form = await request.form()
+        typed = {name: str(form.get(name, "")) for name in arrival.SETTINGS_FIELDS}
+        try:
+            await arrival.save_typed_settings(request.app.state.db, request.user.store_id,
+                                              typed)
+        except arrival.InvalidPickupSetting as bad:
+            return _pickup_page(request, typed, Feedback("error", bad.sentence()), 422)
+        return redirect(request, request.app.route_reverse("board:index"))
+
     @get("/limits", name="board:limits")
     async def limits(self, request: Req) -> Template:
         async with reading(request) as session:
@@ -201,6 +224,12 @@ class BoardController(Controller):
                         status=label(bad.status), max=MAX_LIMIT_MINUTES)
             return _limits_page(request, typed, Feedback("error", message), 422)
         return redirect(request, request.app.route_reverse("board:index"))
+
+
+def _pickup_page(request: Req, values: dict[str, str], feedback: Feedback | None = None,
+                 status_code: int = 200) -> Template:
+    return render(request, "board/pickup.html", {"values": values, "feedback": feedback},
+                  status_code=status_code)
 
 
 def _limits_page(request: Req, values: dict[str, str], feedback: Feedback | None = None,

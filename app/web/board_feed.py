@@ -38,6 +38,7 @@ from sqlalchemy import select
 from app import board_queries, board_summary, i18n
 from app.board_queries import Board, PickerRow
 from app.db import tables
+from app.services import arrival, pace
 from app.web import live
 
 Req = Request[Any, Any, Any]
@@ -69,6 +70,9 @@ class BoardData:
 
     board: Board
     pickers: list[PickerRow]
+    rates: dict[int, Any] = field(default_factory=dict)  # picker -> found/first-time rates
+    waiting: list[Any] = field(default_factory=list)  # customers at pickup (issue 16)
+    pickup: Any = None  # the store's pickup settings (its waiting limit)
 
 
 Loader = Callable[[int], Awaitable[BoardData]]
@@ -268,6 +272,9 @@ def delta(pieces: Any, data: BoardData, changed: Iterable[int], sent: dict[str, 
     alerts = pieces.alerts(board, oob=True)
     if piece("alerts", alerts):
         out.append(alerts)
+    came = pieces.arrivals(data.waiting, data.pickup, oob=True)
+    if piece("arrivals", came):
+        out.append(came)
     by_status: dict[str, list[Any]] = {status: [] for status in board.counts}
     for row in board.rows:
         by_status.setdefault(row.status, []).append(row)
@@ -277,7 +284,7 @@ def delta(pieces: Any, data: BoardData, changed: Iterable[int], sent: dict[str, 
             out.append(head)
     out += _rows(pieces, by_status, set(changed), sent, everything=everything,
                  all_pieces=all_pieces)
-    out += _pickers(pieces, data.pickers, sent, all_pieces=all_pieces)
+    out += _pickers(pieces, data.pickers, data.rates, sent, all_pieces=all_pieces)
     return _SPACE.sub(" ", "".join(out))  # one line: "data:" once, and fewer bytes
 
 
@@ -317,22 +324,22 @@ def _rows(pieces: Any, by_status: dict[str, list[Any]], changed: set[int],
     return deletes + places
 
 
-def _pickers(pieces: Any, pickers: list[PickerRow], sent: dict[str, str], *,
-             all_pieces: bool) -> list[str]:
+def _pickers(pieces: Any, pickers: list[PickerRow], rates: dict[int, Any],
+             sent: dict[str, str], *, all_pieces: bool) -> list[str]:
     """Pickers' rows that changed (moved before their next neighbour when the order changed);
     the whole panel when someone joined or left, or for a board that just joined."""
     ids = ",".join(sorted(str(p.id) for p in pickers))
     if all_pieces or sent.get("pickers-set") != ids:
         sent["pickers-set"] = ids
         for n, p in enumerate(pickers):
-            sent[f"picker-{p.id}"] = pieces.picker_row(p)
+            sent[f"picker-{p.id}"] = pieces.picker_row(p, rates.get(p.id))
             sent[f"picker-at-{p.id}"] = str(pickers[n + 1].id if n + 1 < len(pickers) else "")
-        return [pieces.pickers_panel(pickers, oob=True)]
+        return [pieces.pickers_panel(pickers, rates, oob=True)]
     deletes, places = [], []
     for n in range(len(pickers) - 1, -1, -1):
         p = pickers[n]
         after = str(pickers[n + 1].id) if n + 1 < len(pickers) else ""
-        html = pieces.picker_row(p)
+        html = pieces.picker_row(p, rates.get(p.id))
         moved = sent.get(f"picker-at-{p.id}") != after
         if not moved and sent.get(f"picker-{p.id}") == html:
             continue
@@ -384,7 +391,11 @@ def loader(app_state: Any) -> Loader:
             since, _end = board_summary.day_bounds(now, timezone)
             board = await board_queries.open_board(session, store_id, now)
             pickers = await board_queries.pickers_panel(session, store_id, since, now)
-        return BoardData(board, pickers)
+            rates = await pace.pick_rates(session, store_id, since)
+            pickup = await arrival.pickup_settings(session, store_id)
+            waiting = await arrival.waiting_customers(session, store_id, now,
+                                                      pickup.wait_limit_minutes)
+        return BoardData(board, pickers, rates, waiting, pickup)
 
     return load
 

@@ -16,6 +16,7 @@ from app import handover_queries as queries
 from app.auth import requires_area
 from app.i18n import gettext as _
 from app.marking import recheck_order
+from app.services import arrival
 from app.services import handover as service
 from app.web.deps import clock, marking_checker, new_uow, reading
 from app.web.handover_messages import describe_handover, reason_label, status_for_handover
@@ -33,7 +34,7 @@ class CollectController(Controller):
 
     @get("/", name="collect:counter")
     async def counter(self, request: Req) -> Template:
-        return await _counter_page(request)
+        return await _counter_page(request, fragment="collect/_arrivals.html")
 
     @post("/code", name="collect:code")
     async def code(self, request: Req) -> Response[Any]:
@@ -95,11 +96,16 @@ class CollectController(Controller):
 
 
 async def _counter_page(request: Req, feedback: Feedback | None = None,
-                        status_code: int = 200) -> Template:
+                        status_code: int = 200, fragment: str | None = None) -> Template:
+    store_id = request.user.store_id
     async with reading(request) as session:
-        rows = await queries.ready_for_collection(session, request.user.store_id)
-    return render(request, "collect/counter.html", {"rows": rows, "feedback": feedback},
-                  status_code=status_code)
+        rows = await queries.ready_for_collection(session, store_id)
+        pickup = await arrival.pickup_settings(session, store_id)
+        waiting = await arrival.waiting_customers(session, store_id, clock(request),
+                                                  pickup.wait_limit_minutes)
+    return render(request, "collect/counter.html", {
+        "rows": rows, "feedback": feedback, "waiting": waiting, "pickup": pickup},
+        status_code=status_code, fragment=fragment)
 
 
 async def _order_page(request: Req, order_id: int, feedback: Feedback | None = None,

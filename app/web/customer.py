@@ -19,11 +19,12 @@ from typing import Any
 from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Response, ServerSentEvent, Template
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import i18n, throttle
 from app.i18n import gettext as _
 from app.marking import freshness_kept
-from app.services import oos
+from app.services import arrival, oos
 from app.services import substitutions as service
 from app.services.proposal_photos import PHOTO_MESSAGE_TYPE, photo_refs
 from app.services.stores import load_store
@@ -98,11 +99,12 @@ async def customer_page(request: Req, token: FromPath[str]) -> Template:
                                                                           order.store_id))
             advance = await oos.advance_choices(session, order, clock(request))
             photos = await photo_refs(session, order.id or 0)
+            pickup = await pickup_context(session, order)
     except (service.LinkNotFound, service.LinkExpired) as err:
         return _link_error(request, err)
     return render(request, "customer/order.html",
                   {**page_context(request, order, token, photos), "fresh": fresh,
-                   "advance": advance},
+                   "advance": advance, **pickup},
                   headers={"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"})
 
 
@@ -135,8 +137,10 @@ async def customer_decide(request: Req, token: FromPath[str], ref: FromPath[str]
     async with reading(request) as session:
         order = await service.customer_view(session, token)
         photos = await photo_refs(session, order.id or 0)
+        pickup = await pickup_context(session, order)
     return render(request, "customer/order.html",
-                  {**page_context(request, order, token, photos), "feedback": feedback},
+                  {**page_context(request, order, token, photos), **pickup,
+                   "feedback": feedback},
                   fragment="customer/_offers.html", status_code=status)
 
 
@@ -162,12 +166,15 @@ async def customer_live(request: Req, token: FromPath[str]) -> ServerSentEvent |
                 return [("progress", "")]
             advance = await oos.advance_choices(session, fresh, clock(request))
             photos = await photo_refs(session, fresh.id or 0)
-        context = {**page_context(request, fresh, token, photos), "advance": advance}
+            pickup = await pickup_context(session, fresh)
+        context = {**page_context(request, fresh, token, photos), "advance": advance, **pickup}
         out = [("progress", render_fragment(request, "customer/_progress.html", context)),
                ("advance", render_fragment(request, "customer/_advance.html", context))]
         if (message.get("type") in SUBSTITUTION_EVENTS or message.get("initial")
                 or message.get("type") == PHOTO_MESSAGE_TYPE):
             out.append(("offers", render_fragment(request, "customer/_offers.html", context)))
+        if message.get("type") in PICKUP_EVENTS or message.get("initial"):
+            out.append(("pickup", render_fragment(request, "customer/_pickup.html", context)))
         return out
 
     return live_stream(request, [f"order:{order.id}"], fragments, initial={"initial": True})
@@ -245,4 +252,77 @@ async def customer_fallback(request: Req, token: FromPath[str], line_id: FromPat
                   fragment="customer/_offers.html", status_code=status)
 
 
-HANDLERS = [customer_page, customer_decide, customer_live, customer_advance, customer_fallback]
+# -- pickup check-in -------------------------------------------------------------------
+
+# The pickup section appears live when the order is packed. The customer's own check-in
+# is not pushed back: it would replace the answer to their POST, which shows the code.
+PICKUP_EVENTS = frozenset({"OrderPacked"})
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
+            "X-Robots-Tag": "noindex"}
+
+
+async def pickup_context(session: AsyncSession, order: Order) -> dict[str, Any]:
+    """What ``customer/_pickup.html`` shows: the arrival record (None: nothing to
+    check in for) and the store's pickup place, hours and bays."""
+    came = (await arrival.arrival_of(session, order.id)
+            if order.id is not None and order.awaits_pickup else None)
+    settings = (await arrival.pickup_settings(session, order.store_id) if came is not None
+                else arrival.PickupSettings())
+    return {"arrival": came, "pickup": settings, "pickup_code": None, "pickup_feedback": None}
+
+
+@post("/c/{token:str}/check-in", name="customer:check_in")
+async def customer_check_in(request: Req, token: FromPath[str]) -> Response[Any]:
+    """"On my way" (``step`` = on_the_way) or "I'm here" (arrived, with ``bay``).
+    Each step is taken once; the answer shows the pickup code (never a GET)."""
+    limited = await _too_many(request, token)
+    if limited is not None:
+        return limited
+    _choose_language(request)
+    form = await request.form()
+    feedback, status = None, 200
+    try:
+        await arrival.check_in(new_uow(request), token, str(form.get("step", "")),
+                               clock(request), str(form.get("bay", "")))
+        feedback = Feedback("ok", _("Thank you! The store knows you are here.")
+                            if form.get("step") == "arrived" else
+                            _("Thank you! The store knows you are on the way."))
+    except (service.LinkNotFound, service.LinkExpired) as err:
+        return _link_error(request, err)
+    except errors.PickingError as err:
+        feedback, status = describe(err), status_for(err)
+    return await _pickup_answer(request, token, feedback, status)
+
+
+@post("/c/{token:str}/code", name="customer:code")
+async def customer_code(request: Req, token: FromPath[str]) -> Response[Any]:
+    """The pickup code, for the link's holder after check-in (a POST: previews never
+    send one)."""
+    limited = await _too_many(request, token)
+    if limited is not None:
+        return limited
+    _choose_language(request)
+    return await _pickup_answer(request, token, None, 200)
+
+
+async def _pickup_answer(request: Req, token: str, feedback: Feedback | None,
+                         status: int) -> Response[Any]:
+    try:
+        async with reading(request) as session:
+            order = await service.customer_view(session, token)
+            pickup = await pickup_context(session, order)
+            code = await arrival.pickup_code(session, token,
+                                             request.app.state.settings.secret_key)
+    except (service.LinkNotFound, service.LinkExpired) as err:
+        return _link_error(request, err)
+    context = {**page_context(request, order, token), **pickup, "pickup_code": code,
+               "pickup_feedback": feedback}
+    if is_htmx(request):
+        return render(request, "customer/order.html", context,
+                      fragment="customer/_pickup.html", status_code=status, headers=NO_STORE)
+    return render(request, "customer/order.html", context, status_code=status,
+                  headers=NO_STORE)
+
+
+HANDLERS = [customer_page, customer_decide, customer_live, customer_advance, customer_fallback,
+            customer_check_in, customer_code]

@@ -300,6 +300,16 @@ ERRORS: dict[type[errors.PickingError], Entry] = {
     errors.PutsPending: Entry(
         "error", lambda p: _("Put the scanned items into their totes first (%(count)s "
                              "waiting).", count=p["count"]), 409),
+
+    # pickup check-in on the customer's link
+    errors.CheckInNotOpen: Entry(
+        "warn", lambda p: _("Your order is not ready for pickup yet: we will send you a "
+                            "message when it is."), 409),
+    errors.AlreadyCheckedIn: Entry(
+        "warn", lambda p: _("We already know you are here: a member of staff is coming.")
+        if p.get("step") == "arrived" else _("We already know you are on the way."), 409),
+    errors.UnknownBay: Entry(
+        "error", lambda p: _("Choose the number of the bay or desk where you are."), 422),
 }
 
 

@@ -16,7 +16,8 @@ from litestar.response import Response, Template
 from app import handover_queries as queries
 from app.auth import requires_area
 from app.services import handover as service
-from app.web.deps import clock, new_uow, reading
+from app.services.arrival import CheckInLink
+from app.web.deps import clock, new_uow, public_base_url, reading
 from app.web.handover_messages import describe_handover, reason_label, status_for_handover
 from app.web.messages import Feedback
 from app.web.places import stored_place
@@ -53,7 +54,9 @@ class PackingController(Controller):
         try:
             await service.pack_order(new_uow(request), request.user, order_id, bags,
                                      {z: stored_place(place) for z, place in staging.items()},
-                                     clock(request))
+                                     clock(request), check_in_link=CheckInLink(
+                                         public_base_url(request),
+                                         request.app.state.settings.secret_key))
         except errors.PickingError as err:
             return await _pack_page(request, order_id, describe_handover(err),
                                     status_for_handover(err), bags=bags, staging=staging)

@@ -16,9 +16,11 @@ def feature_handlers() -> list[Any]:
     from app.web.courier import CourierController
     from app.web.customer import HANDLERS as CUSTOMER_HANDLERS
     from app.web.dead_letters import DeadLetterController
+    from app.web.pace import PaceController
     from app.web.packing import PackingController
     from app.web.photo_scan import propose_photo, scan_photo
     from app.web.proposal_photos import ProposalPhotoController, customer_photo
+    from app.web.push import PushController
     from app.web.runs import BoardRunsController, RunController
     from app.web.substitutes import SubstituteController
     from app.web.weight_question import ask_weight
@@ -26,4 +28,4 @@ def feature_handlers() -> list[Any]:
     return [api_router(), DeadLetterController, BoardController, SubstituteController,
             *CUSTOMER_HANDLERS, PackingController, CourierController, CollectController,
             scan_photo, propose_photo, ask_weight, ProposalPhotoController, customer_photo,
-            RunController, BoardRunsController]
+            RunController, BoardRunsController, PaceController, PushController]

@@ -23,11 +23,14 @@ class Pieces:
     def order_row(self, row: Any) -> str:
         return f'<tr id="order-row-{row.id}">{row.text}</tr>'
 
-    def picker_row(self, p: Any) -> str:
+    def picker_row(self, p: Any, rates: Any = None) -> str:
         return f"<picker {p.id} {p.items}>"
 
-    def pickers_panel(self, pickers: Any, oob: bool = False) -> str:
+    def pickers_panel(self, pickers: Any, rates: Any = None, oob: bool = False) -> str:
         return "<pickers>"
+
+    def arrivals(self, waiting: Any, pickup: Any, oob: bool = False) -> str:
+        return f"<arrivals {len(waiting)}>"
 
 
 def board(*rows: tuple[int, str, str], items: int = 0) -> BoardData:
@@ -97,3 +100,13 @@ def test_a_picker_who_moves_in_the_list_is_moved_alone_not_the_whole_panel() -> 
     assert "<pickers>" not in out
     assert '<tr id="picker-row-9" hx-swap-oob="delete">' in out
     assert 'hx-swap-oob="beforebegin:#picker-row-7"><picker 9 1>' in out
+
+
+def test_a_customer_checking_in_sends_the_arrivals_and_nothing_else() -> None:
+    """Issue 16 on the live board: the pickup arrivals are a piece of their own."""
+    sent: dict[str, str] = {}
+    quiet = board((1, "queued", "a"))
+    delta(Pieces(), quiet, [1], sent)
+    came = BoardData(quiet.board, quiet.pickers, {}, [SimpleNamespace(order_id=5)], None)
+    assert delta(Pieces(), came, [], sent) == "<arrivals 1>"
+    assert delta(Pieces(), came, [], sent) == ""  # sent once
