@@ -63,9 +63,12 @@ def test_a_customer_checks_in_at_a_bay_and_the_counter_sees_them_waiting(
     assert "Pickup desk by entrance B" in phone.inner_text("#pickup")
     assert pickup.code not in phone.content()
     for button in ("on_the_way", "arrived"):
-        size = phone.locator(f"#pickup button[value={button}]").evaluate(
-            "b => [b.getBoundingClientRect().width, b.getBoundingClientRect().height]")
-        assert size[0] >= 300 and size[1] >= 44, (button, size)
+        # The live stream's first message may swap the section in again: wait for the
+        # button in place (a button that never reaches the size fails by timeout).
+        phone.wait_for_function(
+            "b => { const e = document.querySelector(`#pickup button[value=${b}]`);"
+            " if (!e) return false; const r = e.getBoundingClientRect();"
+            " return r.width >= 300 && r.height >= 44; }", arg=button)
     _shot(phone, "customer-ready-en")
     phone.click("#pickup button[value=on_the_way]")
     phone.wait_for_selector("[data-step=on_the_way]")
