@@ -255,14 +255,7 @@ async def choose_in_advance(uow: UnitOfWork, token: str, line_id: int, sku: str 
     LinkExpired, SubstituteNotAllowed (the line is no longer open, the product is
     unknown, out of stock or may not replace it), OrderNotPickable."""
     async with uow:
-        order_id = await order_id_for_link(uow.session, token)
-        order = await uow.orders.get(order_id)
-        if order is None:
-            raise LinkNotFound()
-        if str(order.status) in CLOSED_STATUSES:
-            raise LinkExpired()
-        if line_id not in {ln.id for ln in order.lines}:
-            raise LinkNotFound()
+        order = await _linked_order(uow, token, line_id)
         product = None
         if sku is not None:
             product = await uow.catalog.by_sku(order.store_id, sku[:64])
@@ -278,14 +271,7 @@ async def set_fallback(uow: UnitOfWork, token: str, line_id: int, fallback: str,
     """The customer's fallback for one line of their order. Raises LinkNotFound (also
     for another order's line), LinkExpired, InvalidFallback, OrderNotPickable."""
     async with uow:
-        order_id = await order_id_for_link(uow.session, token)
-        order = await uow.orders.get(order_id)
-        if order is None:
-            raise LinkNotFound()
-        if str(order.status) in CLOSED_STATUSES:
-            raise LinkExpired()
-        if line_id not in {ln.id for ln in order.lines}:
-            raise LinkNotFound()
+        order = await _linked_order(uow, token, line_id)
         line = order.set_fallback(line_id, fallback, now)
         await uow.commit()
         return line
@@ -329,3 +315,14 @@ async def ask_about_weight(uow: UnitOfWork, picker: StaffUser, order_id: int, *,
             token_hash=link_hash(token), order_id=order.id, created_at=now))
         await uow.commit()
         return line
+
+
+async def _linked_order(uow: UnitOfWork, token: str, line_id: int) -> Order:
+    """The open order of a customer's link, with ``line_id`` one of its lines. Raises
+    LinkNotFound (also for another order's line) and LinkExpired."""
+    order = await uow.orders.get(await order_id_for_link(uow.session, token))
+    if order is None or line_id not in {ln.id for ln in order.lines}:
+        raise LinkNotFound()
+    if str(order.status) in CLOSED_STATUSES:
+        raise LinkExpired()
+    return order

@@ -204,16 +204,7 @@ async def customer_advance(request: Req, token: FromPath[str], line_id: FromPath
         return _link_error(request, err)
     except errors.PickingError as err:
         feedback, status = describe(err), status_for(err)
-    if not is_htmx(request):
-        return redirect(request, request.app.route_reverse("customer:order", token=token)
-                        + f"?lang={i18n.current_language()}")
-    async with reading(request) as session:
-        order = await service.customer_view(session, token)
-        advance = await oos.advance_choices(session, order, clock(request))
-    return render(request, "customer/order.html",
-                  {**page_context(request, order, token), "advance": advance,
-                   "advance_feedback": feedback},
-                  fragment="customer/_advance.html", status_code=status)
+    return await _choice_answer(request, token, feedback, status, "advance")
 
 
 @post("/c/{token:str}/lines/{line_id:int}/fallback", name="customer:fallback")
@@ -238,6 +229,13 @@ async def customer_fallback(request: Req, token: FromPath[str], line_id: FromPat
         return _link_error(request, err)
     except errors.PickingError as err:
         feedback, status = describe(err), status_for(err)
+    return await _choice_answer(request, token, feedback, status, where)
+
+
+async def _choice_answer(request: Req, token: str, feedback: Feedback | None, status: int,
+                         where: str) -> Response[Any]:
+    """The answer to a choice made ahead (issue 15): the page again without htmx, else the
+    part it was made in (the advance choices, or the offers)."""
     if not is_htmx(request):
         return redirect(request, request.app.route_reverse("customer:order", token=token)
                         + f"?lang={i18n.current_language()}")
