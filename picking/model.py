@@ -164,6 +164,7 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules, OutOf
             return self.record_weight(line.id or 0, weight_g, code=code, scan_id=scan_id,
                                       now=now, staff_id=staff_id, confirm=confirm,
                                       tolerance=tolerance, clock_adjusted=clock_adjusted,
+                                      expiry=expiry, min_days_default=min_days_default,
                                       _line=line)
         self._check_piece_scan(line, quantity, marking_code)
         check = refuse_unsellable(line.product, marking_code, marking_check)
@@ -223,6 +224,8 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules, OutOf
         confirm: bool = False,
         tolerance: Tolerance = DEFAULT_TOLERANCE,
         clock_adjusted: bool = False,
+        expiry: date | None = None,
+        min_days_default: int | None = None,
         _line: Line | None = None,
     ) -> Line:
         """Add a weight (scale label or typed) to a weighed line; labels add up.
@@ -242,6 +245,9 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules, OutOf
             raise errors.LineAlreadyDone(**_named(line.product))
         if weight_g <= 0 or weight_g > MAX_WEIGHT_G:
             raise errors.AbsurdWeight(weight_g=weight_g)
+        # Loose goods keep the freshness promise too: a scale label has no date, so a
+        # perishable asks for the one on the pack (or the tray) like a piece without one.
+        expiry = refuse_stale(line, self.due_at, expiry, min_days_default)
         total = line.picked_quantity + weight_g
         verdict = tolerance.classify(line.quantity, total)
         if verdict == "confirm" and total < line.quantity and not confirm:
@@ -257,7 +263,8 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules, OutOf
                 **_named(line.product), ordered_g=line.quantity, total_g=total,
                 soft_pct=tolerance.soft_pct)
         line.scans.append(Scan(scan_id=scan_id, code=code, quantity=weight_g, scanned_at=now,
-                               staff_id=staff_id, clock_adjusted=clock_adjusted))
+                               staff_id=staff_id, clock_adjusted=clock_adjusted,
+                               expiry=expiry))
         line.picked_quantity = total
         if verdict != "partial":
             line.state = LineState.PICKED

@@ -273,10 +273,13 @@ async def find_product(source: Catalog | PickingUnitOfWork, store: StoreInfo,
 async def record_weight(
     uow: PickingUnitOfWork, picker: StaffUser, order_id: int, line_id: int, weight_g: int, *,
     scan_id: str, now: datetime, confirm: bool = False, clock_adjusted: bool = False,
+    typed_expiry: date | None = None,
 ) -> Line:
     """Record a typed weight on a weighed line, answered once per scan id like a scan.
 
-    Raises the weight errors of the order, NoSuchLine, NotAWeighedLine, ScanIdReused.
+    A perishable keeps the freshness promise as a scanned unit does (``typed_expiry``:
+    the date on the pack). Raises the weight errors of the order, NoSuchLine,
+    NotAWeighedLine, ExpiryDateNeeded, NotFreshEnough, ScanIdReused.
     """
     async with uow:
         store = await uow.stores.settings(picker.store_id)
@@ -290,7 +293,8 @@ async def record_weight(
             return order.record_weight(
                 line_id, weight_g, code=MANUAL_WEIGHT, scan_id=scan_id, now=now,
                 staff_id=picker.id, confirm=confirm, tolerance=store.tolerance_for(line.product),
-                clock_adjusted=clock_adjusted)
+                clock_adjusted=clock_adjusted, expiry=typed_expiry,
+                min_days_default=store.min_days_for(line.product))
 
         line, _repeated = await _answer_once(
             uow, picker, order_id, probe, scan_id=scan_id, raw=MANUAL_WEIGHT,

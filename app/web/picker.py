@@ -107,10 +107,11 @@ class PickerController(Controller):
             line = await service.record_weight(
                 new_uow(request), request.user, order_id, line_id, grams,
                 scan_id=scan_id_from(form), now=at, clock_adjusted=adjusted,
-                confirm=parse_confirm(form))
+                confirm=parse_confirm(form), typed_expiry=typed_expiry_from(form))
         except (errors.PickingError, FormError) as err:
             return await _scan_failed(request, order_id, err, "", line_id=line_id,
-                                      weight=str(form.get("weight", "")))
+                                      weight=str(form.get("weight", ""))[:16],
+                                      confirmed=parse_confirm(form))
         text = _("%(name)s: %(weight)s recorded", name=line.product.name(request.user.language),
                  weight=request_weight(line.picked_quantity))
         return await _after_action(request, order_id, Feedback("ok", text), line=line)

@@ -110,3 +110,37 @@ async def test_a_perishable_without_a_code_date_asks_the_picker_for_the_date_on_
     async with db.reading() as session:
         assert (await session.scalars(select(tables.scans.c.expiry))).all() == [
             date(2026, 11, 30)]
+
+
+async def test_loose_goods_keep_the_promise_typed_or_from_a_scale_label(
+        db: Any, shop: Any, picker: Person) -> None:
+    """A weighed perishable (no date in a scale label, none with a typed weight) asks for
+    the date on the pack like a piece without one, and a stale one is refused; the weight
+    is counted once, with the date kept on its scan."""
+    from tests.integration.test_weights_http import bananas_order, scale_label
+
+    async with db.writing() as session:
+        await session.execute(update(tables.products).where(
+            tables.products.c.sku == "bananas").values(ask_expiry=True, min_days_left=3))
+        await session.commit()
+    order_id, line = await bananas_order(db, shop, picker)
+    weight = f"/pick/{order_id}/lines/{line}/weight"
+    asked = await picker.post(weight, {"weight": "0,6"}, htmx=True)
+    text = html.unescape(asked.text)
+    assert asked.status_code == 422 and "type the date on the pack (at least 3 days" in text
+    assert f'action="{weight}"' in text and 'name="expiry"' in text
+    assert 'name="weight" value="0,6"' in text  # the same weight goes again with the date
+    stale = await picker.post(weight, {"weight": "0,6", "expiry": "2026-11-23"}, htmx=True)
+    assert stale.status_code == 422 and SAY.format(n=3) in html.unescape(stale.text)
+    fresh = await picker.post(weight, {"weight": "0,6", "expiry": "2026-11-30"}, htmx=True)
+    assert fresh.status_code == 200, fresh.text[:300]
+    label = await picker.scan(order_id, scale_label(400))  # a label: no date either
+    assert label.status_code == 422
+    assert "type the date on the pack" in html.unescape(label.text)
+    dated = await picker.post(f"/pick/{order_id}/scan",
+                              {"code": scale_label(400), "expiry": "2026-12-01"}, htmx=True)
+    assert dated.status_code == 200, dated.text[:300]
+    async with db.reading() as session:
+        rows = (await session.execute(select(tables.scans.c.quantity, tables.scans.c.expiry)
+                                      .order_by(tables.scans.c.id))).all()
+    assert [tuple(r) for r in rows] == [(600, date(2026, 11, 30)), (400, date(2026, 12, 1))]
