@@ -28,10 +28,12 @@ from app.db import tables
 from app.db.repositories import OrderRepository
 from app.db.tables_substitutions import customer_links, substitution_proposals
 from app.db.uow import UnitOfWork
-from app.services.picking import find_product, load_order, read_code
+from app.services.picking import check_marking, find_product, load_order, read_code
+from app.services.ports import MarkingChecker
 from app.services.stores import load_store
 from app.staff import StaffUser
 from picking import errors
+from picking.marking import refuse_unsellable
 from picking.model import Line, Order, Product
 from picking.substitution import Proposal, suggest
 
@@ -138,13 +140,17 @@ async def accepted_before(session: AsyncSession, original: Product,
 
 async def propose(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id: int, raw: str,
                   *, now: datetime, window_minutes: int, base_url: str,
-                  quantity: int | None = None, other_category_ok: bool = False) -> Proposed:
+                  quantity: int | None = None, other_category_ok: bool = False,
+                  marking: MarkingChecker | None = None) -> Proposed:
     """Verify the scanned substitute (one unit, under the pick loop's rules) and
-    offer it to the customer.
+    offer it to the customer. A marked unit is checked with ``marking`` as at the
+    pick loop's shelf (before the write transaction): a pack that may not be sold is
+    refused here, not offered to the customer and found at the door.
 
-    Raises BadCode, UnknownCode, OrderNotFound and the errors of
+    Raises BadCode, UnknownCode, OrderNotFound, MarkingRefused and the errors of
     ``Order.propose_substitute``; on any of them nothing is written.
     """
+    check = await check_marking(marking, raw, now)
     async with uow:
         store = await load_store(uow.session, picker.store_id)
         code = read_code(raw, store)
@@ -156,6 +162,8 @@ async def propose(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id: in
         if marking is not None and await uow.catalog.marking_code_used(marking):
             raise errors.DuplicateMarkingCode(product=product.sku, name_ru=product.name_ru,
                                               name_en=product.name_en)
+        if product.marked:
+            refuse_unsellable(product, marking, check)
         token, url = new_link(base_url)
         window = timedelta(minutes=window_minutes) if window_minutes > 0 else None
         proposal = order.propose_substitute(

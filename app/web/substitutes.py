@@ -19,7 +19,7 @@ from app import queries
 from app.auth import requires_area
 from app.db import tables
 from app.services import substitutions as service
-from app.web.deps import clock, new_uow, public_base_url, reading
+from app.web.deps import clock, marking_checker, new_uow, public_base_url, reading
 from app.web.forms import FormError, parse_quantity
 from app.web.live import live_stream
 from app.web.messages import Feedback, describe, status_for
@@ -150,7 +150,7 @@ async def propose_from_request(request: Req, order_id: int, line_id: int, code: 
         new_uow(request), request.user, order_id, line_id, code, now=clock(request),
         window_minutes=settings.substitution_window_minutes,
         base_url=public_base_url(request), quantity=quantity,
-        other_category_ok=other_category_ok)
+        other_category_ok=other_category_ok, marking=marking_checker(request))
 
 
 async def choose_page(request: Req, order_id: int, line_id: int,

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.db import tables
 from app.factory import create_app
@@ -259,3 +259,22 @@ async def test_the_marking_checks_expiry_date_keeps_the_freshness_promise(
     response = await checked.scan(order_id, marking_code(KEFIR, "OLD001"))
     assert response.status_code == 422
     assert "pick a fresher one, at least 40 days" in html.unescape(response.text)
+
+
+async def test_a_blocked_pack_offered_as_a_substitute_is_refused_at_the_shelf(
+        db: Any, shop: Any, checked: Person, fake: Any) -> None:
+    """The substitute's unit is a scan of a marked unit too: checked before it is offered,
+    so the customer is never asked about a pack the register would refuse at the door."""
+    from tests.integration.test_substitution_http import offer, short_order
+    from tests.support.shop import kefir_unit
+
+    order_id, milk = await short_order(db, shop, checked, {"milk": 1}, "milk")
+    fake.statuses[f"{KEY}BLOCKS1"] = "blocked"
+    refused = await offer(checked, order_id, milk, kefir_unit("BLOCKS1"))
+    assert refused.status_code == 422
+    assert REFUSED["blocked"] in html.unescape(refused.text)
+    async with db.reading() as session:
+        assert (await session.scalar(select(func.count()).select_from(
+            tables.metadata.tables["substitution_proposals"]))) == 0
+    assert (await offer(checked, order_id, milk, kefir_unit("GOODS1"))).status_code == 303
+    assert fake.requests["online"] == 2
