@@ -141,16 +141,16 @@ async def accepted_before(session: AsyncSession, original: Product,
 async def propose(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id: int, raw: str,
                   *, now: datetime, window_minutes: int, base_url: str,
                   quantity: int | None = None, other_category_ok: bool = False,
-                  marking: MarkingChecker | None = None) -> Proposed:
+                  checker: MarkingChecker | None = None) -> Proposed:
     """Verify the scanned substitute (one unit, under the pick loop's rules) and
-    offer it to the customer. A marked unit is checked with ``marking`` as at the
+    offer it to the customer. A marked unit is checked with ``checker`` as at the
     pick loop's shelf (before the write transaction): a pack that may not be sold is
     refused here, not offered to the customer and found at the door.
 
     Raises BadCode, UnknownCode, OrderNotFound, MarkingRefused and the errors of
     ``Order.propose_substitute``; on any of them nothing is written.
     """
-    check = await check_marking(marking, raw, now)
+    check = await check_marking(checker, raw, now)
     async with uow:
         store = await load_store(uow.session, picker.store_id)
         code = read_code(raw, store)

@@ -150,7 +150,7 @@ async def propose_from_request(request: Req, order_id: int, line_id: int, code: 
         new_uow(request), request.user, order_id, line_id, code, now=clock(request),
         window_minutes=settings.substitution_window_minutes,
         base_url=public_base_url(request), quantity=quantity,
-        other_category_ok=other_category_ok, marking=marking_checker(request))
+        other_category_ok=other_category_ok, checker=marking_checker(request))
 
 
 async def choose_page(request: Req, order_id: int, line_id: int,
