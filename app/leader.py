@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
 
+from app.services.relay import stopped_at_exit
 from sync.relay import Relay
 
 log = logging.getLogger("storepick.relay")
@@ -80,13 +81,5 @@ async def leading_relay(relay: Relay, dsn: str, *, retry_seconds: float = RETRY_
                                 dsn=dsn, timeout=10,
                                 server_settings={"application_name": "storepick-relay"}),
                             retry_seconds=retry_seconds)
-    stop = asyncio.Event()
-    task = asyncio.create_task(leadership.run(stop), name="relay-leadership")
-    try:
+    async with stopped_at_exit(leadership.run, name="relay-leadership", grace=8):
         yield leadership
-    finally:
-        stop.set()
-        try:
-            await asyncio.wait_for(task, timeout=8)
-        except TimeoutError:
-            task.cancel()

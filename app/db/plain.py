@@ -33,10 +33,15 @@ LINE_COLUMNS = [c.name for c in tables.order_lines.c]
 PRODUCT_COLUMNS = [c.name for c in tables.products.c]
 
 
+@functools.cache
+def _init_fields(cls: type) -> frozenset[str]:
+    return frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+
+
 def build(cls: type, values: dict[str, Any]) -> Any:
     """A domain object from a row: its dataclass fields through ``__init__``, any
     other mapped column set after."""
-    names = {f.name for f in dataclasses.fields(cls) if f.init}
+    names = _init_fields(cls)
     obj = cls(**{k: v for k, v in values.items() if k in names})
     for key, value in values.items():
         if key not in names:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any
 
 from app.db.engine import Database
 from app.settings import Settings
@@ -44,13 +45,23 @@ async def relay_running(relay: Relay | None) -> AsyncIterator[Relay | None]:
     if relay is None:
         yield None
         return
-    stop = asyncio.Event()
-    task = asyncio.create_task(relay.run(stop), name="outbox-relay")
-    try:
+    # a slow OMS at the end: the unrecorded events are simply sent again
+    async with stopped_at_exit(relay.run, name="outbox-relay", grace=5):
         yield relay
+
+
+@contextlib.asynccontextmanager
+async def stopped_at_exit(run: Callable[[asyncio.Event], Coroutine[Any, Any, None]], *, name: str,
+                          grace: float) -> AsyncIterator[None]:
+    """``run(stop)`` as a task for the duration of the block; at its end ``stop`` is set
+    and the task given ``grace`` seconds to finish before it is cancelled."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(run(stop), name=name)
+    try:
+        yield
     finally:
         stop.set()
         try:
-            await asyncio.wait_for(task, timeout=5)
-        except TimeoutError:  # a slow OMS: the unrecorded events are simply sent again
+            await asyncio.wait_for(task, timeout=grace)
+        except TimeoutError:
             task.cancel()

@@ -3,16 +3,13 @@ and an app wired to it."""
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass, field
 from typing import Any
-
-import uvicorn
 
 from sync.marking_fake import CHECK_PATH, MarkingFake, mounted
 from tests.support.postgres import free_port
 from tests.support.shop import NOW
+from tests.support.threaded_uvicorn import ThreadedUvicorn
 
 TOKEN = "test-marking-token"
 
@@ -29,8 +26,7 @@ class MarkingServer:
     port: int = field(default_factory=free_port)
     fake: MarkingFake = field(default_factory=lambda: MarkingFake(
         TOKEN, slow_seconds=2.0, clock=lambda: NOW))
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
+    _serving: ThreadedUvicorn = field(default_factory=ThreadedUvicorn)
 
     @property
     def online_url(self) -> str:
@@ -44,21 +40,9 @@ class MarkingServer:
         self.fake.statuses[key] = status
 
     def start(self) -> MarkingServer:
-        config = uvicorn.Config(mounted(self.fake, _nothing), host="127.0.0.1",
-                                port=self.port, log_level="warning", lifespan="off",
-                                timeout_graceful_shutdown=1)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("marking fake did not start")
-            time.sleep(0.01)
+        self._serving.start(mounted(self.fake, _nothing), self.port, lifespan="off",
+                            name="marking fake")
         return self
 
     def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
-            self._server = None
+        self._serving.stop()

@@ -3,14 +3,11 @@ stop, restart on the same port, and make misbehave."""
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass, field
-
-import uvicorn
 
 from sync.receiver import EventLedger, Faults, ReceiverApp
 from tests.support.postgres import free_port
+from tests.support.threaded_uvicorn import ThreadedUvicorn
 
 SECRET = "dev-oms-secret"
 
@@ -20,8 +17,7 @@ class Receiver:
     port: int = field(default_factory=free_port)
     app: ReceiverApp = field(default_factory=lambda: ReceiverApp(EventLedger(), Faults(),
                                                                  SECRET))
-    _server: uvicorn.Server | None = None
-    _thread: threading.Thread | None = None
+    _serving: ThreadedUvicorn = field(default_factory=ThreadedUvicorn)
 
     @property
     def url(self) -> str:
@@ -36,23 +32,11 @@ class Receiver:
         return self.app.faults
 
     def start(self) -> Receiver:
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_level="warning",
-                                lifespan="on", timeout_graceful_shutdown=1)
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, daemon=True)
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("receiver did not start")
-            time.sleep(0.01)
+        self._serving.start(self.app, self.port, lifespan="on", name="receiver")
         return self
 
     def stop(self) -> None:
-        if self._server is not None and self._thread is not None:
-            self._server.should_exit = True
-            self._thread.join(timeout=10)
-            self._server = None
+        self._serving.stop()
 
     def sequences(self, order: str) -> list[int]:
         sequences: list[int] = self.ledger.snapshot()["sequences"].get(order, [])
