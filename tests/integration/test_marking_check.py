@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import json
-import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -120,17 +119,22 @@ async def test_a_slow_national_system_gives_way_to_the_local_module_within_the_b
         db: Any, shop: Any, checked: Person, fake: Any) -> None:
     order_id = await new_order(db, shop, kefir=2)
     await checked.take_next()
-    fake.modes["online"] = "slow"
+    fake.modes["online"] = "slow"  # answers after 2 s: past the 0.8 s budget
     fake.statuses[f"{KEY}LOCBLK"] = "blocked"
-    started = time.monotonic()
     response = await checked.scan(order_id, marking_code(KEFIR, "LOCBLK"))
-    assert time.monotonic() - started < 1.5  # the 0.8 s budget, plus the scan itself
     assert response.status_code == 422 and REFUSED["blocked"] in response.text
-    fake.modes["online"] = "down"
+    assert fake.requests["local"] == 1  # the budget ran out: the local module was asked
+    # a good unit while the national system is slow: recorded as the local module's answer
+    # (how long a scan waits is measured in benchmarks/marking.py, not asserted here)
     response = await checked.scan(order_id, marking_code(KEFIR, "LOCOK1"))
     assert response.status_code == 200
     assert await kept_checks(db) == [(f"{KEY}LOCOK1", "ok", "local", False)]
-    assert fake.requests["local"] == 2
+    fake.modes["online"] = "down"
+    response = await checked.scan(order_id, marking_code(KEFIR, "LOCOK2"))
+    assert response.status_code == 200
+    assert await kept_checks(db) == [(f"{KEY}LOCOK1", "ok", "local", False),
+                                      (f"{KEY}LOCOK2", "ok", "local", False)]
+    assert fake.requests["local"] == 3
 
 
 @pytest.mark.parametrize("mode", ["garbage", "nonsense", "error"])
