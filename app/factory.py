@@ -13,7 +13,6 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request, Response, Router
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
-from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import CacheControlHeader, State
 from litestar.exceptions import (
@@ -39,6 +38,7 @@ from app.proxies import parse_networks
 from app.settings import ROOT, Settings
 from app.upload_image import UploadGate
 from app.web import account, pwa
+from app.web.gzip import GzipMiddleware
 from app.web.labels import N_
 from app.web.messages import describe, status_for
 from app.web.picker import PickerController
@@ -204,14 +204,13 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
         request_class=HTMXRequest,
         before_send=[add_security_headers],
         # OPTIONS too (Litestar skips it by default): the guards of every route see a user.
-        middleware=[UploadGate,  # multipart bodies read a few at a time (app.upload_image)
+        middleware=[DefineMiddleware(GzipMiddleware, minimum_size=500, level=6),  # app.web.gzip
+                    UploadGate,  # multipart bodies read a few at a time (app.upload_image)
                     DefineMiddleware(SessionMiddleware, exclude_http_methods=[],
                                      exclude=["^/static/", "^/sw.js$", "^/api/", "^/healthz$"]),
                     DefineMiddleware(SessionCSRFMiddleware, config=CSRFConfig(
                         secret=settings.secret_key, cookie_name="sp_csrf", cookie_httponly=True,
                         cookie_secure=bool(settings.secure_cookies), exclude=["^/api/"]))],
-        compression_config=CompressionConfig(backend="gzip", minimum_size=500,
-                                             gzip_compress_level=6),
         before_request=_set_language,
         exception_handlers={
             NotAuthorizedException: _unauthorized,

@@ -203,7 +203,7 @@ async def test_a_returning_board_gets_what_it_missed_and_an_unknown_one_the_whol
 
 async def test_a_burst_of_scans_reaches_the_boards_as_one_change(
         db: Any, shop: Any, server: LiveServer) -> None:
-    feeds = hub(server, coalesce=1.0)
+    feeds = hub(server, coalesce=5.0)  # room for three scans on a busy machine
     async with db.writing() as session:
         first = await add_order(session, shop, {"milk": 2, "bread": 1})
     async with httpx.AsyncClient(base_url=server.url, timeout=10) as a, \
