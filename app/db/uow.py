@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.engine import Database
+from app.db.repo_runs import RunRepository, ToteRepository
 from app.db.repositories import (
     CatalogRepository,
     OrderRepository,
@@ -43,6 +44,8 @@ class UnitOfWork:
         self.scans = ScanRepository(self.session)
         self.stores = StoreRepository(self.session)
         self.stock = StockRepository(self.session)
+        self.runs = RunRepository(self.session)
+        self.totes = ToteRepository(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

@@ -17,16 +17,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.db import tables
-from app.db.repositories import OrderRepository
-from app.db.tables_runs import pick_runs, run_orders, run_settings, tote_puts, totes
-from app.db.uow import UnitOfWork
 from app.services import picking as picking_service
-from app.services.stores import load_store
+from app.services.ports import RunsReader, RunsUnitOfWork
+from app.services.run_records import ToteRow
 from app.staff import StaffUser
 from picking import errors
 from picking.lines import _named
@@ -45,7 +38,7 @@ from picking.runs import (
 )
 from picking.status import OrderStatus
 
-NewUow = Callable[[], UnitOfWork]
+NewUow = Callable[[], RunsUnitOfWork]
 # A tote holds its order's goods while the order is in the store; a cancelled
 # order's totes wait to be emptied back onto the shelves.
 HOLDING = ("queued", "picking", "picked")
@@ -84,109 +77,83 @@ class Put:
 
 # -- settings --------------------------------------------------------------------------
 
-async def rules_for(session: AsyncSession, store_id: int) -> RunRules:
-    row = (await session.execute(select(run_settings).where(
-        run_settings.c.store_id == store_id))).mappings().first()
-    if row is None:
-        return RunRules()
-    return RunRules(max_orders=row["max_orders"], window_minutes=row["window_minutes"],
-                    mixes=tuple(frozenset(g) for g in row["mixes"] or []),
-                    own_tote_prefix=row["own_tote_prefix"])
+async def rules_for(reader: RunsReader, store_id: int) -> RunRules:
+    return await reader.runs.rules(store_id)
 
 
-async def save_rules(session: AsyncSession, store_id: int, rules: RunRules) -> None:
-    await session.execute(run_settings.delete().where(run_settings.c.store_id == store_id))
-    await session.execute(insert(run_settings).values(
-        store_id=store_id, max_orders=rules.max_orders, window_minutes=rules.window_minutes,
-        mixes=[sorted(g) for g in rules.mixes], own_tote_prefix=rules.own_tote_prefix))
+async def save_rules(uow: RunsUnitOfWork, supervisor: StaffUser, rules: RunRules) -> None:
+    """The supervisor's store's run settings, in place of the ones it had."""
+    async with uow:
+        await uow.runs.save_rules(supervisor.store_id, rules)
+        await uow.commit()
 
 
 # -- taking a run ----------------------------------------------------------------------
 
-async def active_run(session: AsyncSession, picker_id: int) -> int | None:
-    return await session.scalar(select(pick_runs.c.id).where(
-        pick_runs.c.picker_id == picker_id, pick_runs.c.status == "active")
-        .order_by(pick_runs.c.id).limit(1))
+async def active_run(reader: RunsReader, picker_id: int) -> int | None:
+    return await reader.runs.active_run(picker_id)
 
 
-async def take_next_run(uow: UnitOfWork, picker: StaffUser, now: datetime) -> int:
+async def take_next_run(uow: RunsUnitOfWork, picker: StaffUser, now: datetime) -> int:
     """The picker's active run, else a new one: the most urgent queued order and the
     compatible ones after it, claimed in one transaction (PostgreSQL skips rows
     another picker holds; SQLite's writer transaction serialises). A picker who is
     already picking a single order gets it as a run of one. Raises NoOrderWaiting."""
     async with uow:
-        session = uow.session
-        current = await active_run(session, picker.id)
+        current = await uow.runs.active_run(picker.id)
         if current is not None:
             return current
         single = await uow.orders.current_for_picker(picker.id)
         if single is not None:
-            run_id = await _new_run(session, picker, now, built_by=None)
-            await _join(session, run_id, [single], now)
+            run_id = await _new_run(uow, picker, now, built_by=None)
+            await _join(uow, run_id, [single], now)
             await uow.commit()
             return run_id
-        rules = await rules_for(session, picker.store_id)
-        chosen = await _claim(session, picker.store_id, rules)
+        rules = await uow.runs.rules(picker.store_id)
+        chosen = await _claim(uow, picker.store_id, rules)
         if not chosen:
             raise errors.NoOrderWaiting()
         for candidate in chosen:
             order = await picking_service.load_order(uow, picker, candidate.id)
             order.start_picking(picker.id, now)
-        run_id = await _new_run(session, picker, now, built_by=None)
-        await _join(session, run_id, [c.id for c in chosen], now)
+        run_id = await _new_run(uow, picker, now, built_by=None)
+        await _join(uow, run_id, [c.id for c in chosen], now)
         await uow.commit()
         return run_id
 
 
-async def _claim(session: AsyncSession, store_id: int, rules: RunRules) -> list[Candidate]:
-    """Choose a run among the queued orders, then lock its orders; on PostgreSQL the
-    ones another picker holds are skipped and the choice is made again without them."""
-    o = tables.orders.c
-    postgres = session.bind.dialect.name == "postgresql"  # type: ignore[union-attr]
+async def _claim(uow: RunsUnitOfWork, store_id: int, rules: RunRules) -> list[Candidate]:
+    """Choose a run among the queued orders, then hold its orders; the ones another
+    picker holds (PostgreSQL) are skipped and the choice is made again without them."""
     lost: set[int] = set()
     for _attempt in range(5):
-        stmt = (select(o.id, o.due_at, o.fulfilment, o.priority)
-                .where(o.store_id == store_id, o.status == OrderStatus.QUEUED.value,
-                       o.picker_id.is_(None), o.id.not_in(lost))
-                .order_by(o.priority.desc(), o.due_at, o.id).limit(rules.max_orders * 5))
-        rows = (await session.execute(stmt)).all()
-        chosen = choose_run([Candidate(r.id, r.due_at, r.fulfilment, r.priority)
-                             for r in rows], rules)
-        if not chosen or not postgres:
+        queued = await uow.runs.queued(store_id, excluding=lost, limit=rules.max_orders * 5)
+        chosen = choose_run(queued, rules)
+        if not chosen:
             return chosen
-        held = set(await session.scalars(
-            select(o.id).where(o.id.in_([c.id for c in chosen]),
-                               o.status == OrderStatus.QUEUED.value, o.picker_id.is_(None))
-            .with_for_update(skip_locked=True)))
+        held = await uow.runs.hold_queued([c.id for c in chosen])
         if held:
             return [c for c in chosen if c.id in held]
         lost |= {c.id for c in chosen}
     return []
 
 
-async def _new_run(session: AsyncSession, picker: StaffUser | Any, now: datetime, *,
+async def _new_run(uow: RunsUnitOfWork, picker: StaffUser, now: datetime, *,
                    built_by: int | None, picker_id: int | None = None) -> int:
-    result = await session.execute(insert(pick_runs).values(
-        store_id=picker.store_id, picker_id=picker_id or picker.id, status="active",
-        created_at=now, built_by=built_by).returning(pick_runs.c.id))
-    return int(result.scalar_one())
+    return await uow.runs.add(store_id=picker.store_id, picker_id=picker_id or picker.id,
+                              now=now, built_by=built_by)
 
 
-async def _join(session: AsyncSession, run_id: int, order_ids: list[int], now: datetime) -> None:
+async def _join(uow: RunsUnitOfWork, run_id: int, order_ids: list[int], now: datetime) -> None:
     # An order leaves whatever run it was in before (it went back to the queue).
-    await session.execute(update(run_orders).where(
-        run_orders.c.order_id.in_(order_ids), run_orders.c.run_id != run_id,
-        run_orders.c.left_at.is_(None)).values(left_at=now, left_reason="released"))
-    floor = await session.scalar(select(func.coalesce(func.max(tables.scans.c.id), 0)))
-    used = set(await session.scalars(select(run_orders.c.letter).where(
-        run_orders.c.run_id == run_id)))
+    await uow.runs.leave_runs(order_ids, now=now, reason="released", other_than=run_id)
+    floor = await uow.runs.scan_floor()
+    used = await uow.runs.letters(run_id)
     free = [letter for letter in LETTERS if letter not in used]
     if len(order_ids) > len(free):
         raise errors.InvalidQuantity(quantity=len(order_ids), reason="run")
     for order_id, letter in zip(order_ids, free, strict=False):
-        await session.execute(insert(run_orders).values(
-            run_id=run_id, order_id=order_id, letter=letter, joined_at=now,
-            scan_floor=int(floor or 0)))
+        await uow.runs.join(run_id, order_id, letter=letter, now=now, scan_floor=floor)
 
 
 # -- reading a run ---------------------------------------------------------------------
@@ -227,60 +194,48 @@ class RunView:
         return next((ro.letter for ro in self.orders if ro.order.id == order_id), "?")
 
 
-async def load_run(session: AsyncSession, run_id: int, store_id: int) -> RunView | None:
-    run = (await session.execute(select(pick_runs).where(
-        pick_runs.c.id == run_id, pick_runs.c.store_id == store_id))).mappings().first()
+async def load_run(reader: RunsReader, run_id: int, store_id: int) -> RunView | None:
+    run = await reader.runs.get(run_id, store_id)
     if run is None:
         return None
-    members = (await session.execute(select(run_orders).where(run_orders.c.run_id == run_id)
-                                     .order_by(run_orders.c.letter))).mappings().all()
-    repo = OrderRepository(session)
     orders = []
-    for member in members:
-        order = await repo.get(member["order_id"], store_id=store_id, lock=False, scans=False)
+    for member in await reader.runs.members(run_id):
+        order = await reader.orders.get(member.order_id, store_id=store_id, lock=False,
+                                        scans=False)
         if order is not None:
-            orders.append(RunOrder(member["letter"], order, member["left_reason"]))
-    ids = [ro.order.id for ro in orders]
-    t = totes.c
-    bound = (await session.execute(select(t.id, t.code, t.order_id, t.zone, t.emptied_at)
-                                   .where(t.order_id.in_(ids)))).all() if ids else []
-    by_slot = {(r.order_id, r.zone): r.code for r in bound}
+            orders.append(RunOrder(member.letter, order, member.left_reason))
+    bound = await reader.totes.of_orders([ro.order.id for ro in orders if ro.order.id])
+    by_slot = {(r.order_id, r.zone): r.code for r in bound
+               if r.order_id is not None and r.zone is not None}
     cancelled = {ro.order.id: ro.letter for ro in orders
                  if ro.order.status is OrderStatus.CANCELLED}
     flagged = [{"id": r.id, "code": r.code, "zone": r.zone, "letter": cancelled[r.order_id]}
                for r in bound if r.order_id in cancelled and r.emptied_at is None]
-    view = RunView(run["id"], run["picker_id"], run["status"], orders, by_slot, flagged, [])
-    view.pending = await pending_puts(session, view)
+    view = RunView(run.id, run.picker_id, run.status, orders, by_slot, flagged, [])
+    view.pending = await pending_puts(reader, view)
     return view
 
 
-async def pending_puts(session: AsyncSession, view: RunView) -> list[Pending]:
+async def pending_puts(reader: RunsReader, view: RunView) -> list[Pending]:
     """Counted units on the run's active orders that are not in a tote yet, oldest first."""
     active = {ro.order.id: ro for ro in view.active_orders}
     if not active:
         return []
-    s, ln, ro = tables.scans.c, tables.order_lines.c, run_orders.c
-    rows = (await session.execute(
-        select(s.scan_id, ln.order_id, ln.id, s.quantity, ln.product_id)
-        .join(tables.order_lines, ln.id == s.line_id)
-        .join(run_orders, and_(ro.order_id == ln.order_id, ro.run_id == view.id))
-        .where(ln.order_id.in_(list(active)), s.undone_at.is_(None), s.id > ro.scan_floor,
-               ~exists().where(tote_puts.c.item_scan_id == s.scan_id))
-        .order_by(s.id))).all()
     found = []
-    for scan_id, order_id, line_id, quantity, _product_id in rows:
-        line = next((x for x in active[order_id].order.lines if x.id == line_id), None)
+    for unit in await reader.runs.unput_scans(view.id, [i for i in active if i is not None]):
+        line = next((x for x in active[unit.order_id].order.lines if x.id == unit.line_id),
+                    None)
         if line is None:
             continue
         zone = line.product.zone
-        found.append(Pending(scan_id, order_id, line_id, quantity, zone,
-                             active[order_id].letter, line.product,
-                             view.totes.get((order_id, zone))))
+        found.append(Pending(unit.scan_id, unit.order_id, unit.line_id, unit.quantity, zone,
+                             active[unit.order_id].letter, line.product,
+                             view.totes.get((unit.order_id, zone))))
     return found
 
 
-async def _run_for(session: AsyncSession, picker: StaffUser, run_id: int) -> RunView:
-    view = await load_run(session, run_id, picker.store_id)
+async def _run_for(reader: RunsReader, picker: StaffUser, run_id: int) -> RunView:
+    view = await load_run(reader, run_id, picker.store_id)
     if view is None or view.picker_id != picker.id or view.status != "active":
         raise errors.RunNotFound(run_id=run_id)
     return view
@@ -288,95 +243,73 @@ async def _run_for(session: AsyncSession, picker: StaffUser, run_id: int) -> Run
 
 # -- totes -----------------------------------------------------------------------------
 
-async def bind_tote(uow: UnitOfWork, picker: StaffUser, run_id: int, raw: str,
+async def bind_tote(uow: RunsUnitOfWork, picker: StaffUser, run_id: int, raw: str,
                     now: datetime) -> tuple[str, str, str]:
     """Bind the scanned tote to the next order and zone of the run without one.
 
     Returns (letter, zone, tote code). Raises ToteUnknown, ToteDamaged,
     ToteOfAnotherStore, ToteTaken (another order's, or every slot has a tote)."""
-    try:
-        return await _bind(uow, picker, run_id, raw, now)
-    except IntegrityError:
-        raise errors.ToteTaken(tote=raw.strip().upper()[:40]) from None
-
-
-async def _bind(uow: UnitOfWork, picker: StaffUser, run_id: int, raw: str,
-                now: datetime) -> tuple[str, str, str]:
     async with uow:
-        session = uow.session
-        view = await _run_for(session, picker, run_id)
-        store = await load_store(session, picker.store_id)
-        rules = await rules_for(session, picker.store_id)
+        view = await _run_for(uow, picker, run_id)
+        store = await uow.stores.settings(picker.store_id)
+        rules = await uow.runs.rules(picker.store_id)
         label = read_tote(raw, store.code, rules.own_tote_prefix)
-        tote = await _tote_row(session, picker.store_id, label.code, lock=True)
+        tote = await uow.totes.get(picker.store_id, label.code, lock=True)
         if tote is None:
             if label.kind == "printed":
                 raise errors.ToteUnknown(tote=label.code)
             # Two pickers binding one new tote: the second waits on the unique
-            # index (PostgreSQL) and fails at the insert: ToteTaken, see bind_tote.
-            await session.execute(insert(totes).values(
-                store_id=picker.store_id, code=label.code, kind="own"))
-            tote = await _tote_row(session, picker.store_id, label.code, lock=True)
+            # index (PostgreSQL) and fails at the insert.
+            if not await uow.totes.add_own(picker.store_id, label.code):
+                raise errors.ToteTaken(tote=raw.strip().upper()[:40])
+            tote = await uow.totes.get(picker.store_id, label.code, lock=True)
             assert tote is not None
-        if tote["order_id"] is not None and await _holds_goods(session, tote):
-            same = [(ro.letter, tote["zone"]) for ro in view.active_orders
-                    if ro.order.id == tote["order_id"]]
+        if tote.order_id is not None and await _holds_goods(uow, tote):
+            same = [(ro.letter, tote.zone) for ro in view.active_orders
+                    if ro.order.id == tote.order_id]
             if same:
-                return same[0][0], tote["zone"], label.code  # bound already: scanned twice
+                return same[0][0], tote.zone or "", label.code  # bound already: scanned twice
             raise errors.ToteTaken(tote=label.code)
         slots = view.unbound()
         if not slots:
             raise errors.ToteTaken(tote=label.code)
         member, zone = slots[0]
-        await session.execute(update(totes).where(totes.c.id == tote["id"]).values(
-            order_id=member.order.id, zone=zone, bound_at=now, bound_by=picker.id,
-            emptied_at=None))
+        await uow.totes.bind(tote.id, order_id=member.order.id or 0, zone=zone, now=now,
+                             staff_id=picker.id)
         await uow.commit()
         return member.letter, zone, label.code
 
 
-async def _tote_row(session: AsyncSession, store_id: int, code: str, *,
-                    lock: bool) -> Any:
-    stmt = select(totes).where(totes.c.store_id == store_id, totes.c.code == code)
-    if lock and session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
-        stmt = stmt.with_for_update()
-    return (await session.execute(stmt)).mappings().first()
+async def _holds_goods(uow: RunsUnitOfWork, tote: ToteRow) -> bool:
+    status = await uow.totes.holder_status(tote.order_id or 0)
+    return status in HOLDING or (status == "cancelled" and tote.emptied_at is None)
 
 
-async def _holds_goods(session: AsyncSession, tote: Any) -> bool:
-    status = await session.scalar(select(tables.orders.c.status).where(
-        tables.orders.c.id == tote["order_id"]))
-    return status in HOLDING or (status == "cancelled" and tote["emptied_at"] is None)
+async def print_totes(uow: RunsUnitOfWork, staff: StaffUser, count: int) -> list[str]:
+    """``count`` new printed totes for the staff member's store (their codes, to print)."""
+    async with uow:
+        last = await uow.totes.count_printed(staff.store_id)
+        codes = [tote_code(staff.store_code, last + i + 1) for i in range(count)]
+        await uow.totes.add_printed(staff.store_id, codes)
+        await uow.commit()
+        return codes
 
 
-async def print_totes(session: AsyncSession, store_id: int, store_code: str,
-                      count: int) -> list[str]:
-    """``count`` new printed totes for the store (their codes, to print)."""
-    last = await session.scalar(select(func.count()).select_from(totes).where(
-        totes.c.store_id == store_id, totes.c.kind == "printed"))
-    codes = [tote_code(store_code, int(last or 0) + i + 1) for i in range(count)]
-    for code in codes:
-        await session.execute(insert(totes).values(store_id=store_id, code=code,
-                                                   kind="printed"))
-    return codes
-
-
-async def tote_emptied(uow: UnitOfWork, staff: StaffUser, tote_id: int, now: datetime) -> None:
+async def tote_emptied(uow: RunsUnitOfWork, staff: StaffUser, tote_id: int,
+                       now: datetime) -> None:
     """A cancelled order's tote is back on the shelf: free for another order."""
     async with uow:
-        await uow.session.execute(update(totes).where(
-            totes.c.id == tote_id, totes.c.store_id == staff.store_id).values(
-            emptied_at=now, order_id=None, zone=None))
+        await uow.totes.emptied(tote_id, staff.store_id, now)
         await uow.commit()
 
 
-async def is_tote_label(session: AsyncSession, store_id: int, raw: str) -> bool:
+async def is_tote_label(reader: RunsReader, store_id: int, raw: str) -> bool:
     """Whether a scanned code is a tote label (storepick's or the store's own) rather
     than an item: the run page's one scan field takes both."""
     text = raw.strip().upper()
     if text.startswith(TOTE_PREFIX):
         return True
-    prefix = (await rules_for(session, store_id)).own_tote_prefix
+    prefix = (await reader.runs.rules(store_id)).own_tote_prefix
     return bool(prefix) and text.startswith(prefix.upper())  # type: ignore[union-attr]
 
 
@@ -402,23 +335,18 @@ async def _route(new_uow: NewUow, picker: StaffUser, run_id: int, raw: str, scan
     answered before keeps its order."""
     uow = new_uow()
     async with uow:
-        session = uow.session
-        view = await _run_for(session, picker, run_id)
+        view = await _run_for(uow, picker, run_id)
         order_id = await _route_in(uow, picker, view, raw, scan_id, now)
         return order_id, view.letter_of(order_id), dict(view.totes)
 
 
-async def _route_in(uow: UnitOfWork, picker: StaffUser, view: RunView, raw: str, scan_id: str,
-                    now: datetime) -> int:
-    session = uow.session
+async def _route_in(uow: RunsUnitOfWork, picker: StaffUser, view: RunView, raw: str,
+                    scan_id: str, now: datetime) -> int:
     run_id = view.id
-    s, r, ln = tables.scans.c, tables.refused_scans.c, tables.order_lines.c
-    known = await session.scalar(select(ln.order_id).join(
-        tables.scans, s.line_id == ln.id).where(s.scan_id == scan_id))
+    known = await uow.runs.counted_order(scan_id)
     if known is not None:
-        return int(known)
-    refused = (await session.execute(select(r.order_id, r.code, r.error, r.params).where(
-        r.scan_id == scan_id))).first()
+        return known
+    refused = await uow.runs.refused(scan_id)
     if refused is not None:
         if refused.order_id is not None:
             return int(refused.order_id)  # the scan use case answers it again
@@ -429,7 +357,7 @@ async def _route_in(uow: UnitOfWork, picker: StaffUser, view: RunView, raw: str,
     first = active[0].order.id if active else None
     if first is None:
         raise errors.RunNotFound(run_id=run_id)
-    store = await load_store(session, picker.store_id)
+    store = await uow.stores.settings(picker.store_id)
     try:
         code = picking_service.read_code(raw, store)
         product = await picking_service.find_product(uow, store, code)
@@ -462,29 +390,25 @@ async def _route_in(uow: UnitOfWork, picker: StaffUser, view: RunView, raw: str,
     return order_id
 
 
-async def put_to_tote(uow: UnitOfWork, picker: StaffUser, run_id: int, raw: str, *,
+async def put_to_tote(uow: RunsUnitOfWork, picker: StaffUser, run_id: int, raw: str, *,
                       put_id: str, now: datetime) -> Put:
     """Put the oldest unit still in hand into the tote whose label was scanned.
 
     Answered once per put id (a replay returns the same answer). Raises RunNotFound,
     NoItemToPut, WrongTote and the tote label errors."""
     async with uow:
-        session = uow.session
-        view = await _run_for(session, picker, run_id)
-        done = (await session.execute(select(tote_puts, totes.c.code, totes.c.zone).join(
-            totes, totes.c.id == tote_puts.c.tote_id).where(
-            tote_puts.c.put_id == put_id))).mappings().first()
+        view = await _run_for(uow, picker, run_id)
+        done = await uow.totes.put(put_id)
         if done is not None:
-            return Put(view.letter_of(done["order_id"]), done["zone"], done["code"],
-                       _product_of(view, done["order_id"], done["line_id"]), repeated=True)
-        refused = (await session.execute(select(tables.refused_scans).where(
-            tables.refused_scans.c.scan_id == put_id))).mappings().first()
+            return Put(view.letter_of(done.order_id), done.zone, done.code,
+                       _product_of(view, done.order_id, done.line_id), repeated=True)
+        refused = await uow.runs.refused(put_id)
         if refused is not None:
-            if refused["code"] != raw[:200]:
+            if refused.code != raw[:200]:
                 raise errors.ScanIdReused(scan_id=put_id[:64])
-            raise errors.restore(refused["error"], dict(refused["params"] or {}))
+            raise errors.restore(refused.error, dict(refused.params or {}))
         try:
-            put = await _put(session, picker, view, raw, put_id, now)
+            put = await _put(uow, picker, view, raw, put_id, now)
         except errors.PickingError as err:
             pending = view.pending[0].order_id if view.pending else None
             await uow.scans.refuse(scan_id=put_id, store_id=picker.store_id, order_id=pending,
@@ -496,23 +420,23 @@ async def put_to_tote(uow: UnitOfWork, picker: StaffUser, run_id: int, raw: str,
         return put
 
 
-async def _put(session: AsyncSession, picker: StaffUser, view: RunView, raw: str,
+async def _put(uow: RunsUnitOfWork, picker: StaffUser, view: RunView, raw: str,
                put_id: str, now: datetime) -> Put:
-    store = await load_store(session, picker.store_id)
-    rules = await rules_for(session, picker.store_id)
+    store = await uow.stores.settings(picker.store_id)
+    rules = await uow.runs.rules(picker.store_id)
     label = read_tote(raw, store.code, rules.own_tote_prefix)
-    tote = await _tote_row(session, picker.store_id, label.code, lock=False)
+    tote = await uow.totes.get(picker.store_id, label.code, lock=False)
     if not view.pending:
         raise errors.NoItemToPut(tote=label.code)
     unit = view.pending[0]
     if tote is None and label.kind == "printed":
         raise errors.ToteUnknown(tote=label.code)
-    if tote is None or tote["order_id"] != unit.order_id or tote["zone"] != unit.zone:
+    if tote is None or tote.order_id != unit.order_id or tote.zone != unit.zone:
         raise errors.WrongTote(tote=label.code, letter=unit.letter, zone=unit.zone,
                                expected=unit.tote or "")
-    await session.execute(insert(tote_puts).values(
-        put_id=put_id, tote_id=tote["id"], order_id=unit.order_id, line_id=unit.line_id,
-        item_scan_id=unit.scan_id, quantity=unit.quantity, staff_id=picker.id, at=now))
+    await uow.totes.add_put(put_id=put_id, tote_id=tote.id, order_id=unit.order_id,
+                            line_id=unit.line_id, item_scan_id=unit.scan_id,
+                            quantity=unit.quantity, staff_id=picker.id, at=now)
     return Put(unit.letter, unit.zone, label.code, unit.product)
 
 
@@ -533,7 +457,7 @@ async def finish_in_run(new_uow: NewUow, picker: StaffUser, run_id: int, order_i
     run's last order (the run is closed). Raises PutsPending, LinesStillOpen..."""
     uow = new_uow()
     async with uow:
-        view = await _run_for(uow.session, picker, run_id)
+        view = await _run_for(uow, picker, run_id)
         if not any(ro.order.id == order_id for ro in view.active_orders):
             raise errors.RunNotFound(run_id=run_id)
         waiting = [p for p in view.pending if p.order_id == order_id]
@@ -542,119 +466,84 @@ async def finish_in_run(new_uow: NewUow, picker: StaffUser, run_id: int, order_i
     await picking_service.finish_picking(new_uow(), picker, order_id, now)
     uow = new_uow()
     async with uow:
-        await uow.session.execute(update(run_orders).where(
-            run_orders.c.run_id == run_id, run_orders.c.order_id == order_id).values(
-            left_at=now, left_reason="finished"))
-        closed = await _close_if_done(uow.session, run_id, now)
+        await uow.runs.leave(run_id, order_id, now=now, reason="finished")
+        closed = await _close_if_done(uow, run_id, now)
         await uow.commit()
         return closed
 
 
-async def _close_if_done(session: AsyncSession, run_id: int, now: datetime) -> bool:
-    o, ro = tables.orders.c, run_orders.c
-    left = await session.scalar(select(func.count()).select_from(run_orders).join(
-        tables.orders, o.id == ro.order_id).join(pick_runs, pick_runs.c.id == ro.run_id).where(
-        ro.run_id == run_id, ro.left_at.is_(None), o.status == OrderStatus.PICKING.value,
-        o.picker_id == pick_runs.c.picker_id))
-    if left:
+async def _close_if_done(uow: RunsUnitOfWork, run_id: int, now: datetime) -> bool:
+    if await uow.runs.still_picking(run_id):
         return False
-    await session.execute(update(pick_runs).where(pick_runs.c.id == run_id).values(
-        status="closed", closed_at=now))
+    await uow.runs.close(run_id, now)
     return True
 
 
-async def release_runs(uow: UnitOfWork, staff_id: int, store_id: int, now: datetime) -> int:
+async def release_runs(uow: RunsUnitOfWork, staff_id: int, store_id: int,
+                       now: datetime) -> int:
     """The picker signs out mid-run: each order still being picked goes back to the
     queue (its scans kept, its totes keep what was put in them), the run closes.
     Returns how many orders went back."""
     async with uow:
-        session = uow.session
-        run_ids = list(await session.scalars(select(pick_runs.c.id).where(
-            pick_runs.c.picker_id == staff_id, pick_runs.c.status == "active")))
         back = 0
-        for run_id in run_ids:
-            members = list(await session.scalars(select(run_orders.c.order_id).where(
-                run_orders.c.run_id == run_id, run_orders.c.left_at.is_(None))))
-            for order_id in members:
+        for run_id in await uow.runs.active_run_ids(staff_id):
+            for order_id in await uow.runs.open_members(run_id):
                 order = await uow.orders.get(order_id, store_id=store_id)
                 if order is not None and order.status is OrderStatus.PICKING \
                         and order.picker_id == staff_id:
                     order.unassign_picker(now=now, actor_id=staff_id)
                     back += 1
-                await session.execute(update(run_orders).where(
-                    run_orders.c.run_id == run_id, run_orders.c.order_id == order_id).values(
-                    left_at=now, left_reason="released"))
-            await session.execute(update(pick_runs).where(pick_runs.c.id == run_id).values(
-                status="closed", closed_at=now))
+                await uow.runs.leave(run_id, order_id, now=now, reason="released")
+            await uow.runs.close(run_id, now)
         await uow.commit()
         return back
 
 
 # -- the supervisor --------------------------------------------------------------------
 
-async def build_run(uow: UnitOfWork, supervisor: StaffUser, picker_id: int,
+async def build_run(uow: RunsUnitOfWork, supervisor: StaffUser, picker_id: int,
                     order_ids: list[int], now: datetime) -> int:
     """Give these orders to the picker as a run (added to their active run, if any).
     Raises OrderNotFound, OrderCancelled, OrderNotPickable, InvalidQuantity."""
     async with uow:
-        session = uow.session
-        picker_store = await session.scalar(select(tables.staff.c.store_id).where(
-            tables.staff.c.id == picker_id, tables.staff.c.role == "picker"))
-        if picker_store != supervisor.store_id:
+        if await uow.runs.picker_store(picker_id) != supervisor.store_id:
             raise errors.OrderNotFound()
-        run_id = await active_run(session, picker_id)
+        run_id = await uow.runs.active_run(picker_id)
         for order_id in order_ids:
             order = await picking_service.load_order(uow, supervisor, order_id)
             order.assign_picker(picker_id, now=now, actor_id=supervisor.id)
-            await session.execute(update(run_orders).where(
-                run_orders.c.order_id == order_id, run_orders.c.left_at.is_(None)).values(
-                left_at=now, left_reason="removed"))
+            await uow.runs.leave_runs([order_id], now=now, reason="removed")
         if run_id is None:
-            run_id = await _new_run(session, supervisor, now, built_by=supervisor.id,
+            run_id = await _new_run(uow, supervisor, now, built_by=supervisor.id,
                                     picker_id=picker_id)
-        await _join(session, run_id, order_ids, now)
+        await _join(uow, run_id, order_ids, now)
         await uow.commit()
         return run_id
 
 
-async def remove_from_run(uow: UnitOfWork, supervisor: StaffUser, run_id: int, order_id: int,
-                          now: datetime) -> None:
+async def remove_from_run(uow: RunsUnitOfWork, supervisor: StaffUser, run_id: int,
+                          order_id: int, now: datetime) -> None:
     """Take one order out of a run, back to the queue (its totes keep their goods)."""
     async with uow:
-        session = uow.session
-        member = await session.scalar(select(run_orders.c.order_id).join(
-            pick_runs, pick_runs.c.id == run_orders.c.run_id).where(
-            run_orders.c.run_id == run_id, run_orders.c.order_id == order_id,
-            run_orders.c.left_at.is_(None), pick_runs.c.store_id == supervisor.store_id))
-        if member is None:
+        if not await uow.runs.is_member(run_id, order_id, supervisor.store_id):
             raise errors.RunNotFound(run_id=run_id)
         order = await picking_service.load_order(uow, supervisor, order_id)
         if order.status is OrderStatus.PICKING:
             order.unassign_picker(now=now, actor_id=supervisor.id)
-        await session.execute(update(run_orders).where(
-            run_orders.c.run_id == run_id, run_orders.c.order_id == order_id).values(
-            left_at=now, left_reason="removed"))
-        await _close_if_done(session, run_id, now)
+        await uow.runs.leave(run_id, order_id, now=now, reason="removed")
+        await _close_if_done(uow, run_id, now)
         await uow.commit()
 
 
-async def active_runs(session: AsyncSession, store_id: int) -> list[dict[str, Any]]:
+async def active_runs(reader: RunsReader, store_id: int) -> list[dict[str, Any]]:
     """The store's active runs for the board: picker, orders (letter, id, why it left)
     and how many units wait for their tote."""
-    r, ro, st = pick_runs.c, run_orders.c, tables.staff.c
-    rows = (await session.execute(
-        select(r.id, r.picker_id, st.name, r.built_by, r.created_at)
-        .join(tables.staff, st.id == r.picker_id)
-        .where(r.store_id == store_id, r.status == "active").order_by(r.created_at, r.id)
-    )).all()
     runs = []
-    for run_id, picker_id, name, built_by, created_at in rows:
-        members = (await session.execute(
-            select(ro.letter, ro.order_id, ro.left_reason).where(ro.run_id == run_id)
-            .order_by(ro.letter))).all()
-        view = await load_run(session, run_id, store_id)
-        runs.append({"id": run_id, "picker_id": picker_id, "picker": name,
-                     "by_hand": built_by is not None, "created_at": created_at,
+    for run in await reader.runs.board(store_id):
+        members = await reader.runs.members(run.id)
+        view = await load_run(reader, run.id, store_id)
+        runs.append({"id": run.id, "picker_id": run.picker_id, "picker": run.picker,
+                     "by_hand": run.built_by is not None, "created_at": run.created_at,
                      "orders": [{"letter": m.letter, "order_id": m.order_id,
                                  "left": m.left_reason} for m in members],
                      "pending": len(view.pending) if view else 0,
@@ -662,15 +551,12 @@ async def active_runs(session: AsyncSession, store_id: int) -> list[dict[str, An
     return runs
 
 
-async def waiting_puts(session: AsyncSession, order_id: int) -> int:
+async def waiting_puts(reader: RunsReader, order_id: int) -> int:
     """Units of this order, in an active run, counted but not yet in their tote (0 when
     the order is in no run): its own pick page may not finish it before they are."""
-    run = await session.execute(select(run_orders.c.run_id, pick_runs.c.store_id).join(
-        pick_runs, pick_runs.c.id == run_orders.c.run_id).where(
-        run_orders.c.order_id == order_id, run_orders.c.left_at.is_(None),
-        pick_runs.c.status == "active"))
-    found = run.first()
+    found = await reader.runs.run_of_order(order_id)
     if found is None:
         return 0
-    view = await load_run(session, found.run_id, found.store_id)
+    run_id, store_id = found
+    view = await load_run(reader, run_id, store_id)
     return 0 if view is None else sum(1 for p in view.pending if p.order_id == order_id)

@@ -19,8 +19,8 @@ from app import queries
 from app.auth import requires_area
 from app.i18n import gettext as _
 from app.marking import freshness_kept
+from app.runs_queries import active_run, waiting_puts
 from app.services import picking as service
-from app.services.runs import active_run, waiting_puts
 from app.services.stores import load_store
 from app.web.deps import clock, marking_checker, new_uow, quick_reading, reading
 from app.web.forms import (

@@ -17,7 +17,7 @@ from litestar.params import FromPath
 from litestar.response import Response, Template
 from sqlalchemy import select
 
-from app import queries
+from app import queries, runs_queries
 from app.auth import requires_area
 from app.db import tables
 from app.i18n import gettext as _
@@ -57,10 +57,7 @@ class RunController(Controller):
         if not count:
             return render(request, "error.html", {"feedback": Feedback(
                 "error", _("Print from 1 to 100 tote labels."))}, status_code=422)
-        async with request.app.state.db.writing() as session:
-            codes = await service.print_totes(session, request.user.store_id,
-                                              request.user.store_code, count)
-            await session.commit()
+        codes = await service.print_totes(new_uow(request), request.user, count)
         labels = [{"code": code, "short": short_tote(code),
                    "qr": segno.make(code, error="m").svg_inline(scale=4, border=2)}
                   for code in codes]
@@ -79,8 +76,8 @@ class RunController(Controller):
             scan_id = scan_id_from(form)
             at, adjusted = scanned_at_from(form, clock(request))
             async with reading(request) as session:
-                tote = await service.is_tote_label(session, user.store_id, code)
-                view = await service.load_run(session, run_id, user.store_id)
+                tote = await runs_queries.is_tote_label(session, user.store_id, code)
+                view = await runs_queries.load_run(session, run_id, user.store_id)
                 binding = bool(view and view.unbound() and not view.pending)
             if tote and binding:
                 letter, zone, tote_text = await service.bind_tote(
@@ -143,7 +140,7 @@ async def _run_page(request: Req, run_id: int, feedback: Feedback | None = None,
                     status_code: int = 200, **extra: Any) -> Response[Any]:
     user = request.user
     async with reading(request) as session:
-        view = await service.load_run(session, run_id, user.store_id)
+        view = await runs_queries.load_run(session, run_id, user.store_id)
         if view is None or view.picker_id != user.id:
             return render(request, "error.html",
                           {"feedback": describe(errors.RunNotFound(run_id=run_id))},
@@ -198,9 +195,7 @@ class BoardRunsController(Controller):
             rules = parse_rules(form)
         except FormError as err:
             return await _board_runs(request, Feedback("error", str(err)), 422)
-        async with request.app.state.db.writing() as session:
-            await service.save_rules(session, request.user.store_id, rules)
-            await session.commit()
+        await service.save_rules(new_uow(request), request.user, rules)
         return await _board_runs(request, Feedback("ok", _("Run settings saved.")))
 
     @post("/{run_id:int}/orders/{order_id:int}/remove", name="board:runs:remove")
@@ -237,12 +232,12 @@ async def _board_runs(request: Req, feedback: Feedback | None = None,
     user, now = request.user, clock(request)
     async with reading(request) as session:
         board = await board_queries.open_board(session, user.store_id, now)
-        runs = await service.active_runs(session, user.store_id)
+        runs = await runs_queries.active_runs(session, user.store_id)
         pickers = (await session.execute(
             select(tables.staff.c.id, tables.staff.c.name).where(
                 tables.staff.c.store_id == user.store_id, tables.staff.c.role == "picker",
                 tables.staff.c.active.is_(True)).order_by(tables.staff.c.name))).all()
-        rules = await service.rules_for(session, user.store_id)
+        rules = await runs_queries.rules_for(session, user.store_id)
     rows = {row.id: row for row in board.rows}
     queued = [row for row in board.rows if row.status == "queued"]
     return render(request, "board/runs.html", {

@@ -9,7 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from app import runs_queries
 from app.db import tables
+from app.db.repo_runs import RunRepository
 from app.db.tables_runs import run_orders, tote_puts, totes
 from app.db.uow import UnitOfWork
 from app.services import picking as picking_service
@@ -30,10 +32,7 @@ def fresh(db: Any) -> Any:
 
 
 async def print_totes(db: Any, shop: Any, count: int) -> list[str]:
-    async with db.writing() as session:
-        codes = await service.print_totes(session, shop.store_id, "MSK-001", count)
-        await session.commit()
-    return codes
+    return await service.print_totes(UnitOfWork(db), staff(shop, "picker"), count)
 
 
 async def run_with_totes(db: Any, shop: Any, orders: list[dict[str, int]]) -> tuple[
@@ -87,11 +86,11 @@ async def test_a_run_holds_compatible_orders_most_urgent_first(db: Any, shop: An
         await session.execute(tables.orders.update().where(tables.orders.c.id == soon)
                               .values(fulfilment="collect"))
         near = await add_order(session, shop, {"water": 1}, due_in=timedelta(minutes=40))
-        await service.save_rules(session, shop.store_id, RunRules(max_orders=3))
+        await RunRepository(session).save_rules(shop.store_id, RunRules(max_orders=3))
         await session.commit()
     run_id = await service.take_next_run(UnitOfWork(db), staff(shop, "picker"), NOW)
     async with db.reading() as session:
-        view = await service.load_run(session, run_id, shop.store_id)
+        view = await runs_queries.load_run(session, run_id, shop.store_id)
     assert view is not None
     # collect does not mix with delivery by default; 5 hours is outside the window
     assert [(ro.letter, ro.order.id) for ro in view.orders] == [("A", urgent), ("B", near)]
@@ -120,8 +119,8 @@ async def test_a_tote_of_another_order_is_refused_and_two_pickers_cannot_bind_on
     async with db.writing() as session:
         await add_order(session, shop, {"milk": 1}, due_in=timedelta(minutes=30))
         await add_order(session, shop, {"milk": 1}, due_in=timedelta(minutes=31))
-        await service.save_rules(session, shop.store_id, RunRules(max_orders=1,
-                                                                  own_tote_prefix="KRT"))
+        await RunRepository(session).save_rules(shop.store_id, RunRules(
+            max_orders=1, own_tote_prefix="KRT"))
         await session.commit()
     one, two = staff(shop, "picker"), staff(shop, "picker2")
     run_one = await service.take_next_run(UnitOfWork(db), one, NOW)
@@ -223,7 +222,7 @@ async def test_each_order_finishes_on_its_own_and_a_cancelled_one_flags_its_tote
         order.cancel(reason="customer", now=NOW)
         await uow.commit()
     async with db.reading() as session:
-        view = await service.load_run(session, run_id, shop.store_id)
+        view = await runs_queries.load_run(session, run_id, shop.store_id)
         status_a = await session.scalar(select(tables.orders.c.status)
                                         .where(tables.orders.c.id == a))
     assert view is not None and status_a == "picked"
@@ -252,7 +251,7 @@ async def test_signing_out_mid_run_returns_the_orders_with_their_totes(
     other = staff(shop, "picker2")
     new_run = await service.take_next_run(UnitOfWork(db), other, NOW)
     async with db.reading() as session:
-        view = await service.load_run(session, new_run, shop.store_id)
+        view = await runs_queries.load_run(session, new_run, shop.store_id)
     assert view is not None and view.totes[(a, "chilled")] == bound[("A", "chilled")]
 
 
@@ -278,7 +277,7 @@ async def test_a_supervisor_builds_and_changes_a_run_by_hand(db: Any, shop: Any)
     run_id = await service.build_run(UnitOfWork(db), boss, shop.staff["picker"], [a, b], NOW)
     await service.remove_from_run(UnitOfWork(db), boss, run_id, b, NOW)
     async with db.reading() as session:
-        view = await service.load_run(session, run_id, shop.store_id)
+        view = await runs_queries.load_run(session, run_id, shop.store_id)
     assert view is not None
     assert [ro.order.id for ro in view.active_orders] == [a]
     assert await service.take_next_run(UnitOfWork(db), staff(shop, "picker"), NOW) == run_id
@@ -295,7 +294,7 @@ async def test_an_order_the_supervisor_gives_to_another_picker_leaves_the_run(
         order.assign_picker(shop.staff["picker2"], now=NOW, actor_id=boss.id)
         await uow.commit()
     async with db.reading() as session:
-        view = await service.load_run(session, run_id, shop.store_id)
+        view = await runs_queries.load_run(session, run_id, shop.store_id)
     assert view is not None and [ro.order.id for ro in view.active_orders] == [a]
     with pytest.raises(errors.NotNeededInRun):  # B's water is not this run's any more
         await service.scan_in_run(fresh(db), staff(shop, "picker"), run_id, WATER_UPC,
@@ -317,7 +316,7 @@ async def test_a_revision_of_one_order_changes_only_that_order_of_the_run(
                          RevisedLine(pizza, 1, pizza.price_minor, "best_match", None)], now=NOW)
         await uow.commit()
     async with db.reading() as session:
-        view = await service.load_run(session, run_id, shop.store_id)
+        view = await runs_queries.load_run(session, run_id, shop.store_id)
     assert view is not None
     assert [(ro.letter, zone) for ro, zone in view.unbound()] == [("B", "frozen")]
     assert view.totes[(a, "chilled")] == bound[("A", "chilled")]
@@ -336,7 +335,7 @@ async def test_two_pickers_binding_one_printed_tote_at_once_one_is_refused(
     async with db.writing() as session:
         await add_order(session, shop, {"milk": 1}, due_in=timedelta(minutes=30))
         await add_order(session, shop, {"milk": 1}, due_in=timedelta(minutes=31))
-        await service.save_rules(session, shop.store_id, RunRules(max_orders=1))
+        await RunRepository(session).save_rules(shop.store_id, RunRules(max_orders=1))
         await session.commit()
     (code,) = await print_totes(db, shop, 1)
     one, two = staff(shop, "picker"), staff(shop, "picker2")
@@ -357,5 +356,5 @@ async def test_a_picker_with_a_single_order_gets_it_as_a_run_of_one(db: Any, sho
     assert await picking_service.take_next_order(UnitOfWork(db), picker, NOW) == first
     run_id = await service.take_next_run(UnitOfWork(db), picker, NOW)
     async with db.reading() as session:
-        view = await service.load_run(session, run_id, shop.store_id)
+        view = await runs_queries.load_run(session, run_id, shop.store_id)
     assert view is not None and [(ro.letter, ro.order.id) for ro in view.orders] == [("A", first)]

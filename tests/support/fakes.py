@@ -16,6 +16,7 @@ from app.services.stores import StoreInfo
 from picking import events
 from picking.codes import ScaleLayout
 from picking.model import Order, OrderStatus, Product
+from tests.support.fakes_runs import FakeRuns, FakeTotes, RunStorage
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Storage:
     errors: list[dict[str, Any]] = field(default_factory=list)
     outbox: list[events.Event] = field(default_factory=list)
     likely_out: set[tuple[int, int]] = field(default_factory=set)  # (store id, product id)
+    runs: RunStorage = field(default_factory=RunStorage)  # runs, totes, puts (fakes_runs)
     commits: int = 0
 
 
@@ -138,6 +140,8 @@ class FakeUnitOfWork:
         self.scans = FakeScans(self)
         self.likely_out = set(self.storage.likely_out)
         self.stock = FakeStock(self)
+        self.runs = FakeRuns(self)
+        self.totes = FakeTotes(self.runs)
         self.committed = False
         return self
 
@@ -153,5 +157,6 @@ class FakeUnitOfWork:
         self.storage.refused = self.refused
         self.storage.errors.extend(self.errors)
         self.storage.likely_out = self.likely_out
+        self.storage.runs = self.runs.committed()
         self.storage.commits += 1
         self.committed = True

@@ -47,3 +47,27 @@ def test_the_import_check_would_catch_an_offender(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import sqlalchemy\nfrom app.db import tables\n")
     assert imported_roots(bad) - ALLOWED_IN_PICKING == {"sqlalchemy", "app"}
+
+
+def test_runs_services_import_no_sqlalchemy() -> None:
+    """The runs services reach storage only through their ports (app.services.ports):
+    no SQLAlchemy, no tables, no engine or SQL unit of work."""
+    modules = [ROOT / "app" / "services" / name
+               for name in ("runs.py", "run_records.py", "ports.py")]
+
+    def forbidden(module: str) -> bool:
+        return (module.split(".")[0] == "sqlalchemy" or module.startswith("app.db.tables")
+                or module in {"app.db.engine", "app.db.uow"})
+
+    offenders = {}
+    for path in modules:
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module)
+                names |= {f"{node.module}.{alias.name}" for alias in node.names}
+        if bad := sorted(n for n in names if forbidden(n)):
+            offenders[path.name] = bad
+    assert offenders == {}
