@@ -41,7 +41,7 @@ def settings_for(db_url: str, server: MarkingServer, **changes: Any) -> Settings
     values: dict[str, Any] = {
         "environment": "development", "database_url": db_url, "run_relay": False,
         "marking_check_url": server.online_url, "marking_local_url": server.local_url,
-        "marking_token": TOKEN, "marking_budget_seconds": 0.8, **changes}
+        "marking_token": TOKEN, "marking_budget_seconds": 2.5, **changes}
     return Settings(**values)
 
 
@@ -119,7 +119,7 @@ async def test_a_slow_national_system_gives_way_to_the_local_module_within_the_b
         db: Any, shop: Any, checked: Person, fake: Any) -> None:
     order_id = await new_order(db, shop, kefir=2)
     await checked.take_next()
-    fake.modes["online"] = "slow"  # answers after 2 s: past the 0.8 s budget
+    fake.modes["online"] = "slow"  # answers after 6 s: past the 2.5 s budget
     fake.statuses[f"{KEY}LOCBLK"] = "blocked"
     response = await checked.scan(order_id, marking_code(KEFIR, "LOCBLK"))
     assert response.status_code == 422 and REFUSED["blocked"] in response.text
@@ -199,7 +199,7 @@ async def test_a_pack_blocked_between_shelf_and_door_is_taken_off_at_handover(
     from tests.support.shop import BEER
 
     checker = HttpMarkingChecker(marking_server.online_url, marking_server.local_url, TOKEN,
-                                 budget_seconds=0.8)
+                                 budget_seconds=2.5)
     picker, courier = staff_user(shop, "picker"), staff_user(shop, "courier")
     async with db.writing() as session:
         order_id = await add_order(session, shop, {"beer": 2}, oms_id="D-MRK")

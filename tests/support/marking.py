@@ -25,7 +25,7 @@ async def _nothing(scope: Any, receive: Any, send: Any) -> None:
 class MarkingServer:
     port: int = field(default_factory=free_port)
     fake: MarkingFake = field(default_factory=lambda: MarkingFake(
-        TOKEN, slow_seconds=2.0, clock=lambda: NOW))
+        TOKEN, slow_seconds=6.0, clock=lambda: NOW))  # past any budget the tests set
     _serving: ThreadedUvicorn = field(default_factory=ThreadedUvicorn)
 
     @property

@@ -111,7 +111,7 @@ def fake(server: MarkingServer) -> Any:
 
 def checker(server: MarkingServer, **kw: Any) -> HttpMarkingChecker:
     return HttpMarkingChecker(server.online_url, server.local_url, TOKEN,
-                              budget_seconds=0.8, **kw)
+                              budget_seconds=2.5, **kw)
 
 
 async def test_a_partial_batch_leaves_the_rest_to_the_local_module(
@@ -138,7 +138,7 @@ async def test_answers_are_cached_but_a_handover_recheck_asks_again(
 
 
 async def test_a_wrong_token_is_no_answer(server: MarkingServer, fake: Any) -> None:
-    check = HttpMarkingChecker(server.online_url, None, "wrong", budget_seconds=0.5)
+    check = HttpMarkingChecker(server.online_url, None, "wrong", budget_seconds=2.5)
     verdict = (await check.check([A], NOW))[A]
     await check.close()
     assert (verdict.status, verdict.recheck) == ("unanswered", True)
@@ -148,7 +148,7 @@ async def test_a_checker_that_is_not_there_is_no_answer() -> None:
     from tests.support.postgres import free_port
 
     check = HttpMarkingChecker(f"http://127.0.0.1:{free_port()}/check", None,
-                               policy="refuse", budget_seconds=0.5)
+                               policy="refuse", budget_seconds=2.5)
     verdict = (await check.check([A], datetime.now(UTC)))[A]
     await check.close()
     assert verdict.refuses and verdict.status == "unanswered"
