@@ -15,6 +15,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.engine import Database
+from app.db.repo_oos import (
+    CustomerLinkRepository,
+    LikelyOutRepository,
+    ProposalPhotoRepository,
+    SubstituteRepository,
+)
 from app.db.repositories import (
     CatalogRepository,
     OrderRepository,
@@ -43,6 +49,10 @@ class UnitOfWork:
         self.scans = ScanRepository(self.session)
         self.stores = StoreRepository(self.session)
         self.stock = StockRepository(self.session)
+        self.likely_out_marks = LikelyOutRepository(self.session)  # the out-of-stock loop
+        self.links = CustomerLinkRepository(self.session)
+        self.substitutes = SubstituteRepository(self.session)
+        self.proposal_photos = ProposalPhotoRepository(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

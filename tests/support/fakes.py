@@ -16,6 +16,7 @@ from app.services.stores import StoreInfo
 from picking import events
 from picking.codes import ScaleLayout
 from picking.model import Order, OrderStatus, Product
+from tests.support import fakes_oos
 
 
 @dataclass
@@ -29,6 +30,7 @@ class Storage:
     outbox: list[events.Event] = field(default_factory=list)
     likely_out: set[tuple[int, int]] = field(default_factory=set)  # (store id, product id)
     commits: int = 0
+    oos: fakes_oos.OosStorage = field(default_factory=fakes_oos.OosStorage)  # links, photos
 
 
 class FakeOrders:
@@ -138,6 +140,7 @@ class FakeUnitOfWork:
         self.scans = FakeScans(self)
         self.likely_out = set(self.storage.likely_out)
         self.stock = FakeStock(self)
+        fakes_oos.enter(self)  # the loop's, the substitutions' and the photos' repositories
         self.committed = False
         return self
 
@@ -153,5 +156,6 @@ class FakeUnitOfWork:
         self.storage.refused = self.refused
         self.storage.errors.extend(self.errors)
         self.storage.likely_out = self.likely_out
+        fakes_oos.commit(self)
         self.storage.commits += 1
         self.committed = True
