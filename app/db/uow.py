@@ -15,6 +15,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.engine import Database
+from app.db.repo_oos import (
+    CustomerLinkRepository,
+    LikelyOutRepository,
+    ProposalPhotoRepository,
+    SubstituteRepository,
+)
 from app.db.repo_runs import RunRepository, ToteRepository
 from app.db.repositories import (
     CatalogRepository,
@@ -46,6 +52,10 @@ class UnitOfWork:
         self.stock = StockRepository(self.session)
         self.runs = RunRepository(self.session)
         self.totes = ToteRepository(self.session)
+        self.likely_out_marks = LikelyOutRepository(self.session)  # the out-of-stock loop
+        self.links = CustomerLinkRepository(self.session)
+        self.substitutes = SubstituteRepository(self.session)
+        self.proposal_photos = ProposalPhotoRepository(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

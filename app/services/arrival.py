@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables
 from app.db.engine import Database
+from app.db.repo_oos import CustomerLinkRepository
 from app.db.tables_arrive import pickup_arrivals, store_pickup
 from app.db.tables_substitutions import customer_links
 from app.db.uow import UnitOfWork
@@ -194,7 +195,7 @@ async def check_in(uow: UnitOfWork, token: str, step: str, now: datetime,
     if step not in (ON_THE_WAY, ARRIVED):
         raise LinkNotFound()
     async with uow:
-        order_id = await order_id_for_link(uow.session, token)
+        order_id = await order_id_for_link(uow.links, token)
         order = await uow.orders.get(order_id, scans=False)
         if order is None:
             raise LinkNotFound()
@@ -223,7 +224,7 @@ async def _save(session: AsyncSession, order_id: int, arrival: Arrival) -> None:
 async def pickup_code(session: AsyncSession, token: str, secret: str) -> str | None:
     """The pickup code for the link's holder after they checked in; None before
     check-in or when the code was not sealed at packing. Raises LinkNotFound."""
-    order_id = await order_id_for_link(session, token)
+    order_id = await order_id_for_link(CustomerLinkRepository(session), token)
     row = (await session.execute(select(pickup_arrivals).where(
         pickup_arrivals.c.order_id == order_id))).first()
     if row is None or row.code_sealed is None or (

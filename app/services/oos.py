@@ -21,21 +21,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.db import tables
-from app.db.tables_oos import likely_out
-from app.db.tables_substitutions import customer_links
-from app.db.uow import UnitOfWork
 from app.services.picking import MANUAL_WEIGHT, find_product, load_order, read_code
+from app.services.ports import OosReader, OosUnitOfWork
+from app.services.records_oos import LikelyOut as LikelyOut  # where it was before
 from app.services.substitutions import (
     CLOSED_STATUSES,
     LinkExpired,
     LinkNotFound,
+    category_group,
     link_hash,
     new_link,
     order_id_for_link,
+    votes,
 )
 from app.staff import StaffUser
 from picking import errors
@@ -50,7 +47,7 @@ MAX_FAN_OUT = 100  # orders told at once about one empty shelf
 ADVANCE_SUGGESTIONS = 3
 
 
-async def short_line(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id: int,
+async def short_line(uow: OosUnitOfWork, picker: StaffUser, order_id: int, line_id: int,
                      reason: str, now: datetime, *, hold: timedelta) -> tuple[Line, bool]:
     """Mark what is missing on a line; an empty shelf also marks the product likely
     out until ``now + hold``. Returns the line and whether this was a fresh mark
@@ -68,7 +65,7 @@ async def short_line(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id:
         return line, fresh
 
 
-async def offer_choices(new_uow: Callable[[], UnitOfWork], store_id: int, product_id: int,
+async def offer_choices(new_uow: Callable[[], OosUnitOfWork], store_id: int, product_id: int,
                         now: datetime, *, base_url: str, besides: int) -> int:
     """Give every other open order of the store with ``product_id`` on an open line
     (and a customer who takes substitutes) a link to choose one now. One order per
@@ -76,13 +73,9 @@ async def offer_choices(new_uow: Callable[[], UnitOfWork], store_id: int, produc
     try:
         uow = new_uow()
         async with uow:
-            ln, o = tables.order_lines.c, tables.orders.c
-            order_ids = list(await uow.session.scalars(
-                select(o.id).join(tables.order_lines, ln.order_id == o.id)
-                .where(o.store_id == store_id, o.status.in_(OPEN_ORDER_STATUSES),
-                       o.id != besides, ln.product_id == product_id, ln.state == "open",
-                       ln.substitution == "best_match")
-                .distinct().order_by(o.id).limit(MAX_FAN_OUT)))
+            order_ids = await uow.likely_out_marks.orders_to_offer(
+                store_id, product_id, besides=besides, statuses=OPEN_ORDER_STATUSES,
+                limit=MAX_FAN_OUT)
     except Exception:
         log.exception("could not find the orders to tell about product %s", product_id)
         return 0
@@ -95,7 +88,7 @@ async def offer_choices(new_uow: Callable[[], UnitOfWork], store_id: int, produc
     return told
 
 
-async def _offer_choice(uow: UnitOfWork, order_id: int, product_id: int, now: datetime,
+async def _offer_choice(uow: OosUnitOfWork, order_id: int, product_id: int, now: datetime,
                         base_url: str) -> int:
     async with uow:
         order = await uow.orders.get(order_id)
@@ -106,13 +99,12 @@ async def _offer_choice(uow: UnitOfWork, order_id: int, product_id: int, now: da
                    and order.offer_choice(ln.id, url, now)]
         if not offered:
             return 0
-        await uow.session.execute(insert(customer_links).values(
-            token_hash=link_hash(token), order_id=order.id, created_at=now))
+        await uow.links.add(link_hash(token), order.id, now)
         await uow.commit()
         return 1
 
 
-async def reopen_line(uow: UnitOfWork, supervisor: StaffUser, order_id: int, line_id: int,
+async def reopen_line(uow: OosUnitOfWork, supervisor: StaffUser, order_id: int, line_id: int,
                       reason: str, now: datetime) -> Line:
     """The supervisor's late find: the line is open again, with a reason. Raises
     ReopenReasonRequired, LineNotReopenable, NoSuchLine and OrderNotPickable (picking
@@ -125,85 +117,7 @@ async def reopen_line(uow: UnitOfWork, supervisor: StaffUser, order_id: int, lin
         return line
 
 
-# -- reading -------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class LikelyOut:
-    product_id: int
-    reason: str
-    marked_at: datetime
-    until: datetime
-
-
-async def likely_out_now(session: AsyncSession, store_id: int, now: datetime
-                         ) -> dict[int, LikelyOut]:
-    """The store's products likely out at ``now``, by product id."""
-    lo = likely_out.c
-    rows = await session.execute(select(lo.product_id, lo.reason, lo.marked_at, lo.until)
-                                 .where(lo.store_id == store_id, lo.until > now))
-    return {int(r.product_id): LikelyOut(int(r.product_id), r.reason, r.marked_at, r.until)
-            for r in rows.all()}
-
-
-async def marks_for_lines(session: AsyncSession, order: Order, now: datetime
-                         ) -> dict[str, object]:
-    """What the pick page shows of the loop: ``likely_out`` (product id -> mark) and
-    ``choice_names`` (the substitutes customers chose, by SKU, named in the
-    reader's language)."""
-    out = await likely_out_now(session, order.store_id, now)
-    wanted = {ln.specific_sku for ln in order.lines
-              if ln.product.id in out and ln.specific_sku}
-    names: dict[str, str] = {}
-    if wanted:
-        p = tables.products.c
-        rows = await session.execute(select(p.sku, p.name_ru, p.name_en).where(
-            p.store_id == order.store_id, p.sku.in_(wanted)))
-        from app import i18n
-        english = i18n.current_language() == "en"
-        names = {r.sku: r.name_en if english else r.name_ru for r in rows.all()}
-    return {"likely_out": out, "choice_names": names}
-
-
-@dataclass(frozen=True)
-class LikelyOutRow:
-    """One line of the board's "likely out" list."""
-
-    sku: str
-    name_ru: str
-    name_en: str
-    reason: str
-    marked_at: datetime
-    until: datetime
-    orders: list[tuple[int, str]]  # (id, OMS id) of the open orders it affects
-
-    def name(self, language: str) -> str:
-        return self.name_en if language == "en" else self.name_ru
-
-
-async def likely_out_board(session: AsyncSession, store_id: int, now: datetime
-                           ) -> list[LikelyOutRow]:
-    """The store's products likely out, newest first, with the open orders that
-    still have them on an open line (two statements whatever the number)."""
-    lo, p = likely_out.c, tables.products.c
-    marks = (await session.execute(
-        select(lo.product_id, p.sku, p.name_ru, p.name_en, lo.reason, lo.marked_at, lo.until)
-        .join(tables.products, p.id == lo.product_id)
-        .where(lo.store_id == store_id, lo.until > now)
-        .order_by(lo.marked_at.desc(), p.sku).limit(50))).all()
-    if not marks:
-        return []
-    ln, o = tables.order_lines.c, tables.orders.c
-    hit = await session.execute(
-        select(ln.product_id, o.id, o.oms_id).join(tables.orders, o.id == ln.order_id)
-        .where(o.store_id == store_id, o.status.in_(OPEN_ORDER_STATUSES), ln.state == "open",
-               ln.product_id.in_([m.product_id for m in marks]))
-        .distinct().order_by(o.id))
-    affected: dict[int, list[tuple[int, str]]] = {}
-    for product_id, order_id, oms_id in hit.all():
-        affected.setdefault(int(product_id), []).append((int(order_id), str(oms_id)))
-    return [LikelyOutRow(m.sku, m.name_ru, m.name_en, m.reason, m.marked_at, m.until,
-                         affected.get(int(m.product_id), [])) for m in marks]
-
+# -- reading (the screens' lists without a rule are in app.oos_queries) -------
 
 @dataclass(frozen=True)
 class AdvanceChoice:
@@ -215,15 +129,13 @@ class AdvanceChoice:
     chosen: Product | None  # the substitute they chose, if any
 
 
-async def advance_choices(session: AsyncSession, order: Order, now: datetime
+async def advance_choices(uow: OosReader, order: Order, now: datetime
                           ) -> list[AdvanceChoice]:
     """The order's open lines whose product is likely out, with the substitutes the
     customer may choose from (and what they chose)."""
-    from app.services.substitutions import _candidates, accepted_before, category_group
-
     if str(order.status) not in OPEN_ORDER_STATUSES:
         return []
-    out = await likely_out_now(session, order.store_id, now)
+    out = await uow.likely_out_marks.now(order.store_id, now)
     choices = []
     for line in order.lines_in_walking_order():
         mark = out.get(line.product.id or 0)
@@ -233,11 +145,10 @@ async def advance_choices(session: AsyncSession, order: Order, now: datetime
         wide = Line(product=line.product, quantity=line.quantity,
                     unit_price_minor=line.unit_price_minor,
                     max_difference_pct=line.max_difference_pct, same_brand=line.same_brand)
-        candidates = await _candidates(session, wide,
-                                       group=category_group(line.product.category))
-        mine = (await accepted_before(session, line.product, order.customer_ref)
-                if order.customer_ref else {})
-        ranked = rank_substitutes(wide, candidates, await accepted_before(session, line.product),
+        candidates = await uow.substitutes.candidates(
+            wide, group=category_group(line.product.category))
+        everyone, mine = await votes(uow, line.product, order.customer_ref)
+        ranked = rank_substitutes(wide, candidates, everyone,
                                   limit=ADVANCE_SUGGESTIONS, customer_accepted=mine)
         chosen = None
         if line.substitution == "specific" and line.specific_sku:
@@ -248,7 +159,7 @@ async def advance_choices(session: AsyncSession, order: Order, now: datetime
     return choices
 
 
-async def choose_in_advance(uow: UnitOfWork, token: str, line_id: int, sku: str | None,
+async def choose_in_advance(uow: OosUnitOfWork, token: str, line_id: int, sku: str | None,
                             now: datetime) -> Line:
     """The customer's choice on a likely-out line: a substitute (``sku``), or none
     (None: refund it). Raises LinkNotFound (also for another order's line),
@@ -266,7 +177,7 @@ async def choose_in_advance(uow: UnitOfWork, token: str, line_id: int, sku: str 
         return line
 
 
-async def set_fallback(uow: UnitOfWork, token: str, line_id: int, fallback: str,
+async def set_fallback(uow: OosUnitOfWork, token: str, line_id: int, fallback: str,
                        now: datetime) -> Line:
     """The customer's fallback for one line of their order. Raises LinkNotFound (also
     for another order's line), LinkExpired, InvalidFallback, OrderNotPickable."""
@@ -279,7 +190,7 @@ async def set_fallback(uow: UnitOfWork, token: str, line_id: int, fallback: str,
 
 # -- weight over the soft band (item 5) ---------------------------------------
 
-async def ask_about_weight(uow: UnitOfWork, picker: StaffUser, order_id: int, *,
+async def ask_about_weight(uow: OosUnitOfWork, picker: StaffUser, order_id: int, *,
                            code: str | None, line_id: int | None, weight_g: int | None,
                            now: datetime, window_minutes: int, base_url: str) -> Line:
     """Ask the customer whether to keep a weighed item heavier than the soft band: the
@@ -311,16 +222,15 @@ async def ask_about_weight(uow: UnitOfWork, picker: StaffUser, order_id: int, *,
         order.ask_about_weight(line.id or 0, weight_g, ref=secrets.token_hex(8), code=raw,
                                now=now, window=window, customer_url=url, staff_id=picker.id,
                                tolerance=store.tolerance_for(line.product))
-        await uow.session.execute(insert(customer_links).values(
-            token_hash=link_hash(token), order_id=order.id, created_at=now))
+        await uow.links.add(link_hash(token), order.id, now)
         await uow.commit()
         return line
 
 
-async def _linked_order(uow: UnitOfWork, token: str, line_id: int) -> Order:
+async def _linked_order(uow: OosUnitOfWork, token: str, line_id: int) -> Order:
     """The open order of a customer's link, with ``line_id`` one of its lines. Raises
     LinkNotFound (also for another order's line) and LinkExpired."""
-    order = await uow.orders.get(await order_id_for_link(uow.session, token))
+    order = await uow.orders.get(await order_id_for_link(uow.links, token))
     if order is None or line_id not in {ln.id for ln in order.lines}:
         raise LinkNotFound()
     if str(order.status) in CLOSED_STATUSES:

@@ -14,8 +14,10 @@ from types import TracebackType
 from typing import Any, Protocol
 
 from app.services.records import Refused, ScanProbe
+from app.services.records_oos import LikelyOut
 from app.services.run_records import BoardRun, DonePut, RunMember, RunRow, ToteRow, UnputScan
 from app.services.stores import StoreInfo
+from picking.lines import Line, Proposal
 from picking.marking import MarkingVerdict
 from picking.model import Order, Product
 from picking.runs import Candidate, RunRules
@@ -217,3 +219,85 @@ class RunsUnitOfWork(PickingUnitOfWork, Protocol):
     def totes(self) -> Totes: ...
 
     async def __aenter__(self) -> RunsUnitOfWork: ...
+
+
+# -- The out-of-stock loop, substitutions and their shelf photos (issue 10, item 2) --
+# (app.services.oos, app.services.substitutions, app.services.proposal_photos; the SQL
+# side is app.db.repo_oos, the in-memory one tests.support.fakes_oos)
+
+class OosCatalog(Catalog, Protocol):
+    async def by_sku(self, store_id: int, sku: str) -> Product | None: ...
+
+    async def marking_code_used(self, code: str) -> bool: ...
+
+
+class StockMarks(Stock, Protocol):
+    async def mark_likely_out(self, store_id: int, product_id: int, *, reason: str,
+                              order_id: int | None, staff_id: int | None, at: datetime,
+                              until: datetime) -> bool: ...
+
+
+class LikelyOutMarks(Protocol):
+    """Reading the "likely out" marks, and the orders an empty shelf concerns."""
+
+    async def now(self, store_id: int, now: datetime) -> dict[int, LikelyOut]: ...
+
+    async def orders_to_offer(self, store_id: int, product_id: int, *, besides: int,
+                              statuses: Sequence[str], limit: int) -> list[int]: ...
+
+
+class CustomerLinks(Protocol):
+    """Customer links, stored by the SHA-256 of their token only."""
+
+    async def add(self, token_hash: str, order_id: int | None, at: datetime) -> None: ...
+
+    async def find(self, token_hash: str) -> tuple[str, int] | None: ...
+
+
+class Substitutes(Protocol):
+    async def candidates(self, line: Line, group: str) -> list[Product]: ...
+
+    async def accepted_before(self, original: Product,
+                              customer_ref: str | None = None) -> dict[str, int]: ...
+
+    async def orders_with_due_proposals(self, now: datetime) -> list[int]: ...
+
+
+class ProposalPhotos(Protocol):
+    async def replace(self, proposal: Proposal, *, path: str, size: int, at: datetime,
+                      staff_id: int | None) -> str | None: ...
+
+    async def path_for(self, order_id: int, ref: str) -> str | None: ...
+
+
+class OosReader(Protocol):
+    """What the loop's and the customer's read-only services read through (a reading
+    session's repositories, or an open unit of work)."""
+
+    @property
+    def orders(self) -> Orders: ...
+
+    @property
+    def catalog(self) -> OosCatalog: ...
+
+    @property
+    def likely_out_marks(self) -> LikelyOutMarks: ...
+
+    @property
+    def links(self) -> CustomerLinks: ...
+
+    @property
+    def substitutes(self) -> Substitutes: ...
+
+    @property
+    def proposal_photos(self) -> ProposalPhotos: ...
+
+
+class OosUnitOfWork(PickingUnitOfWork, OosReader, Protocol):
+    @property
+    def catalog(self) -> OosCatalog: ...
+
+    @property
+    def stock(self) -> StockMarks: ...
+
+    async def __aenter__(self) -> OosUnitOfWork: ...

@@ -21,16 +21,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, insert, select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.db import tables
-from app.db.repositories import OrderRepository
-from app.db.tables_substitutions import customer_links, substitution_proposals
-from app.db.uow import UnitOfWork
 from app.services.picking import check_marking, find_product, load_order, read_code
-from app.services.ports import MarkingChecker
-from app.services.stores import load_store
+from app.services.ports import CustomerLinks, MarkingChecker, OosReader, OosUnitOfWork
 from app.staff import StaffUser
 from picking import errors
 from picking.marking import refuse_unsellable
@@ -85,60 +77,34 @@ def category_group(category: str) -> str:
     return category.partition("/")[0]
 
 
-async def suggestions(session: AsyncSession, picker: StaffUser, order_id: int,
+async def suggestions(uow: OosReader, picker: StaffUser, order_id: int,
                       line_id: int, *, wider: bool = False) -> Suggestions:
     """The order, the short line and its ranked substitutes (read only).
 
     Raises OrderNotFound and NoSuchLine.
     """
-    order = await OrderRepository(session).get(order_id, store_id=picker.store_id, lock=False)
+    order = await uow.orders.get(order_id, store_id=picker.store_id, lock=False)
     if order is None:
         raise errors.OrderNotFound(order_id=order_id)
     line = order.line(line_id)
     group = category_group(line.product.category)
-    mine = (await accepted_before(session, line.product, order.customer_ref)
-            if order.customer_ref else {})
-    found = suggest(line, await _candidates(session, line, group=group), wider=wider,
-                    accepted_before=await accepted_before(session, line.product),
-                    customer_accepted=mine)
+    everyone, mine = await votes(uow, line.product, order.customer_ref)
+    found = suggest(line, await uow.substitutes.candidates(line, group), wider=wider,
+                    accepted_before=everyone, customer_accepted=mine)
     return Suggestions(order, line, found.products, found.wider, found.wider_available)
 
 
-async def _candidates(session: AsyncSession, line: Line, group: str) -> list[Product]:
-    """In-stock products of the line's category and of its whole ``group``."""
-    p = tables.products.c
-    wanted = ((p.category == line.product.category) | (p.category == group)
-              | p.category.startswith(f"{group}/", autoescape=True))
-    if line.specific_sku:
-        wanted = wanted | (p.sku == line.specific_sku)
-    stmt = (select(Product).where(p.store_id == line.product.store_id, wanted, p.stock > 0,
-                                  p.unit == line.product.unit)
-            .order_by(p.sequence).limit(400))
-    return list((await session.scalars(stmt)).all())
+async def votes(uow: OosReader, original: Product, customer_ref: str | None
+                ) -> tuple[dict[str, int], dict[str, int]]:
+    """How customers answered each substitute for ``original`` (approvals minus
+    rejections, per SKU), and how this customer did (none when the OMS sent no
+    customer id)."""
+    mine = (await uow.substitutes.accepted_before(original, customer_ref)
+            if customer_ref else {})
+    return await uow.substitutes.accepted_before(original), mine
 
 
-async def accepted_before(session: AsyncSession, original: Product,
-                          customer_ref: str | None = None) -> dict[str, int]:
-    """How customers of this store answered each substitute for ``original``:
-    approvals minus rejections, per SKU. With ``customer_ref``, only that
-    customer's answers (none when the OMS sent no customer id)."""
-    sp, ln, p, o = (substitution_proposals.c, tables.order_lines.c, tables.products.c,
-                    tables.orders.c)
-    vote = case((sp.status == "approved", 1), else_=-1)
-    stmt = (select(p.sku, func.sum(vote))
-            .select_from(substitution_proposals)
-            .join(tables.order_lines, ln.id == sp.line_id)
-            .join(tables.products, p.id == sp.product_id)
-            .where(ln.product_id == original.id,
-                   sp.status.in_(("approved", "rejected")), sp.decided_by == "customer")
-            .group_by(p.sku))
-    if customer_ref is not None:
-        stmt = stmt.join(tables.orders, o.id == sp.order_id).where(o.customer_ref == customer_ref)
-    rows = await session.execute(stmt)
-    return {sku: int(n) for sku, n in rows.all()}
-
-
-async def propose(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id: int, raw: str,
+async def propose(uow: OosUnitOfWork, picker: StaffUser, order_id: int, line_id: int, raw: str,
                   *, now: datetime, window_minutes: int, base_url: str,
                   quantity: int | None = None, other_category_ok: bool = False,
                   checker: MarkingChecker | None = None) -> Proposed:
@@ -152,7 +118,7 @@ async def propose(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id: in
     """
     check = await check_marking(checker, raw, now)
     async with uow:
-        store = await load_store(uow.session, picker.store_id)
+        store = await uow.stores.settings(picker.store_id)
         code = read_code(raw, store)
         product = await find_product(uow, store, code)
         order = await load_order(uow, picker, order_id)
@@ -171,34 +137,29 @@ async def propose(uow: UnitOfWork, picker: StaffUser, order_id: int, line_id: in
             customer_url=url, staff_id=picker.id, quantity=quantity, marking_code=marking,
             marking_tail=code.marking_tail, weight_g=code.weight_g,
             other_category_ok=other_category_ok)
-        await uow.session.execute(insert(customer_links).values(
-            token_hash=link_hash(token), order_id=order.id, created_at=now))
+        await uow.links.add(link_hash(token), order.id, now)
         await uow.commit()
         return Proposed(proposal, url)
 
 
-
-
-
 # -- customer side -------------------------------------------------------------
 
-async def order_id_for_link(session: AsyncSession, token: str) -> int:
-    """The order a customer token opens. Raises LinkNotFound (no data either way)."""
+async def order_id_for_link(links: CustomerLinks, token: str) -> int:
+    """The order a customer token opens (``uow.links``). Raises LinkNotFound (no data
+    either way)."""
     if not _TOKEN.match(token):
         raise LinkNotFound()
     wanted = link_hash(token)
-    row = (await session.execute(
-        select(customer_links.c.token_hash, customer_links.c.order_id)
-        .where(customer_links.c.token_hash == wanted))).first()
-    if row is None or not hmac.compare_digest(row.token_hash, wanted):
+    row = await links.find(wanted)
+    if row is None or not hmac.compare_digest(row[0], wanted):
         raise LinkNotFound()
-    return int(row.order_id)
+    return row[1]
 
 
-async def customer_view(session: AsyncSession, token: str) -> Order:
+async def customer_view(uow: OosReader, token: str) -> Order:
     """The order behind a link, for reading. Raises LinkNotFound, LinkExpired."""
-    order_id = await order_id_for_link(session, token)
-    order = await OrderRepository(session).get(order_id, lock=False)
+    order_id = await order_id_for_link(uow.links, token)
+    order = await uow.orders.get(order_id, lock=False)
     if order is None:
         raise LinkNotFound()
     if str(order.status) in CLOSED_STATUSES:
@@ -206,7 +167,7 @@ async def customer_view(session: AsyncSession, token: str) -> Order:
     return order
 
 
-async def decide(uow: UnitOfWork, token: str, ref: str, *, approve: bool, now: datetime,
+async def decide(uow: OosUnitOfWork, token: str, ref: str, *, approve: bool, now: datetime,
                  difference_approved: bool = False) -> Proposal:
     """The customer's answer to one proposal of their order.
 
@@ -215,7 +176,7 @@ async def decide(uow: UnitOfWork, token: str, ref: str, *, approve: bool, now: d
     timeout found on the way is recorded even then.
     """
     async with uow:
-        order_id = await order_id_for_link(uow.session, token)
+        order_id = await order_id_for_link(uow.links, token)
         order = await uow.orders.get(order_id)
         if order is None:
             raise LinkNotFound()
@@ -238,15 +199,12 @@ async def decide(uow: UnitOfWork, token: str, ref: str, *, approve: bool, now: d
 
 # -- expiry --------------------------------------------------------------------
 
-async def expire_due(new_uow: Callable[[], UnitOfWork], now: datetime) -> int:
+async def expire_due(new_uow: Callable[[], OosUnitOfWork], now: datetime) -> int:
     """Time out every open proposal whose window has run out, one order per
     transaction. Returns how many proposals it timed out."""
     uow = new_uow()
     async with uow:
-        sp = substitution_proposals.c
-        order_ids = list(await uow.session.scalars(
-            select(sp.order_id).where(sp.status == "proposed", sp.expires_at <= now)
-            .distinct()))
+        order_ids = await uow.substitutes.orders_with_due_proposals(now)
     count = 0
     for order_id in order_ids:
         uow = new_uow()

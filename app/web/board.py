@@ -16,7 +16,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Response, ServerSentEvent, Template
 
-from app import board_queries, board_summary, i18n, queries, trust_queries
+from app import board_queries, board_summary, i18n, oos_queries, queries, trust_queries
 from app.auth import requires_area
 from app.i18n import gettext as _
 from app.marking import stale_products
@@ -70,7 +70,7 @@ async def board_context(request: Req) -> dict[str, Any]:
         board = await board_queries.open_board(session, user.store_id, now)
         pickers = await board_queries.pickers_panel(session, user.store_id, since, now)
         stale = await stale_products(session, user.store_id, since, user.language)
-        likely_out = await oos.likely_out_board(session, user.store_id, now)  # issue 15
+        likely_out = await oos_queries.likely_out_board(session, user.store_id, now)  # issue 15
         pickup = await arrival.pickup_settings(session, user.store_id)
         waiting = await arrival.waiting_customers(session, user.store_id, now,
                                                   pickup.wait_limit_minutes)

@@ -22,11 +22,13 @@ from litestar.response import Response, ServerSentEvent, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import i18n, throttle
+from app.db.repo_oos import reads
 from app.i18n import gettext as _
 from app.marking import freshness_kept
+from app.oos_queries import photo_refs
 from app.services import arrival, oos
 from app.services import substitutions as service
-from app.services.proposal_photos import PHOTO_MESSAGE_TYPE, photo_refs
+from app.services.proposal_photos import PHOTO_MESSAGE_TYPE
 from app.services.stores import load_store
 from app.web.deps import client_ip, clock, new_uow, reading
 from app.web.live import live_stream
@@ -94,10 +96,10 @@ async def customer_page(request: Req, token: FromPath[str]) -> Template:
     _choose_language(request)
     try:
         async with reading(request) as session:
-            order = await service.customer_view(session, token)
+            order = await service.customer_view(reads(session), token)
             fresh = await freshness_kept(session, order, await load_store(session,
                                                                           order.store_id))
-            advance = await oos.advance_choices(session, order, clock(request))
+            advance = await oos.advance_choices(reads(session), order, clock(request))
             photos = await photo_refs(session, order.id or 0)
             pickup = await pickup_context(session, order)
     except (service.LinkNotFound, service.LinkExpired) as err:
@@ -135,7 +137,7 @@ async def customer_decide(request: Req, token: FromPath[str], ref: FromPath[str]
         return redirect(request, request.app.route_reverse("customer:order", token=token)
                         + f"?lang={i18n.current_language()}")
     async with reading(request) as session:
-        order = await service.customer_view(session, token)
+        order = await service.customer_view(reads(session), token)
         photos = await photo_refs(session, order.id or 0)
         pickup = await pickup_context(session, order)
     return render(request, "customer/order.html",
@@ -153,7 +155,7 @@ async def customer_live(request: Req, token: FromPath[str]) -> ServerSentEvent |
     language = _choose_language(request)
     try:
         async with reading(request) as session:
-            order = await service.customer_view(session, token)
+            order = await service.customer_view(reads(session), token)
     except (service.LinkNotFound, service.LinkExpired) as err:
         return _link_error(request, err)
 
@@ -161,10 +163,10 @@ async def customer_live(request: Req, token: FromPath[str]) -> ServerSentEvent |
         i18n.set_language(language)
         async with reading(request) as session:
             try:
-                fresh = await service.customer_view(session, token)
+                fresh = await service.customer_view(reads(session), token)
             except (service.LinkNotFound, service.LinkExpired):
                 return [("progress", "")]
-            advance = await oos.advance_choices(session, fresh, clock(request))
+            advance = await oos.advance_choices(reads(session), fresh, clock(request))
             photos = await photo_refs(session, fresh.id or 0)
             pickup = await pickup_context(session, fresh)
         context = {**page_context(request, fresh, token, photos), "advance": advance, **pickup}
@@ -240,8 +242,8 @@ async def _choice_answer(request: Req, token: str, feedback: Feedback | None, st
         return redirect(request, request.app.route_reverse("customer:order", token=token)
                         + f"?lang={i18n.current_language()}")
     async with reading(request) as session:
-        order = await service.customer_view(session, token)
-        advance = await oos.advance_choices(session, order, clock(request))
+        order = await service.customer_view(reads(session), token)
+        advance = await oos.advance_choices(reads(session), order, clock(request))
     context = {**page_context(request, order, token), "advance": advance}
     if where == "advance":
         return render(request, "customer/order.html", {**context, "advance_feedback": feedback},
@@ -307,7 +309,7 @@ async def _pickup_answer(request: Req, token: str, feedback: Feedback | None,
                          status: int) -> Response[Any]:
     try:
         async with reading(request) as session:
-            order = await service.customer_view(session, token)
+            order = await service.customer_view(reads(session), token)
             pickup = await pickup_context(session, order)
             code = await arrival.pickup_code(session, token,
                                              request.app.state.settings.secret_key)

@@ -262,14 +262,14 @@ def _outcome(response: Response[Any], outcome: str) -> Response[Any]:
 async def _pick_page(request: Req, order_id: int, feedback: Feedback | None = None,
                      status_code: int = 200, *, fragment: bool = False,
                      **extra: Any) -> Response[Any]:
-    from app.services import oos
+    from app import oos_queries
 
     marks: dict[str, Any] = {}
     async with quick_reading(request) as session:
         order = await queries.pick_page_order(session, order_id, request.user.store_id)
         codes = {} if fragment else await queries.order_barcodes(session, order_id)
         if order is not None and not fragment:  # issue 15: shelves found empty
-            marks = await oos.marks_for_lines(session, order, clock(request))
+            marks = await oos_queries.marks_for_lines(session, order, clock(request))
     if order is None:
         return render(request, "error.html", {"feedback": describe(errors.OrderNotFound())},
                       status_code=404)

@@ -18,6 +18,7 @@ from litestar.params import FromPath
 from litestar.response import Response, Template
 
 from app.auth import requires_area
+from app.db.repo_oos import reads
 from app.i18n import gettext as _
 from app.proof_photo import (
     MAX_PROOF_BYTES,
@@ -103,7 +104,7 @@ async def customer_photo(request: Req, token: FromPath[str], ref: FromPath[str]
         return limited
     try:
         async with reading(request) as session:
-            path = await service.photo_for_customer(session, token, ref)
+            path = await service.photo_for_customer(reads(session), token, ref)
     except (errors.LinkNotFound, errors.LinkExpired, ProposalClosed) as err:
         return render(request, "customer/link_error.html", {"feedback": describe(err)},
                       status_code=status_for(err))

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from app import queries
 from app.auth import requires_area
 from app.db import tables
+from app.db.repo_oos import reads
 from app.services import substitutions as service
 from app.web.deps import clock, marking_checker, new_uow, public_base_url, reading
 from app.web.forms import FormError, parse_quantity
@@ -113,13 +114,13 @@ class SubstituteController(Controller):
 async def _oos_lines(request: Req, order_id: int, store_id: int) -> str:
     """The open lines again, out of band, with their "likely out" marks and the
     customer's choice in advance."""
-    from app.services import oos
+    from app import oos_queries
 
     async with reading(request) as session:
         order = await queries.order_for_screen(session, order_id, store_id)
         if order is None:
             return ""
-        marks = await oos.marks_for_lines(session, order, clock(request))
+        marks = await oos_queries.marks_for_lines(session, order, clock(request))
     context = {"order": order, "oob": True, **marks}
     return "\n".join(render_fragment(request, "picking/_line.html", {**context, "line": line})
                      for line in order.lines if line.state == "open")
@@ -160,7 +161,7 @@ async def choose_page(request: Req, order_id: int, line_id: int,
     """The substitute page; with ``fragment`` an htmx request gets only its feedback."""
     try:
         async with reading(request) as session:
-            found = await service.suggestions(session, request.user, order_id, line_id,
+            found = await service.suggestions(reads(session), request.user, order_id, line_id,
                                               wider=wider)
     except errors.PickingError as err:
         return render(request, "error.html", {"feedback": describe(err)},

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app.db import tables
-from app.services.substitutions import accepted_before
+from app.db.repo_oos import SubstituteRepository
 from picking.gtin import complete
 from picking.model import Product
 from tests.integration.test_substitute_page_http import categorise
@@ -177,9 +177,10 @@ async def test_what_this_customer_accepted_before_is_counted_for_them_alone(
     async with db.reading() as session:
         milk = (await session.scalars(select(Product).where(
             tables.products.c.sku == "milk", tables.products.c.store_id == shop.store_id))).one()
-        assert await accepted_before(session, milk, "anna-77") == {"kefir": 1}
-        assert await accepted_before(session, milk, "boris-12") == {}
-        assert await accepted_before(session, milk) == {"kefir": 1}
+        accepted_before = SubstituteRepository(session).accepted_before
+        assert await accepted_before(milk, "anna-77") == {"kefir": 1}
+        assert await accepted_before(milk, "boris-12") == {}
+        assert await accepted_before(milk) == {"kefir": 1}
 
 
 async def test_a_newer_version_changes_the_notes_and_wishes_of_a_line(

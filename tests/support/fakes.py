@@ -16,6 +16,7 @@ from app.services.stores import StoreInfo
 from picking import events
 from picking.codes import ScaleLayout
 from picking.model import Order, OrderStatus, Product
+from tests.support import fakes_oos
 from tests.support.fakes_runs import FakeRuns, FakeTotes, RunStorage
 
 
@@ -31,6 +32,7 @@ class Storage:
     likely_out: set[tuple[int, int]] = field(default_factory=set)  # (store id, product id)
     runs: RunStorage = field(default_factory=RunStorage)  # runs, totes, puts (fakes_runs)
     commits: int = 0
+    oos: fakes_oos.OosStorage = field(default_factory=fakes_oos.OosStorage)  # links, photos
 
 
 class FakeOrders:
@@ -142,6 +144,7 @@ class FakeUnitOfWork:
         self.stock = FakeStock(self)
         self.runs = FakeRuns(self)
         self.totes = FakeTotes(self.runs)
+        fakes_oos.enter(self)  # the loop's, the substitutions' and the photos' repositories
         self.committed = False
         return self
 
@@ -158,5 +161,6 @@ class FakeUnitOfWork:
         self.storage.errors.extend(self.errors)
         self.storage.likely_out = self.likely_out
         self.storage.runs = self.runs.committed()
+        fakes_oos.commit(self)
         self.storage.commits += 1
         self.committed = True

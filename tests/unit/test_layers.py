@@ -71,3 +71,32 @@ def test_runs_services_import_no_sqlalchemy() -> None:
         if bad := sorted(n for n in names if forbidden(n)):
             offenders[path.name] = bad
     assert offenders == {}
+
+OOS_SERVICES = ("app/services/oos.py", "app/services/substitutions.py",
+                "app/services/proposal_photos.py", "app/services/late_find.py")
+
+
+def storage_imports(source: str) -> set[str]:
+    """What a module imports of SQLAlchemy, the tables and the SQL session side."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names = {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names = {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+        else:
+            continue
+        found |= {n for n in names if n.split(".")[0] == "sqlalchemy"
+                  or n.startswith(("app.db.tables", "app.db.engine", "app.db.uow"))}
+    return found
+
+
+def test_oos_services_import_no_sqlalchemy() -> None:
+    """The out-of-stock loop, substitutions and their photos reach storage through the
+    ports (app.services.ports) only: no SQLAlchemy, no tables, no session."""
+    offenders = {name: storage_imports((ROOT / name).read_text(encoding="utf-8"))
+                 for name in OOS_SERVICES}
+    assert {k: v for k, v in offenders.items() if v} == {}
+    assert storage_imports("from app.db import tables\nimport sqlalchemy.orm\n"
+                           "from app.db.tables_oos import likely_out\n") == {
+        "app.db.tables", "sqlalchemy.orm", "app.db.tables_oos", "app.db.tables_oos.likely_out"}
