@@ -33,7 +33,7 @@ def start(db_url: str, port: int) -> subprocess.Popen[bytes]:
         [sys.executable, "-m", "uvicorn", "--factory", "benchmarks.apps:storepick_app",
          "--port", str(port), "--log-level", "warning", "--no-access-log"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_for_http(f"http://127.0.0.1:{port}/healthz")
+    wait_for_http(f"http://127.0.0.1:{port}/healthz", timeout=180)
     return proc
 
 
@@ -53,7 +53,7 @@ async def test_a_replay_cut_by_sigkill_and_sent_again_counts_every_scan_once(
     port = free_port()
     server = start(db_url, port)
     try:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=10) as client:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
             person = Person(client, "picker")
             await person.sign_in()
             assert await person.take_next() == order_id
