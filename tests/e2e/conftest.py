@@ -50,7 +50,7 @@ def start_server(database_url: str, **settings: Any) -> LiveServer:
                               database_url=database_url, run_relay=False, **settings))
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                             proxy_headers=False,  # as `python -m app serve`: the app decides
-                            timeout_graceful_shutdown=1, lifespan="on")
+                            timeout_graceful_shutdown=0.3, lifespan="on")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -31,7 +31,7 @@ ORDERS = ("R-A", "R-B", "R-C")
 
 def _serve(app: Any, port: int) -> uvicorn.Server:
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on", timeout_graceful_shutdown=1))
+                                           lifespan="on", timeout_graceful_shutdown=0.3))
     threading.Thread(target=server.run, daemon=True).start()
     deadline = time.monotonic() + 15
     while not server.started:

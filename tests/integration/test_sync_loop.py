@@ -25,7 +25,7 @@ pytestmark = pytest.mark.timeout(60)
 def serve(app: Any) -> tuple[uvicorn.Server, int]:
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="on", timeout_graceful_shutdown=1))
+                                           lifespan="on", timeout_graceful_shutdown=0.3))
     threading.Thread(target=server.run, daemon=True).start()
     deadline = time.monotonic() + 15
     while not server.started:

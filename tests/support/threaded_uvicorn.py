@@ -19,7 +19,7 @@ class ThreadedUvicorn:
     def start(self, app: Any, port: int, *, lifespan: str, name: str) -> None:
         """Serve ``app`` on 127.0.0.1:``port``; returns once it accepts connections."""
         config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                lifespan=lifespan, timeout_graceful_shutdown=1)
+                                lifespan=lifespan, timeout_graceful_shutdown=0.3)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, daemon=True)
         self._thread.start()
