@@ -136,7 +136,7 @@ def phone(browser: Any) -> Iterator[Any]:
     """A fresh phone-sized browser context (its own cookies), and a page in it."""
     context = browser.new_context(**PHONE)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
     yield page
     context.close()
 

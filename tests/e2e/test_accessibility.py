@@ -146,7 +146,7 @@ def test_every_page_passes_axe_and_has_thumb_sized_controls(
     context = browser.new_context(**{**PHONE, "locale": "ru-RU" if lang == "ru" else "en-US"},
                                   bypass_csp=True)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
     violations: list[str] = []
     small: list[str] = []
     try:

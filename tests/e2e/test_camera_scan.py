@@ -28,7 +28,7 @@ def test_the_camera_counts_a_barcode_once(live_server: LiveServer, camera_browse
     browser, video = camera_browser
     context = browser.new_context(**PHONE, permissions=["camera"])
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(20_000)
     try:
         sign_in(page, live_server.url, *DEMO_PICKER)
         page.get_by_role("button", name="Take next order").click()
@@ -65,7 +65,7 @@ def test_a_blurred_barcode_in_the_camera_says_hold_steady(live_server: LiveServe
     browser, video = camera_browser
     context = browser.new_context(**PHONE, permissions=["camera"])
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(20_000)
     try:
         sign_in(page, live_server.url, *DEMO_PICKER)
         page.get_by_role("button", name="Take next order").click()

@@ -168,7 +168,7 @@ def test_a_courier_scans_a_bag_label_with_the_phone_camera(floor: Floor,
     browser, video = camera_browser
     still_video(qr_image(BagCode("E-TWO", 1, 2, "ambient").text()), video, seconds=3)
     page = browser.new_context(**PHONE, permissions=["camera"]).new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(20_000)
     posts: list[str] = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
     sign_in(page, floor.server.url, "3001", "4444")

@@ -38,7 +38,7 @@ class Phone:
             str(self.profile), executable_path=CHROMIUM, args=CHROMIUM_FLAGS, **PHONE)
         self.context.set_offline(offline)
         page = self.context.pages[0] if self.context.pages else self.context.new_page()
-        page.set_default_timeout(15_000)
+        page.set_default_timeout(20_000)
         return page
 
     def close(self) -> None:

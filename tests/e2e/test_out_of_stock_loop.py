@@ -66,7 +66,7 @@ def test_an_empty_shelf_warns_the_next_picker_and_lets_the_customer_choose_early
     try:
         second_context.add_init_script(LIVE)
         second = second_context.new_page()
-        second.set_default_timeout(10_000)
+        second.set_default_timeout(20_000)
         sign_in(second, server.url, "1002", "2222")
         second.goto(f"{server.url}/pick/")
         second.click("text=Take next order")
@@ -86,7 +86,7 @@ def test_an_empty_shelf_warns_the_next_picker_and_lets_the_customer_choose_early
         customer_context = browser.new_context(**{**PHONE, "locale": "ru-RU"})
         try:
             customer = customer_context.new_page()
-            customer.set_default_timeout(10_000)
+            customer.set_default_timeout(20_000)
             customer.goto(choice_link(path, server.url))
             customer.wait_for_selector("text=Может не оказаться в наличии")
             shot(customer, "customer-advance-ru")
@@ -157,7 +157,7 @@ def test_a_heavier_weighed_item_is_a_question_the_customer_answers_live(
     customer_context = browser.new_context(**{**PHONE, "locale": "ru-RU"})
     try:
         customer = customer_context.new_page()
-        customer.set_default_timeout(10_000)
+        customer.set_default_timeout(20_000)
         customer.goto(question_link(path, server.url))
         customer.wait_for_selector("text=Тяжелее заказанного: Бананы")
         shot(customer, "customer-weight-question-ru")

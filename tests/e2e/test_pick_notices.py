@@ -42,7 +42,7 @@ def test_a_cancellation_shows_on_screen_with_vibration_while_scrolled_to_the_bot
 
     cancel_from_the_oms(live_server, oms_id)
     notice = phone.locator("#subs-notice .notice")
-    notice.wait_for(timeout=10_000)
+    notice.wait_for(timeout=20_000)
     assert "cancelled" in notice.inner_text()
     box = notice.bounding_box()
     assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 740, box

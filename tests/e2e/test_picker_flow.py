@@ -153,5 +153,5 @@ def test_a_picker_is_told_at_once_when_the_oms_cancels_the_order(
     answer = httpx.post(live_server.url + path, content=body, headers=headers)
     assert answer.status_code == 200, answer.text
     banner = phone.locator("#subs-notice .feedback--error")
-    banner.wait_for(timeout=10_000)  # no reload: pushed over the open stream
+    banner.wait_for(timeout=20_000)  # no reload: pushed over the open stream
     assert "cancelled" in banner.inner_text()

@@ -44,7 +44,7 @@ def test_a_supervisor_is_told_what_push_can_do_here_and_a_push_shows_a_notice(
     context = browser.new_context(viewport={"width": 360, "height": 740}, locale="en-US")
     context.grant_permissions(["notifications"], origin=server.url)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
     sign_in(page, server.url, "5001", "super-5001")
     page.goto(f"{server.url}/")
     page.wait_for_function(

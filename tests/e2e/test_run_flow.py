@@ -118,7 +118,7 @@ def test_a_run_of_three_orders_each_into_its_own_tote(
     customer_context = browser.new_context(**PHONE)
     try:
         customer = customer_context.new_page()
-        customer.set_default_timeout(10_000)
+        customer.set_default_timeout(20_000)
         customer.goto(customer_link(path, server.url))
         assert "R-A" not in customer.content() and "Bananas" not in customer.content()
         customer.click("button[value=approve]")

@@ -32,7 +32,7 @@ def test_every_page_runs_under_the_csp_without_a_violation(
     context = browser.new_context(**PHONE, permissions=["camera"])
     context.add_init_script(WATCH)
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(20_000)
     console: list[str] = []
     page.on("console", lambda m: console.append(m.text)
             if "Content Security Policy" in m.text else None)

@@ -82,7 +82,7 @@ def test_an_approved_wine_shows_one_of_two_and_the_second_bottle_is_accepted(
     customer_context = browser.new_context(**{**PHONE, "locale": "ru-RU"})
     try:
         customer = customer_context.new_page()
-        customer.set_default_timeout(10_000)
+        customer.set_default_timeout(20_000)
         customer.goto(customer_link(path, server.url))
         customer.wait_for_selector("#customer-progress >> text=Собрано 1 из 3 · нет в наличии: 2")
         customer.click("button[value=approve]")
@@ -168,7 +168,7 @@ def test_the_substitute_pages_camera_offers_the_bottle_it_sees(
     still_video(ean13_image(WHITE_WINE), video, seconds=3)
     context = browser.new_context(**PHONE, permissions=["camera"])
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(20_000)
     try:
         sign_in(page, server.url, "1001", "1111")
         page.goto(f"{server.url}/pick/")

@@ -61,7 +61,7 @@ def test_the_customer_approves_on_their_phone_and_the_picker_sees_it_without_rel
         customer_context.add_init_script(
             "document.addEventListener('htmx:sseOpen', () => { window.liveOpen = true; })")
         customer = customer_context.new_page()
-        customer.set_default_timeout(10_000)
+        customer.set_default_timeout(20_000)
         customer.goto(customer_link(path, server.url))
         assert customer.locator("html").get_attribute("lang") == "ru"
         customer.wait_for_selector("text=Кефир 1% 900 мл")
@@ -78,11 +78,11 @@ def test_the_customer_approves_on_their_phone_and_the_picker_sees_it_without_rel
     finally:
         customer_context.close()
 
-    picker.wait_for_selector("li[data-sku=milk] .proposal--approved", timeout=5_000)
+    picker.wait_for_selector("li[data-sku=milk] .proposal--approved", timeout=20_000)
     assert picker.evaluate("window.samePage") is True
     assert "approved" in picker.inner_text("#subs-notice")
     # The approved substitute appears in the pick list as a line of its own, live.
-    picker.wait_for_selector("li[data-sku=kefir]", state="attached", timeout=5_000)
+    picker.wait_for_selector("li[data-sku=kefir]", state="attached", timeout=20_000)
     assert picker.locator("#pick-lines li.line").count() == 3
 
 
@@ -110,13 +110,13 @@ def test_with_two_offers_the_picker_is_told_the_one_the_customer_chose(
     customer_context = browser.new_context(**PHONE)
     try:
         customer = customer_context.new_page()
-        customer.set_default_timeout(10_000)
+        customer.set_default_timeout(20_000)
         customer.goto(customer_link(path, server.url))
         customer.locator("button[value=approve]").first.click()
         customer.wait_for_selector("[data-status=approved]")
     finally:
         customer_context.close()
 
-    picker.wait_for_selector("li[data-sku=milk] .proposal--approved", timeout=5_000)
+    picker.wait_for_selector("li[data-sku=milk] .proposal--approved", timeout=20_000)
     notice = picker.inner_text("#subs-notice")
     assert "approved" in notice and "rejected" not in notice
