@@ -31,6 +31,7 @@ class InboundStorage:
     products: dict[int, Product] = field(default_factory=dict)  # by id
     barcodes: dict[tuple[int, str], int] = field(default_factory=dict)  # (store, gtin) -> id
     signatures: dict[str, datetime] = field(default_factory=dict)  # signature -> seen at
+    racing: set[str] = field(default_factory=set)  # another process is inserting these
 
 
 def enter(uow: FakeUnitOfWork) -> None:
@@ -99,7 +100,6 @@ class FakeOmsCatalog:
 class FakeSignatures:
     def __init__(self, uow: FakeUnitOfWork) -> None:
         self.uow = uow
-        self.racing: set[str] = set()  # signatures another process is inserting right now
 
     async def forget_before(self, moment: datetime) -> None:
         seen = self.uow.inbound.signatures
@@ -110,7 +110,7 @@ class FakeSignatures:
         return signature in self.uow.inbound.signatures
 
     async def add(self, signature: str, at: datetime) -> bool:
-        if signature in self.racing or signature in self.uow.inbound.signatures:
+        if signature in self.uow.inbound.racing or signature in self.uow.inbound.signatures:
             return False
         self.uow.inbound.signatures[signature] = at
         return True
