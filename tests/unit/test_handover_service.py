@@ -24,6 +24,7 @@ from picking.handover_facts import (
     NotYourDelivery,
     PickupCodeNotChecked,
 )
+from picking.marking import MarkingVerdict
 from picking.model import Line, LineState, Order, OrderStatus, Product, Scan
 from tests.support.fakes import FakeUnitOfWork, Storage
 
@@ -316,3 +317,20 @@ async def test_a_code_re_entered_after_handover_says_when_and_uses_no_attempt() 
     assert store.handover.failures == []
     with pytest.raises(errors.WrongPickupCode):  # remembered 12 hours only
         await handover.check_pickup_code(uow(store), CLERK, code, NOW + timedelta(hours=13))
+
+
+async def test_a_unit_the_recheck_refuses_leaves_the_order_and_stops_the_handover() -> None:
+    order = picked(1)
+    order.lines[0].product.marked = True
+    order.lines[0].scans[0].marking_code = "0104601234567890215abc"
+    store = storage(order)
+    await pack(store, 1)
+    await scan_all(store, 1, COURIER)
+    recheck = {"0104601234567890215abc": MarkingVerdict("blocked", "online")}
+    with pytest.raises(errors.MarkedUnitsWithdrawn):
+        await handover.take_order(uow(store), COURIER, 1, NOW, recheck=recheck)
+    kept = store.orders[1]  # the withdrawal is committed, the order stays
+    assert kept.status is OrderStatus.PACKED and kept.lines[0].state is LineState.SHORT
+    assert types(store)[-1] == "LineShorted"
+    taken = await handover.take_order(uow(store), COURIER, 1, NOW, recheck=recheck)
+    assert taken.status is OrderStatus.HANDED_OVER  # nothing left to withdraw
