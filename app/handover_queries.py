@@ -7,12 +7,11 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
 from app.db import tables
+from app.db.repo_handover import HandoverRepository
 from app.db.repositories import OrderRepository
 from app.db.tables_handover import handover_bags, handovers
-from picking.handover import Handover
 from picking.model import Order
 
 o, h, b = tables.orders.c, handovers.c, handover_bags.c
@@ -20,12 +19,7 @@ o, h, b = tables.orders.c, handovers.c, handover_bags.c
 
 async def load_handover(session: AsyncSession, order: Order) -> Order:
     """Attach the order's handover (bags, refusals) if it was packed; returns the order."""
-    stmt = (select(Handover).where(h.order_id == order.id)
-            .options(selectinload(Handover.bags),  # type: ignore[arg-type]
-                     selectinload(Handover.refusals))  # type: ignore[arg-type]
-            .execution_options(populate_existing=True))
-    order.handover = (await session.scalars(stmt)).first()
-    return order
+    return await HandoverRepository(session).attach(order)
 
 
 async def order_with_handover(session: AsyncSession, order_id: int,

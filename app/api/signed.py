@@ -19,6 +19,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi import ResponseSpec
 from sqlalchemy.orm.exc import StaleDataError
 
+from app.db.uow import UnitOfWork
 from app.services.inbound import Signed, remember_signature
 from sync.contract import (
     MAX_DEPTH,
@@ -80,7 +81,7 @@ async def signed_by_oms(connection: ASGIConnection[Any, Any, Any, Any],
                     "until %s", scope["method"], scope["path"], until)
         scope["state"][LEGACY_KEY] = True
     if scope["method"] not in SAFE_METHODS:
-        await remember_signature(state.db, signed_facts)
+        await remember_signature(UnitOfWork(state.db), signed_facts)
     scope["state"][STATE_KEY] = signed_facts
     scope["state"][BODY_KEY] = body
     if too_deep(body):

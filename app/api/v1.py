@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from litestar import Request, Response, Router, get, post, put
 from litestar.params import JSONBody, Parameter
 
+from app import inbound_queries
 from app.api.signed import (
     BODY_TYPES,
     ERROR_RESPONSES,
@@ -78,7 +79,7 @@ async def set_stock(request: Req, store: StoreCode,
      summary="The store's catalog as the OMS sees it")
 async def get_catalog(request: Req, store: StoreCode) -> Response[list[CatalogEntryOut]]:
     async with reading(request) as session:
-        return answer(request, await inbound.catalog_for_oms(session, store))
+        return answer(request, await inbound_queries.catalog_for_oms(session, store))
 
 
 BODY_TYPES.update({"put_order": OrderIn, "cancel_order": CancelIn,

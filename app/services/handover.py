@@ -1,8 +1,9 @@
 """Packing and handover services: load, ask the aggregate, commit.
 
-Each function takes a unit of work and the signed-in staff member and raises
-the domain's PickingError subclasses (``picking.handover_facts``) for anything
-a person can get wrong; nothing is written when one is raised.
+Each function takes a unit of work (``app.services.ports_handover``) and the
+signed-in staff member and raises the domain's PickingError subclasses
+(``picking.handover_facts``) for anything a person can get wrong; nothing is written
+when one is raised.
 """
 
 from __future__ import annotations
@@ -10,17 +11,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select
-
-from app.db import tables
-from app.db.tables_handover import handovers, pickup_code_failures
-from app.db.uow import UnitOfWork
-from app.handover_queries import load_handover
-from app.services import arrival
 from app.services.picking import load_order
+from app.services.ports_handover import HandoverUnitOfWork
 from app.staff import StaffUser
 from picking import errors
 from picking.bags import BadBagCode, BagCode, parse_bag_code
@@ -35,6 +31,9 @@ from picking.handover_facts import (
 from picking.marking import MarkingVerdict, withdraw_refused
 from picking.model import Order
 
+if TYPE_CHECKING:
+    from app.services import arrival
+
 PICKUP_CODE_DIGITS = 6
 PICKUP_QR_PREFIX = "SP-PICKUP:"
 MAX_CODE_FAILURES = 5
@@ -46,7 +45,7 @@ def hash_pickup_code(code: str) -> str:
     return hashlib.sha256(f"pickup:{code}".encode()).hexdigest()
 
 
-async def pack_order(uow: UnitOfWork, staff: StaffUser, order_id: int, bags: dict[str, int],
+async def pack_order(uow: HandoverUnitOfWork, staff: StaffUser, order_id: int, bags: dict[str, int],
                      staging: dict[str, str], now: datetime,
                      check_in_link: arrival.CheckInLink | None = None
                      ) -> tuple[Order, str | None]:
@@ -59,25 +58,22 @@ async def pack_order(uow: UnitOfWork, staff: StaffUser, order_id: int, bags: dic
     async with uow:
         order = await _load(uow, staff, order_id)
         code = await _new_pickup_code(uow) if order.fulfilment == "collect" else None
-        url = (await arrival.open_check_in(uow, order, code, now, check_in_link)
+        url = (await uow.check_ins.open(order, code, now, check_in_link)
                if order.status == "picked" else None)
         handover = order.pack(bags, staging, now=now, staff_id=staff.id, pickup_code=code,
                               pickup_code_hash=hash_pickup_code(code) if code else None,
                               customer_url=url)
         handover.order_id = order.id
-        uow.session.add(handover)
+        uow.handovers.add(handover)
         await uow.commit()
         return order, code
 
 
-async def _new_pickup_code(uow: UnitOfWork) -> str:
+async def _new_pickup_code(uow: HandoverUnitOfWork) -> str:
     """Six random digits that no order waiting for collection uses."""
     for _attempt in range(20):
         code = f"{secrets.randbelow(10 ** PICKUP_CODE_DIGITS):0{PICKUP_CODE_DIGITS}d}"
-        taken = await uow.session.scalar(select(handovers.c.order_id).where(
-            handovers.c.pickup_code_hash == hash_pickup_code(code),
-            handovers.c.delivered_at.is_(None)))
-        if taken is None:
+        if not await uow.handovers.code_waiting(hash_pickup_code(code)):
             return code
     raise RuntimeError("no free pickup code")  # pragma: no cover - 1e6 codes
 
@@ -89,7 +85,7 @@ def read_bag(raw: str) -> BagCode:
         raise BadBag(reason=exc.reason, raw=raw[:64]) from exc
 
 
-async def scan_bag(uow: UnitOfWork, staff: StaffUser, raw: str, now: datetime,
+async def scan_bag(uow: HandoverUnitOfWork, staff: StaffUser, raw: str, now: datetime,
                    order_id: int | None = None) -> tuple[Order, Bag, bool]:
     """Check one bag out for handover, on ``order_id`` or on the order the label names.
 
@@ -102,7 +98,7 @@ async def scan_bag(uow: UnitOfWork, staff: StaffUser, raw: str, now: datetime,
             order = await uow.orders.by_oms_id(code.oms_id)
             if order is None or order.store_id != staff.store_id:
                 raise errors.OrderNotFound(order=code.oms_id)
-            await load_handover(uow.session, order)
+            await uow.handovers.attach(order)
         else:
             order = await _load(uow, staff, order_id)
         bag, fresh = order.scan_bag(code, now=now, staff_id=staff.id)
@@ -110,7 +106,7 @@ async def scan_bag(uow: UnitOfWork, staff: StaffUser, raw: str, now: datetime,
         return order, bag, fresh
 
 
-async def take_order(uow: UnitOfWork, courier: StaffUser, order_id: int, now: datetime, *,
+async def take_order(uow: HandoverUnitOfWork, courier: StaffUser, order_id: int, now: datetime, *,
                      recheck: Mapping[str, MarkingVerdict] | None = None) -> Order:
     """The courier takes the order. Raises BagsMissing, WrongHandoverStep, and
     MarkedUnitsWithdrawn when the marking re-check (``recheck``, by unit key) refused
@@ -123,7 +119,7 @@ async def take_order(uow: UnitOfWork, courier: StaffUser, order_id: int, now: da
         return order
 
 
-async def refuse_line(uow: UnitOfWork, staff: StaffUser, order_id: int, line_id: int,
+async def refuse_line(uow: HandoverUnitOfWork, staff: StaffUser, order_id: int, line_id: int,
                       quantity: int, reason: str, now: datetime, *,
                       unit_code: str = "") -> Order:
     """Record a line refused at the counter or the door. A marked unit is refused by
@@ -143,8 +139,8 @@ async def refuse_line(uow: UnitOfWork, staff: StaffUser, order_id: int, line_id:
         return order
 
 
-async def check_delivery(uow: UnitOfWork, courier: StaffUser, order_id: int, now: datetime, *,
-                         id_checked: bool) -> None:
+async def check_delivery(uow: HandoverUnitOfWork, courier: StaffUser, order_id: int,
+                         now: datetime, *, id_checked: bool) -> None:
     """Would ``deliver`` be accepted now? Every check it makes (store, courier, state,
     ID check), nothing written: a proof photo is decoded and stored only after this.
     Raises as ``deliver`` does."""
@@ -154,7 +150,7 @@ async def check_delivery(uow: UnitOfWork, courier: StaffUser, order_id: int, now
         # no commit: leaving the unit of work rolls the trial back
 
 
-async def deliver(uow: UnitOfWork, courier: StaffUser, order_id: int, now: datetime, *,
+async def deliver(uow: HandoverUnitOfWork, courier: StaffUser, order_id: int, now: datetime, *,
                   id_checked: bool, proof_photo: str | None = None) -> Order:
     """Mark delivered. Raises NotYourDelivery, IdCheckRequired, WrongHandoverStep."""
     async with uow:
@@ -165,7 +161,7 @@ async def deliver(uow: UnitOfWork, courier: StaffUser, order_id: int, now: datet
         return order
 
 
-async def fail_delivery(uow: UnitOfWork, courier: StaffUser, order_id: int, reason: str,
+async def fail_delivery(uow: HandoverUnitOfWork, courier: StaffUser, order_id: int, reason: str,
                         note: str, now: datetime) -> Order:
     """Mark the delivery failed. Raises NotYourDelivery, InvalidRefusal (reason)."""
     async with uow:
@@ -175,7 +171,7 @@ async def fail_delivery(uow: UnitOfWork, courier: StaffUser, order_id: int, reas
         return order
 
 
-async def return_to_staging(uow: UnitOfWork, staff: StaffUser, order_id: int,
+async def return_to_staging(uow: HandoverUnitOfWork, staff: StaffUser, order_id: int,
                             now: datetime) -> Order:
     """A failed delivery is back on the staging shelf. Raises WrongHandoverStep."""
     async with uow:
@@ -185,7 +181,8 @@ async def return_to_staging(uow: UnitOfWork, staff: StaffUser, order_id: int,
         return order
 
 
-async def check_pickup_code(uow: UnitOfWork, staff: StaffUser, raw: str, now: datetime) -> int:
+async def check_pickup_code(uow: HandoverUnitOfWork, staff: StaffUser, raw: str,
+                            now: datetime) -> int:
     """The order waiting for the customer who shows ``raw`` (typed or their QR).
 
     Raises TooManyPickupAttempts after 5 wrong codes in 15 minutes by this
@@ -196,24 +193,22 @@ async def check_pickup_code(uow: UnitOfWork, staff: StaffUser, raw: str, now: da
     code = _pickup_digits(raw)
     async with uow:
         since = now - CODE_FAILURE_WINDOW
-        failures = await uow.session.scalar(select(func.count()).where(
-            pickup_code_failures.c.staff_id == staff.id, pickup_code_failures.c.failed_at > since))
-        if (failures or 0) >= MAX_CODE_FAILURES:
+        failures = await uow.pickup_attempts.failures_since(staff.id, since)
+        if failures >= MAX_CODE_FAILURES:
             raise TooManyPickupAttempts(minutes=int(CODE_FAILURE_WINDOW.total_seconds() // 60))
         order_id = await _order_by_code(uow, staff, code)
         if order_id is None:
             await _refuse_if_handed_over(uow, staff, code, now)
-            await uow.session.execute(insert(pickup_code_failures).values(
-                staff_id=staff.id, failed_at=now))
+            await uow.pickup_attempts.add_failure(staff.id, now)
             await uow.commit()
-            raise WrongPickupCode(left=MAX_CODE_FAILURES - (failures or 0) - 1)
+            raise WrongPickupCode(left=MAX_CODE_FAILURES - failures - 1)
         order = await _load(uow, staff, order_id)
         order.check_pickup_code(now=now, staff_id=staff.id)
         await uow.commit()
         return order_id
 
 
-async def _refuse_if_handed_over(uow: UnitOfWork, staff: StaffUser, code: str,
+async def _refuse_if_handed_over(uow: HandoverUnitOfWork, staff: StaffUser, code: str,
                                  now: datetime) -> None:
     """A code re-entered after its order left the counter: say when, use no attempt.
 
@@ -221,18 +216,12 @@ async def _refuse_if_handed_over(uow: UnitOfWork, staff: StaffUser, code: str,
     """
     if len(code) != PICKUP_CODE_DIGITS or not code.isdigit():
         return
-    o, h = tables.orders.c, handovers.c
-    found = (await uow.session.execute(
-        select(o.oms_id, h.handed_over_at).join(handovers, h.order_id == o.id)
-        .where(o.store_id == staff.store_id, o.fulfilment == "collect",
-               h.pickup_code_hash == hash_pickup_code(code),
-               h.handed_over_at >= now - USED_CODE_MEMORY)
-        .order_by(h.handed_over_at.desc()).limit(1))).first()
+    found = await uow.handovers.handed_over_since(staff.store_id, hash_pickup_code(code),
+                                                  now - USED_CODE_MEMORY)
     if found is not None:
-        at = found.handed_over_at
-        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at
+        oms_id, at = found
         local = at.astimezone(ZoneInfo(staff.timezone)).strftime("%H:%M")
-        raise PickupCodeAlreadyUsed(order=found.oms_id, time=local)
+        raise PickupCodeAlreadyUsed(order=oms_id, time=local)
 
 
 def _pickup_digits(raw: str) -> str:
@@ -242,17 +231,13 @@ def _pickup_digits(raw: str) -> str:
     return text.replace(" ", "").replace("-", "")
 
 
-async def _order_by_code(uow: UnitOfWork, staff: StaffUser, code: str) -> int | None:
+async def _order_by_code(uow: HandoverUnitOfWork, staff: StaffUser, code: str) -> int | None:
     if len(code) != PICKUP_CODE_DIGITS or not code.isdigit():
         return None
-    o = tables.orders.c
-    return await uow.session.scalar(
-        select(o.id).join(handovers, handovers.c.order_id == o.id)
-        .where(o.store_id == staff.store_id, o.status == "packed", o.fulfilment == "collect",
-               handovers.c.pickup_code_hash == hash_pickup_code(code)).limit(1))
+    return await uow.handovers.waiting_for(staff.store_id, hash_pickup_code(code))
 
 
-async def hand_over_to_customer(uow: UnitOfWork, staff: StaffUser, order_id: int,
+async def hand_over_to_customer(uow: HandoverUnitOfWork, staff: StaffUser, order_id: int,
                                 now: datetime, *, id_checked: bool,
                                 recheck: Mapping[str, MarkingVerdict] | None = None) -> Order:
     """Give a collect order to the customer. Raises PickupCodeNotChecked, BagsMissing,
@@ -260,14 +245,14 @@ async def hand_over_to_customer(uow: UnitOfWork, staff: StaffUser, order_id: int
     async with uow:
         order = await _load(uow, staff, order_id)
         await _withdraw_refused(uow, order, recheck, now, staff.id)
-        came = await arrival.arrival_of(uow.session, order_id)
+        came = await uow.check_ins.arrival(order_id)
         order.hand_over_to_customer(now=now, staff_id=staff.id, id_checked=id_checked,
                                     waited_seconds=came.waited_seconds(now) if came else None)
         await uow.commit()
         return order
 
 
-async def _withdraw_refused(uow: UnitOfWork, order: Order,
+async def _withdraw_refused(uow: HandoverUnitOfWork, order: Order,
                             recheck: Mapping[str, MarkingVerdict] | None, now: datetime,
                             staff_id: int) -> None:
     """Apply the re-check; units it refused leave the order now, and the person handing
@@ -280,6 +265,6 @@ async def _withdraw_refused(uow: UnitOfWork, order: Order,
         raise errors.MarkedUnitsWithdrawn(units=withdrawn)
 
 
-async def _load(uow: UnitOfWork, staff: StaffUser, order_id: int) -> Order:
+async def _load(uow: HandoverUnitOfWork, staff: StaffUser, order_id: int) -> Order:
     """The order with its handover, if it is in the staff member's store."""
-    return await load_handover(uow.session, await load_order(uow, staff, order_id))
+    return await uow.handovers.attach(await load_order(uow, staff, order_id))

@@ -1,6 +1,7 @@
 """Inbound services: what the central OMS asks of a store, applied in one transaction.
 
-Each function takes a unit of work and the request's ``Signed`` facts. The
+Each function takes a unit of work (``app.services.ports_handover``) and the
+request's ``Signed`` facts. The
 request's signature was already remembered by the API guard, in its own
 transaction, before the request was looked at (``remember_signature``): a refused
 request cannot be sent again either. Raises ``ContractError`` (unknown store or
@@ -12,20 +13,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, exists, insert, select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.db import tables
-from app.db.engine import Database
-from app.db.tables_sync import oms_request_signatures
-from app.db.uow import UnitOfWork
+from app.services.ports_handover import InboundUnitOfWork, OmsStores
 from picking import errors
 from picking.attributes import normalise as normalise_attributes
 from picking.gtin import to_gtin14
 from picking.lifecycle import RevisedLine, RevisionRefused
 from picking.model import Line, Order, OrderStatus, Product
-from picking.sale_policy import SalePolicy, group_of, sale_policy
+from picking.sale_policy import SalePolicy, group_of
 from picking.sizes import size_amount
 from sync import contract as c
 
@@ -39,7 +33,7 @@ class Signed:
     window_seconds: int = 300
 
 
-async def remember_signature(db: Database, signed: Signed) -> None:
+async def remember_signature(uow: InboundUnitOfWork, signed: Signed) -> None:
     """Remember the signature in its own committed transaction, whatever becomes of
     the request; refuse one already seen (409). Signatures older than twice the
     clock-skew window are forgotten: their timestamps are refused anyway.
@@ -47,33 +41,27 @@ async def remember_signature(db: Database, signed: Signed) -> None:
     The cache is the database, so every app process sees it; two processes racing
     with the same signature meet at the primary key and one of them is refused.
     """
-    s = oms_request_signatures.c
     replay = c.refuse("X-Storepick-Signature", "replayed request: sign each attempt afresh",
                       409)
-    async with db.writing() as session:
-        await session.execute(delete(oms_request_signatures).where(
-            s.seen_at < signed.now - timedelta(seconds=2 * signed.window_seconds)))
-        if await session.scalar(select(exists().where(s.signature == signed.signature))):
+    async with uow:
+        await uow.signatures.forget_before(
+            signed.now - timedelta(seconds=2 * signed.window_seconds))
+        if await uow.signatures.seen(signed.signature):
             raise replay
-        try:
-            await session.execute(insert(oms_request_signatures).values(
-                signature=signed.signature, seen_at=signed.now))
-            await session.commit()
-        except IntegrityError:
-            await session.rollback()
-            raise replay from None
+        if not await uow.signatures.add(signed.signature, signed.now):
+            raise replay  # leaving the unit of work rolls back
+        await uow.commit()
 
 
-async def store_id_for(session: AsyncSession, store_code: str) -> int:
+async def store_id_for(stores: OmsStores, store_code: str) -> int:
     """The store's id. Raises ContractError(404) for an unknown store."""
-    store_id = await session.scalar(
-        select(tables.stores.c.id).where(tables.stores.c.code == store_code))
+    store_id = await stores.id_for(store_code)
     if store_id is None:
         raise c.refuse("store", f"unknown store {store_code!r}", 404)
-    return int(store_id)
+    return store_id
 
 
-async def put_order(uow: UnitOfWork, store_code: str, oms_id: str, data: c.OrderIn,
+async def put_order(uow: InboundUnitOfWork, store_code: str, oms_id: str, data: c.OrderIn,
                     signed: Signed) -> c.OrderAck:
     """Create the order, or apply a newer version of it; an older version is ignored.
 
@@ -85,14 +73,14 @@ async def put_order(uow: UnitOfWork, store_code: str, oms_id: str, data: c.Order
     if problems:
         raise c.ContractError(problems)
     async with uow:
-        store_id = await store_id_for(uow.session, store_code)
+        store_id = await store_id_for(uow.oms_stores, store_code)
         order = await uow.orders.by_oms_id(oms_id)
         if order is not None and order.store_id != store_id:
             raise c.refuse("oms_id", "belongs to another store", 409)
         if order is not None and data.version <= order.oms_version:
             await uow.commit()
             return _ack("ignored", order)
-        lines = await _revised_lines(uow.session, store_id, data)
+        lines = await _revised_lines(uow, store_id, data)
         if order is None:
             order = _new_order(store_id, store_code, oms_id, data, lines, signed.now)
             uow.orders.add(order)
@@ -115,14 +103,14 @@ def _revise(order: Order, data: c.OrderIn, lines: list[RevisedLine], now: dateti
     _set_details(order, data)
 
 
-async def cancel_order(uow: UnitOfWork, store_code: str, oms_id: str, data: c.CancelIn,
+async def cancel_order(uow: InboundUnitOfWork, store_code: str, oms_id: str, data: c.CancelIn,
                        signed: Signed) -> c.OrderAck:
     """Cancel the order (until handover); cancelling again is acknowledged and ignored.
 
     Raises ContractError: 404 unknown store or order, 409 after handover or replay.
     """
     async with uow:
-        store_id = await store_id_for(uow.session, store_code)
+        store_id = await store_id_for(uow.oms_stores, store_code)
         order = await uow.orders.by_oms_id(oms_id)
         if order is None or order.store_id != store_id:
             raise c.refuse("oms_id", "unknown order in this store", 404)
@@ -139,7 +127,7 @@ def _ack(outcome: str, order: Order) -> c.OrderAck:
                       version=order.oms_version, order_status=str(order.status))
 
 
-async def _revised_lines(session: AsyncSession, store_id: int,
+async def _revised_lines(uow: InboundUnitOfWork, store_id: int,
                          data: c.OrderIn) -> list[RevisedLine]:
     """The order's lines against the store's catalog and sale policy.
 
@@ -149,9 +137,8 @@ async def _revised_lines(session: AsyncSession, store_id: int,
     """
     wanted = {ln.sku for ln in data.lines} | {ln.specific_sku for ln in data.lines
                                               if ln.specific_sku}
-    found = {p.sku: p for p in (await session.scalars(select(Product).where(
-        tables.products.c.store_id == store_id, tables.products.c.sku.in_(wanted)))).all()}
-    policy = await store_sale_policy(session, store_id)
+    found = await uow.oms_catalog.by_skus(store_id, wanted)
+    policy = await uow.oms_stores.sale_policy(store_id)
     problems = []
     for i, line in enumerate(data.lines):
         product = found.get(line.sku)
@@ -173,12 +160,6 @@ async def _revised_lines(session: AsyncSession, store_id: int,
                         substitution=ln.substitution, specific_sku=ln.specific_sku,
                         min_days_left=ln.min_days_left, fallback=ln.fallback)
             for ln in data.lines]
-
-
-async def store_sale_policy(session: AsyncSession, store_id: int) -> SalePolicy:
-    row = (await session.execute(select(tables.stores.c.sale_policy, tables.stores.c.locale)
-                                 .where(tables.stores.c.id == store_id))).one()
-    return sale_policy(row.sale_policy, row.locale)
 
 
 def _not_for_sale(policy: SalePolicy, product: Product, fulfilment: str) -> str:
@@ -228,7 +209,7 @@ def _set_wishes(order: Order, data: c.OrderIn) -> None:
                 setattr(line, name, value)
 
 
-async def upsert_catalog(uow: UnitOfWork, store_code: str, data: c.CatalogIn,
+async def upsert_catalog(uow: InboundUnitOfWork, store_code: str, data: c.CatalogIn,
                          signed: Signed) -> c.UpsertAck:
     """Create or update products by SKU; their barcodes become exactly those given
     (a GTIN moves to the product that now carries it).
@@ -239,25 +220,20 @@ async def upsert_catalog(uow: UnitOfWork, store_code: str, data: c.CatalogIn,
     if problems:
         raise c.ContractError(problems)
     async with uow:
-        store_id = await store_id_for(uow.session, store_code)
-        ids = await _product_ids(uow.session, store_id, [p.sku for p in data.products])
+        store_id = await store_id_for(uow.oms_stores, store_code)
+        ids = await uow.oms_catalog.ids_by_sku(store_id, [p.sku for p in data.products])
         updated = len(ids)
         for product in data.products:
-            ids[product.sku] = await _write_product(uow.session, store_id, product,
+            ids[product.sku] = await _write_product(uow, store_id, product,
                                                     ids.get(product.sku))
-        await _write_barcodes(uow.session, store_id, data.products, ids)
+        await uow.oms_catalog.set_barcodes(
+            store_id, [ids[p.sku] for p in data.products],
+            [(to_gtin14(code), ids[p.sku]) for p in data.products for code in p.barcodes])
         await uow.commit()
     return c.UpsertAck(status="applied", created=len(data.products) - updated, updated=updated)
 
 
-async def _product_ids(session: AsyncSession, store_id: int, skus: list[str]) -> dict[str, int]:
-    p = tables.products.c
-    rows = await session.execute(select(p.sku, p.id).where(p.store_id == store_id,
-                                                           p.sku.in_(skus)))
-    return {sku: int(pid) for sku, pid in rows.all()}
-
-
-async def _write_product(session: AsyncSession, store_id: int, product: c.ProductIn,
+async def _write_product(uow: InboundUnitOfWork, store_id: int, product: c.ProductIn,
                          product_id: int | None) -> int:
     values = {
         "name_ru": product.name_ru, "name_en": product.name_en, "unit": product.unit,
@@ -270,28 +246,13 @@ async def _write_product(session: AsyncSession, store_id: int, product: c.Produc
         "brand": product.brand, "attributes": normalise_attributes(product.attributes) or None}
     if product.stock is not None:
         values["stock"] = product.stock
-    p = tables.products
     if product_id is not None:
-        await session.execute(update(p).where(p.c.id == product_id).values(**values))
+        await uow.oms_catalog.update(product_id, values)
         return product_id
-    result = await session.execute(insert(p).values(
-        store_id=store_id, sku=product.sku, **{"stock": 0, **values}).returning(p.c.id))
-    return int(result.scalar_one())
+    return await uow.oms_catalog.create(store_id, product.sku, values)
 
 
-async def _write_barcodes(session: AsyncSession, store_id: int, products: list[c.ProductIn],
-                          ids: dict[str, int]) -> None:
-    rows = [{"store_id": store_id, "gtin": to_gtin14(code), "product_id": ids[p.sku]}
-            for p in products for code in p.barcodes]
-    b = tables.product_barcodes.c
-    await session.execute(delete(tables.product_barcodes).where(
-        b.store_id == store_id,
-        b.product_id.in_([ids[p.sku] for p in products]) | b.gtin.in_([r["gtin"] for r in rows])))
-    if rows:
-        await session.execute(insert(tables.product_barcodes), rows)
-
-
-async def set_stock(uow: UnitOfWork, store_code: str, data: c.StockIn,
+async def set_stock(uow: InboundUnitOfWork, store_code: str, data: c.StockIn,
                     signed: Signed) -> c.UpsertAck:
     """Set stock levels by SKU. Raises ContractError: 422 for an unknown SKU or a
     negative level, 404 unknown store, 409 replay."""
@@ -299,31 +260,13 @@ async def set_stock(uow: UnitOfWork, store_code: str, data: c.StockIn,
     if problems:
         raise c.ContractError(problems)
     async with uow:
-        store_id = await store_id_for(uow.session, store_code)
-        ids = await _product_ids(uow.session, store_id, [lv.sku for lv in data.levels])
+        store_id = await store_id_for(uow.oms_stores, store_code)
+        ids = await uow.oms_catalog.ids_by_sku(store_id, [lv.sku for lv in data.levels])
         unknown = [c.FieldError(f"levels[{i}].sku", "no such product in this store")
                    for i, lv in enumerate(data.levels) if lv.sku not in ids]
         if unknown:
             raise c.ContractError(unknown)
-        p = tables.products
         for level in data.levels:
-            await uow.session.execute(update(p).where(p.c.id == ids[level.sku])
-                                      .values(stock=level.stock))
+            await uow.oms_catalog.set_stock(ids[level.sku], level.stock)
         await uow.commit()
     return c.UpsertAck(status="applied", created=0, updated=len(data.levels))
-
-
-async def catalog_for_oms(session: AsyncSession, store_code: str) -> list[c.CatalogEntryOut]:
-    """The store's catalog as the OMS sees it (for the simulator and reconciliation).
-
-    Raises ContractError(404) for an unknown store."""
-    store_id = await store_id_for(session, store_code)
-    policy = await store_sale_policy(session, store_id)
-    p = tables.products.c
-    rows = await session.execute(select(p.sku, p.name_en, p.unit, p.price_minor, p.stock,
-                                        p.category, p.attributes)
-                                 .where(p.store_id == store_id).order_by(p.sku))
-    return [c.CatalogEntryOut(sku=r.sku, name_en=r.name_en, unit=r.unit,
-                              price_minor=r.price_minor, stock=r.stock,
-                              fulfilments=policy.allowed_for(r.category),
-                              attributes=list(r.attributes or ())) for r in rows.all()]

@@ -16,7 +16,7 @@ from app.services.stores import StoreInfo
 from picking import events
 from picking.codes import ScaleLayout
 from picking.model import Order, OrderStatus, Product
-from tests.support import fakes_oos
+from tests.support import fakes_handover, fakes_inbound, fakes_oos
 from tests.support.fakes_runs import FakeRuns, FakeTotes, RunStorage
 
 
@@ -33,6 +33,10 @@ class Storage:
     runs: RunStorage = field(default_factory=RunStorage)  # runs, totes, puts (fakes_runs)
     commits: int = 0
     oos: fakes_oos.OosStorage = field(default_factory=fakes_oos.OosStorage)  # links, photos
+    handover: fakes_handover.HandoverStorage = field(
+        default_factory=fakes_handover.HandoverStorage)  # wrong pickup codes, check-ins
+    inbound: fakes_inbound.InboundStorage = field(
+        default_factory=fakes_inbound.InboundStorage)  # stores, catalog, signatures (OMS)
 
 
 class FakeOrders:
@@ -145,6 +149,8 @@ class FakeUnitOfWork:
         self.runs = FakeRuns(self)
         self.totes = FakeTotes(self.runs)
         fakes_oos.enter(self)  # the loop's, the substitutions' and the photos' repositories
+        fakes_handover.enter(self)  # orders by OMS id, handovers, pickup codes, check-ins
+        fakes_inbound.enter(self)  # what the OMS sends: stores, catalog, signatures
         self.committed = False
         return self
 
@@ -162,5 +168,7 @@ class FakeUnitOfWork:
         self.storage.likely_out = self.likely_out
         self.storage.runs = self.runs.committed()
         fakes_oos.commit(self)
+        fakes_handover.commit(self)
+        fakes_inbound.commit(self)
         self.storage.commits += 1
         self.committed = True

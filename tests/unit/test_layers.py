@@ -100,3 +100,19 @@ def test_oos_services_import_no_sqlalchemy() -> None:
     assert storage_imports("from app.db import tables\nimport sqlalchemy.orm\n"
                            "from app.db.tables_oos import likely_out\n") == {
         "app.db.tables", "sqlalchemy.orm", "app.db.tables_oos", "app.db.tables_oos.likely_out"}
+
+
+HANDOVER_AND_INBOUND = ("app/services/handover.py", "app/services/inbound.py",
+                        "app/services/ports_handover.py")
+
+
+def test_handover_and_inbound_services_import_no_sqlalchemy() -> None:
+    """Packing, handover and what the OMS sends reach storage through their ports
+    (app.services.ports_handover) only: no SQLAlchemy, no tables, no session."""
+    offenders = {name: storage_imports((ROOT / name).read_text(encoding="utf-8"))
+                 for name in HANDOVER_AND_INBOUND}
+    assert {k: v for k, v in offenders.items() if v} == {}
+    assert storage_imports("from app.db.uow import UnitOfWork\n"
+                           "from sqlalchemy.exc import IntegrityError\n") == {
+        "app.db.uow", "app.db.uow.UnitOfWork", "sqlalchemy.exc",
+        "sqlalchemy.exc.IntegrityError"}
