@@ -4,11 +4,13 @@ without reading the order for the screen."""
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import re
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import jinja2
 import pytest
 
@@ -16,6 +18,7 @@ from app import queries
 from picking.model import Line, Order, Product
 from picking.substitution import Proposal
 from picking.views import PickView
+from tests.e2e.conftest import LiveServer, start_server
 from tests.integration.test_substitution_http import line_of, offer
 from tests.support.people import Person
 from tests.support.shop import BREAD, MILK, NOT_IN_ANY_ORDER, add_order, kefir_unit
@@ -186,3 +189,56 @@ async def test_a_refused_scan_answers_without_reading_the_order(
 
     accepted = await picker.scan(order_id, MILK)  # a scan that changes a line reads it
     assert accepted.status_code == 200 and loads == [order_id]
+
+
+@pytest.fixture
+def server(db_url: str, shop: Any) -> Iterator[LiveServer]:
+    live = start_server(db_url, live_keepalive_seconds=0.1)
+    yield live
+    live.stop()
+
+
+@pytest.mark.timeout(60)
+async def test_the_live_stream_pushes_the_pick_fragments_from_the_view(
+        db: Any, shop: Any, server: LiveServer, rendered: list[tuple[str, dict[str, Any]]]
+) -> None:
+    """An offer sent from the substitute page comes back on the pick page's stream:
+    the line with its proposal and the progress, rendered from the view."""
+    async with db.writing() as session:
+        order_id = await add_order(session, shop, {"milk": 1, "bread": 1})
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as http:
+        picker = Person(http, "picker")
+        assert (await picker.sign_in()).status_code == 303
+        assert await picker.take_next() == order_id
+        milk = await line_of(db, order_id, "milk")
+        assert (await picker.post(f"/pick/{order_id}/lines/{milk}/short",
+                                  {"reason": "out_of_stock"}, htmx=True)).status_code == 200
+        received: asyncio.Queue[str] = asyncio.Queue()
+        opened = asyncio.Event()
+
+        async def listen() -> None:
+            async with http.stream("GET", f"/pick/{order_id}/substitutions/live") as response:
+                assert response.status_code == 200
+                async for line in response.aiter_lines():
+                    opened.set()
+                    received.put_nowait(line)
+
+        listening = asyncio.create_task(listen())
+        try:
+            async with asyncio.timeout(20):
+                await opened.wait()
+            assert (await offer(picker, order_id, milk, kefir_unit())).status_code == 303
+            seen: list[str] = []
+            async with asyncio.timeout(20):
+                while not any('id="pick-progress-text"' in line for line in seen):
+                    seen.append(await received.get())
+        finally:
+            listening.cancel()
+        pushed = "\n".join(seen)
+        assert f'id="line-{milk}"' in pushed and "Waiting for the customer" in pushed
+        assert 'data-missing="1"' in pushed  # still missing while the customer decides
+    names = {name for name, _ in rendered}
+    assert {"picking/_line.html", "picking/_progress.html"} <= names
+    # the substitution notice (substitutes/, another screen) still reads the order
+    assert {k: v for k, v in write_side_in(rendered).items()
+            if k != "substitutes/_notice.html"} == {}
