@@ -15,7 +15,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Response, Template
 
-from app import queries
+from app import i18n, queries
 from app.auth import requires_area
 from app.i18n import gettext as _
 from app.marking import freshness_kept
@@ -34,8 +34,10 @@ from app.web.forms import (
 )
 from app.web.messages import Feedback, describe, status_for
 from app.web.render import is_htmx, redirect, render
+from app.web.sizes import size_text
 from picking import errors
-from picking.model import SHORT_REASONS
+from picking.model import SHORT_REASONS, Line, Order
+from picking.views import LineView, PickView, line_view, pick_view
 
 Req = Request[Any, Any, Any]
 
@@ -91,9 +93,10 @@ class PickerController(Controller):
                  picked=_amount(line, line.picked_quantity), ordered=_amount(line, line.quantity))
         if is_htmx(request) and not outcome.state_changed:
             # The line is still open where it was: its body and the feedback say it all.
+            store = await _store(request)
             return _outcome(render(request, "picking/_scan_counted.html", {
-                "order": {"id": order_id}, "line": line, "feedback": Feedback("ok", text),
-                "feedback_id": secrets.token_hex(4), "store": await _store(request),
+                "order_id": order_id, "line": screen_line(request, line, store),
+                "feedback": Feedback("ok", text), "feedback_id": secrets.token_hex(4),
                 "short_reasons": SHORT_REASONS}), "accepted")
         return await _after_action(request, order_id, Feedback("ok", text), line=line)
 
@@ -159,10 +162,8 @@ class PickerController(Controller):
         if order is None:
             return render(request, "error.html", {"feedback": describe(errors.OrderNotFound())},
                           status_code=404)
-        lines = order.lines_in_walking_order()
         return render(request, "picking/summary.html", {
-            "order": order, "fresh": fresh, "picked": [ln for ln in lines if ln.picked_quantity],
-            "missing": [ln for ln in lines if ln.remaining and ln.state == "short"]})
+            "pick": screen_view(request, order), "fresh": fresh})
 
 
 async def short_with_oos_loop(request: Req, order_id: int, line_id: int, reason: str,
@@ -190,6 +191,22 @@ async def short_with_oos_loop(request: Req, order_id: int, line_id: int, reason:
             oos.offer_choices, lambda: new_uow(request), request.user.store_id,
             line.product.id, at, base_url=public_base_url(request), besides=order_id)
     return response
+
+
+def screen_view(request: Req, order: Order, store: Any = None, **extra: Any) -> PickView:
+    """The pick page's read model of ``order``, built once per request: the templates
+    see this, never the order. ``store`` (its settings) gives weighed lines their band;
+    ``extra``: the shelves found empty (``likely_out``, ``choice_names``) and ``codes``."""
+    return pick_view(order, language=i18n.current_language(), now=clock(request),
+                     tolerance_for=store.tolerance_for if store is not None else None,
+                     size_of=size_text, **extra)
+
+
+def screen_line(request: Req, line: Line, store: Any = None) -> LineView:
+    """One line's read model, for the fragment of a scan that leaves it open."""
+    return line_view(line, language=i18n.current_language(), now=clock(request),
+                     tolerance_for=store.tolerance_for if store is not None else None,
+                     size_of=size_text)
 
 
 def request_weight(grams: int) -> str:
@@ -224,9 +241,11 @@ async def _after_action(request: Req, order_id: int, feedback: Feedback, *,
         return _outcome(await _pick_page(request, order_id, feedback), "accepted")
     async with quick_reading(request) as session:
         order = await queries.pick_page_order(session, order_id, request.user.store_id)
+    if order is None:  # gone meanwhile (another store's id cannot get here: the action failed)
+        return _outcome(await _pick_page(request, order_id, feedback), "accepted")
     return _outcome(render(request, "picking/pick.html", {
-        "order": order, "line": line, "feedback": feedback, "oob": True,
-        "feedback_id": secrets.token_hex(4), "store": await _store(request)},
+        "pick": screen_view(request, order, await _store(request)), "order_id": order_id,
+        "feedback": feedback, "oob": True, "feedback_id": secrets.token_hex(4)},
         fragment="picking/_scan_result.html"), "accepted")
 
 
@@ -247,7 +266,7 @@ async def _scan_failed(request: Req, order_id: int, err: Exception, code: str,
     extra["scanned"] = code
     if is_htmx(request) and not isinstance(err, errors.OrderNotFound):
         return _outcome(render(request, "picking/_scan_feedback.html", {
-            "order": {"id": order_id}, "feedback": feedback,
+            "order_id": order_id, "feedback": feedback,
             "feedback_id": secrets.token_hex(4), **extra}, status_code=status), "refused")
     return _outcome(await _pick_page(request, order_id, feedback, status, fragment=True, **extra),
                     "refused")
@@ -280,10 +299,11 @@ async def _pick_page(request: Req, order_id: int, feedback: Feedback | None = No
             feedback = describe(errors.OrderCancelled() if order.status == "cancelled"
                                 else errors.NotYourOrder())
             status_code = 409
-    context = {"order": order, "feedback": feedback,
+    store = await _store(request)
+    context = {"pick": screen_view(request, order, store, codes=codes, **marks),
+               "order_id": order_id, "feedback": feedback,
                "feedback_id": secrets.token_hex(4), "short_reasons": SHORT_REASONS,
-               "scan_nonce": secrets.token_urlsafe(12), "store": await _store(request),
-               "order_codes": codes, **marks, **extra}
+               "scan_nonce": secrets.token_urlsafe(12), "store": store, **extra}
     return render(request, "picking/pick.html", context,
                   fragment="picking/_scan_feedback.html" if fragment else None,
                   status_code=status_code)

@@ -17,7 +17,7 @@ from litestar.params import FromPath
 from litestar.response import Response, Template
 from sqlalchemy import select
 
-from app import queries, runs_queries
+from app import i18n, queries, runs_queries
 from app.auth import requires_area
 from app.db import tables
 from app.i18n import gettext as _
@@ -30,6 +30,7 @@ from app.web.messages import Feedback, describe, status_for
 from app.web.render import is_htmx, redirect, render
 from picking import errors
 from picking.runs import MAX_RUN, RunRules, merged_list, short_tote, zones_of
+from picking.views import line_view
 
 Req = Request[Any, Any, Any]
 COLOURS = {"A": "a", "B": "b", "C": "c", "D": "d", "E": "e", "F": "f", "G": "g", "H": "h"}
@@ -153,8 +154,11 @@ async def _run_page(request: Req, run_id: int, feedback: Feedback | None = None,
                 codes.update(await queries.order_barcodes(session, member.order.id or 0))
         store = await load_store(session, user.store_id)
         context = {"run": view, "rows": rows, "feedback": feedback, "colours": COLOURS,
-                   "run_lines": [ln for m in view.active_orders for ln in m.order.lines],
-                   "order_codes": codes, "store": store,
+                   # the offline queue's lines: read models (picking.views), as on the pick page
+                   "run_lines": [line_view(ln, language=i18n.current_language(),
+                                           now=clock(request), codes=codes)
+                                 for m in view.active_orders for ln in m.order.lines],
+                   "store": store,
                    "feedback_id": secrets.token_hex(4), "scan_nonce": secrets.token_urlsafe(12),
                    "short_tote": short_tote, "zones_of": zones_of, **extra}
         return render(request, "runs/run.html", context, fragment="runs/_body.html",

@@ -24,6 +24,7 @@ from app.web.deps import clock, marking_checker, new_uow, public_base_url, readi
 from app.web.forms import FormError, parse_quantity
 from app.web.live import live_stream
 from app.web.messages import Feedback, describe, status_for
+from app.web.picker import screen_view
 from app.web.render import redirect, render, render_fragment
 from picking import errors
 from picking.substitution import (
@@ -121,23 +122,27 @@ async def _oos_lines(request: Req, order_id: int, store_id: int) -> str:
         if order is None:
             return ""
         marks = await oos_queries.marks_for_lines(session, order, clock(request))
-    context = {"order": order, "oob": True, **marks}
+    context = {"order_id": order_id, "oob": True}
     return "\n".join(render_fragment(request, "picking/_line.html", {**context, "line": line})
-                     for line in order.lines if line.state == "open")
+                     for line in screen_view(request, order, **marks).lines
+                     if line.state == "open")
 
 
 def _live_lines(request: Req, order: Any, *, announce: bool) -> str:
     """Every line with proposals and the progress (out of band), and, when
     ``announce``, a notice about the latest answer."""
     latest = latest_decision(order.proposals()) if announce else None
-    context = {"order": order, "oob": True, "latest": latest,
-               "feedback_id": secrets.token_hex(4)}
-    parts = [render_fragment(request, "substitutes/_notice.html", context)]
+    feedback_id = secrets.token_hex(4)
+    # The notice (substitutes/) still reads the order; the pick page's fragments read its view.
+    parts = [render_fragment(request, "substitutes/_notice.html", {
+        "order": order, "oob": True, "latest": latest, "feedback_id": feedback_id})]
+    view = screen_view(request, order)
+    context = {"pick": view, "order_id": order.id, "oob": True, "feedback_id": feedback_id}
     if latest is not None:  # an approval adds a line: send the whole list
         parts.append(render_fragment(request, "picking/_pick_lines.html", context))
     else:
         parts += [render_fragment(request, "picking/_line.html", {**context, "line": line})
-                  for line in order.lines if proposals_of(line)]
+                  for line in view.lines if line.proposals]
     parts.append(render_fragment(request, "picking/_progress.html", context))
     return "\n".join(parts)
 
