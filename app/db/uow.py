@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.engine import Database
+from app.db.repo_floor import FloorRepository, PickupRepository
 from app.db.repo_oos import (
     CustomerLinkRepository,
     LikelyOutRepository,
@@ -56,6 +57,8 @@ class UnitOfWork:
         self.links = CustomerLinkRepository(self.session)
         self.substitutes = SubstituteRepository(self.session)
         self.proposal_photos = ProposalPhotoRepository(self.session)
+        self.pickups = PickupRepository(self.session)  # the floor (app.services.ports_floor)
+        self.floor = FloorRepository(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

@@ -16,7 +16,7 @@ from app.services.stores import StoreInfo
 from picking import events
 from picking.codes import ScaleLayout
 from picking.model import Order, OrderStatus, Product
-from tests.support import fakes_oos
+from tests.support import fakes_floor, fakes_oos
 from tests.support.fakes_runs import FakeRuns, FakeTotes, RunStorage
 
 
@@ -33,6 +33,7 @@ class Storage:
     runs: RunStorage = field(default_factory=RunStorage)  # runs, totes, puts (fakes_runs)
     commits: int = 0
     oos: fakes_oos.OosStorage = field(default_factory=fakes_oos.OosStorage)  # links, photos
+    floor: fakes_floor.FloorStorage = field(default_factory=fakes_floor.FloorStorage)  # pickup
 
 
 class FakeOrders:
@@ -145,6 +146,7 @@ class FakeUnitOfWork:
         self.runs = FakeRuns(self)
         self.totes = FakeTotes(self.runs)
         fakes_oos.enter(self)  # the loop's, the substitutions' and the photos' repositories
+        fakes_floor.enter(self)  # pickup check-in, pace, supervision, store settings
         self.committed = False
         return self
 
@@ -162,5 +164,6 @@ class FakeUnitOfWork:
         self.storage.likely_out = self.likely_out
         self.storage.runs = self.runs.committed()
         fakes_oos.commit(self)
+        fakes_floor.commit(self)
         self.storage.commits += 1
         self.committed = True

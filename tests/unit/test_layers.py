@@ -100,3 +100,33 @@ def test_oos_services_import_no_sqlalchemy() -> None:
     assert storage_imports("from app.db import tables\nimport sqlalchemy.orm\n"
                            "from app.db.tables_oos import likely_out\n") == {
         "app.db.tables", "sqlalchemy.orm", "app.db.tables_oos", "app.db.tables_oos.likely_out"}
+
+
+FLOOR_SERVICES = ("app/services/arrival.py", "app/services/pace.py",
+                  "app/services/supervision.py", "app/services/stores.py",
+                  "app/services/ports_floor.py", "app/services/records_floor.py")
+
+
+def test_floor_services_import_no_sqlalchemy() -> None:
+    """Pickup check-in, pace, the supervisor's actions and a store's settings reach
+    storage through their ports (app.services.ports_floor) only: no SQLAlchemy, no
+    tables, no session."""
+    offenders = {name: storage_imports((ROOT / name).read_text(encoding="utf-8"))
+                 for name in FLOOR_SERVICES}
+    assert {k: v for k, v in offenders.items() if v} == {}
+    # Nor the SQL repositories, but for one call that app.services.handover still makes
+    # with its session (arrival.arrival_of), until handover is ported too.
+    repositories = {name: {n for n in imported_names(ROOT / name) if n.startswith("app.db")}
+                    for name in FLOOR_SERVICES}
+    assert {k: v for k, v in repositories.items() if v} == {
+        "app/services/arrival.py": {"app.db.repo_floor", "app.db.repo_floor.PickupRepository"}}
+
+
+def imported_names(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
