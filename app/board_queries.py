@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import tables
 from app.db.tables_board import scan_errors
+from app.floor_queries import load_store
 from app.progress_sql import progress_columns, progress_join
-from app.services.stores import load_store
 from picking import board
 from picking.progress import Progress
 

@@ -13,13 +13,11 @@ from sqlalchemy.orm import selectinload
 
 from app.db import tables
 from app.db.tables_handover import handovers, pickup_code_failures
-from picking.arrival import Arrival
 from picking.handover import Handover
 from picking.model import Order
 
 if TYPE_CHECKING:
-    from app.db.uow import UnitOfWork
-    from app.services.arrival import CheckInLink
+    pass
 
 
 class HandoverRepository:
@@ -80,19 +78,3 @@ class PickupAttemptRepository:
             staff_id=staff_id, failed_at=at))
 
 
-class ArrivalCheckIns:
-    """The calls packing and the counter make into ``app.services.arrival``, unchanged
-    (that module is moving behind its own ports in another change; until then it takes
-    the SQL unit of work and its session)."""
-
-    def __init__(self, uow: UnitOfWork) -> None:
-        self.uow = uow
-
-    async def open(self, order: Order, code: str | None, now: datetime,
-                   link: CheckInLink | None) -> str | None:
-        from app.services import arrival  # it imports app.db.uow, which imports this module
-        return await arrival.open_check_in(self.uow, order, code, now, link)
-
-    async def arrival(self, order_id: int) -> Arrival | None:
-        from app.services import arrival
-        return await arrival.arrival_of(self.uow.session, order_id)

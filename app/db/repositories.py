@@ -12,10 +12,10 @@ from sqlalchemy.orm import joinedload, raiseload, selectinload
 
 from app.db import tables
 from app.db.plain import PRODUCT_COLUMNS, PlainOrders, product_from
+from app.db.repo_floor import StoreRepository  # its home now; still importable here
 from app.db.tables_board import scan_errors
 from app.db.tables_oos import likely_out
 from app.services.records import Counted, Refused, ScanProbe
-from app.services.stores import StoreInfo, load_store
 from picking.model import Line, LineState, Order, OrderStatus, Product, Scan
 
 
@@ -252,16 +252,6 @@ class ScanRepository:
         await self.session.execute(insert(scan_errors).values(
             store_id=store_id, staff_id=staff_id, order_id=order_id, code=code[:200],
             kind=kind, at=at))
-
-
-class StoreRepository:
-    """A store's settings (cached for a few seconds, see ``app.services.stores``)."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def settings(self, store_id: int) -> StoreInfo:
-        return await load_store(self.session, store_id)
 
 
 __all__ = ["CatalogRepository", "Counted", "OrderRepository", "Refused", "Scan",

@@ -15,7 +15,8 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db.engine import Database
-from app.db.repo_handover import ArrivalCheckIns, HandoverRepository, PickupAttemptRepository
+from app.db.repo_floor import FloorRepository, PickupRepository
+from app.db.repo_handover import HandoverRepository, PickupAttemptRepository
 from app.db.repo_inbound import OmsCatalogRepository, OmsSignatureRepository, OmsStoreRepository
 from app.db.repo_oos import (
     CustomerLinkRepository,
@@ -60,10 +61,11 @@ class UnitOfWork:
         self.proposal_photos = ProposalPhotoRepository(self.session)
         self.handovers = HandoverRepository(self.session)  # packing and handover
         self.pickup_attempts = PickupAttemptRepository(self.session)
-        self.check_ins = ArrivalCheckIns(self)
         self.oms_stores = OmsStoreRepository(self.session)  # what the OMS sends
         self.oms_catalog = OmsCatalogRepository(self.session)
         self.signatures = OmsSignatureRepository(self.session)
+        self.pickups = PickupRepository(self.session)  # the floor (app.services.ports_floor)
+        self.floor = FloorRepository(self.session)
         return self
 
     async def __aexit__(self, exc_type: type[BaseException] | None,

@@ -12,9 +12,9 @@ import hashlib
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from app.services import arrival
 from app.services.picking import load_order
 from app.services.ports_handover import HandoverUnitOfWork
 from app.staff import StaffUser
@@ -30,9 +30,6 @@ from picking.handover_facts import (
 )
 from picking.marking import MarkingVerdict, withdraw_refused
 from picking.model import Order
-
-if TYPE_CHECKING:
-    from app.services import arrival
 
 PICKUP_CODE_DIGITS = 6
 PICKUP_QR_PREFIX = "SP-PICKUP:"
@@ -58,7 +55,7 @@ async def pack_order(uow: HandoverUnitOfWork, staff: StaffUser, order_id: int, b
     async with uow:
         order = await _load(uow, staff, order_id)
         code = await _new_pickup_code(uow) if order.fulfilment == "collect" else None
-        url = (await uow.check_ins.open(order, code, now, check_in_link)
+        url = (await arrival.open_check_in(uow, order, code, now, check_in_link)
                if order.status == "picked" else None)
         handover = order.pack(bags, staging, now=now, staff_id=staff.id, pickup_code=code,
                               pickup_code_hash=hash_pickup_code(code) if code else None,
@@ -245,7 +242,7 @@ async def hand_over_to_customer(uow: HandoverUnitOfWork, staff: StaffUser, order
     async with uow:
         order = await _load(uow, staff, order_id)
         await _withdraw_refused(uow, order, recheck, now, staff.id)
-        came = await uow.check_ins.arrival(order_id)
+        came = await uow.pickups.arrival(order_id)
         order.hand_over_to_customer(now=now, staff_id=staff.id, id_checked=id_checked,
                                     waited_seconds=came.waited_seconds(now) if came else None)
         await uow.commit()

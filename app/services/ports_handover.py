@@ -16,14 +16,14 @@ from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Protocol
 
-from app.services.ports import Orders, PickingUnitOfWork
-from picking.arrival import Arrival
+from app.services.ports import CustomerLinks, Orders, PickingUnitOfWork
+from app.services.ports_floor import Pickups
 from picking.handover import Handover
 from picking.model import Order, Product
 from picking.sale_policy import SalePolicy
 
 if TYPE_CHECKING:
-    from app.services.arrival import CheckInLink
+    pass
 
 
 class OmsOrders(Orders, Protocol):
@@ -68,17 +68,6 @@ class PickupAttempts(Protocol):
     async def add_failure(self, staff_id: int, at: datetime) -> None: ...
 
 
-class CheckIns(Protocol):
-    """The customer's check-in of a collect order (``app.services.arrival``)."""
-
-    async def open(self, order: Order, code: str | None, now: datetime,
-                   link: CheckInLink | None) -> str | None:
-        """At packing: the arrival record and, with ``link``, a customer link (its URL)."""
-        ...
-
-    async def arrival(self, order_id: int) -> Arrival | None: ...
-
-
 class HandoverUnitOfWork(PickingUnitOfWork, Protocol):
     @property
     def orders(self) -> OmsOrders: ...
@@ -90,7 +79,12 @@ class HandoverUnitOfWork(PickingUnitOfWork, Protocol):
     def pickup_attempts(self) -> PickupAttempts: ...
 
     @property
-    def check_ins(self) -> CheckIns: ...
+    def pickups(self) -> Pickups:
+        """The arrival of a collect order (``app.services.ports_floor``)."""
+        ...
+
+    @property
+    def links(self) -> CustomerLinks: ...
 
     async def __aenter__(self) -> HandoverUnitOfWork: ...
 

@@ -1,20 +1,22 @@
-"""What services need to know about a store: its code layout and tolerances."""
+"""What services need to know about a store: its code layout and tolerances.
+
+Read through a ``StoreRows`` port (``app.services.ports_floor``; SQL:
+``app.db.repo_floor.StoreRepository``) and cached here for a short while.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from app.db import tables
-from app.db.tables_marking import freshness_defaults
 from picking.codes import ScaleLayout
 from picking.freshness import default_for
 from picking.model import Product, Tolerance
+
+if TYPE_CHECKING:
+    from app.services.ports_floor import StoreRows
 
 
 @dataclass(frozen=True)
@@ -44,17 +46,17 @@ _cache: dict[tuple[str, int], tuple[float, StoreInfo]] = {}
 CACHE_SECONDS = 30.0
 
 
-async def load_store(session: AsyncSession, store_id: int) -> StoreInfo:
+async def load_store(rows: StoreRows, store_id: int) -> StoreInfo:
     """The store's settings, cached for a short while: they change rarely and
     every scan needs them."""
     # By the database's address, not the engine object's id: ids are reused once an
     # engine is gone, and two databases must never share a store's settings.
-    key = (str(getattr(session.bind, "url", id(session.bind))), store_id)
+    key = (rows.address, store_id)
     now = time.monotonic()
     hit = _cache.get(key)
     if hit is not None and now - hit[0] < CACHE_SECONDS:
         return hit[1]
-    info = await _read_store(session, store_id)
+    info = await rows.read(store_id)
     _cache[key] = (now, info)
     return info
 
@@ -84,16 +86,3 @@ async def store_changed(store_id: int) -> None:
     for announce in list(_announcers):
         await announce(store_id)
 
-
-async def _read_store(session: AsyncSession, store_id: int) -> StoreInfo:
-    row = (await session.execute(
-        select(tables.stores).where(tables.stores.c.id == store_id))).mappings().one()
-    f = freshness_defaults.c
-    fresh = await session.execute(select(f.category, f.min_days).where(f.store_id == store_id))
-    return StoreInfo(
-        id=row["id"], code=row["code"], name=row["name"], timezone=row["timezone"],
-        locale=row["locale"], currency=row["currency"],
-        layout=ScaleLayout.parse(row["scale_layout"], prefixes=row["scale_prefixes"]),
-        soft_tolerance_pct=row["soft_tolerance_pct"], hard_tolerance_pct=row["hard_tolerance_pct"],
-        time_limits=dict(row["time_limits"] or {}),
-        freshness={str(c): int(d) for c, d in fresh.all()})

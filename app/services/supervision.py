@@ -2,7 +2,8 @@
 
 Each action takes a unit of work and the signed-in supervisor, loads the order
 of the supervisor's store, asks the aggregate (which records the audited
-event) and commits. Rollback is the default.
+event) and commits. Rollback is the default. Storage only through the ports of
+``app.services.ports_floor``.
 """
 
 from __future__ import annotations
@@ -10,26 +11,20 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import func, select, update
-
-from app.db import tables
-from app.db.engine import Database
-from app.db.repositories import ScanRepository
-from app.db.uow import UnitOfWork
 from app.services.picking import load_order
+from app.services.ports_floor import FloorUnitOfWork
 from app.services.stores import store_changed
 from app.staff import StaffUser
 from picking.board import parse_time_limits, scan_error_kind
 from picking.errors import PickerBusy
 from picking.model import Order
-from picking.status import OrderStatus
 from picking.supervision import PickerNotAvailable
 
 log = logging.getLogger("storepick.board")
 PICKING_ROLES = ("picker", "supervisor")
 
 
-async def assign_picker(uow: UnitOfWork, supervisor: StaffUser, order_id: int, picker_id: int,
+async def assign_picker(uow: FloorUnitOfWork, supervisor: StaffUser, order_id: int, picker_id: int,
                         now: datetime, *, busy_confirmed: bool = False) -> Order:
     """Give the order to a picker of the same store (assign or reassign).
 
@@ -43,7 +38,7 @@ async def assign_picker(uow: UnitOfWork, supervisor: StaffUser, order_id: int, p
         name = await _require_picker(uow, supervisor, picker_id)
         order = await load_order(uow, supervisor, order_id)
         if not busy_confirmed and order.picker_id != picker_id:
-            others = await _orders_being_picked(uow, picker_id, besides=order_id)
+            others = await uow.floor.orders_being_picked(picker_id, besides=order_id)
             if others:
                 raise PickerBusy(picker_id=picker_id, name=name, orders=others)
         order.assign_picker(picker_id, now=now, actor_id=supervisor.id)
@@ -51,7 +46,7 @@ async def assign_picker(uow: UnitOfWork, supervisor: StaffUser, order_id: int, p
         return order
 
 
-async def unassign_picker(uow: UnitOfWork, supervisor: StaffUser, order_id: int,
+async def unassign_picker(uow: FloorUnitOfWork, supervisor: StaffUser, order_id: int,
                           now: datetime) -> Order:
     """Put an order being picked back in the queue. Raises InvalidTransition."""
     async with uow:
@@ -61,7 +56,7 @@ async def unassign_picker(uow: UnitOfWork, supervisor: StaffUser, order_id: int,
         return order
 
 
-async def raise_priority(uow: UnitOfWork, supervisor: StaffUser, order_id: int,
+async def raise_priority(uow: FloorUnitOfWork, supervisor: StaffUser, order_id: int,
                          now: datetime) -> Order:
     """Move the order up the queue. Raises InvalidTransition at the top priority."""
     async with uow:
@@ -71,8 +66,8 @@ async def raise_priority(uow: UnitOfWork, supervisor: StaffUser, order_id: int,
         return order
 
 
-async def record_refused_scan(db: Database, staff: StaffUser, order_id: int | None, code: str,
-                              error: Exception, now: datetime) -> bool:
+async def record_refused_scan(uow: FloorUnitOfWork, staff: StaffUser, order_id: int | None,
+                              code: str, error: Exception, now: datetime) -> bool:
     """Count one refused scan in the board's statistics, in its own short transaction.
 
     For a photo, whose symbols are each answered (and remembered) by the scan path
@@ -85,50 +80,36 @@ async def record_refused_scan(db: Database, staff: StaffUser, order_id: int | No
     if kind is None:
         return False
     try:
-        async with db.writing() as session:
-            o = tables.orders.c
-            order_id = await session.scalar(select(o.id).where(
-                o.id == order_id, o.store_id == staff.store_id))
-            await ScanRepository(session).note_error(
+        async with uow:
+            order_id = await uow.floor.order_of_store(order_id, staff.store_id)
+            await uow.scans.note_error(
                 store_id=staff.store_id, staff_id=staff.id, order_id=order_id, code=code,
                 kind=kind, at=now)
-            await session.commit()
+            await uow.commit()
     except Exception:
         log.exception("could not record a refused scan")
         return False
     return True
 
 
-async def _require_picker(uow: UnitOfWork, supervisor: StaffUser, picker_id: int) -> str:
+async def _require_picker(uow: FloorUnitOfWork, supervisor: StaffUser, picker_id: int) -> str:
     """The picker's name. Raises PickerNotAvailable."""
-    s = tables.staff.c
-    found = await uow.session.scalar(select(s.name).where(
-        s.id == picker_id, s.store_id == supervisor.store_id, s.active.is_(True),
-        s.role.in_(PICKING_ROLES)))
+    found = await uow.floor.picker_name(supervisor.store_id, picker_id, PICKING_ROLES)
     if found is None:
         raise PickerNotAvailable(picker_id=picker_id)
-    return str(found)
+    return found
 
 
-async def _orders_being_picked(uow: UnitOfWork, picker_id: int, *, besides: int) -> int:
-    o = tables.orders.c
-    count = await uow.session.scalar(select(func.count()).where(
-        o.picker_id == picker_id, o.status == OrderStatus.PICKING.value, o.id != besides))
-    return int(count or 0)
-
-
-async def set_time_limits(db: Database, supervisor: StaffUser, typed: dict[str, str]
+async def set_time_limits(uow: FloorUnitOfWork, supervisor: StaffUser, typed: dict[str, str]
                           ) -> dict[str, int]:
     """Save the store's per-status time limits from a form; returns them.
 
     Raises InvalidTimeLimit (nothing saved). The change is logged with who made it.
     """
     limits = parse_time_limits(typed)
-    async with db.writing() as session:
-        await session.execute(update(tables.stores)
-                              .where(tables.stores.c.id == supervisor.store_id)
-                              .values(time_limits=limits))
-        await session.commit()
+    async with uow:
+        await uow.stores.save_time_limits(supervisor.store_id, limits)
+        await uow.commit()
     await store_changed(supervisor.store_id)  # in force in every process at once
     log.info("time limits of store %s set to %s by staff %s", supervisor.store_code, limits,
              supervisor.id)

@@ -16,11 +16,19 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Response, ServerSentEvent, Template
 
-from app import board_queries, board_summary, i18n, oos_queries, queries, trust_queries
+from app import (
+    board_queries,
+    board_summary,
+    floor_queries,
+    i18n,
+    oos_queries,
+    queries,
+    trust_queries,
+)
 from app.auth import requires_area
 from app.i18n import gettext as _
 from app.marking import stale_products
-from app.services import arrival, oos, pace
+from app.services import arrival, oos
 from app.services import supervision as service
 from app.web import board_feed
 from app.web.board_live import SharedRender
@@ -71,10 +79,10 @@ async def board_context(request: Req) -> dict[str, Any]:
         pickers = await board_queries.pickers_panel(session, user.store_id, since, now)
         stale = await stale_products(session, user.store_id, since, user.language)
         likely_out = await oos_queries.likely_out_board(session, user.store_id, now)  # issue 15
-        pickup = await arrival.pickup_settings(session, user.store_id)
-        waiting = await arrival.waiting_customers(session, user.store_id, now,
-                                                  pickup.wait_limit_minutes)
-        rates = await pace.pick_rates(session, user.store_id, since)
+        pickup = await floor_queries.pickup_settings(session, user.store_id)
+        waiting = await floor_queries.waiting_customers(session, user.store_id, now,
+                                                        pickup.wait_limit_minutes)
+        rates = await floor_queries.pick_rates(session, user.store_id, since)
     checker = marking_checker(request)
     return {"board": board, "pickers": pickers,
             "marking": checker_state(checker.description if checker else None),
@@ -193,7 +201,7 @@ class BoardController(Controller):
     @get("/pickup", name="board:pickup")
     async def pickup(self, request: Req) -> Template:
         async with reading(request) as session:
-            current = await arrival.pickup_settings(session, request.user.store_id)
+            current = await floor_queries.pickup_settings(session, request.user.store_id)
         return _pickup_page(request, arrival.settings_form(current))
 
     @post("/pickup", name="board:pickup:save")
@@ -201,8 +209,7 @@ class BoardController(Controller):
         form = await request.form()
         typed = {name: str(form.get(name, "")) for name in arrival.SETTINGS_FIELDS}
         try:
-            await arrival.save_typed_settings(request.app.state.db, request.user.store_id,
-                                              typed)
+            await arrival.save_typed_settings(new_uow(request), request.user.store_id, typed)
         except arrival.InvalidPickupSetting as bad:
             return _pickup_page(request, typed, Feedback("error", bad.sentence()), 422)
         return redirect(request, request.app.route_reverse("board:index"))
@@ -218,7 +225,7 @@ class BoardController(Controller):
         form = await request.form()
         typed = {status: str(form.get(status, "")) for status in DEFAULT_TIME_LIMITS}
         try:
-            await service.set_time_limits(request.app.state.db, request.user, typed)
+            await service.set_time_limits(new_uow(request), request.user, typed)
         except InvalidTimeLimit as bad:
             message = _("%(status)s: type whole minutes from 1 to %(max)s.",
                         status=label(bad.status), max=MAX_LIMIT_MINUTES)

@@ -35,10 +35,9 @@ from litestar.response import ServerSentEvent, Template
 from litestar.response.sse import ServerSentEventMessage
 from sqlalchemy import select
 
-from app import board_queries, board_summary, i18n
+from app import board_queries, board_summary, floor_queries, i18n
 from app.board_queries import Board, PickerRow
 from app.db import tables
-from app.services import arrival, pace
 from app.web import live
 
 Req = Request[Any, Any, Any]
@@ -391,10 +390,10 @@ def loader(app_state: Any) -> Loader:
             since, _end = board_summary.day_bounds(now, timezone)
             board = await board_queries.open_board(session, store_id, now)
             pickers = await board_queries.pickers_panel(session, store_id, since, now)
-            rates = await pace.pick_rates(session, store_id, since)
-            pickup = await arrival.pickup_settings(session, store_id)
-            waiting = await arrival.waiting_customers(session, store_id, now,
-                                                      pickup.wait_limit_minutes)
+            rates = await floor_queries.pick_rates(session, store_id, since)
+            pickup = await floor_queries.pickup_settings(session, store_id)
+            waiting = await floor_queries.waiting_customers(session, store_id, now,
+                                                            pickup.wait_limit_minutes)
         return BoardData(board, pickers, rates, waiting, pickup)
 
     return load

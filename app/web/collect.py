@@ -12,11 +12,11 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath
 from litestar.response import Response, Template
 
+from app import floor_queries
 from app import handover_queries as queries
 from app.auth import requires_area
 from app.i18n import gettext as _
 from app.marking import recheck_order
-from app.services import arrival
 from app.services import handover as service
 from app.web.deps import clock, marking_checker, new_uow, reading
 from app.web.handover_messages import describe_handover, reason_label, status_for_handover
@@ -100,9 +100,9 @@ async def _counter_page(request: Req, feedback: Feedback | None = None,
     store_id = request.user.store_id
     async with reading(request) as session:
         rows = await queries.ready_for_collection(session, store_id)
-        pickup = await arrival.pickup_settings(session, store_id)
-        waiting = await arrival.waiting_customers(session, store_id, clock(request),
-                                                  pickup.wait_limit_minutes)
+        pickup = await floor_queries.pickup_settings(session, store_id)
+        waiting = await floor_queries.waiting_customers(session, store_id, clock(request),
+                                                        pickup.wait_limit_minutes)
     return render(request, "collect/counter.html", {
         "rows": rows, "feedback": feedback, "waiting": waiting, "pickup": pickup},
         status_code=status_code, fragment=fragment)

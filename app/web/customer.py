@@ -21,7 +21,7 @@ from litestar.params import FromPath
 from litestar.response import Response, ServerSentEvent, Template
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import i18n, throttle
+from app import floor_queries, i18n, throttle
 from app.db.repo_oos import reads
 from app.i18n import gettext as _
 from app.marking import freshness_kept
@@ -29,7 +29,6 @@ from app.oos_queries import photo_refs
 from app.services import arrival, oos
 from app.services import substitutions as service
 from app.services.proposal_photos import PHOTO_MESSAGE_TYPE
-from app.services.stores import load_store
 from app.web.deps import client_ip, clock, new_uow, reading
 from app.web.live import live_stream
 from app.web.messages import Feedback, describe, status_for
@@ -97,8 +96,8 @@ async def customer_page(request: Req, token: FromPath[str]) -> Template:
     try:
         async with reading(request) as session:
             order = await service.customer_view(reads(session), token)
-            fresh = await freshness_kept(session, order, await load_store(session,
-                                                                          order.store_id))
+            store = await floor_queries.load_store(session, order.store_id)
+            fresh = await freshness_kept(session, order, store)
             advance = await oos.advance_choices(reads(session), order, clock(request))
             photos = await photo_refs(session, order.id or 0)
             pickup = await pickup_context(session, order)
@@ -264,10 +263,10 @@ NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer",
 async def pickup_context(session: AsyncSession, order: Order) -> dict[str, Any]:
     """What ``customer/_pickup.html`` shows: the arrival record (None: nothing to
     check in for) and the store's pickup place, hours and bays."""
-    came = (await arrival.arrival_of(session, order.id)
+    came = (await floor_queries.arrival_of(session, order.id)
             if order.id is not None and order.awaits_pickup else None)
-    settings = (await arrival.pickup_settings(session, order.store_id) if came is not None
-                else arrival.PickupSettings())
+    settings = (await floor_queries.pickup_settings(session, order.store_id)
+                if came is not None else arrival.PickupSettings())
     return {"arrival": came, "pickup": settings, "pickup_code": None, "pickup_feedback": None}
 
 
@@ -311,8 +310,8 @@ async def _pickup_answer(request: Req, token: str, feedback: Feedback | None,
         async with reading(request) as session:
             order = await service.customer_view(reads(session), token)
             pickup = await pickup_context(session, order)
-            code = await arrival.pickup_code(session, token,
-                                             request.app.state.settings.secret_key)
+            code = await floor_queries.pickup_code(session, token,
+                                                   request.app.state.settings.secret_key)
     except (service.LinkNotFound, service.LinkExpired) as err:
         return _link_error(request, err)
     context = {**page_context(request, order, token), **pickup, "pickup_code": code,

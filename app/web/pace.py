@@ -10,7 +10,7 @@ from litestar import Controller, Request, get
 from litestar.response import Template
 
 from app.auth import requires_area
-from app.services.pace import my_pace
+from app.floor_queries import my_pace
 from app.web.deps import clock, reading
 from app.web.render import render
 

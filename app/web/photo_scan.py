@@ -137,7 +137,7 @@ async def _count_first_fitting(request: Req, order_id: int, symbols: list[Decode
                  picked=_amount(line, line.picked_quantity), ordered=_amount(line, line.quantity))
         return await _after_action(request, order_id, Feedback("ok", text), line=line)
     if order_error is not None:
-        await supervision.record_refused_scan(request.app.state.db, request.user, order_id,
+        await supervision.record_refused_scan(new_uow(request), request.user, order_id,
                                               symbols[0].text, order_error, clock(request))
         return await _scan_failed(request, order_id, order_error, "")
     return await _retake(request, order_id, _(

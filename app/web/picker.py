@@ -17,11 +17,11 @@ from litestar.response import Response, Template
 
 from app import i18n, queries
 from app.auth import requires_area
+from app.floor_queries import load_store
 from app.i18n import gettext as _
 from app.marking import freshness_kept
 from app.runs_queries import active_run, waiting_puts
 from app.services import picking as service
-from app.services.stores import load_store
 from app.web.deps import clock, marking_checker, new_uow, quick_reading, reading
 from app.web.forms import (
     FormError,
@@ -229,7 +229,7 @@ async def _act(request: Req, order_id: int, call: Callable[[Any], Awaitable[Any]
 
 async def _store(request: Req) -> Any:
     """The store's settings (cached a few seconds): weighed lines show their tolerance band."""
-    from app.services.stores import load_store
+    from app.floor_queries import load_store
     async with quick_reading(request) as session:
         return await load_store(session, request.user.store_id)
 

@@ -20,9 +20,9 @@ from sqlalchemy import select
 from app import i18n, queries, runs_queries
 from app.auth import requires_area
 from app.db import tables
+from app.floor_queries import load_store
 from app.i18n import gettext as _
 from app.services import runs as service
-from app.services.stores import load_store
 from app.web.deps import clock, new_uow, reading
 from app.web.forms import FormError, parse_confirm, parse_quantity, scan_id_from, scanned_at_from
 from app.web.labels import label

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
+from app.db.repo_floor import PickupRepository
 from app.db.uow import UnitOfWork
 from app.services import handover as service
-from app.services.arrival import CheckInLink, PickupSettings, save_pickup_settings
+from app.services.arrival import CheckInLink, PickupSettings
 from app.settings import DEV_SECRET
 from tests.e2e.conftest import LiveServer, seeded_database, sign_in, start_server
 from tests.support.handover import outbox_payload, picked_order, staff_user
@@ -30,7 +31,7 @@ class Pickup:
 
 async def _prepare(db: Any, shop: Any) -> tuple[str, str]:
     async with db.writing() as session:
-        await save_pickup_settings(session, shop.store_id, PickupSettings(
+        await PickupRepository(session).save_settings(shop.store_id, PickupSettings(
             place="Pickup desk by entrance B", hours="08:00–22:00", bays=("1", "2", "3")))
         await session.commit()
     order_id = await picked_order(db, shop, {"water": 2, "bread": 1}, oms_id="E-CC",

@@ -9,10 +9,11 @@ from typing import Any
 
 from sqlalchemy import insert
 
+from app.db.repo_floor import PickupRepository
 from app.db.tables_substitutions import substitution_proposals
 from app.db.uow import UnitOfWork
 from app.services import picking as picking_service
-from app.services.arrival import PickupSettings, save_pickup_settings
+from app.services.arrival import PickupSettings
 from tests.integration.test_substitution_http import line_of
 from tests.support.handover import picked_order, staff_user
 from tests.support.people import Person
@@ -27,7 +28,8 @@ def _field(html: str, name: str) -> str:
 async def test_a_picker_sees_their_own_rate_with_customer_waits_left_out(
         db: Any, shop: Any, client: Any, picker: Person) -> None:
     async with db.writing() as session:
-        await save_pickup_settings(session, shop.store_id, PickupSettings(pace_target_per_hour=20))
+        await PickupRepository(session).save_settings(
+            shop.store_id, PickupSettings(pace_target_per_hour=20))
         await session.commit()
     # 6 items from NOW-20 min to NOW-5 min (tests/support/handover.picked_order)
     order_id = await picked_order(db, shop, {"water": 3, "bread": 2, "milk": 1})

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from app.db import tables
-from app.services.arrival import PickupSettings, save_pickup_settings
+from app.db.repo_floor import PickupRepository
+from app.services.arrival import PickupSettings
 from picking.bags import BagCode
 from tests.integration.test_substitution_http import Customer
 from tests.support.handover import outbox_events, outbox_payload, picked_order
@@ -30,7 +31,7 @@ async def _packed_collect(db: Any, shop: Any, picker: Person, oms_id: str) -> tu
 
 async def _bays(db: Any, shop: Any, bays: tuple[str, ...], limit: int = 10) -> None:
     async with db.writing() as session:
-        await save_pickup_settings(session, shop.store_id, PickupSettings(
+        await PickupRepository(session).save_settings(shop.store_id, PickupSettings(
             place="Pickup desk by the entrance", hours="08:00–22:00", bays=bays,
             wait_limit_minutes=limit))
         await session.commit()
@@ -174,7 +175,7 @@ async def test_the_pickup_screens_read_wholly_in_either_language(
 
     await _bays(db, shop, ("1", "2"))
     async with db.writing() as session:  # the store's own words are data, in Russian
-        await save_pickup_settings(session, shop.store_id, PickupSettings(
+        await PickupRepository(session).save_settings(shop.store_id, PickupSettings(
             place="Стойка у входа", hours="8–22", bays=("1", "2")))
         await session.commit()
     _order_id, url = await _packed_collect(db, shop, picker, "CC-9")

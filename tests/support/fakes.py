@@ -16,7 +16,7 @@ from app.services.stores import StoreInfo
 from picking import events
 from picking.codes import ScaleLayout
 from picking.model import Order, OrderStatus, Product
-from tests.support import fakes_handover, fakes_inbound, fakes_oos
+from tests.support import fakes_floor, fakes_handover, fakes_inbound, fakes_oos
 from tests.support.fakes_runs import FakeRuns, FakeTotes, RunStorage
 
 
@@ -37,6 +37,7 @@ class Storage:
         default_factory=fakes_handover.HandoverStorage)  # wrong pickup codes, check-ins
     inbound: fakes_inbound.InboundStorage = field(
         default_factory=fakes_inbound.InboundStorage)  # stores, catalog, signatures (OMS)
+    floor: fakes_floor.FloorStorage = field(default_factory=fakes_floor.FloorStorage)  # pickup
 
 
 class FakeOrders:
@@ -151,6 +152,7 @@ class FakeUnitOfWork:
         fakes_oos.enter(self)  # the loop's, the substitutions' and the photos' repositories
         fakes_handover.enter(self)  # orders by OMS id, handovers, pickup codes, check-ins
         fakes_inbound.enter(self)  # what the OMS sends: stores, catalog, signatures
+        fakes_floor.enter(self)  # pickup check-in, pace, supervision, store settings
         self.committed = False
         return self
 
@@ -170,5 +172,6 @@ class FakeUnitOfWork:
         fakes_oos.commit(self)
         fakes_handover.commit(self)
         fakes_inbound.commit(self)
+        fakes_floor.commit(self)
         self.storage.commits += 1
         self.committed = True

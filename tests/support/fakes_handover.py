@@ -14,21 +14,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from picking.arrival import Arrival
 from picking.handover import Handover
 from picking.model import Order
 
 if TYPE_CHECKING:
-    from app.services.arrival import CheckInLink
     from tests.support.fakes import FakeOrders, FakeUnitOfWork
 
 
 @dataclass
 class HandoverStorage:
     failures: list[tuple[int, datetime]] = field(default_factory=list)  # (staff id, when)
-    arrivals: dict[int, Arrival] = field(default_factory=dict)  # by order id
-    codes: dict[int, str | None] = field(default_factory=dict)  # the code given to check-in
-    links: dict[int, str] = field(default_factory=dict)  # order id -> the customer's URL
 
 
 def enter(uow: FakeUnitOfWork) -> None:
@@ -36,7 +31,6 @@ def enter(uow: FakeUnitOfWork) -> None:
     uow.orders = FakeOmsOrders(uow, uow.orders)  # type: ignore[assignment]
     uow.handovers = FakeHandovers(uow)
     uow.pickup_attempts = FakePickupAttempts(uow)
-    uow.check_ins = FakeCheckIns(uow)
 
 
 def commit(uow: FakeUnitOfWork) -> None:
@@ -135,23 +129,3 @@ class FakePickupAttempts:
         self.uow.handover.failures.append((staff_id, at))
 
 
-class FakeCheckIns:
-    """What ``app.services.arrival.open_check_in`` / ``arrival_of`` do, in memory."""
-
-    def __init__(self, uow: FakeUnitOfWork) -> None:
-        self.uow = uow
-
-    async def open(self, order: Order, code: str | None, now: datetime,
-                   link: CheckInLink | None) -> str | None:
-        if order.fulfilment != "collect" or order.id is None:
-            return None
-        self.uow.handover.arrivals[order.id] = Arrival()
-        self.uow.handover.codes[order.id] = code if link else None
-        if link is None:
-            return None
-        url = f"{link.base_url}/arrive/token-{order.id}"
-        self.uow.handover.links[order.id] = url
-        return url
-
-    async def arrival(self, order_id: int) -> Arrival | None:
-        return self.uow.handover.arrivals.get(order_id)

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from app.services import handover
+from app.services import arrival, handover
 from app.services.arrival import CheckInLink
 from app.staff import StaffUser
 from picking import errors
@@ -103,7 +103,7 @@ async def test_packing_numbers_the_bags_across_zones_and_gives_a_delivery_no_cod
         (1, 3, "ambient"), (2, 3, "ambient"), (3, 3, "chilled")]
     assert order.handover.staging == PLACES and order.handover.cold_seconds == {"chilled": 300}
     assert types(store) == ["OrderPacked"] and store.commits == 1
-    assert store.handover.arrivals == {}  # no check-in for a delivery
+    assert store.floor.arrivals == {}  # no check-in for a delivery
 
 
 async def test_a_collect_order_gets_a_six_digit_code_kept_only_as_its_hash() -> None:
@@ -112,10 +112,13 @@ async def test_a_collect_order_gets_a_six_digit_code_kept_only_as_its_hash() -> 
     assert code is not None and len(code) == 6 and code.isdigit()
     handed = store.orders[2].handover
     assert handed is not None and handed.pickup_code_hash == handover.hash_pickup_code(code)
-    assert store.handover.arrivals == {2: Arrival()} and store.handover.codes == {2: code}
+    assert store.floor.arrivals == {2: Arrival()}
+    assert arrival.unseal_code(LINK.secret, 2, store.floor.sealed[2] or "") == code  # its page
     packed = store.outbox[-1]
     assert packed.pickup_code == code  # type: ignore[attr-defined]
-    assert packed.customer_url == store.handover.links[2]  # type: ignore[attr-defined]
+    assert packed.customer_url.startswith(  # type: ignore[attr-defined]
+        f"{LINK.base_url}/")
+    assert list(store.oos.links.values()) == [2]  # the link's token, kept as its hash
 
 
 async def test_a_new_code_is_never_one_an_order_still_waiting_holds(
@@ -298,7 +301,7 @@ async def test_the_customer_gets_the_order_after_the_code_and_every_bag() -> Non
     with pytest.raises(BagsMissing):
         await handover.hand_over_to_customer(uow(store), CLERK, 1, NOW, id_checked=False)
     await scan_all(store, 1, CLERK)
-    store.handover.arrivals[1] = Arrival(arrived_at=NOW - timedelta(minutes=4), bay="2")
+    store.floor.arrivals[1] = Arrival(arrived_at=NOW - timedelta(minutes=4), bay="2")
     order = await handover.hand_over_to_customer(uow(store), CLERK, 1, NOW, id_checked=False)
     assert order.status is OrderStatus.DELIVERED
     handed = [e for e in store.outbox if e.type == "OrderHandedOver"]

@@ -116,3 +116,31 @@ def test_handover_and_inbound_services_import_no_sqlalchemy() -> None:
                            "from sqlalchemy.exc import IntegrityError\n") == {
         "app.db.uow", "app.db.uow.UnitOfWork", "sqlalchemy.exc",
         "sqlalchemy.exc.IntegrityError"}
+
+
+FLOOR_SERVICES = ("app/services/arrival.py", "app/services/pace.py",
+                  "app/services/supervision.py", "app/services/stores.py",
+                  "app/services/ports_floor.py", "app/services/records_floor.py")
+
+
+def test_floor_services_import_no_sqlalchemy() -> None:
+    """Pickup check-in, pace, the supervisor's actions and a store's settings reach
+    storage through their ports (app.services.ports_floor) only: no SQLAlchemy, no
+    tables, no session."""
+    offenders = {name: storage_imports((ROOT / name).read_text(encoding="utf-8"))
+                 for name in FLOOR_SERVICES}
+    assert {k: v for k, v in offenders.items() if v} == {}
+    # Nor the SQL repositories.
+    repositories = {name: {n for n in imported_names(ROOT / name) if n.startswith("app.db")}
+                    for name in FLOOR_SERVICES}
+    assert {k: v for k, v in repositories.items() if v} == {}
+
+
+def imported_names(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            names |= {node.module} | {f"{node.module}.{alias.name}" for alias in node.names}
+    return names
