@@ -20,8 +20,8 @@ from typing import Any
 from app import push
 from app.db.engine import Database
 from app.db.uow import Publisher, UnitOfWork
+from app.relay import relay_for, relay_running
 from app.services import substitutions
-from app.services.relay import relay_for, relay_running
 from app.settings import Settings
 from sync.relay import Relay
 

@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
 
-from app.services.relay import stopped_at_exit
+from app.relay import stopped_at_exit
 from sync.relay import Relay
 
 log = logging.getLogger("storepick.relay")

@@ -119,7 +119,7 @@ def test_old_style_oms_signatures_have_a_stated_end_and_can_be_turned_off() -> N
 def test_the_in_app_relay_takes_the_relay_settings() -> None:
     from unittest.mock import MagicMock
 
-    from app.services.relay import relay_for
+    from app.relay import relay_for
 
     env = {"STOREPICK_ENV": "development", "STOREPICK_OMS_EVENTS_URL": "http://oms/events",
            "STOREPICK_RELAY_TIMEOUT": "3", "STOREPICK_RELAY_MAX_ATTEMPTS": "7",
