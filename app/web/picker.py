@@ -37,10 +37,14 @@ from app.web.render import is_htmx, redirect, render
 from app.web.sizes import size_text
 from picking import errors
 from picking.model import SHORT_REASONS, Line, Order
+from picking.status import OrderStatus
 from picking.views import LineView, PickView, line_view, pick_view
 
 Req = Request[Any, Any, Any]
 
+
+# An order in these is not picked: its summary is the pick page (or why it cannot be).
+NOT_PICKED_YET = frozenset({OrderStatus.RECEIVED, OrderStatus.QUEUED, OrderStatus.PICKING})
 
 class PickerController(Controller):
     path = "/pick"
@@ -154,7 +158,7 @@ class PickerController(Controller):
         return redirect(request, request.app.route_reverse("pick:summary", order_id=order_id))
 
     @get("/{order_id:int}/summary", name="pick:summary")
-    async def summary(self, request: Req, order_id: FromPath[int]) -> Template:
+    async def summary(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
         async with reading(request) as session:
             order = await queries.pick_page_order(session, order_id, request.user.store_id)
             fresh = {} if order is None else await freshness_kept(
@@ -162,6 +166,8 @@ class PickerController(Controller):
         if order is None:
             return render(request, "error.html", {"feedback": describe(errors.OrderNotFound())},
                           status_code=404)
+        if order.status in NOT_PICKED_YET:  # no "is picked" for an order still on the shelves
+            return redirect(request, request.app.route_reverse("pick:order", order_id=order_id))
         return render(request, "picking/summary.html", {
             "pick": screen_view(request, order), "fresh": fresh})
 

@@ -130,6 +130,22 @@ async def test_undo_short_and_finish_with_a_summary(db: Any, shop: Any, picker: 
         "ItemUnavailable", "OrderPicked"]
 
 
+async def test_the_summary_says_picked_only_of_a_picked_order(db: Any, shop: Any,
+                                                              picker: Person) -> None:
+    order_id = await order_with(db, shop, {"milk": 1})
+    await picker.take_next()
+    early = await picker.get(f"/pick/{order_id}/summary",  # typed, or the back button
+                             follow_redirects=False)
+    assert early.status_code == 303 and early.headers["location"] == f"/pick/{order_id}"
+    async with db.writing() as session:
+        await session.execute(tables.orders.update().where(tables.orders.c.id == order_id)
+                              .values(status="cancelled"))
+        await session.commit()
+    cancelled = await picker.get(f"/pick/{order_id}/summary")
+    assert cancelled.status_code == 200
+    assert "was cancelled" in cancelled.text and "is picked" not in cancelled.text
+
+
 async def test_every_action_works_as_a_plain_form_post(db: Any, shop: Any,
                                                        picker: Person) -> None:
     order_id = await order_with(db, shop, {"milk": 1})
