@@ -215,7 +215,8 @@ async def test_a_burst_of_scans_reaches_the_boards_as_one_change(
         await heard(feed, 0)  # taken: a change of its own, before the burst
         page = await supervisor.get("/board/")
         since = SINCE.search(page.text).group(1)  # type: ignore[union-attr]
-        feeds.coalesce = 3.0  # from now on a burst lasts long enough for three scans on a busy machine
+        # from now on a burst lasts long enough for three scans on a busy machine
+        feeds.coalesce = 3.0
         async with board_stream(a, f"/board/live?since={since}") as board:
             renders = feeds.feeds[shop.store_id].renders
             for code in (MILK, MILK, BREAD):
