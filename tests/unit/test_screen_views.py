@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 from types import SimpleNamespace
+from typing import Any
 
 import jinja2
 import pytest
@@ -217,3 +218,47 @@ def test_the_guard_is_on_for_every_integration_and_browser_test() -> None:
         fixture = getattr(conftest, "view_guard", None)
         assert fixture is view_guard.view_guard
     assert view_guard.view_guard._fixture_function_marker.autouse
+
+
+# -- the views package itself ------------------------------------------------------------
+
+def _view_modules() -> list[Any]:
+    import importlib
+    import pkgutil
+
+    import app.views
+
+    return [importlib.import_module(f"app.views.{info.name}")
+            for info in pkgutil.iter_modules(app.views.__path__)]
+
+
+def test_every_view_is_a_frozen_dataclass_with_slots() -> None:
+    views = [obj for module in _view_modules() for obj in vars(module).values()
+             if dataclasses.is_dataclass(obj) and isinstance(obj, type)
+             and obj.__module__ == module.__name__]
+    assert len(views) >= 12
+    loose = [v.__name__ for v in views
+             if not v.__dataclass_params__.frozen or "__slots__" not in vars(v)]  # type: ignore[attr-defined]
+    assert loose == []
+
+
+def test_views_are_pure_they_import_no_storage_web_or_service_layer() -> None:
+    import ast
+    from pathlib import Path
+
+    import app.views
+
+    banned = ("sqlalchemy", "litestar", "jinja2", "app.db", "app.web", "app.services",
+              "app.queries", "app.handover_queries", "app.board_queries")
+    found = {}
+    for path in Path(app.views.__path__[0]).glob("*.py"):
+        modules = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                modules.add(node.module)
+        bad = sorted(m for m in modules if m.startswith(banned))
+        if bad:
+            found[path.name] = bad
+    assert found == {}
