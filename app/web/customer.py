@@ -86,8 +86,7 @@ def page_context(request: Req, order: Order, token: str, photos: set[str] | None
                  fresh: dict[int, tuple[int, int]] | None = None) -> dict[str, Any]:
     """What every part of the page renders from: the page's view (``customer``, derived
     at this request's moment) and the link's own words."""
-    view = page_view(order, clock(request), photos=photos or (), advance=advance,
-                         fresh=fresh)
+    view = page_view(order, clock(request), photos=photos or (), advance=advance, fresh=fresh)
     return {"customer": view, "token": token, "lang_query": f"?lang={i18n.current_language()}",
             "feedback_id": secrets.token_hex(4)}
 
