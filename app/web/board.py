@@ -30,6 +30,7 @@ from app.i18n import gettext as _
 from app.marking import stale_products
 from app.services import arrival, oos
 from app.services import supervision as service
+from app.views.order_panel import order_panel
 from app.web import board_feed
 from app.web.board_live import SharedRender
 from app.web.deps import clock, marking_checker, new_uow, reading
@@ -280,7 +281,7 @@ async def _order_panel(request: Req, order_id: int, feedback: Feedback | None = 
                       status_code=404)
     row = next((r for r in board.rows if r.id == order_id), None)
     return render(request, "board/order.html", {
-        "order": order, "row": row, "history": history, "pickers": pickers,
+        "panel": order_panel(order), "row": row, "history": history, "pickers": pickers,
         "feedback": feedback, "event_label": event_label, "confirm_picker": confirm_picker,
         "due_at": board_queries.utc(order.due_at)},
         fragment=PANEL_FRAGMENT, status_code=status_code)

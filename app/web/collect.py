@@ -18,6 +18,7 @@ from app.auth import requires_area
 from app.i18n import gettext as _
 from app.marking import recheck_order
 from app.services import handover as service
+from app.views.handover import handover_page
 from app.web.deps import clock, marking_checker, new_uow, reading
 from app.web.handover_messages import describe_handover, reason_label, status_for_handover
 from app.web.messages import Feedback
@@ -116,7 +117,7 @@ async def _order_page(request: Req, order_id: int, feedback: Feedback | None = N
         return render(request, "error.html", {"feedback": describe_handover(
             errors.OrderNotFound())}, status_code=404)
     return render(request, "collect/order.html", {
-        "order": order, "feedback": feedback, "missing": order.missing_bags(request.user.id),
-        "lines": [ln for ln in order.lines_in_walking_order() if ln.picked_quantity],
+        "handover": handover_page(order, order.handover, request.user.id, clock(request)),
+        "feedback": feedback,
         "refusal_reasons": REFUSAL_REASONS, "reason_label": reason_label},
         status_code=status_code)

@@ -25,6 +25,7 @@ from app.proof_photo import (
     store_proof,
 )
 from app.services import handover as service
+from app.views.handover import handover_page
 from app.web.deps import clock, marking_checker, new_uow, reading
 from app.web.handover_messages import describe_handover, reason_label, status_for_handover
 from app.web.messages import Feedback
@@ -188,8 +189,8 @@ async def _order_page(request: Req, order_id: int, page: str, feedback: Feedback
         return render(request, "error.html", {"feedback": describe_handover(
             errors.OrderNotFound())}, status_code=404)
     return render(request, page, {
-        "order": order, "feedback": feedback, "missing": order.missing_bags(request.user.id),
-        "lines": [ln for ln in order.lines_in_walking_order() if ln.picked_quantity],
+        "handover": handover_page(order, order.handover, request.user.id, clock(request)),
+        "feedback": feedback,
         "reason_label": reason_label,
         "refusal_reasons": REFUSAL_REASONS, "failure_reasons": FAILURE_REASONS},
         status_code=status_code)

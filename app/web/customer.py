@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import secrets
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -29,13 +30,14 @@ from app.oos_queries import photo_refs
 from app.services import arrival, oos
 from app.services import substitutions as service
 from app.services.proposal_photos import PHOTO_MESSAGE_TYPE
+from app.views.customer import AdvanceChoiceLike, page_view
 from app.web.deps import client_ip, clock, new_uow, reading
 from app.web.live import live_stream
 from app.web.messages import Feedback, describe, status_for
 from app.web.render import is_htmx, redirect, render, render_fragment
 from picking import errors
 from picking.model import Order
-from picking.substitution import SUBSTITUTION_EVENTS, ProposalClosed, proposals_of
+from picking.substitution import SUBSTITUTION_EVENTS, ProposalClosed
 
 Req = Request[Any, Any, Any]
 
@@ -78,12 +80,14 @@ def _link_error(request: Req, err: errors.PickingError) -> Template:
                   status_code=status_for(err))
 
 
-def page_context(request: Req, order: Order, token: str,
-                 photos: set[str] | None = None) -> dict[str, Any]:
-    lines = order.lines_in_walking_order()
-    return {"order": order, "token": token, "lang_query": f"?lang={i18n.current_language()}",
-            "offers": [ln for ln in lines if proposals_of(ln)],
-            "feedback_id": secrets.token_hex(4), "photos": photos or set()}
+def page_context(request: Req, order: Order, token: str, photos: set[str] | None = None, *,
+                 advance: Iterable[AdvanceChoiceLike] = (),
+                 fresh: dict[int, tuple[int, int]] | None = None) -> dict[str, Any]:
+    """What every part of the page renders from: the page's view (``customer``, derived
+    at this request's moment) and the link's own words."""
+    view = page_view(order, clock(request), photos=photos or (), advance=advance, fresh=fresh)
+    return {"customer": view, "token": token, "lang_query": f"?lang={i18n.current_language()}",
+            "feedback_id": secrets.token_hex(4)}
 
 
 @get("/c/{token:str}", name="customer:order")
@@ -104,8 +108,8 @@ async def customer_page(request: Req, token: FromPath[str]) -> Template:
     except (service.LinkNotFound, service.LinkExpired) as err:
         return _link_error(request, err)
     return render(request, "customer/order.html",
-                  {**page_context(request, order, token, photos), "fresh": fresh,
-                   "advance": advance, **pickup},
+                  {**page_context(request, order, token, photos, advance=advance,
+                                  fresh=fresh), **pickup},
                   headers={"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"})
 
 
@@ -168,7 +172,7 @@ async def customer_live(request: Req, token: FromPath[str]) -> ServerSentEvent |
             advance = await oos.advance_choices(reads(session), fresh, clock(request))
             photos = await photo_refs(session, fresh.id or 0)
             pickup = await pickup_context(session, fresh)
-        context = {**page_context(request, fresh, token, photos), "advance": advance, **pickup}
+        context = {**page_context(request, fresh, token, photos, advance=advance), **pickup}
         out = [("progress", render_fragment(request, "customer/_progress.html", context)),
                ("advance", render_fragment(request, "customer/_advance.html", context))]
         if (message.get("type") in SUBSTITUTION_EVENTS or message.get("initial")
@@ -243,7 +247,7 @@ async def _choice_answer(request: Req, token: str, feedback: Feedback | None, st
     async with reading(request) as session:
         order = await service.customer_view(reads(session), token)
         advance = await oos.advance_choices(reads(session), order, clock(request))
-    context = {**page_context(request, order, token), "advance": advance}
+    context = page_context(request, order, token, advance=advance)
     if where == "advance":
         return render(request, "customer/order.html", {**context, "advance_feedback": feedback},
                       fragment="customer/_advance.html", status_code=status)

@@ -17,6 +17,7 @@ from app import handover_queries as queries
 from app.auth import requires_area
 from app.services import handover as service
 from app.services.arrival import CheckInLink
+from app.views.handover import labels_page, pack_page
 from app.web.deps import clock, new_uow, public_base_url, reading
 from app.web.handover_messages import describe_handover, reason_label, status_for_handover
 from app.web.messages import Feedback
@@ -24,7 +25,6 @@ from app.web.places import stored_place
 from app.web.render import redirect, render
 from picking import errors
 from picking.bags import ZONES, propose_bags
-from picking.handover import Bag
 from picking.model import Order
 
 Req = Request[Any, Any, Any]
@@ -68,11 +68,9 @@ class PackingController(Controller):
         order = await _order(request, order_id)
         if order is None or order.handover is None:
             return _not_found(request)
-        adult = order.adult_zones()
-        labels = [_label(order.oms_id, bag, bag.zone in adult) for bag in order.handover.bags]
         return render(request, "packing/labels.html", {
-            "order": order, "labels": labels, "size": size if size in LABEL_SIZES else "58mm",
-            "sizes": LABEL_SIZES})
+            "packed": labels_page(order, order.handover, _qr),
+            "size": size if size in LABEL_SIZES else "58mm", "sizes": LABEL_SIZES})
 
     @post("/{order_id:int}/return", name="pack:return")
     async def take_back(self, request: Req, order_id: FromPath[int]) -> Response[Any]:
@@ -85,11 +83,10 @@ class PackingController(Controller):
         return redirect(request, request.app.route_reverse("pack:desk"))
 
 
-def _label(oms_id: str, bag: Bag, adult: bool) -> dict[str, Any]:
-    """One bag label: its QR and the same code in letters, to type when the QR is scuffed."""
-    text = bag.code(oms_id).text()
-    return {"bag": bag, "text": text, "adult": adult,
-            "qr": segno.make(text, error="m").svg_inline(scale=4, border=2)}
+def _qr(text: str) -> str:
+    """A bag code's QR, as inline SVG for the label."""
+    svg: str = segno.make(text, error="m").svg_inline(scale=4, border=2)
+    return svg
 
 
 def _count(value: Any) -> int:
@@ -118,6 +115,6 @@ async def _pack_page(request: Req, order_id: int, feedback: Feedback | None = No
     proposal = propose_bags(items)
     zones = [z for z in ZONES if proposal[z]]
     return render(request, "packing/pack.html", {
-        "order": order, "zones": zones, "bags": extra.get("bags") or proposal,
-        "staging": extra.get("staging") or DEFAULT_PLACES, "feedback": feedback,
-        "lines": order.lines_in_walking_order()}, status_code=status_code)
+        "pack": pack_page(order), "zones": zones, "bags": extra.get("bags") or proposal,
+        "staging": extra.get("staging") or DEFAULT_PLACES, "feedback": feedback},
+        status_code=status_code)

@@ -20,6 +20,7 @@ from app.auth import requires_area
 from app.db import tables
 from app.db.repo_oos import reads
 from app.services import substitutions as service
+from app.views.substitute_choice import answer_notice, choice_page
 from app.web.deps import clock, marking_checker, new_uow, public_base_url, reading
 from app.web.forms import FormError, parse_quantity
 from app.web.live import live_stream
@@ -27,12 +28,7 @@ from app.web.messages import Feedback, describe, status_for
 from app.web.picker import screen_view
 from app.web.render import redirect, render, render_fragment
 from picking import errors
-from picking.substitution import (
-    SUBSTITUTION_EVENTS,
-    ProposalStatus,
-    latest_decision,
-    proposals_of,
-)
+from picking.substitution import SUBSTITUTION_EVENTS, latest_decision
 
 Req = Request[Any, Any, Any]
 
@@ -133,9 +129,8 @@ def _live_lines(request: Req, order: Any, *, announce: bool) -> str:
     ``announce``, a notice about the latest answer."""
     latest = latest_decision(order.proposals()) if announce else None
     feedback_id = secrets.token_hex(4)
-    # The notice (substitutes/) still reads the order; the pick page's fragments read its view.
     parts = [render_fragment(request, "substitutes/_notice.html", {
-        "order": order, "oob": True, "latest": latest, "feedback_id": feedback_id})]
+        "notice": answer_notice(order, latest), "feedback_id": feedback_id})]
     view = screen_view(request, order)
     context = {"pick": view, "order_id": order.id, "oob": True, "feedback_id": feedback_id}
     if latest is not None:  # an approval adds a line: send the whole list
@@ -171,12 +166,9 @@ async def choose_page(request: Req, order_id: int, line_id: int,
     except errors.PickingError as err:
         return render(request, "error.html", {"feedback": describe(err)},
                       status_code=status_for(err))
-    order, line = found.order, found.line
     return render(request, "substitutes/choose.html", {
-        "order": order, "line": line, "suggestions": found.products, "wider": found.wider,
-        "wider_available": found.wider_available,
-        "feedback": feedback,
-        "feedback_id": secrets.token_hex(4), "waiting": [
-            p for p in proposals_of(line) if p.status == ProposalStatus.PROPOSED],
+        "choice": choice_page(found.order, found.line, found.products, wider=found.wider,
+                              wider_available=found.wider_available),
+        "feedback": feedback, "feedback_id": secrets.token_hex(4),
         **extra}, status_code=status_code,
         fragment="substitutes/_choose_feedback.html" if fragment else None)

@@ -22,6 +22,7 @@ from app.factory import create_app
 from app.settings import Settings
 from tests.support.postgres import free_port
 from tests.support.threads import run_async
+from tests.support.view_guard import view_guard  # noqa: F401  (autouse)
 
 T = TypeVar("T")
 CHROMIUM = "/usr/bin/chromium"

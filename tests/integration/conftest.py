@@ -10,6 +10,7 @@ from app.factory import create_app
 from app.settings import Settings
 from tests.support.people import Person
 from tests.support.shop import NOW
+from tests.support.view_guard import view_guard  # noqa: F401  (autouse)
 
 
 class Clock:
