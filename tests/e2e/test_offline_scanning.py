@@ -381,3 +381,43 @@ def test_a_page_reloaded_while_a_scan_is_posted_keeps_it_and_replays_it_once(
     assert queued_count(page) == 0
     assert picked(live_server, line.line_id) == 1
     assert len(scanned_events(live_server, order_id)) == 1
+
+
+# Notes, for each scan posted, whether its IndexedDB write was started in the same task (no
+# timer has run since): then a page closed right after the post started still has the record.
+WATCH_WRITES = """(() => {
+  let writing = null;
+  const add = IDBObjectStore.prototype.add;
+  IDBObjectStore.prototype.add = function (value) {
+    if (this.name === 'queue' && value && value.fields) {
+      writing = value.fields.scan_id;
+      setTimeout(() => { writing = null; }, 0);
+    }
+    return add.apply(this, arguments);
+  };
+  const post = window.fetch;
+  window.scanPosts = [];
+  window.fetch = function (url, init) {
+    if (init && init.method === 'POST' && /\\/scan$/.test(String(url))) {
+      const id = new URLSearchParams(init.body).get('scan_id');
+      window.scanPosts.push({ id: id, writeStartedInThisTask: writing === id });
+    }
+    return post.apply(this, arguments);
+  };
+})();"""
+
+
+def test_an_online_scan_is_written_in_the_same_task_as_it_is_posted(
+        live_server: LiveServer, handset: Phone) -> None:
+    page = handset.open()
+    handset.context.add_init_script(WATCH_WRITES)
+    order_id = start_an_order(page, live_server)
+    line = plain_piece_lines(live_server, order_id)[0]
+
+    type_scan(page, line.gtin or "")
+    page.wait_for_selector(ANSWER)
+    wait_until(page, lambda: queued_count(page) == 0, "the record to be deleted")
+    posts = page.evaluate("() => window.scanPosts")
+    assert len(posts) == 1 and posts[0]["id"], posts
+    assert posts[0]["writeStartedInThisTask"], posts
+    assert picked(live_server, line.line_id) == 1
