@@ -447,23 +447,27 @@
     delete live[idOf(entry)];
     // A scan sent alongside its write was never counted as waiting; any other was.
     if (!held || !held.written) st.pending = Math.max(0, st.pending - 1);
-    // Shown at once; if the phone dies before the delete, the replay is answered the same
-    // way (the server knows the scan id) and shown again, never counted again.
-    show(note, true);
     if (held && held.written) {
       // Sent alongside its write: deleted once that write has landed (a write landing after the
-      // answer must not stay behind to be replayed), meanwhile not counted nor sent again.
+      // answer must not stay behind to be replayed), meanwhile not counted nor sent again. An
+      // answer that leaves the page waits for the delete, so nothing is left behind.
       var id = idOf(entry);
       settling[id] = true;
+      note.redirect = "";
+      show(note, true);
       held.written.then(function (seq) {
         if (seq === null || seq === undefined) return null;
         return run("queue", "readwrite", function (s) { return s.delete(seq); }, "relaxed");
       }).catch(function () {}).then(function () {
         delete settling[id];
         if (channel) channel.postMessage({ changed: true });
+        if (redirect) location.href = redirect;
       });
       return Promise.resolve("answered");
     }
+    // Shown at once; if the phone dies before the delete, the replay is answered the same
+    // way (the server knows the scan id) and shown again, never counted again.
+    show(note, true);
     return run("queue", "readwrite", function (s) { return s.delete(entry.seq); }, "relaxed")
       .then(function () {
         if (channel) channel.postMessage(note);
@@ -558,7 +562,9 @@
     if (!window.htmx || form.id === "scan-form") return;  // scan.js hands that one over
     var url = form.getAttribute("hx-post") || form.getAttribute("action") || "";
     if (/\/finish$/.test(url)) {
-      var note = navigator.onLine === false ? T.finish_offline : st.pending ? T.finish_wait : "";
+      // A scan still being sent counts too: the order is not finished ahead of it.
+      var note = navigator.onLine === false ? T.finish_offline
+        : st.pending || st.flying ? T.finish_wait : "";
       if (note) {
         event.preventDefault();
         st.note = note;

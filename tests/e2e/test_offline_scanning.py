@@ -421,3 +421,45 @@ def test_an_online_scan_is_written_in_the_same_task_as_it_is_posted(
     assert len(posts) == 1 and posts[0]["id"], posts
     assert posts[0]["writeStartedInThisTask"], posts
     assert picked(live_server, line.line_id) == 1
+
+
+def test_finishing_waits_for_a_scan_still_being_sent(
+        live_server: LiveServer, handset: Phone) -> None:
+    page = handset.open()
+    order_id = start_an_order(page, live_server)
+    line = plain_piece_lines(live_server, order_id)[0]
+    scan_url = re.compile(rf"/pick/{order_id}/scan$")
+    held: list[Any] = []
+    page.route(scan_url, lambda route: held.append(route))
+
+    type_scan(page, line.gtin or "")
+    wait_until(page, lambda: bool(held), "the post")
+    page.get_by_role("button", name="Finish picking").click()  # while the scan is on its way
+    banner = page.locator("#offline-status")
+    banner.wait_for()
+    assert "Finish once they are sent" in banner.inner_text()
+    assert page.url.endswith(f"/pick/{order_id}")
+
+    held[0].continue_()
+    page.wait_for_selector(ANSWER)
+    assert picked(live_server, line.line_id) == 1
+
+
+def test_an_answer_that_leaves_the_page_waits_until_its_record_is_gone(
+        live_server: LiveServer, handset: Phone) -> None:
+    page = handset.open()
+    order_id = start_an_order(page, live_server)
+    line = plain_piece_lines(live_server, order_id)[0]
+    other = handset.context.new_page()  # holds the queue from outside the pick page
+    other.goto(f"{live_server.url}/healthz")
+    other.evaluate(HOLD_QUEUE)
+    # An answer that sends the picker elsewhere (as for an order taken away meanwhile).
+    page.route(re.compile(rf"/pick/{order_id}/scan$"),
+               lambda route: route.fulfill(status=204, headers={"HX-Redirect": "/pick/"}))
+
+    type_scan(page, line.gtin or "")
+    page.wait_for_timeout(1500)
+    assert page.url.endswith(f"/pick/{order_id}")  # not before its record is deleted
+    other.evaluate(FREE_QUEUE)
+    page.wait_for_url(re.compile(r"/pick/$"))
+    wait_until(other, lambda: queued_count(other) == 0, "the record to be deleted")
