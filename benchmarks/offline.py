@@ -11,18 +11,27 @@ Drives headless Chromium (the system one) against a real server on SQLite:
 Both with Chromium's CPU throttled 4x (DevTools' mid-range phone profile) and at
 full speed. Budget (issue 11): under 20 ms and under 1 KB added per scan online.
 
-    python -m benchmarks.offline [--scans 40] [--backlog 100]
+With ``--before GIT_REF`` the queue's script as it was at that commit is measured in
+the same run, in a second browser context (its script swapped in by a route, which its
+service worker's precache goes through too; checked before measuring), the scans of both
+versions and both paths interleaved, so the two are compared under the same load.
+
+    python -m benchmarks.offline [--scans 40] [--backlog 100] [--before GIT_REF]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import re
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from benchmarks.common import median, percentile, print_table
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SCAN_JS = """async ([mode, code]) => {
   const form = document.getElementById('scan-form');
@@ -74,74 +83,133 @@ async def prepare(tmp: str, pieces: int) -> tuple[str, int]:
 
 
 PROFILES = (("mid-range phone (CPU 4x slower)", 4), ("full speed", 1))
+QUEUE_FILE = "static/js/offline-queue.js"
+QUEUE_JS = re.compile(r"/static/js/offline-queue\.js")
 
 
-def run(scans: int, backlog: int) -> list[list[str]]:
+def old_queue(ref: str) -> str:
+    """The queue's script as it was at ``ref`` (a commit, branch or tag of this repository)."""
+    return subprocess.run(["git", "show", f"{ref}:{QUEUE_FILE}"], check=True,
+                          capture_output=True, text=True, cwd=ROOT).stdout
+
+
+def run(scans: int, backlog: int, before: str | None = None) -> list[list[str]]:
     from playwright.sync_api import sync_playwright
 
     from tests.e2e.conftest import start_server
 
+    variants: list[tuple[str, str | None]] = [("now", None)]
+    if before:
+        variants.append((f"before ({before})", old_queue(before)))
     with tempfile.TemporaryDirectory() as tmp:
-        pieces = len(PROFILES) * (2 * scans + backlog) + 10
+        pieces = len(PROFILES) * len(variants) * (2 * scans + backlog) + 10
         url, order_id = asyncio.run(prepare(tmp, pieces))
         server = start_server(url)
         try:
             with sync_playwright() as playwright:
-                return measure(playwright, server.url, order_id, scans, backlog)
+                return measure(playwright, server.url, order_id, scans, backlog, variants)
         finally:
             server.stop()
 
 
-def measure(playwright: Any, base: str, order_id: int, scans: int, backlog: int
-            ) -> list[list[str]]:
-    from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS, PHONE, sign_in
-    from tests.support.shop import MILK, PEOPLE
+class Phone:
+    """One browser context on the pick page, running one version of the queue's script."""
+
+    def __init__(self, browser: Any, base: str, order_id: int, label: str, script: str | None
+                 ) -> None:
+        from tests.e2e.conftest import PHONE, sign_in
+        from tests.support.shop import PEOPLE
+
+        _store, number, _role, pin, _lang = PEOPLE["picker"]
+        self.label = label
+        self.base = base
+        self.order_id = order_id
+        self.context = browser.new_context(**PHONE)
+        if script is not None:
+            # A context's routes also see its service worker's requests (Chromium): the worker
+            # precaches the old script too, and serves it to every later load of the page.
+            self.context.route(QUEUE_JS, lambda route: route.fulfill(
+                status=200, body=script, headers={"Content-Type": "text/javascript"}))
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(120_000)
+        sign_in(self.page, base, number, pin)
+        self.open()
+        # As on a phone: the service worker installed and in control of the page.
+        self.page.wait_for_function("() => navigator.serviceWorker.ready.then(() => true)")
+        self.open()
+        running = self.page.evaluate("""() => fetch(
+            document.querySelector('script[src*="offline-queue"]').src).then((r) => r.text())""")
+        expected = script if script is not None else (ROOT / QUEUE_FILE).read_text()
+        if running != expected:
+            raise RuntimeError(f"{label}: the page does not run the expected queue script")
+        self.cdp = self.context.new_cdp_session(self.page)
+        self.bodies: dict[str, list[float]] = {"queue": [], "direct": []}
+        self.outcome_header: list[float] = []
+        self.page.on("request", self.on_request)
+        self.page.on("response", self.on_response)
+
+    def open(self) -> None:
+        self.page.goto(f"{self.base}/pick/{self.order_id}")
+        self.page.wait_for_function("() => window.storepickQueue && window.htmx")  # no eval (CSP)
+
+    def on_request(self, request: Any) -> None:
+        if request.method == "POST" and request.url.endswith("/scan"):
+            mode = "queue" if "scanned_at" in (request.post_data or "") else "direct"
+            self.bodies[mode].append(len(request.post_data_buffer or b""))
+
+    def on_response(self, response: Any) -> None:
+        value = response.headers.get("x-scan-outcome")
+        if value:
+            self.outcome_header.append(len(f"x-scan-outcome: {value}\r\n"))
+
+    def scan(self, mode: str, code: str) -> float:
+        return float(self.page.evaluate(SCAN_JS, [mode, code]))
+
+    def added_bytes(self) -> float:
+        return (median(self.bodies["queue"]) - median(self.bodies["direct"])
+                + median(self.outcome_header))
+
+
+def measure(playwright: Any, base: str, order_id: int, scans: int, backlog: int,
+            variants: list[tuple[str, str | None]]) -> list[list[str]]:
+    from tests.e2e.conftest import CHROMIUM, CHROMIUM_FLAGS
+    from tests.support.shop import MILK
 
     rows: list[list[str]] = []
-    _store, number, _role, pin, _lang = PEOPLE["picker"]
     browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
     try:
-        context = browser.new_context(**PHONE)
-        page = context.new_page()
-        page.set_default_timeout(120_000)
-        sign_in(page, base, number, pin)
-        page.goto(f"{base}/pick/{order_id}")
-        page.wait_for_function("() => window.storepickQueue && window.htmx")  # no eval (CSP)
-        cdp = context.new_cdp_session(page)
-        bodies: dict[str, list[float]] = {"queue": [], "direct": []}
-        outcome_header: list[float] = []
-
-        def on_request(request: Any) -> None:
-            if request.method == "POST" and request.url.endswith("/scan"):
-                mode = "queue" if "scanned_at" in (request.post_data or "") else "direct"
-                bodies[mode].append(len(request.post_data_buffer or b""))
-
-        def on_response(response: Any) -> None:
-            value = response.headers.get("x-scan-outcome")
-            if value:
-                outcome_header.append(len(f"x-scan-outcome: {value}\r\n"))
-
-        page.on("request", on_request)
-        page.on("response", on_response)
-        for label, rate in PROFILES:
-            cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
-            times: dict[str, list[float]] = {"queue": [], "direct": []}
-            for i in range(scans):  # interleaved, so drift in the server hits both alike
-                for mode in ("direct", "queue") if i % 2 else ("queue", "direct"):
-                    times[mode].append(float(page.evaluate(SCAN_JS, [mode, MILK])))
-            added = [q - d for q, d in zip(times["queue"], times["direct"], strict=True)]
-            for mode, what in (("direct", "direct post"), ("queue", "through the queue")):
-                rows.append([label, f"{what}, ms (median / p90)",
-                             f"{median(times[mode]):.1f} / {percentile(times[mode], 90):.1f}"])
-            rows.append([label, "added by the queue, ms (median of pairs)",
-                         f"{median(added):.1f}  (budget 20)"])
-            rows.append([label, f"{backlog} queued scans: online to last confirmed, ms",
-                         drain(context, page, backlog, MILK)])
-            page.goto(f"{base}/pick/{order_id}")  # a fresh page: the answers list empty
-            page.wait_for_function("() => window.storepickQueue && window.htmx")
-        extra = median(bodies["queue"]) - median(bodies["direct"]) + median(outcome_header)
-        rows.append(["both", "added bytes per scan (scanned_at field + X-Scan-Outcome)",
-                     f"{extra:.0f}  (budget 1,024)"])
+        phones = [Phone(browser, base, order_id, label, script) for label, script in variants]
+        runs = [(phone, mode) for phone in phones for mode in ("direct", "queue")]
+        for profile, rate in PROFILES:
+            for phone in phones:
+                phone.cdp.send("Emulation.setCPUThrottlingRate", {"rate": rate})
+            times: dict[tuple[str, str], list[float]] = {(p.label, m): [] for p, m in runs}
+            for i in range(scans):
+                # Interleaved, each scan in a different place of the round, so drift in the
+                # server or the machine hits every version and path alike.
+                shift = i % len(runs)
+                for phone, mode in runs[shift:] + runs[:shift]:
+                    times[phone.label, mode].append(phone.scan(mode, MILK))
+            added: dict[str, list[float]] = {}
+            for phone in phones:
+                direct, queue = times[phone.label, "direct"], times[phone.label, "queue"]
+                added[phone.label] = [q - d for q, d in zip(queue, direct, strict=True)]
+                rows.append([
+                    profile, phone.label,
+                    f"{median(direct):.1f} / {percentile(direct, 90):.1f}",
+                    f"{median(queue):.1f} / {percentile(queue, 90):.1f}",
+                    f"{median(added[phone.label]):.1f}",
+                    drain(phone.context, phone.page, backlog, MILK),
+                ])
+                phone.open()  # a fresh page: the answers list empty
+            if len(phones) > 1:  # the same round's scans through both versions of the queue
+                now, old = phones[0].label, phones[1].label
+                gain = [b - a for a, b in zip(times[now, "queue"], times[old, "queue"],
+                                              strict=True)]
+                rows.append([profile, "before minus now, through the queue (median of rounds)",
+                             "", f"{median(gain):.1f}", "", ""])
+        for phone in phones:
+            rows.append(["both", phone.label, "", "", f"{phone.added_bytes():.0f} bytes", ""])
     finally:
         browser.close()
     return rows
@@ -169,13 +237,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scans", type=int, default=40, help="online scans per path and profile")
     parser.add_argument("--backlog", type=int, default=100, help="scans queued offline")
+    parser.add_argument("--before", metavar="GIT_REF",
+                        help="also measure the queue's script as it was at this commit, paired")
     args = parser.parse_args(argv)
     if not Path("/usr/bin/chromium").exists():
         print("Chromium is not installed (apt-get install chromium): skipped")
         return
-    rows = run(args.scans, args.backlog)
+    rows = run(args.scans, args.backlog, args.before)
     print_table("Offline queue: cost online and drain time (headless Chromium, SQLite)",
-                ["profile", "what", "value"], rows)
+                ["profile", "queue", "direct post, ms (median / p90)",
+                 "through the queue, ms (median / p90)", "added by the queue, ms (median of pairs)",
+                 f"{args.backlog} queued scans: online to last confirmed, ms"], rows)
 
 
 if __name__ == "__main__":

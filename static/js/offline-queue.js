@@ -1,14 +1,18 @@
 /* The offline queue: no picker action is lost, none is counted twice.
  *
  * Every action on the pick page (scan field, camera, quantity, weight, undo,
- * missing) is written to IndexedDB on this phone first, with its own scan id
- * and the moment it was made, then sent. It leaves the queue only when the
- * server has answered it: a response carrying X-Scan-Outcome (accepted or
- * refused), or any other 2xx/4xx. A network failure or a 5xx keeps it queued
- * and it is tried again (on `online`, on page load, on a timer with backoff),
- * one at a time and in the order made. Two tabs share the queue; a lock (Web
- * Locks, or a lease held in IndexedDB) lets one of them replay at a time, and
- * the server ignores a scan id it has already answered anyway.
+ * missing) is written to IndexedDB on this phone, with its own scan id and the
+ * moment it was made. Online with nothing waiting, the write and the post start
+ * together, in the same task (a page closed right after has either the record or
+ * the post on its way); otherwise the write lands first and the scan waits its
+ * turn. It leaves the queue only when the server has answered it (a response
+ * carrying X-Scan-Outcome, accepted or refused, or any other 2xx/4xx) and its
+ * write has landed: a write that lands after the answer is deleted then, not
+ * left to be replayed. A network failure, a timeout or a 5xx keeps it queued and
+ * it is tried again (on `online`, on page load, on a timer with backoff), one at
+ * a time and in the order made. Two tabs share the queue; a lock (Web Locks, or
+ * a lease held in IndexedDB) lets one of them replay at a time, and the server
+ * ignores a scan id it has already answered anyway.
  *
  * The picker sees a banner while offline or while anything waits, an honest
  * "recorded on this phone, not counted yet" for each scan that could not be
@@ -36,9 +40,12 @@
   var answers = box.querySelector(".offline-status__answers");
   var answerList = answers.querySelector("ul");
   var savedAt = box.getAttribute("data-saved-at");
-  var st = { pending: 0, backoff: 0, timer: null, draining: false, failing: "", signin: false,
-             note: "" };
-  var live = {};    // seq -> true: made here and sent at once (its answer is the usual banner)
+  var st = { pending: 0, backoff: 0, timer: null, draining: false, flying: 0, wanted: false,
+             failing: "", signin: false, note: "" };
+  // scan id -> { elt, entry, written? }: made here and sent at once (its answer is the usual
+  // banner). With `written` (a promise of its key), it was sent alongside its write.
+  var live = {};
+  var settling = {};  // scan id -> true: answered, its record not deleted yet (never sent again)
   var recent = {};  // double-tap guard for buttons
   var lines = {};   // line id -> what the page knows of it
   (CODES.lines || []).forEach(function (l) { lines[l.id] = l; });
@@ -66,6 +73,7 @@
 
   /* -- IndexedDB: "queue" (seq -> entry, in the order made) and "meta" (the lease) -- */
   var dbPromise = null;
+  var handle = null;  // the database once open (opened once per page): a write can start at once
   function db() {
     if (!dbPromise) {
       dbPromise = new Promise(function (resolve, reject) {
@@ -77,11 +85,35 @@
           }
           if (!names.contains("meta")) req.result.createObjectStore("meta");
         };
-        req.onsuccess = function () { resolve(req.result); };
-        req.onerror = function () { reject(req.error); };
+        req.onsuccess = function () {
+          var d = req.result;
+          // Closed under us (a newer version elsewhere, storage cleared): open again when needed.
+          d.onversionchange = function () { d.close(); forget(d); };
+          d.onclose = function () { forget(d); };
+          handle = d;
+          resolve(d);
+        };
+        req.onerror = function () { dbPromise = null; reject(req.error); };
       });
     }
     return dbPromise;
+  }
+
+  function forget(d) {
+    if (handle === d) { handle = null; dbPromise = null; }
+  }
+
+  // Adds an entry to the queue, starting the transaction now (in the caller's task) and asking
+  // it to commit at once; resolves with its key once the write has landed. Needs the open database.
+  function write(entry, durability) {
+    return new Promise(function (resolve, reject) {
+      var tx = handle.transaction("queue", "readwrite", { durability: durability });
+      var req = tx.objectStore("queue").add(entry);
+      req.onsuccess = function () { entry.seq = req.result; };
+      tx.oncomplete = function () { resolve(entry.seq); };
+      tx.onerror = tx.onabort = function () { reject(tx.error); };
+      if (tx.commit) tx.commit();
+    });
   }
 
   function run(store, mode, fn, durability) {
@@ -97,9 +129,14 @@
     });
   }
 
+  // This picker's waiting entries, in the order made. A scan being sent alongside its write, or
+  // answered and about to be deleted, is not waiting.
   function mine() {
     return run("queue", "readonly", function (s) { return s.getAll(); }).then(function (all) {
-      return all.filter(function (e) { return e.user === USER; });
+      return all.filter(function (e) {
+        var id = e.fields && e.fields.scan_id;
+        return e.user === USER && !settling[id] && !(live[id] && live[id].written);
+      });
     });
   }
 
@@ -248,9 +285,14 @@
   }
 
   /* -- sending -- */
-  function csrf() {
-    try { return JSON.parse(document.body.getAttribute("hx-headers"))["x-csrftoken"]; }
-    catch (e) { return ""; }
+  var token = { attr: null, value: "" };
+  function csrf() {  // parsed again only when the page's token changes (renewToken)
+    var attr = document.body.getAttribute("hx-headers");
+    if (attr !== token.attr) {
+      token.attr = attr;
+      try { token.value = JSON.parse(attr)["x-csrftoken"] || ""; } catch (e) { token.value = ""; }
+    }
+    return token.value;
   }
 
   function renewToken() {
@@ -269,9 +311,15 @@
     st.timer = setTimeout(drain, ms);
   }
 
+  function idOf(entry) { return entry.fields.scan_id; }
+
   function drain() {
-    if (st.draining) return Promise.resolve();
+    if (st.draining || st.flying) {  // a replay running, or a scan being sent: look again after
+      st.wanted = true;
+      return Promise.resolve();
+    }
     st.draining = true;
+    st.wanted = false;
     clearTimeout(st.timer);
     function loop() {
       return mine().then(function (entries) {
@@ -293,9 +341,9 @@
     return withLock(loop).then(function (ran) {
       if (!ran) schedule(700);  // another tab is replaying: look again shortly
     }).catch(function () { schedule(); }).then(function () {
-      st.draining = false;
       return refresh();
     }).then(function () {
+      done();
       // The answers for scans sent late go on the banner: bring it into view once they are in.
       if (answerList.children.length > before && !st.pending) {
         setTimeout(function () { box.scrollIntoView({ block: "nearest" }); }, 50);
@@ -303,19 +351,28 @@
     });
   }
 
-  // Online, and this scan is the only one waiting: send it at once under the replay lock,
-  // without first reading the whole queue back (that read was most of what the queue added
-  // to a scan on a slow phone). Anything else (older scans, another tab replaying, a failing
-  // network) goes the ordinary way, in the order made.
-  function sendNow(entry) {
-    if (st.draining || st.pending !== 1 || st.signin || st.failing) return drain();
-    st.draining = true;
-    return withLock(function () { return send(entry); }).then(function () {
-      st.draining = false;
-      return drain();  // a lost lock or an answer to repeat: the queue is read and replayed
-    }, function () {
-      st.draining = false;
-      schedule();
+  function done() {  // the replay is over: anything asked for meanwhile goes next
+    st.draining = false;
+    if (st.wanted) drain();
+  }
+
+  // Online and nothing waiting: the write and the post start together, here, in the caller's
+  // task. Waiting for the write to land before posting was most of what the queue added to a
+  // scan on a slow phone; this way a page closed right after still has the record (its
+  // transaction is started and asked to commit) or the post on its way. Until it is answered
+  // the queue waits behind it (st.flying), so the order made is kept. Its record is deleted
+  // once both the answer is in and the write has landed (answered); if the post fails, the
+  // record is kept and replayed (parkAll).
+  function sendAtOnce(entry, elt) {
+    var written = write(entry, "relaxed").catch(function () { return null; });
+    st.flying += 1;
+    live[idOf(entry)] = { elt: elt, entry: entry, written: written };
+    function attempt() {
+      return send(entry).then(function (result) { return result === "again" ? attempt() : result; });
+    }
+    attempt().catch(function () {}).then(function () {
+      st.flying -= 1;
+      if (st.wanted) drain();
     });
   }
 
@@ -356,16 +413,24 @@
     st.failing = why;
     parkAll();
     schedule();
+    render();
     return "retry";
   }
 
   function parkAll() {  // made here to be sent at once, but not answered: from now on they wait
-    Object.keys(live).forEach(function (seq) {
-      var entry = live[seq].entry;
-      busy(live[seq].elt, -1);
-      delete live[seq];
-      // From now on it waits: make sure it is on disk, not just in the OS's buffers.
-      run("queue", "readwrite", function (s) { return s.put(entry); }, "strict").catch(function () {});
+    Object.keys(live).forEach(function (id) {
+      var held = live[id];
+      var entry = held.entry;
+      busy(held.elt, -1);
+      delete live[id];
+      // Sent alongside its write: it waits now, so it counts as waiting.
+      if (held.written) st.pending += 1;
+      // From now on it waits: make sure it is on disk, not just in the OS's buffers (once the
+      // first write has landed, so this replaces it; if that write failed, this one is the record).
+      (held.written || Promise.resolve(entry.seq)).then(function (seq) {
+        if (seq === null || seq === undefined || seq < 0) delete entry.seq;
+        return run("queue", "readwrite", function (s) { return s.put(entry); }, "strict");
+      }).catch(function () {});
       showQueued(entry);
     });
     snapshot();
@@ -375,11 +440,31 @@
     st.failing = "";
     st.renewed = false;
     st.backoff = 0;
+    var held = live[idOf(entry)];
     var note = { seq: entry.seq, tab: entry.tab, order: entry.order, outcome: outcome, html: html,
-                 redirect: redirect, label: entry.label, kind: entry.kind, late: !live[entry.seq] };
-    if (live[entry.seq]) busy(live[entry.seq].elt, -1);
-    delete live[entry.seq];
-    st.pending = Math.max(0, st.pending - 1);
+                 redirect: redirect, label: entry.label, kind: entry.kind, late: !held };
+    if (held) busy(held.elt, -1);
+    delete live[idOf(entry)];
+    // A scan sent alongside its write was never counted as waiting; any other was.
+    if (!held || !held.written) st.pending = Math.max(0, st.pending - 1);
+    if (held && held.written) {
+      // Sent alongside its write: deleted once that write has landed (a write landing after the
+      // answer must not stay behind to be replayed), meanwhile not counted nor sent again. An
+      // answer that leaves the page waits for the delete, so nothing is left behind.
+      var id = idOf(entry);
+      settling[id] = true;
+      note.redirect = "";
+      show(note, true);
+      held.written.then(function (seq) {
+        if (seq === null || seq === undefined) return null;
+        return run("queue", "readwrite", function (s) { return s.delete(seq); }, "relaxed");
+      }).catch(function () {}).then(function () {
+        delete settling[id];
+        if (channel) channel.postMessage({ changed: true });
+        if (redirect) location.href = redirect;
+      });
+      return Promise.resolve("answered");
+    }
     // Shown at once; if the phone dies before the delete, the replay is answered the same
     // way (the server knows the scan id) and shown again, never counted again.
     show(note, true);
@@ -431,6 +516,10 @@
     fields.scan_id = newId();
     fields.scanned_at = String(at);
     var offline = navigator.onLine === false || st.failing === "network";
+    if (!offline && handle && !st.pending && !st.draining && !st.flying && !st.failing && !st.signin) {
+      sendAtOnce(entry, elt);
+      return true;
+    }
     run("queue", "readwrite", function (s) { return s.add(entry); }, offline ? "strict" : "relaxed")
       .then(function (seq) {
         entry.seq = seq;
@@ -444,12 +533,12 @@
           if (navigator.onLine !== false) schedule(st.backoff || 1000);
           return null;
         }
-        live[seq] = { elt: elt, entry: entry };
-        return sendNow(entry);
+        live[idOf(entry)] = { elt: elt, entry: entry };
+        return drain();  // after what waits before it, in the order made
       }, function () {
         // IndexedDB refused the write (storage full, private mode): send it at once, unqueued.
         entry.seq = -at;
-        live[entry.seq] = { elt: elt, entry: entry };
+        live[idOf(entry)] = { elt: elt, entry: entry, written: Promise.resolve(null) };
         return send(entry);
       });
     return true;
@@ -473,7 +562,9 @@
     if (!window.htmx || form.id === "scan-form") return;  // scan.js hands that one over
     var url = form.getAttribute("hx-post") || form.getAttribute("action") || "";
     if (/\/finish$/.test(url)) {
-      var note = navigator.onLine === false ? T.finish_offline : st.pending ? T.finish_wait : "";
+      // A scan still being sent counts too: the order is not finished ahead of it.
+      var note = navigator.onLine === false ? T.finish_offline
+        : st.pending || st.flying ? T.finish_wait : "";
       if (note) {
         event.preventDefault();
         st.note = note;

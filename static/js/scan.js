@@ -38,8 +38,9 @@
   function send(code, quantity) {
     var qty = document.getElementById("scan-qty");
     if (qty) qty.value = "1";
-    // The offline queue (offline-queue.js) stores the scan on the phone first and
-    // sends it with its own id and time; this direct path is for pages without it.
+    // The offline queue (offline-queue.js) stores the scan on the phone and sends it
+    // with its own id and time (both at once when nothing waits); this direct path is
+    // for pages without it.
     if (window.storepickQueue && window.storepickQueue.scan(form.dataset.scanUrl, code, quantity, form)) return;
     var values = { code: code, quantity: quantity, scan_id: newId() };
     queue = queue.then(function () {

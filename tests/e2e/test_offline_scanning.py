@@ -14,6 +14,7 @@ import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -226,3 +227,239 @@ def test_two_tabs_replaying_the_same_scans_count_them_once(
     assert all(outcome in ("accepted", "refused") for _status, outcome in statuses), statuses
     assert picked(live_server, line.line_id) == line.quantity
     assert len(scanned_events(live_server, order_id)) == line.quantity
+
+
+# Online, a scan's IndexedDB write and its post start together: the answer may come before the
+# write lands, or the post fail before or after it. A read-write transaction held open on the
+# queue (the page's write waits behind it) makes the write land only when the test says so.
+HOLD_QUEUE = """() => new Promise((resolve) => {
+    const req = indexedDB.open('storepick-offline');
+    req.onsuccess = () => {
+      const db = req.result;
+      const tx = db.transaction('queue', 'readwrite');
+      const store = tx.objectStore('queue');
+      window.queueHeld = true;
+      const spin = () => { if (window.queueHeld) store.count().onsuccess = spin; };
+      spin();
+      tx.oncomplete = () => { db.close(); window.queueFreed = true; };
+      resolve(true);
+    };
+})"""
+FREE_QUEUE = "() => { window.queueHeld = false; }"
+ANSWER = "#scan-feedback .feedback[data-feedback]"
+
+
+def scan_posts(page: Any, order_id: int) -> list[Any]:
+    """The posts of scans the page makes from now on that the server answers."""
+    posts: list[Any] = []
+    page.on("response", lambda r: posts.append(r.request) if r.request.method == "POST"
+            and r.url.endswith(f"/pick/{order_id}/scan") else None)
+    return posts
+
+
+def scan_id_of(request: Any) -> str:
+    return parse_qs(request.post_data or "")["scan_id"][0]
+
+
+def wait_until(page: Any, check: Any, what: str, seconds: float = 20) -> None:
+    for _ in range(int(seconds * 10)):
+        if check():
+            return
+        page.wait_for_timeout(100)  # lets Playwright's handlers run meanwhile
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_an_answer_before_the_write_lands_leaves_nothing_queued(
+        live_server: LiveServer, handset: Phone) -> None:
+    page = handset.open()
+    order_id = start_an_order(page, live_server)
+    line = plain_piece_lines(live_server, order_id)[0]
+    posts = scan_posts(page, order_id)
+    page.evaluate(HOLD_QUEUE)
+
+    type_scan(page, line.gtin or "")
+    # The server answers while the write still waits: the post did not wait for it.
+    page.wait_for_selector(ANSWER)
+    assert picked(live_server, line.line_id) == 1
+    assert page.evaluate("() => window.queueFreed") is None  # the write has not landed yet
+
+    page.evaluate(FREE_QUEUE)  # the write lands after the answer: it is deleted, not left behind
+    page.wait_for_function("() => window.queueFreed === true")
+    wait_until(page, lambda: queued_count(page) == 0, "the record to be deleted")
+    page.wait_for_timeout(1500)  # time for a replay, if one were (wrongly) due
+    assert queued_count(page) == 0
+    assert page.locator("#offline-status").is_hidden()  # no "1 scan waiting"
+    assert page.locator(PENDING).is_hidden()
+
+    page.reload()
+    page.wait_for_function("() => window.storepickQueue && window.htmx")
+    page.wait_for_timeout(1500)
+    assert page.locator(PENDING).is_hidden()
+    assert len(posts) == 1
+    assert picked(live_server, line.line_id) == 1
+    assert len(scanned_events(live_server, order_id)) == 1
+
+
+def test_a_post_failing_after_the_write_keeps_the_scan_and_replays_it_once(
+        live_server: LiveServer, handset: Phone) -> None:
+    page = handset.open()
+    order_id = start_an_order(page, live_server)
+    line = plain_piece_lines(live_server, order_id)[0]
+    scan_url = re.compile(rf"/pick/{order_id}/scan$")
+    held: list[Any] = []
+    page.route(scan_url, lambda route: held.append(route) if not held else route.abort())
+
+    type_scan(page, line.gtin or "")
+    wait_until(page, lambda: bool(held), "the post")
+    wait_until(page, lambda: queued_count(page) == 1, "the write")  # landed, post still out
+    held[0].abort("internetdisconnected")  # then the post fails
+    wait_for_pending(page, 1)
+    assert "not counted yet" in local_feedback(page, f"{line.name} is on this order")
+    assert page.locator("#scan-feedback .feedback--ok").count() == 0
+    assert picked(live_server, line.line_id) == 0
+    [entry] = queued_entries(page)
+
+    posts = scan_posts(page, order_id)
+    page.unroute(scan_url)  # the network lets it through: replayed by itself, once
+    wait_for_pending(page, 0)
+    assert queued_count(page) == 0
+    page.wait_for_timeout(1500)  # time for a second replay, if one were (wrongly) due
+    assert [scan_id_of(p) for p in posts] == [entry["fields"]["scan_id"]]
+    answers = page.locator("#offline-status .offline-status__answer--accepted")
+    assert answers.count() == 1
+    assert picked(live_server, line.line_id) == 1
+    assert len(scanned_events(live_server, order_id)) == 1
+
+
+def test_a_post_failing_before_the_write_lands_keeps_the_scan_and_replays_it_once(
+        live_server: LiveServer, handset: Phone) -> None:
+    page = handset.open()
+    order_id = start_an_order(page, live_server)
+    line = plain_piece_lines(live_server, order_id)[0]
+    scan_url = re.compile(rf"/pick/{order_id}/scan$")
+    page.route(scan_url, lambda route: route.abort("internetdisconnected"))
+    tried: list[Any] = []
+    page.on("requestfailed", lambda r: tried.append(r) if r.method == "POST" else None)
+    posts = scan_posts(page, order_id)
+    page.evaluate(HOLD_QUEUE)
+
+    type_scan(page, line.gtin or "")
+    wait_until(page, lambda: bool(tried), "the post, sent (and failed) while the write waits")
+    page.wait_for_timeout(500)  # the failure is in (and maybe a retry) before the write lands
+    assert page.evaluate("() => window.queueFreed") is None
+    page.evaluate(FREE_QUEUE)
+    wait_for_pending(page, 1)
+    local_feedback(page, f"{line.name} is on this order")
+    assert queued_count(page) == 1
+    [entry] = queued_entries(page)
+    assert posts == []  # none reached the server
+
+    page.unroute(scan_url)
+    wait_for_pending(page, 0)
+    assert queued_count(page) == 0
+    page.wait_for_timeout(1500)
+    assert [scan_id_of(p) for p in posts] == [entry["fields"]["scan_id"]]
+    assert picked(live_server, line.line_id) == 1
+    assert len(scanned_events(live_server, order_id)) == 1
+
+
+def test_a_page_reloaded_while_a_scan_is_posted_keeps_it_and_replays_it_once(
+        live_server: LiveServer, handset: Phone) -> None:
+    page = handset.open()
+    order_id = start_an_order(page, live_server)
+    line = plain_piece_lines(live_server, order_id)[0]
+    scan_url = re.compile(rf"/pick/{order_id}/scan$")
+    held: list[Any] = []
+    page.route(scan_url, lambda route: held.append(route) if not held else route.continue_())
+
+    type_scan(page, line.gtin or "")
+    wait_until(page, lambda: bool(held), "the post")
+    page.reload()  # the post never reached the server; the write, started with it, did land
+    wait_for_pending(page, 0)
+    wait_until(page, lambda: picked(live_server, line.line_id) == 1, "the replay")
+    page.wait_for_timeout(1500)
+    assert queued_count(page) == 0
+    assert picked(live_server, line.line_id) == 1
+    assert len(scanned_events(live_server, order_id)) == 1
+
+
+# Notes, for each scan posted, whether its IndexedDB write was started in the same task (no
+# timer has run since): then a page closed right after the post started still has the record.
+WATCH_WRITES = """(() => {
+  let writing = null;
+  const add = IDBObjectStore.prototype.add;
+  IDBObjectStore.prototype.add = function (value) {
+    if (this.name === 'queue' && value && value.fields) {
+      writing = value.fields.scan_id;
+      setTimeout(() => { writing = null; }, 0);
+    }
+    return add.apply(this, arguments);
+  };
+  const post = window.fetch;
+  window.scanPosts = [];
+  window.fetch = function (url, init) {
+    if (init && init.method === 'POST' && /\\/scan$/.test(String(url))) {
+      const id = new URLSearchParams(init.body).get('scan_id');
+      window.scanPosts.push({ id: id, writeStartedInThisTask: writing === id });
+    }
+    return post.apply(this, arguments);
+  };
+})();"""
+
+
+def test_an_online_scan_is_written_in_the_same_task_as_it_is_posted(
+        live_server: LiveServer, handset: Phone) -> None:
+    page = handset.open()
+    handset.context.add_init_script(WATCH_WRITES)
+    order_id = start_an_order(page, live_server)
+    line = plain_piece_lines(live_server, order_id)[0]
+
+    type_scan(page, line.gtin or "")
+    page.wait_for_selector(ANSWER)
+    wait_until(page, lambda: queued_count(page) == 0, "the record to be deleted")
+    posts = page.evaluate("() => window.scanPosts")
+    assert len(posts) == 1 and posts[0]["id"], posts
+    assert posts[0]["writeStartedInThisTask"], posts
+    assert picked(live_server, line.line_id) == 1
+
+
+def test_finishing_waits_for_a_scan_still_being_sent(
+        live_server: LiveServer, handset: Phone) -> None:
+    page = handset.open()
+    order_id = start_an_order(page, live_server)
+    line = plain_piece_lines(live_server, order_id)[0]
+    scan_url = re.compile(rf"/pick/{order_id}/scan$")
+    held: list[Any] = []
+    page.route(scan_url, lambda route: held.append(route))
+
+    type_scan(page, line.gtin or "")
+    wait_until(page, lambda: bool(held), "the post")
+    page.get_by_role("button", name="Finish picking").click()  # while the scan is on its way
+    banner = page.locator("#offline-status")
+    banner.wait_for()
+    assert "Finish once they are sent" in banner.inner_text()
+    assert page.url.endswith(f"/pick/{order_id}")
+
+    held[0].continue_()
+    page.wait_for_selector(ANSWER)
+    assert picked(live_server, line.line_id) == 1
+
+
+def test_an_answer_that_leaves_the_page_waits_until_its_record_is_gone(
+        live_server: LiveServer, handset: Phone) -> None:
+    page = handset.open()
+    order_id = start_an_order(page, live_server)
+    line = plain_piece_lines(live_server, order_id)[0]
+    other = handset.context.new_page()  # holds the queue from outside the pick page
+    other.goto(f"{live_server.url}/healthz")
+    other.evaluate(HOLD_QUEUE)
+    # An answer that sends the picker elsewhere (as for an order taken away meanwhile).
+    page.route(re.compile(rf"/pick/{order_id}/scan$"),
+               lambda route: route.fulfill(status=204, headers={"HX-Redirect": "/pick/"}))
+
+    type_scan(page, line.gtin or "")
+    page.wait_for_timeout(1500)
+    assert page.url.endswith(f"/pick/{order_id}")  # not before its record is deleted
+    other.evaluate(FREE_QUEUE)
+    page.wait_for_url(re.compile(r"/pick/$"))
+    wait_until(other, lambda: queued_count(other) == 0, "the record to be deleted")
