@@ -33,7 +33,7 @@ from benchmarks.common import print_table, wait_for_http
 from tests.support.postgres import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
-BIG_ORDER = dict.fromkeys(scan.ORDER, 80)  # 50 pickers x 400 items: room for 20,000 scans
+BIG_ORDER = dict.fromkeys(scan.ORDER, 200)  # 50 pickers x 1,000 items: 50,000 scans (a 30-min soak)
 
 
 def rss_mb(pid: int) -> float:
