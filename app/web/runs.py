@@ -29,11 +29,10 @@ from app.web.labels import label
 from app.web.messages import Feedback, describe, status_for
 from app.web.render import is_htmx, redirect, render
 from picking import errors
-from picking.runs import MAX_RUN, RunRules, merged_list, short_tote, zones_of
-from picking.views import line_view
+from picking.run_views import COLOURS, run_page_view
+from picking.runs import MAX_RUN, RunRules, short_tote
 
 Req = Request[Any, Any, Any]
-COLOURS = {"A": "a", "B": "b", "C": "c", "D": "d", "E": "e", "F": "f", "G": "g", "H": "h"}
 
 
 class RunController(Controller):
@@ -146,21 +145,18 @@ async def _run_page(request: Req, run_id: int, feedback: Feedback | None = None,
             return render(request, "error.html",
                           {"feedback": describe(errors.RunNotFound(run_id=run_id))},
                           status_code=404)
-        rows = merged_list([(ro.letter, ro.order) for ro in view.orders
-                            if ro.order.status.value in ("picking", "picked")], view.totes)
         codes: dict[int, list[str]] = {}
         if not is_htmx(request):  # the whole page: what the offline queue knows of the run
             for member in view.active_orders:
                 codes.update(await queries.order_barcodes(session, member.order.id or 0))
         store = await load_store(session, user.store_id)
-        context = {"run": view, "rows": rows, "feedback": feedback, "colours": COLOURS,
-                   # the offline queue's lines: read models (picking.views), as on the pick page
-                   "run_lines": [line_view(ln, language=i18n.current_language(),
-                                           now=clock(request), codes=codes)
-                                 for m in view.active_orders for ln in m.order.lines],
-                   "store": store,
+        # the page's read model (picking.run_views), built once: the templates see this,
+        # never the run's orders and lines
+        page = run_page_view(view, language=i18n.current_language(), now=clock(request),
+                             codes=codes)
+        context = {"run": page, "feedback": feedback, "store": store,
                    "feedback_id": secrets.token_hex(4), "scan_nonce": secrets.token_urlsafe(12),
-                   "short_tote": short_tote, "zones_of": zones_of, **extra}
+                   **extra}
         return render(request, "runs/run.html", context, fragment="runs/_body.html",
                       status_code=status_code)
 

@@ -2,9 +2,10 @@
 
 The autouse fixture ``view_guard`` (imported by ``tests/integration/conftest.py`` and
 ``tests/e2e/conftest.py``) wraps ``jinja2.Template.render``: a render whose context holds
-the write side's ``Order``, ``Line`` or ``Proposal`` (a top-level value, or an item of a
-top-level list, tuple, set or dict) raises, and the test fails at teardown even when the
-answer's status was not looked at (a server-sent fragment, a browser test's server).
+the write side's ``Order``, ``Line`` or ``Proposal`` (a top-level value, an item of a
+top-level list, tuple, set or dict, or a field of a top-level dataclass) raises, and the
+test fails at teardown even when the answer's status was not looked at (a server-sent
+fragment, a browser test's server).
 
 Every template is checked by the name it was rendered under (a page includes its
 fragments with the same context, so checking the page covers them).
@@ -12,6 +13,7 @@ fragments with the same context, so checking the page covers them).
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -24,33 +26,39 @@ from picking.model import Order
 
 FORBIDDEN: tuple[type, ...] = (Order, Line, Proposal)
 
-# The pick page's templates, converted on another branch (views_pick) at the same time:
-# allowed until both are merged, then this set is emptied.
-PENDING: frozenset[str] = frozenset({
-    # The multi-order walk's page (app/web/runs.py) still hands its template every active
-    # order's lines (``run_lines``): the one screen not converted yet (issue 10, item 4).
-    "runs/run.html", "runs/_body.html",
-})
+# Templates allowed to take the write side for now: none (every screen renders from a view).
+PENDING: frozenset[str] = frozenset()
 
 
 class AggregateInTemplate(AssertionError):
     """A template was given a write-side object instead of a view."""
 
 
+def _inside(value: Any) -> Any:
+    """What lies one level inside ``value``: (key, item) pairs of a mapping, a list,
+    tuple or set, or of a dataclass instance's fields (``None`` for anything else)."""
+    if isinstance(value, Mapping):
+        return value.items()
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return enumerate(value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return ((f.name, getattr(value, f.name)) for f in dataclasses.fields(value))
+    return None
+
+
 def offenders(context: Mapping[str, Any]) -> list[str]:
-    """Where ``context`` holds an Order, Line or Proposal: ``name`` or ``name[key]``."""
+    """Where ``context`` holds an Order, Line or Proposal: ``name``, ``name[key]`` (an
+    item of a list or dict) or ``name.field`` (a field of a dataclass)."""
     found = []
     for name, value in context.items():
         if isinstance(value, FORBIDDEN):
             found.append(f"{name}: {type(value).__name__}")
             continue
-        if isinstance(value, Mapping):
-            items: Any = value.items()
-        elif isinstance(value, (list, tuple, set, frozenset)):
-            items = enumerate(value)
-        else:
+        items = _inside(value)
+        if items is None:
             continue
-        found += [f"{name}[{key!r}]: {type(item).__name__}" for key, item in items
+        shown = ("{}.{}" if dataclasses.is_dataclass(value) else "{}[{!r}]").format
+        found += [f"{shown(name, key)}: {type(item).__name__}" for key, item in items
                   if isinstance(item, FORBIDDEN)]
     return found
 

@@ -200,14 +200,34 @@ def test_a_template_rendered_with_an_order_fails(monkeypatch: pytest.MonkeyPatch
     assert template.render(things=order_panel(order).oms_id) == order.oms_id
 
 
-def test_the_pick_page_is_pending_until_its_views_are_merged(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_template_is_pending_any_more(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every screen renders from a view now (the run page was the last, issue 10 item 4):
+    the pick page and the run page given an order fail like any other."""
     order, _milk = short_milk()
     Guard().install(monkeypatch)
-    assert "picking/pick.html" in view_guard.PENDING
-    assert _templates().get_template("picking/pick.html").render(order=order)
-    assert not any(name.startswith(("customer/", "courier/", "collect/", "packing/",
-                                    "substitutes/", "board/")) for name in view_guard.PENDING)
+    assert not view_guard.PENDING
+    templates = jinja2.Environment(loader=jinja2.DictLoader({
+        "picking/pick.html": "{{ order }}", "runs/run.html": "{{ run }}",
+        "runs/_body.html": "{{ run }}"}))
+    with pytest.raises(AggregateInTemplate, match=r"picking/pick\.html"):
+        templates.get_template("picking/pick.html").render(order=order)
+    for name in ("runs/run.html", "runs/_body.html"):
+        with pytest.raises(AggregateInTemplate, match=name.replace(".", r"\.")):
+            templates.get_template(name).render(run=SimpleNamespace(), rows=[order.lines[0]])
+
+
+@dataclasses.dataclass
+class _Holder:
+    order: Order
+    inner: Any = None
+
+
+def test_the_guard_looks_one_level_inside_a_dataclass() -> None:
+    order, milk = short_milk()
+    assert offenders({"run": _Holder(order), "n": 1}) == ["run.order: Order"]
+    assert offenders({"runs": [_Holder(order)]}) == []  # two levels down: not looked at
+    assert offenders({"run": _Holder(order, inner=_Holder(order))}) == ["run.order: Order"]
+    assert offenders({"panel": order_panel(order), "line": milk}) == ["line: Line"]
 
 
 def test_the_guard_is_on_for_every_integration_and_browser_test() -> None:
