@@ -132,8 +132,9 @@ async def test_undo_short_and_finish_with_a_summary(db: Any, shop: Any, picker: 
 
 async def test_the_summary_says_picked_only_of_a_picked_order(db: Any, shop: Any,
                                                               picker: Person) -> None:
-    order_id = await order_with(db, shop, {"milk": 1})
+    order_id = await order_with(db, shop, {"milk": 1, "bread": 1})
     await picker.take_next()
+    assert (await picker.scan(order_id, MILK)).status_code == 200
     early = await picker.get(f"/pick/{order_id}/summary",  # typed, or the back button
                              follow_redirects=False)
     assert early.status_code == 303 and early.headers["location"] == f"/pick/{order_id}"
@@ -144,6 +145,9 @@ async def test_the_summary_says_picked_only_of_a_picked_order(db: Any, shop: Any
     cancelled = await picker.get(f"/pick/{order_id}/summary")
     assert cancelled.status_code == 200
     assert "was cancelled" in cancelled.text and "is picked" not in cancelled.text
+    put_back = cancelled.text.split("Put back on the shelves", 1)[1]
+    assert "Milk 3.2% 930 ml" in put_back and "Bread" not in put_back  # only what was picked
+    assert "Nothing is missing" not in cancelled.text and "Total" not in cancelled.text
 
 
 async def test_every_action_works_as_a_plain_form_post(db: Any, shop: Any,
