@@ -20,6 +20,7 @@ from datetime import datetime
 
 from app.i18n import gettext as _
 from app.services.ports_floor import CheckInStorage, FloorReader, FloorUnitOfWork, Pickups
+from app.services.records_floor import CheckedIn
 from app.services.records_floor import PickupSettings as PickupSettings  # its home now
 from app.services.substitutions import (
     CLOSED_STATUSES,
@@ -185,13 +186,9 @@ async def pickup_code(reader: FloorReader, token: str, secret: str) -> str | Non
 # -- who is waiting ------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class Waiting:
-    order_id: int
-    oms_id: str
-    customer_name: str
-    bay: str | None
-    on_the_way_at: datetime | None
-    arrived_at: datetime | None
+class Waiting(CheckedIn):
+    """A checked-in customer as the counter sees them: how long they have waited."""
+
     minutes: int  # waiting since "I'm here"; 0 for customers on the way
     over_limit: bool
 
