@@ -300,6 +300,18 @@ def test_an_answer_before_the_write_lands_leaves_nothing_queued(
     assert len(scanned_events(live_server, order_id)) == 1
 
 
+def assert_replayed_once(page: Any, server: LiveServer, order_id: int, line_id: int,
+                         posts: list[Any], entry: dict[str, Any]) -> None:
+    """The queued scan ``entry`` drains, is posted once (no second replay comes), and the
+    server counted it once and told the OMS once."""
+    wait_for_pending(page, 0)
+    assert queued_count(page) == 0
+    page.wait_for_timeout(1500)  # time for a second replay, if one were (wrongly) due
+    assert [scan_id_of(p) for p in posts] == [entry["fields"]["scan_id"]]
+    assert picked(server, line_id) == 1
+    assert len(scanned_events(server, order_id)) == 1
+
+
 def test_a_post_failing_after_the_write_keeps_the_scan_and_replays_it_once(
         live_server: LiveServer, handset: Phone) -> None:
     page = handset.open()
@@ -321,14 +333,9 @@ def test_a_post_failing_after_the_write_keeps_the_scan_and_replays_it_once(
 
     posts = scan_posts(page, order_id)
     page.unroute(scan_url)  # the network lets it through: replayed by itself, once
-    wait_for_pending(page, 0)
-    assert queued_count(page) == 0
-    page.wait_for_timeout(1500)  # time for a second replay, if one were (wrongly) due
-    assert [scan_id_of(p) for p in posts] == [entry["fields"]["scan_id"]]
+    assert_replayed_once(page, live_server, order_id, line.line_id, posts, entry)
     answers = page.locator("#offline-status .offline-status__answer--accepted")
     assert answers.count() == 1
-    assert picked(live_server, line.line_id) == 1
-    assert len(scanned_events(live_server, order_id)) == 1
 
 
 def test_a_post_failing_before_the_write_lands_keeps_the_scan_and_replays_it_once(
@@ -355,12 +362,7 @@ def test_a_post_failing_before_the_write_lands_keeps_the_scan_and_replays_it_onc
     assert posts == []  # none reached the server
 
     page.unroute(scan_url)
-    wait_for_pending(page, 0)
-    assert queued_count(page) == 0
-    page.wait_for_timeout(1500)
-    assert [scan_id_of(p) for p in posts] == [entry["fields"]["scan_id"]]
-    assert picked(live_server, line.line_id) == 1
-    assert len(scanned_events(live_server, order_id)) == 1
+    assert_replayed_once(page, live_server, order_id, line.line_id, posts, entry)
 
 
 def test_a_page_reloaded_while_a_scan_is_posted_keeps_it_and_replays_it_once(
