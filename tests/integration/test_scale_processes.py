@@ -135,7 +135,7 @@ async def test_a_language_change_on_one_process_is_shown_by_the_other_at_once(
         two_processes: tuple[str, str]) -> None:
     """Each process remembers a session for 10 s; a change of language (or a sign-out)
     is announced to the other processes, so the same session on another process
-    speaks the new language on its very next page."""
+    speaks the new language within a moment, not after its 10 s."""
     one_url, other_url = two_processes
     async with httpx.AsyncClient(base_url=one_url, timeout=10) as a, \
             httpx.AsyncClient(base_url=other_url, timeout=10) as b:
@@ -145,7 +145,14 @@ async def test_a_language_change_on_one_process_is_shown_by_the_other_at_once(
         assert '<html lang="en">' in (await b.get("/board/")).text  # now cached there
         response = await here.post("/me/language", {"language": "ru", "next": "/board/"})
         assert response.status_code in (302, 303)
-        assert '<html lang="ru">' in (await b.get("/board/")).text
+        # The notice crosses in milliseconds; on a busy machine the other process may
+        # answer one request before its listener runs, so it gets 2 s (not the cache's 10 s).
+        page, started = "", asyncio.get_running_loop().time()
+        while asyncio.get_running_loop().time() - started < 2:
+            page = (await b.get("/board/")).text
+            if '<html lang="ru">' in page:
+                break
+        assert '<html lang="ru">' in page, "the other process still speaks the cached language"
 
 
 async def test_two_apps_in_one_process_save_limits_without_waiting_on_each_other(
