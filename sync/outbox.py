@@ -229,6 +229,18 @@ INSERT_OUTBOX = insert(OUTBOX)
 async def enqueue_all(session: AsyncSession,
                       batches: Iterable[tuple[Order, Sequence[Event]]]) -> list[dict[str, Any]]:
     """``enqueue`` for several orders at once: still one INSERT (per 500 rows)."""
+    rows, messages = outbox_rows(batches)
+    for start in range(0, len(rows), ROWS_PER_INSERT):
+        # Parameters, not .values(rows): one statement object SQLAlchemy compiles once,
+        # instead of a new multi-VALUES INSERT compiled for every scan.
+        await session.execute(INSERT_OUTBOX, rows[start:start + ROWS_PER_INSERT])
+    return messages
+
+
+def outbox_rows(batches: Iterable[tuple[Order, Sequence[Event]]]
+                ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The outbox rows for orders' new events (to insert with ``INSERT_OUTBOX`` in
+    the caller's transaction), and the live-update messages to publish once it commits."""
     rows: list[dict[str, Any]] = []
     messages: list[dict[str, Any]] = []
     for order, events in batches:
@@ -244,11 +256,7 @@ async def enqueue_all(session: AsyncSession,
             })
             messages.append({"store_id": order.store_id, "order_id": order.id,
                              "type": event.type})
-    for start in range(0, len(rows), ROWS_PER_INSERT):
-        # Parameters, not .values(rows): one statement object SQLAlchemy compiles once,
-        # instead of a new multi-VALUES INSERT compiled for every scan.
-        await session.execute(INSERT_OUTBOX, rows[start:start + ROWS_PER_INSERT])
-    return messages
+    return rows, messages
 
 
 def _utc(moment: datetime) -> datetime:

@@ -24,7 +24,7 @@ from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
-from app.db import tables
+from app.db import direct, tables
 from picking.model import Line, Order, OrderStatus, Product, Scan
 from picking.status import LineState
 
@@ -33,19 +33,51 @@ LINE_COLUMNS = [c.name for c in tables.order_lines.c]
 PRODUCT_COLUMNS = [c.name for c in tables.products.c]
 
 
+_NO_DEFAULT = object()
+
+
 @functools.cache
-def _init_fields(cls: type) -> frozenset[str]:
-    return frozenset(f.name for f in dataclasses.fields(cls) if f.init)
+def _init_fields(cls: type) -> tuple[tuple[str, Any, Any], ...]:
+    """Each ``__init__`` field of a dataclass: name, default, default factory."""
+    return tuple(
+        (f.name, f.default if f.default is not dataclasses.MISSING else _NO_DEFAULT,
+         f.default_factory if f.default_factory is not dataclasses.MISSING else None)
+        for f in dataclasses.fields(cls) if f.init)
 
 
 def build(cls: type, values: dict[str, Any]) -> Any:
-    """A domain object from a row: its dataclass fields through ``__init__``, any
-    other mapped column set after."""
-    names = _init_fields(cls)
-    obj = cls(**{k: v for k, v in values.items() if k in names})
+    """A domain object from a row, as its ``__init__`` would make it (missing fields
+    get their defaults, ``__post_init__`` runs), any other mapped column set after.
+
+    The domain classes are also mapped by the ORM, so setting attributes one by one
+    goes through its instrumentation (about 60 tracked sets per scan's order). Like
+    the ORM's own loader, the object is made by its class manager and its fields
+    are put straight into its ``__dict__``; later changes are still tracked."""
+    manager = getattr(cls, "_sa_class_manager", None)
+    if manager is None:
+        names = {name for name, _default, _factory in _init_fields(cls)}
+        obj = cls(**{k: v for k, v in values.items() if k in names})
+        for key, value in values.items():
+            if key not in names:
+                setattr(obj, key, value)
+        return obj
+    obj = manager.new_instance()
+    state = obj.__dict__
+    for name, default, factory in _init_fields(cls):
+        if name in values:
+            state[name] = values[name]
+        elif factory is not None:
+            state[name] = factory()
+        elif default is not _NO_DEFAULT:
+            state[name] = default
+        else:
+            raise TypeError(f"{cls.__name__} needs {name}")
     for key, value in values.items():
-        if key not in names:
-            setattr(obj, key, value)
+        if key not in state:
+            state[key] = value
+    post_init = getattr(obj, "__post_init__", None)
+    if post_init is not None:
+        post_init()
     return obj
 
 
@@ -70,10 +102,10 @@ class PlainOrders:
                        line_id: int | None) -> Order | None:
         """The order with only the lines of one product (or one line), and their
         products: one SELECT, no scans, no proposals."""
-        rows = (await self.session.execute(
-            _order_statement(by_line=line_id is not None),
+        rows = await direct.mappings(
+            self.session, _order_statement(by_line=line_id is not None),
             {"order_id": order_id, "store_id": store_id,
-             "which": product_id if line_id is None else line_id})).mappings().all()
+             "which": product_id if line_id is None else line_id})
         if not rows:
             return None
         first = rows[0]
@@ -121,30 +153,31 @@ class PlainOrders:
                 continue
             # The order row first: its version check fails before anything else is written.
             version = order_before["version"]
-            result = await self.session.execute(UPDATE_ORDER, {
+            touched = await direct.execute(self.session, UPDATE_ORDER, {
                 **changed, "version": version + 1, "order_id": order.id, "was": version})
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            if touched != 1:
                 raise StaleDataError(f"order {order.id} was changed by someone else")
             order_before.update(changed, version=version + 1)
             order.version = version + 1
             for statement, params in writes:
-                await self.session.execute(statement, params)
+                await direct.execute(self.session, statement, params)
         self._loaded.clear()
 
 
 # Built once with bound parameters (reused statements keep their cache keys); the
 # columns an UPDATE sets are the keys of the parameters it is executed with.
-UPDATE_ORDER = update(tables.orders).where(tables.orders.c.id == bindparam("order_id"),
-                                           tables.orders.c.version == bindparam("was"))
-UPDATE_LINE = update(tables.order_lines).where(tables.order_lines.c.id == bindparam("line_id"))
-INSERT_SCAN = insert(tables.scans)
+UPDATE_ORDER = direct.Statement(update(tables.orders).where(
+    tables.orders.c.id == bindparam("order_id"), tables.orders.c.version == bindparam("was")))
+UPDATE_LINE = direct.Statement(update(tables.order_lines).where(
+    tables.order_lines.c.id == bindparam("line_id")))
+INSERT_SCAN = direct.Statement(insert(tables.scans))
 
 
 @functools.cache
-def _order_statement(*, by_line: bool) -> Any:
+def _order_statement(*, by_line: bool) -> direct.Statement:
     o, ln, p = tables.orders, tables.order_lines, tables.products
     which = (ln.c.id if by_line else ln.c.product_id) == bindparam("which")
-    return (
+    return direct.Statement(
         select(*(c.label("o_" + c.name) for c in o.c),
                *(c.label("l_" + c.name) for c in ln.c),
                *(c.label("p_" + c.name) for c in p.c))

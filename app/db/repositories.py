@@ -10,8 +10,8 @@ from sqlalchemy import ColumnElement, and_, bindparam, exists, func, insert, lit
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, raiseload, selectinload
 
-from app.db import tables
-from app.db.plain import PRODUCT_COLUMNS, PlainOrders, product_from
+from app.db import direct, tables
+from app.db.plain import PlainOrders, product_from
 from app.db.repo_floor import StoreRepository  # its home now; still importable here
 from app.db.tables_board import scan_errors
 from app.db.tables_oos import likely_out
@@ -199,18 +199,18 @@ def _probe_statement(gtin: bool, plu: bool, marking: bool) -> Any:
         return select(column).where(r.scan_id == scan_id).scalar_subquery()
 
     anchor = select(literal(1).label("one")).subquery()
-    return (
+    return direct.Statement(
         select(*(c.label("p_" + c.name) for c in tables.products.c),
-               counted(ln.order_id), counted(s.line_id), counted(s.code),
-               refused(r.error), refused(r.order_id), refused(r.code), refused(r.params),
-               used.label("marking_used"),
+               counted(ln.order_id).label("c_order"), counted(s.line_id).label("c_line"),
+               counted(s.code).label("c_code"), refused(r.error).label("r_error"),
+               refused(r.order_id).label("r_order"), refused(r.code).label("r_code"),
+               refused(r.params).label("r_params"), used.label("marking_used"),
                exists().where(tables.orders.c.id == bindparam("order_id"),
                               tables.orders.c.store_id == store_id).label("order_here"),
                exists().where(likely_out.c.store_id == store_id,
                               likely_out.c.product_id == product_id).label("likely_out"))
         .select_from(anchor)
-        .outerjoin(tables.products, and_(tables.products.c.id == product_id, true()))
-    )
+        .outerjoin(tables.products, and_(tables.products.c.id == product_id, true())))
 
 
 class ScanRepository:
@@ -229,15 +229,15 @@ class ScanRepository:
                                   "scan_id": scan_id, "gtin": gtin, "marking_code": marking_code}
         if plu is not None:
             params["plus"] = sorted(plu_forms(plu))
-        row = (await self.session.execute(stmt, params)).one()
-        c_order, c_line, c_code, r_error, r_order, r_code, r_params, used, here, out = \
-            row[len(PRODUCT_COLUMNS):]
+        (row,) = await direct.mappings(self.session, stmt, params)
         return ScanProbe(
-            product=None if row.p_id is None else product_from(row._mapping, "p_"),
-            counted=None if c_line is None else Counted(c_order, c_line, c_code),
-            refused=None if r_error is None else Refused(r_order, r_code, r_error,
-                                                         dict(r_params or {})),
-            marking_used=bool(used), order_in_store=bool(here), likely_out=bool(out))
+            product=None if row["p_id"] is None else product_from(row, "p_"),
+            counted=None if row["c_line"] is None else Counted(
+                row["c_order"], row["c_line"], row["c_code"]),
+            refused=None if row["r_error"] is None else Refused(
+                row["r_order"], row["r_code"], row["r_error"], dict(row["r_params"] or {})),
+            marking_used=bool(row["marking_used"]), order_in_store=bool(row["order_here"]),
+            likely_out=bool(row["likely_out"]))
 
     async def refuse(self, *, scan_id: str, store_id: int, order_id: int | None,
                      staff_id: int, code: str, error: str, params: dict[str, Any],

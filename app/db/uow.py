@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.db import direct
 from app.db.engine import Database
 from app.db.repo_floor import FloorRepository, PickupRepository
 from app.db.repo_handover import HandoverRepository, PickupAttemptRepository
@@ -34,6 +35,8 @@ from app.db.repositories import (
 from app.db.stock import StockRepository
 from sync import outbox
 from sync.outbox import envelope as envelope  # the envelope is built in sync now
+
+INSERT_OUTBOX = direct.Statement(outbox.INSERT_OUTBOX)
 
 Publisher = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
@@ -86,6 +89,8 @@ class UnitOfWork:
                 batches.append((order, order.events))
                 order.events = []
         if batches:
-            self._messages += await outbox.enqueue_all(self.session, batches)
+            rows, messages = outbox.outbox_rows(batches)
+            await direct.execute(self.session, INSERT_OUTBOX, rows)
+            self._messages += messages
         await self.session.commit()
         self.committed = True
