@@ -85,8 +85,14 @@ def _sqlite_pragmas(immediate: bool) -> Any:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
     def on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        driver = conn.connection.driver_connection
+        if isinstance(driver, inline_sqlite.InlineConnection):
+            driver.begin(begin)  # on the loop already: no execution context for a BEGIN
+        else:
+            conn.exec_driver_sql(begin)
 
     return on_connect, on_begin
 

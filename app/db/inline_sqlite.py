@@ -103,6 +103,9 @@ class InlineConnection:
     def cursor(self) -> InlineCursor:
         return InlineCursor(self._conn.cursor())
 
+    def begin(self, statement: str) -> None:
+        self._conn.execute(statement)
+
     async def commit(self) -> None:
         self._conn.commit()
 
