@@ -191,11 +191,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rates", default="25,50,100,200")
     parser.add_argument("--scans", type=int, default=1500,
                         help="scans for the CPU-per-scan measurement")
+    parser.add_argument("--servers", default=",".join(name for name, _, _ in SERVERS),
+                        help="which servers to run (comma-separated names; the bare stack "
+                             "is always run: it is the baseline)")
     args = parser.parse_args(argv)
+    chosen = {n.strip() for n in args.servers.split(",")} | {"bare stack"}
     rates = [float(r) for r in args.rates.split(",") if r]
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for name, target, relay in SERVERS:
+        for name, target, relay in (server for server in SERVERS if server[0] in chosen):
             url = f"sqlite+aiosqlite:///{tmp}/{name.replace(' ', '_').replace('+', '')}.db"
             from app.db.migrate import upgrade
             upgrade(url)
@@ -228,7 +232,7 @@ def main(argv: list[str] | None = None) -> None:
                 ["server", "offered", "p50 ms", "p99 ms", "errors", "peak req/s",
                  "CPU ms/scan", "CPU-run errors", "fragment bytes (gzip)"], rows)
     bare = results["bare stack"]
-    for name in ("storepick", "storepick + relay"):
+    for name in (n for n in ("storepick", "storepick + relay") if n in results):
         print(f"{name}: CPU per scan / bare stack = {results[name][3][0] / bare[3][0]:.2f} "
               f"(budget <= 1.5); peak / bare peak = {results[name][1] / bare[1]:.2f}")
 
