@@ -1,4 +1,4 @@
-"""The scan's few statements run straight on the SQLite writer's connection.
+"""The scan's few statements run straight on the driver, inside the unit of work.
 
 A scan sends five or six small indexed statements. Through ``AsyncSession.execute``
 each costs about 150 µs of Python (a greenlet, the ORM session's execute, cache-key
@@ -6,24 +6,24 @@ lookup, an execution context, result metadata) around 20-30 µs of SQLite: more 
 the database and the page fragment together. Here a statement built once is
 compiled once per dialect into its SQL text, the order of its parameters and the
 type processors of its parameters and columns (the same processors SQLAlchemy
-would apply), and then run on the writer's ``sqlite3`` connection inside the unit
-of work's transaction.
+would apply), and run in the session's own transaction:
+- on SQLite, on the inline writer's ``sqlite3`` connection (``app.db.inline_sqlite``),
+  on the loop, as every writer statement runs anyway;
+- on PostgreSQL, through SQLAlchemy's asyncpg adapter awaited directly: its
+  prepared-statement cache, its transaction and its error translation.
 
-Used only where that is the same as ``session.execute``:
-- the session's connection is the inline SQLite writer (``app.db.inline_sqlite``),
-  so the statement runs on the loop in the same transaction, as it would anyway;
-- the session has nothing to flush (the hot path keeps no ORM objects);
-- the statement has no expanding (IN-list) parameters and no Python-side defaults
-  to fill in.
-Anything else goes through ``session.execute`` unchanged (PostgreSQL, a session
-with pending ORM changes). Listeners of ``before_cursor_execute`` still hear every
-statement, and driver errors are raised as SQLAlchemy's (IntegrityError, ...).
+The ordinary ``session.execute`` is used whenever this would not be the same: a
+session with ORM changes to flush first, a statement with expanding (IN-list)
+parameters or Python-side defaults, another driver. Listeners of
+``before_cursor_execute`` still hear every statement, and driver errors are raised
+as SQLAlchemy's (IntegrityError, ...). ``tests/integration/test_direct.py`` holds
+both paths to the same rows, types and stored values on both databases.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -64,7 +64,7 @@ class Statement:
         compiled: Any = self.statement.compile(  # type: ignore[attr-defined]
             dialect=dialect, column_keys=sorted(keys) if keys is not None else None)
         plan: _Plan | None = None
-        if (dialect.paramstyle == "qmark"
+        if (dialect.paramstyle in ("qmark", "numeric_dollar")
                 and not any(b.expanding for b in compiled.binds.values())
                 and not getattr(compiled, "insert_prefetch", None)
                 and not getattr(compiled, "update_prefetch", None)):
@@ -84,22 +84,89 @@ class Statement:
         return plan
 
 
-async def _writer(session: AsyncSession) -> sqlite3.Connection | None:
-    """The sqlite3 connection of this session's transaction, when statements may
-    run on it directly."""
+class _Runner:
+    """Runs compiled SQL on one transaction's driver connection."""
+
+    error: type[Exception] = Exception  # the driver's base error class
+
+    async def fetch(self, sql: str, params: tuple[Any, ...]) -> list[Sequence[Any]]:
+        raise NotImplementedError
+
+    async def run(self, sql: str, params: tuple[Any, ...]) -> int:
+        raise NotImplementedError
+
+    async def many(self, sql: str, rows: list[tuple[Any, ...]]) -> int:
+        raise NotImplementedError
+
+
+class _Sqlite(_Runner):
+    """The inline writer's sqlite3 connection: statements run on the loop."""
+
+    error = sqlite3.Error
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    async def fetch(self, sql: str, params: tuple[Any, ...]) -> list[Sequence[Any]]:
+        return self.conn.execute(sql, params).fetchall()
+
+    async def run(self, sql: str, params: tuple[Any, ...]) -> int:
+        return int(self.conn.execute(sql, params).rowcount)
+
+    async def many(self, sql: str, rows: list[tuple[Any, ...]]) -> int:
+        return int(self.conn.executemany(sql, rows).rowcount)
+
+
+class _Asyncpg(_Runner):
+    """SQLAlchemy's asyncpg adapter, awaited directly: its prepared-statement cache,
+    its transaction (begun on first use, as always) and its error translation, without
+    the execution context and greenlet around every statement."""
+
+    def __init__(self, adapted: Any, dialect: Any) -> None:
+        self.adapted, self.dialect = adapted, dialect
+        self.error = dialect.loaded_dbapi.Error
+
+    def _cursor(self) -> Any:
+        cursor = self.adapted.cursor()
+        cursor._invalidate_schema_cache_asof = self.dialect._invalidate_schema_cache_asof
+        return cursor
+
+    async def fetch(self, sql: str, params: tuple[Any, ...]) -> list[Sequence[Any]]:
+        cursor = self._cursor()
+        await cursor._prepare_and_execute(sql, params)
+        return list(cursor._rows)
+
+    async def run(self, sql: str, params: tuple[Any, ...]) -> int:
+        cursor = self._cursor()
+        await cursor._prepare_and_execute(sql, params)
+        return int(cursor._rowcount)
+
+    async def many(self, sql: str, rows: list[tuple[Any, ...]]) -> int:
+        await self._cursor()._executemany(sql, rows)
+        return len(rows)
+
+
+async def _writer(session: AsyncSession) -> _Runner | None:
+    """How statements may run directly in this session's transaction, if they may."""
     sync = session.sync_session
     if not sync._is_clean():  # something to flush first: the ordinary path does it
         return None
     transaction = sync.get_transaction()
     cached = session.info.get(_CACHED)
     if transaction is not None and cached is not None and cached[0] is transaction:
-        conn: sqlite3.Connection | None = cached[1]
-        return conn
+        runner: _Runner | None = cached[1]
+        return runner
     connection = await session.connection()  # begins the transaction if need be
-    raw = (await connection.get_raw_connection()).driver_connection
-    conn = raw._conn if isinstance(raw, InlineConnection) else None
-    session.info[_CACHED] = (sync.get_transaction(), conn)
-    return conn
+    fairy = await connection.get_raw_connection()
+    raw = fairy.driver_connection
+    if isinstance(raw, InlineConnection):
+        runner = _Sqlite(raw._conn)
+    elif _dialect(session).driver == "asyncpg":
+        runner = _Asyncpg(fairy.dbapi_connection, _dialect(session))
+    else:
+        runner = None
+    session.info[_CACHED] = (sync.get_transaction(), runner)
+    return runner
 
 
 def _dialect(session: AsyncSession) -> Any:
@@ -125,17 +192,17 @@ def _announce(session: AsyncSession, sql: str, params: Any, many: bool) -> None:
 async def mappings(session: AsyncSession, statement: Statement,
                    values: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The rows of a SELECT as dicts keyed by column name."""
-    conn = await _writer(session)
-    plan = statement.plan(_dialect(session), frozenset(values)) if conn is not None else None
-    if conn is None or plan is None:
+    runner = await _writer(session)
+    plan = statement.plan(_dialect(session), frozenset(values)) if runner is not None else None
+    if runner is None or plan is None:
         result = await session.execute(statement.statement, dict(values))
         return [dict(row) for row in result.mappings()]
     params = _bound(plan, values)
     _announce(session, plan.sql, params, False)
     try:
-        rows = conn.execute(plan.sql, params).fetchall()
-    except sqlite3.Error as exc:
-        raise DBAPIError.instance(plan.sql, params, exc, sqlite3.Error) from exc
+        rows = await runner.fetch(plan.sql, params)
+    except runner.error as exc:
+        raise DBAPIError.instance(plan.sql, params, exc, runner.error) from exc
     keys, results = plan.keys, plan.results
     return [{key: (value if process is None else process(value))
              for key, process, value in zip(keys, results, row, strict=True)}
@@ -148,12 +215,12 @@ async def execute(session: AsyncSession, statement: Statement,
     many = not isinstance(values, Mapping)
     rows: list[Mapping[str, Any]] = list(values) if not isinstance(values, Mapping) \
         else [values]
-    conn = await _writer(session)
+    runner = await _writer(session)
     shape = frozenset(rows[0])
-    plan = statement.plan(_dialect(session), shape) if conn is not None else None
+    plan = statement.plan(_dialect(session), shape) if runner is not None else None
     if many and plan is not None and any(frozenset(v) != shape for v in rows):
         plan = None  # rows of different shapes: the ordinary path sorts them out
-    if conn is None or plan is None:
+    if runner is None or plan is None:
         result = await session.execute(statement.statement,
                                        [dict(v) for v in rows] if many else dict(rows[0]))
         return int(result.rowcount)  # type: ignore[attr-defined]
@@ -161,11 +228,9 @@ async def execute(session: AsyncSession, statement: Statement,
         if many:
             bound = [_bound(plan, v) for v in rows]
             _announce(session, plan.sql, bound, True)
-            cursor = conn.executemany(plan.sql, bound)
-        else:
-            params = _bound(plan, rows[0])
-            _announce(session, plan.sql, params, False)
-            cursor = conn.execute(plan.sql, params)
-    except sqlite3.Error as exc:
-        raise DBAPIError.instance(plan.sql, None, exc, sqlite3.Error) from exc
-    return int(cursor.rowcount)
+            return await runner.many(plan.sql, bound)
+        params = _bound(plan, rows[0])
+        _announce(session, plan.sql, params, False)
+        return await runner.run(plan.sql, params)
+    except runner.error as exc:
+        raise DBAPIError.instance(plan.sql, None, exc, runner.error) from exc

@@ -1,0 +1,111 @@
+"""The scan's statements run straight on the driver (app/db/direct.py), on SQLite and
+PostgreSQL: the same rows and types as session.execute, the same error classes, the
+same transaction, and the ordinary path whenever the session has something to flush."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.exc import IntegrityError
+
+from app.db import direct, tables
+from app.db.plain import INSERT_SCAN, UPDATE_LINE, _order_statement
+from app.db.repositories import _probe_statement
+from picking.codes import interpret
+from tests.support.shop import MILK, NOW, add_order
+from tests.support.statements import Statements
+
+
+def _runner(session: Any) -> Any:
+    return session.info[direct._CACHED][1]
+
+
+async def test_rows_and_types_are_those_of_session_execute(db: Any, shop: Any) -> None:
+    async with db.writing() as session:
+        order_id = await add_order(session, shop, {"milk": 2, "bread": 1})
+        await session.commit()
+    async with db.writing() as session:
+        line = (await session.execute(select(tables.order_lines).where(
+            tables.order_lines.c.order_id == order_id))).mappings().first()
+        assert line is not None
+        await session.execute(tables.refused_scans.insert().values(
+            scan_id="refused-1", store_id=shop.store_id, order_id=order_id, staff_id=None,
+            code="junk", error="UnknownCode", params={"code": "junk"}, at=NOW))
+        cases = [
+            (_order_statement(by_line=False), {"order_id": order_id,
+                                               "store_id": shop.store_id,
+                                               "which": line["product_id"]}),
+            (_order_statement(by_line=True), {"order_id": order_id, "store_id": shop.store_id,
+                                              "which": line["id"]}),
+            (_probe_statement(True, False, True), {
+                "store_id": shop.store_id, "order_id": order_id, "scan_id": "refused-1",
+                "gtin": interpret(MILK).gtin, "marking_code": "0104601234567893215abc"}),
+        ]
+        for statement, values in cases:
+            ordinary = [dict(row) for row in
+                        (await session.execute(statement.statement, values)).mappings()]
+            got = await direct.mappings(session, statement, values)
+            assert _runner(session) is not None  # the direct path was taken
+            assert got == ordinary
+            assert [{k: type(v) for k, v in row.items()} for row in got] == \
+                [{k: type(v) for k, v in row.items()} for row in ordinary]
+        probe = got[0]
+        assert probe["r_error"] == "UnknownCode" and probe["r_params"] == {"code": "junk"}
+        assert probe["order_here"] and probe["p_sku"] == "milk"
+        order_rows = await direct.mappings(session, *cases[0])
+        assert order_rows[0]["o_due_at"].tzinfo is not None  # aware, as the app's type gives
+
+
+async def test_writes_land_in_the_same_transaction_and_errors_are_sqlalchemys(
+        db: Any, shop: Any) -> None:
+    async with db.writing() as session:
+        order_id = await add_order(session, shop, {"milk": 2})
+        await session.commit()
+    async with db.writing() as session:
+        line_id = (await session.execute(select(tables.order_lines.c.id).where(
+            tables.order_lines.c.order_id == order_id))).scalar_one()
+        heard = Statements(db.writer)
+        touched = await direct.execute(session, UPDATE_LINE,
+                                       {"picked_quantity": 1, "line_id": line_id})
+        assert touched == 1 and _runner(session) is not None
+        scan = {"line_id": line_id, "scan_id": "direct-1", "code": MILK, "quantity": 1,
+                "scanned_at": NOW, "staff_id": None, "clock_adjusted": False}
+        await direct.execute(session, INSERT_SCAN, [scan])
+        assert heard.seen == ["UPDATE", "INSERT"]  # listeners hear direct statements
+        # Stored exactly as the ordinary path stores the same values (dates, booleans).
+        await session.execute(INSERT_SCAN.statement, {**scan, "scan_id": "ordinary-1"})
+        stored = (await session.execute(text(
+            "SELECT scan_id, CAST(scanned_at AS TEXT), CAST(clock_adjusted AS TEXT) "
+            "FROM scans WHERE scan_id IN ('direct-1', 'ordinary-1') ORDER BY scan_id"))).all()
+        assert stored[0][1:] == stored[1][1:], stored
+        # The ordinary path in the same transaction sees what the direct one wrote.
+        picked = (await session.execute(select(tables.order_lines.c.picked_quantity).where(
+            tables.order_lines.c.id == line_id))).scalar_one()
+        assert picked == 1
+        with pytest.raises(IntegrityError):  # the scan id is unique
+            await direct.execute(session, INSERT_SCAN, [scan])
+        await session.rollback()
+    async with db.reading() as session:  # rolled back together
+        assert (await session.execute(select(tables.order_lines.c.picked_quantity).where(
+            tables.order_lines.c.id == line_id))).scalar_one() == 0
+
+
+async def test_a_session_with_something_to_flush_takes_the_ordinary_path(
+        db: Any, shop: Any) -> None:
+    from picking.model import Order
+
+    async with db.writing() as session:
+        order = Order(store_id=shop.store_id, store_code="MSK-001", oms_id="direct-flush",
+                      due_at=NOW + timedelta(hours=2))
+        session.add(order)  # pending: a direct read would not see it
+        rows = await direct.mappings(session, _order_statement(by_line=False), {
+            "order_id": None, "store_id": shop.store_id, "which": 0})
+        assert rows == []
+        assert order.id is not None  # autoflushed, as session.execute does
+        rows = await direct.mappings(session, _order_statement(by_line=False), {
+            "order_id": order.id, "store_id": shop.store_id, "which": 0})
+        assert [row["o_oms_id"] for row in rows] == ["direct-flush"]
+        await session.rollback()
