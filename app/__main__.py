@@ -79,12 +79,15 @@ def _serve(settings: Settings, host: str, port: int, https: bool = False,
         tls = {"ssl_certfile": str(cert), "ssl_keyfile": str(key)}
         for address in local_addresses():
             print(f"HTTPS for phones: https://{address}:{port}/ (self-signed: accept it once)")
+    from app.server_protocol import NoDelayH11Protocol
+
     if workers > 1:  # N processes on one socket; each builds the app from the environment
         uvicorn.run("app.asgi:create", factory=True, workers=workers, host=host, port=port,
-                    timeout_graceful_shutdown=5, proxy_headers=False, log_level="info", **tls)
+                    http=NoDelayH11Protocol, timeout_graceful_shutdown=5,
+                    proxy_headers=False, log_level="info", **tls)
         return
-    uvicorn.run(create_app(settings), host=host, port=port, timeout_graceful_shutdown=5,
-                proxy_headers=False, log_level="info", **tls)
+    uvicorn.run(create_app(settings), host=host, port=port, http=NoDelayH11Protocol,
+                timeout_graceful_shutdown=5, proxy_headers=False, log_level="info", **tls)
 
 
 def _local_postgres() -> str:

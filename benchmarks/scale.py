@@ -64,10 +64,13 @@ def postmaster_pid(cluster: Cluster) -> int:
 
 def start(env: dict[str, str], workers: int) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
+    # Served as `make run-scaled` serves it (python -m app serve --workers N: uvicorn
+    # with the app's own protocol), so what is measured is what runs.
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "benchmarks.apps:storepick_app",
-         "--port", str(port), "--workers", str(workers), "--log-level", "warning",
-         "--no-access-log"], cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
+        [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port),
+         "--workers", str(workers)], cwd=ROOT,
+        env={**os.environ, "STOREPICK_ENV": "development", **env},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     wait_for_http(base + "/healthz", timeout=60)
     return proc, base
@@ -115,10 +118,11 @@ def run_one(cluster: Cluster | None, tmp: str, name: str, workers: int, rates: l
         status = asyncio.run(answers(base, pairs))
         if status != 200:
             raise RuntimeError(f"{name}: a scan answered {status}; nothing measured")
+        asyncio.run(scan.warm_up(base, pairs))  # every configuration alike, not measured
         before = asyncio.run(pg_stats(url)) if cluster else (0, 0, 0)
         cpu_app = tree_cpu_seconds(proc.pid)
         cpu_db = tree_cpu_seconds(postmaster_pid(cluster)) if cluster else 0.0
-        loops, peak, _size = asyncio.run(scan.measure(base, pairs, rates, seconds))
+        loops, peak, _size, _cpu = asyncio.run(scan.measure(base, pairs, rates, seconds))
         cpu_app = tree_cpu_seconds(proc.pid) - cpu_app
         cpu_db = (tree_cpu_seconds(postmaster_pid(cluster)) - cpu_db) if cluster else 0.0
         after = asyncio.run(pg_stats(url)) if cluster else (0, 0, 0)

@@ -163,18 +163,30 @@ async def cpu_per_scan(pickers: list[Picker], pid: int, scans: int, workers: int
     return (cpu_seconds(pid) - before) * 1000 / scans, errors
 
 
+async def warm_up(base: str, pairs: list[tuple[str, int]], scans: int = WARM_UP) -> None:
+    """Scans not measured (statements compiled, templates loaded, caches filled)."""
+    async with httpx.AsyncClient(timeout=30) as client:
+        pickers = [Picker(base, t, o, client) for t, o in pairs]
+        await asyncio.gather(*(p.prepare() for p in pickers))
+        for k in range(scans):
+            await pickers[k % len(pickers)].scan()
+
+
 async def measure(base: str, pairs: list[tuple[str, int]], rates: list[float],
-                  seconds: float, pid: int, scans: int
+                  seconds: float, pid: int | None = None, scans: int = 0
                   ) -> tuple[list[dict[str, float]], float, int, tuple[float, int]]:
+    """Open-loop latency at each rate, then the closed-loop peak; first, when ``pid``
+    is given, the server's CPU per scan over ``scans`` after a warm-up (the same
+    number of scans for every server: the CPU per scan is the steady state's)."""
     limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
     async with httpx.AsyncClient(limits=limits, timeout=30) as client:
         pickers = [Picker(base, t, o, client) for t, o in pairs]
         await asyncio.gather(*(p.prepare() for p in pickers))
         _, _, size = await pickers[0].scan()
-        # Warm up first (statements compiled, templates loaded, caches filled), the same
-        # number of scans for every server: the CPU per scan is the steady state's.
-        await cpu_per_scan(pickers, pid, WARM_UP)
-        cpu = await cpu_per_scan(pickers, pid, scans)
+        cpu = (0.0, 0)
+        if pid is not None and scans:
+            await cpu_per_scan(pickers, pid, WARM_UP)
+            cpu = await cpu_per_scan(pickers, pid, scans)
         rows = [await open_loop(pickers, rate, seconds) | {"rate": rate} for rate in rates]
         peak = await closed_loop(pickers, seconds)
     return rows, peak, size, cpu
