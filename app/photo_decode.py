@@ -152,23 +152,22 @@ def read_photo(
     started_cpu, started_wall = time.thread_time(), time.monotonic()
     photo = load_photo(data, max_bytes=max_bytes, max_pixels=max_pixels)
     search = _Search(photo)
-    tentative: list[DecodedSymbol] = []
-    left = -1  # steps still allowed after a lone UPC-E; -1: no limit
+    seen_upce: dict[str, int] = {}  # a lone UPC-E's key -> the steps that read it
     for step in search.steps():
         found = _unique(step())
         if any(symbol.symbology != "UPCE" for symbol in found):
             return PhotoReading(found, None)
-        if found and not tentative:
-            # A lone UPC-E is often half of a blurred EAN-13: give the next steps a
-            # chance to read the whole EAN-13 before settling for it.
-            tentative, left = found, _UPCE_SECOND_OPINIONS
-        elif left > 0:
-            left -= 1
-        if (left == 0 or time.thread_time() - started_cpu >= search_until
+        # A lone UPC-E is often half of a blurred EAN-13 (and a misread one can pass its
+        # check digit): it counts once a second step reads the same code, and until then
+        # the search goes on for the whole EAN-13.
+        for symbol in found:
+            seen_upce[_key(symbol)] = seen_upce.get(_key(symbol), 0) + 1
+        confirmed = [symbol for symbol in found if seen_upce[_key(symbol)] >= _UPCE_READS]
+        if confirmed:
+            return PhotoReading(confirmed, None)
+        if (time.thread_time() - started_cpu >= search_until
                 or time.monotonic() - started_wall >= WALL_CAP * search_until):
             break
-    if tentative:
-        return PhotoReading(tentative, None)
     return PhotoReading([], search.why())
 
 
@@ -427,4 +426,4 @@ def _key(symbol: DecodedSymbol) -> str:
     return symbol.text
 
 
-_UPCE_SECOND_OPINIONS = 2
+_UPCE_READS = 2  # steps that must read a lone UPC-E before it counts
