@@ -33,7 +33,7 @@ from sqlalchemy.sql import Executable
 
 from app.db.inline_sqlite import InlineConnection
 
-_CACHED = "_direct_sqlite"
+_CACHED = "_direct_runner"
 
 
 @dataclass(frozen=True)
@@ -72,14 +72,19 @@ class Statement:
             params = []
             for name in compiled.positiontup:
                 bind = compiled.binds[name]
-                fixed = _NOT_FIXED if bind.key in (keys or ()) or bind.required \
-                    else bind.effective_value
-                params.append((bind.key, fixed, processors.get(name)))
-            columns = compiled._result_columns
-            plan = _Plan(
-                sql=compiled.string, params=tuple(params),
-                keys=tuple(c[0] for c in columns),
-                results=tuple(c[3]._cached_result_processor(dialect, None) for c in columns))
+                if bind.key in (keys or ()):
+                    params.append((bind.key, _NOT_FIXED, processors.get(name)))
+                elif bind.required:  # missing: session.execute says so
+                    break
+                else:
+                    params.append((bind.key, bind.effective_value, processors.get(name)))
+            else:
+                columns = compiled._result_columns
+                plan = _Plan(
+                    sql=compiled.string, params=tuple(params),
+                    keys=tuple(c[0] for c in columns),
+                    results=tuple(c[3]._cached_result_processor(dialect, None)
+                                  for c in columns))
         self._plans[dialect.name, keys] = plan
         return plan
 
@@ -176,7 +181,7 @@ def _dialect(session: AsyncSession) -> Any:
 def _bound(plan: _Plan, values: Mapping[str, Any]) -> tuple[Any, ...]:
     out = []
     for key, fixed, processor in plan.params:
-        value = values.get(key) if fixed is _NOT_FIXED else fixed
+        value = values[key] if fixed is _NOT_FIXED else fixed
         out.append(processor(value) if processor is not None else value)
     return tuple(out)
 

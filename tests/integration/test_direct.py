@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, StatementError
 
 from app.db import direct, tables
 from app.db.plain import INSERT_SCAN, UPDATE_LINE, _order_statement
@@ -108,4 +108,13 @@ async def test_a_session_with_something_to_flush_takes_the_ordinary_path(
         rows = await direct.mappings(session, _order_statement(by_line=False), {
             "order_id": order.id, "store_id": shop.store_id, "which": 0})
         assert [row["o_oms_id"] for row in rows] == ["direct-flush"]
+        await session.rollback()
+
+
+async def test_a_missing_parameter_is_refused_as_session_execute_refuses_it(
+        db: Any, shop: Any) -> None:
+    async with db.writing() as session:
+        with pytest.raises(StatementError, match="which"):
+            await direct.mappings(session, _order_statement(by_line=False),
+                                  {"order_id": 1, "store_id": shop.store_id})
         await session.rollback()
