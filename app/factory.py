@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -144,6 +145,18 @@ def _channels_backend(database_url: str) -> Any:
     return MemoryChannelsBackend(history=0)
 
 
+async def _dispose(db: Any, within: float = 5.0) -> None:
+    """Close the database's connections, giving up after ``within`` seconds: closing an
+    asyncpg connection whose cancelled query never answered can wait forever, and a
+    server that is stopping must stop (the database ends those sessions itself)."""
+    try:
+        async with asyncio.timeout(within):
+            await db.dispose()
+    except TimeoutError:
+        log.warning(
+            "closing the database connections took over %.0f s; left to the server", within)
+
+
 def create_app(settings: Settings, *, clock: Clock = utc_now,
                extra_routes: list[Any] | None = None) -> Litestar:
     """The app for ``settings``; engines open in the lifespan and close with it."""
@@ -179,7 +192,7 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
                 app.state.notifier = work.notifier
                 yield
         finally:
-            await db.dispose()
+            await _dispose(db)
             if app.state.marking is not None:
                 await app.state.marking.close()
 

@@ -6,18 +6,19 @@ lookup, an execution context, result metadata) around 20-30 µs of SQLite: more 
 the database and the page fragment together. Here a statement built once is
 compiled once per dialect into its SQL text, the order of its parameters and the
 type processors of its parameters and columns (the same processors SQLAlchemy
-would apply), and run in the session's own transaction:
-- on SQLite, on the inline writer's ``sqlite3`` connection (``app.db.inline_sqlite``),
-  on the loop, as every writer statement runs anyway;
-- on PostgreSQL, through SQLAlchemy's asyncpg adapter awaited directly: its
-  prepared-statement cache, its transaction and its error translation.
+would apply), and run in the session's own transaction on the inline SQLite writer's
+``sqlite3`` connection (``app.db.inline_sqlite``), on the loop, as every writer
+statement runs anyway.
 
 The ordinary ``session.execute`` is used whenever this would not be the same: a
 session with ORM changes to flush first, a statement with expanding (IN-list)
-parameters or Python-side defaults, another driver. Listeners of
-``before_cursor_execute`` still hear every statement, and driver errors are raised
-as SQLAlchemy's (IntegrityError, ...). ``tests/integration/test_direct.py`` holds
-both paths to the same rows, types and stored values on both databases.
+parameters or Python-side defaults, and PostgreSQL. (Awaiting SQLAlchemy's asyncpg
+adapter directly was tried: an app's shutdown then hung now and then on closing a
+connection, once in 37 runs of one test and once in a full suite, so PostgreSQL keeps
+the session.) Listeners of ``before_cursor_execute`` still hear every statement, and
+driver errors are raised as SQLAlchemy's (IntegrityError, ...).
+``tests/integration/test_direct.py`` holds both paths to the same rows, types and stored
+values, and PostgreSQL to the ordinary one.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class Statement:
         compiled: Any = self.statement.compile(  # type: ignore[attr-defined]
             dialect=dialect, column_keys=sorted(keys) if keys is not None else None)
         plan: _Plan | None = None
-        if (dialect.paramstyle in ("qmark", "numeric_dollar")
+        if (dialect.paramstyle == "qmark"
                 and not any(b.expanding for b in compiled.binds.values())
                 and not getattr(compiled, "insert_prefetch", None)
                 and not getattr(compiled, "update_prefetch", None)):
@@ -122,35 +123,6 @@ class _Sqlite(_Runner):
         return int(self.conn.executemany(sql, rows).rowcount)
 
 
-class _Asyncpg(_Runner):
-    """SQLAlchemy's asyncpg adapter, awaited directly: its prepared-statement cache,
-    its transaction (begun on first use, as always) and its error translation, without
-    the execution context and greenlet around every statement."""
-
-    def __init__(self, adapted: Any, dialect: Any) -> None:
-        self.adapted, self.dialect = adapted, dialect
-        self.error = dialect.loaded_dbapi.Error
-
-    def _cursor(self) -> Any:
-        cursor = self.adapted.cursor()
-        cursor._invalidate_schema_cache_asof = self.dialect._invalidate_schema_cache_asof
-        return cursor
-
-    async def fetch(self, sql: str, params: tuple[Any, ...]) -> list[Sequence[Any]]:
-        cursor = self._cursor()
-        await cursor._prepare_and_execute(sql, params)
-        return list(cursor._rows)
-
-    async def run(self, sql: str, params: tuple[Any, ...]) -> int:
-        cursor = self._cursor()
-        await cursor._prepare_and_execute(sql, params)
-        return int(cursor._rowcount)
-
-    async def many(self, sql: str, rows: list[tuple[Any, ...]]) -> int:
-        await self._cursor()._executemany(sql, rows)
-        return len(rows)
-
-
 async def _writer(session: AsyncSession) -> _Runner | None:
     """How statements may run directly in this session's transaction, if they may."""
     sync = session.sync_session
@@ -164,12 +136,7 @@ async def _writer(session: AsyncSession) -> _Runner | None:
     connection = await session.connection()  # begins the transaction if need be
     fairy = await connection.get_raw_connection()
     raw = fairy.driver_connection
-    if isinstance(raw, InlineConnection):
-        runner = _Sqlite(raw._conn)
-    elif _dialect(session).driver == "asyncpg":
-        runner = _Asyncpg(fairy.dbapi_connection, _dialect(session))
-    else:
-        runner = None
+    runner = _Sqlite(raw._conn) if isinstance(raw, InlineConnection) else None
     session.info[_CACHED] = (sync.get_transaction(), runner)
     return runner
 
