@@ -149,6 +149,7 @@ def test_every_page_passes_axe_and_has_thumb_sized_controls(
     page.set_default_timeout(20_000)
     violations: list[str] = []
     small: list[str] = []
+    wide: list[str] = []  # a page wider than the phone scrolls sideways
     try:
         for who, paths in pages_by_role(floor.ids):
             if who is not None:
@@ -160,9 +161,12 @@ def test_every_page_passes_axe_and_has_thumb_sized_controls(
                 page.add_script_tag(path=str(AXE))
                 violations += [f"{path}: {v}" for v in page.evaluate(RUN_AXE)]
                 small += [f"{path}: {s}" for s in page.evaluate(SMALL_TARGETS)]
+                width = page.evaluate("document.documentElement.scrollWidth")
+                if width > PHONE["viewport"]["width"]:
+                    wide.append(f"{path}: {width} px wide")
     finally:
         context.close()
-    assert (violations, small) == ([], []), "\n".join(violations + small)
+    assert (violations, small, wide) == ([], [], []), "\n".join(violations + small + wide)
 
 
 def test_the_customer_page_is_not_the_installable_staff_app(floor: Floor) -> None:
