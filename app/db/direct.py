@@ -24,7 +24,7 @@ values, and PostgreSQL to the ordinary one.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +34,7 @@ from sqlalchemy.sql import Executable
 
 from app.db.inline_sqlite import InlineConnection
 
-_CACHED = "_direct_runner"
+_CACHED = "_direct_sqlite"
 
 
 @dataclass(frozen=True)
@@ -90,55 +90,23 @@ class Statement:
         return plan
 
 
-class _Runner:
-    """Runs compiled SQL on one transaction's driver connection."""
-
-    error: type[Exception] = Exception  # the driver's base error class
-
-    async def fetch(self, sql: str, params: tuple[Any, ...]) -> list[Sequence[Any]]:
-        raise NotImplementedError
-
-    async def run(self, sql: str, params: tuple[Any, ...]) -> int:
-        raise NotImplementedError
-
-    async def many(self, sql: str, rows: list[tuple[Any, ...]]) -> int:
-        raise NotImplementedError
-
-
-class _Sqlite(_Runner):
-    """The inline writer's sqlite3 connection: statements run on the loop."""
-
-    error = sqlite3.Error
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.conn = conn
-
-    async def fetch(self, sql: str, params: tuple[Any, ...]) -> list[Sequence[Any]]:
-        return self.conn.execute(sql, params).fetchall()
-
-    async def run(self, sql: str, params: tuple[Any, ...]) -> int:
-        return int(self.conn.execute(sql, params).rowcount)
-
-    async def many(self, sql: str, rows: list[tuple[Any, ...]]) -> int:
-        return int(self.conn.executemany(sql, rows).rowcount)
-
-
-async def _writer(session: AsyncSession) -> _Runner | None:
-    """How statements may run directly in this session's transaction, if they may."""
+async def _writer(session: AsyncSession) -> sqlite3.Connection | None:
+    """The inline writer's sqlite3 connection of this session's transaction, when
+    statements may run on it directly."""
     sync = session.sync_session
     if not sync._is_clean():  # something to flush first: the ordinary path does it
         return None
     transaction = sync.get_transaction()
     cached = session.info.get(_CACHED)
     if transaction is not None and cached is not None and cached[0] is transaction:
-        runner: _Runner | None = cached[1]
-        return runner
+        conn: sqlite3.Connection | None = cached[1]
+        return conn
     connection = await session.connection()  # begins the transaction if need be
     fairy = await connection.get_raw_connection()
     raw = fairy.driver_connection
-    runner = _Sqlite(raw._conn) if isinstance(raw, InlineConnection) else None
-    session.info[_CACHED] = (sync.get_transaction(), runner)
-    return runner
+    conn = raw._conn if isinstance(raw, InlineConnection) else None
+    session.info[_CACHED] = (sync.get_transaction(), conn)
+    return conn
 
 
 def _dialect(session: AsyncSession) -> Any:
@@ -164,17 +132,17 @@ def _announce(session: AsyncSession, sql: str, params: Any, many: bool) -> None:
 async def mappings(session: AsyncSession, statement: Statement,
                    values: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The rows of a SELECT as dicts keyed by column name."""
-    runner = await _writer(session)
-    plan = statement.plan(_dialect(session), frozenset(values)) if runner is not None else None
-    if runner is None or plan is None:
+    conn = await _writer(session)
+    plan = statement.plan(_dialect(session), frozenset(values)) if conn is not None else None
+    if conn is None or plan is None:
         result = await session.execute(statement.statement, dict(values))
         return [dict(row) for row in result.mappings()]
     params = _bound(plan, values)
     _announce(session, plan.sql, params, False)
     try:
-        rows = await runner.fetch(plan.sql, params)
-    except runner.error as exc:
-        raise DBAPIError.instance(plan.sql, params, exc, runner.error) from exc
+        rows = conn.execute(plan.sql, params).fetchall()
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(plan.sql, params, exc, sqlite3.Error) from exc
     keys, results = plan.keys, plan.results
     return [{key: (value if process is None else process(value))
              for key, process, value in zip(keys, results, row, strict=True)}
@@ -187,12 +155,12 @@ async def execute(session: AsyncSession, statement: Statement,
     many = not isinstance(values, Mapping)
     rows: list[Mapping[str, Any]] = list(values) if not isinstance(values, Mapping) \
         else [values]
-    runner = await _writer(session)
+    conn = await _writer(session)
     shape = frozenset(rows[0])
-    plan = statement.plan(_dialect(session), shape) if runner is not None else None
+    plan = statement.plan(_dialect(session), shape) if conn is not None else None
     if many and plan is not None and any(frozenset(v) != shape for v in rows):
         plan = None  # rows of different shapes: the ordinary path sorts them out
-    if runner is None or plan is None:
+    if conn is None or plan is None:
         result = await session.execute(statement.statement,
                                        [dict(v) for v in rows] if many else dict(rows[0]))
         return int(result.rowcount)  # type: ignore[attr-defined]
@@ -200,9 +168,9 @@ async def execute(session: AsyncSession, statement: Statement,
         if many:
             bound = [_bound(plan, v) for v in rows]
             _announce(session, plan.sql, bound, True)
-            return await runner.many(plan.sql, bound)
+            return int(conn.executemany(plan.sql, bound).rowcount)
         params = _bound(plan, rows[0])
         _announce(session, plan.sql, params, False)
-        return await runner.run(plan.sql, params)
-    except runner.error as exc:
-        raise DBAPIError.instance(plan.sql, None, exc, runner.error) from exc
+        return int(conn.execute(plan.sql, params).rowcount)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(plan.sql, None, exc, sqlite3.Error) from exc
