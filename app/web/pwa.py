@@ -14,8 +14,8 @@ from litestar.response import Template
 from app.settings import ROOT
 
 STATIC_DIR = ROOT / "static"
-PRECACHE = ("css/app.css", "js/feedback.js", "js/scan.js", "js/camera.js", "js/register-sw.js",
-            "js/offline-queue.js", "css/substitutions.css",
+PRECACHE = ("css/app.css", "js/feedback.js", "js/answers.js", "js/scan.js", "js/camera.js",
+            "js/register-sw.js", "js/offline-queue.js", "css/substitutions.css",
             "vendor/htmx-2.0.11.min.js", "vendor/htmx-ext-sse-2.2.4.js",
             "manifest.webmanifest", "icons/icon-192.png")
 DECODER = ("vendor/zxing-wasm-reader-3.1.4.js", "vendor/zxing-wasm-reader-3.1.4.wasm")

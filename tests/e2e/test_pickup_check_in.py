@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,8 +59,66 @@ def _shot(page: Any, name: str) -> None:
         page.screenshot(path=f"{SHOTS}/{name}.png", full_page=True)
 
 
+# Every live-stream message the customer's page receives, and which of them it drew.
+_RECORD_STREAM = """
+window.__stream = [];
+const note = word => e => window.__stream.push(word + " " + e.detail.type);
+document.addEventListener("htmx:sseBeforeMessage", note("heard"));
+document.addEventListener("htmx:sseMessage", note("drew"));
+"""
+
+
+def _answer_late(route: Any) -> None:
+    """Let the request through, and hand its answer to the page a second later."""
+    answer = route.fetch()
+    time.sleep(1)
+    route.fulfill(response=answer)
+
+
+def _stream_caught_up(page: Any) -> None:
+    """Wait until the stream's first message (every section, on connecting) has come."""
+    page.wait_for_function("() => (window.__stream || []).includes('heard pickup')")
+
+
+def test_the_pickup_code_stays_on_screen_while_the_page_is_redrawn_live(
+        pickup: Pickup, browser: Any) -> None:
+    """The code comes only in a POST's answer; the stream's redraws (on connecting, on a
+    check-in from another phone) must neither hide it nor redraw what has not changed."""
+    phones = [browser.new_context(viewport={"width": 360, "height": 740}) for _ in range(2)]
+    mine, other = (context.new_page() for context in phones)
+    mine.add_init_script(_RECORD_STREAM)
+    mine.goto(f"{pickup.server.url}{pickup.path}?lang=en")
+    _stream_caught_up(mine)
+    # Connecting sent the pickup section again, unchanged: it was not swapped in.
+    assert "drew pickup" not in mine.evaluate("window.__stream")
+    # On a slow network the tap's answer comes after the stream's echo of the same tap,
+    # which has already redrawn the section the answer was meant for: hold the answer back.
+    mine.route("**/check-in*", _answer_late)
+    mine.click("#pickup button[value=on_the_way]")
+    mine.wait_for_function("() => window.__stream.includes('drew pickup')")  # the echo
+    mine.wait_for_selector("[data-pickup-code]")  # then the answer, with the code
+    assert mine.inner_text("[data-pickup-code]") == pickup.code
+    assert "knows you are on the way" in mine.inner_text("#pickup")
+    mine.unroute("**/check-in*")
+
+    # The customer's partner, at the car park, says they are here from another phone.
+    other.goto(f"{pickup.server.url}{pickup.path}?lang=en")
+    other.select_option("#pickup-bay", "3")
+    other.click("#pickup button[value=arrived]")
+    other.wait_for_selector("[data-step=arrived]")
+
+    # The first phone learns it live, and the code it showed is still there.
+    mine.wait_for_selector("[data-step=arrived]")
+    assert "at 3" in mine.inner_text("#pickup")
+    assert mine.inner_text("[data-pickup-code]") == pickup.code
+    assert mine.locator("#pickup [data-pickup-reveal]").count() == 0
+    for context in phones:
+        context.close()
+
+
 def test_a_customer_checks_in_at_a_bay_and_the_counter_sees_them_waiting(
         pickup: Pickup, phone: Any, browser: Any) -> None:
+    phone.add_init_script(_RECORD_STREAM)
     phone.goto(f"{pickup.server.url}{pickup.path}?lang=en")
     assert "Pickup desk by entrance B" in phone.inner_text("#pickup")
     assert pickup.code not in phone.content()
@@ -72,7 +131,8 @@ def test_a_customer_checks_in_at_a_bay_and_the_counter_sees_them_waiting(
             " return r.width >= 300 && r.height >= 44; }", arg=button)
     _shot(phone, "customer-ready-en")
     phone.click("#pickup button[value=on_the_way]")
-    phone.wait_for_selector("[data-step=on_the_way]")
+    # The stream's echo of the tap may draw the new step first: wait for the answer itself.
+    phone.wait_for_selector("[data-pickup-code]")
     assert "knows you are on the way" in phone.inner_text("#pickup")
     assert phone.inner_text("[data-pickup-code]") == pickup.code
     phone.select_option("#pickup-bay", "2")
@@ -81,6 +141,7 @@ def test_a_customer_checks_in_at_a_bay_and_the_counter_sees_them_waiting(
     assert "at 2" in phone.inner_text("#pickup")
     _shot(phone, "customer-here-en")
     phone.goto(f"{pickup.server.url}{pickup.path}?lang=ru")
+    _stream_caught_up(phone)
     phone.click("#pickup >> text=Показать код получения")
     phone.wait_for_selector("[data-pickup-code]")
     _shot(phone, "customer-here-ru")

@@ -59,7 +59,9 @@ def test_the_customer_approves_on_their_phone_and_the_picker_sees_it_without_rel
     customer_context = browser.new_context(**{**PHONE, "locale": "ru-RU"})
     try:
         customer_context.add_init_script(
-            "document.addEventListener('htmx:sseOpen', () => { window.liveOpen = true; })")
+            "document.addEventListener('htmx:sseOpen', () => { window.liveOpen = true; });"
+            "window.offersDrawn = 0; document.addEventListener('htmx:sseMessage',"
+            " e => { if (e.detail.type === 'offers') window.offersDrawn += 1; });")
         customer = customer_context.new_page()
         customer.set_default_timeout(20_000)
         customer.goto(customer_link(path, server.url))
@@ -73,8 +75,14 @@ def test_the_customer_approves_on_their_phone_and_the_picker_sees_it_without_rel
         # this used to read "Собрано 2 из 2")
         customer.wait_for_selector("#customer-progress >> text=Собрано 1 из 2 · нет в наличии: 1")
 
+        drawn = customer.evaluate("window.offersDrawn")
         customer.click("button[value=approve]")
+        customer.wait_for_selector("#customer-offers [data-feedback=ok]")  # the answer
         customer.wait_for_selector("[data-status=approved]")
+        # The stream echoes the approval and draws the offers again; the answer to the
+        # tap stays on screen (it used to vanish as soon as the echo came).
+        customer.wait_for_function(f"window.offersDrawn > {drawn}")
+        assert "Спасибо" in customer.inner_text("#customer-offers [data-feedback=ok]")
     finally:
         customer_context.close()
 
