@@ -34,6 +34,7 @@ from app import background, i18n
 from app.auth import SessionCache, SessionMiddleware, requires_role
 from app.db.engine import open_database
 from app.db.mapping import start_mappers
+from app.heap import HeapSettler
 from app.marking import checker_from_settings
 from app.proxies import parse_networks
 from app.settings import ROOT, Settings
@@ -161,6 +162,10 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
                extra_routes: list[Any] | None = None) -> Litestar:
     """The app for ``settings``; engines open in the lifespan and close with it."""
     start_mappers()
+    # httpx says every request it makes at INFO: the relay's each batch, the marking
+    # checks, the pushes. Litestar's logging sends INFO on; those lines cost CPU beside
+    # the scans and drown what the log is for. Failures are logged by their callers.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     backend = _channels_backend(settings.database_url)
     session_cache = SessionCache()
     if hasattr(backend, "session_cache"):
@@ -183,7 +188,10 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         """The one place the database opens and the background work starts."""
         db = app.state.db = open_database(settings.database_url)
+        settler = HeapSettler() if settings.settle_heap else None
         try:
+            if settler is not None:
+                settler.start()
             async with background.running(db=db, settings=settings, clock=clock,
                                           publish=publish) as work:
                 app.state.publish = work.publish  # every unit of work wakes the relay
@@ -192,6 +200,8 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
                 app.state.notifier = work.notifier
                 yield
         finally:
+            if settler is not None:
+                settler.stop()
             await _dispose(db)
             if app.state.marking is not None:
                 await app.state.marking.close()

@@ -101,6 +101,9 @@ class Settings:
     # Reverse proxies whose X-Forwarded-For / Forwarded headers are believed (app/proxies.py).
     trusted_proxies: str = ""
     live_keepalive_seconds: float = 15.0  # a comment line on every open live stream
+    # Freeze the long-lived heap out of the cyclic collector's sight (app/heap.py): on for a
+    # served app (STOREPICK_SETTLE_HEAP=0 turns it off), off for apps built in tests.
+    settle_heap: bool = False
     live_max_seconds: float = 3600.0  # a stream then ends and the browser reconnects
     # The Честный ЗНАК code check at the scan (app/marking.py): off when neither URL is set.
     marking_check_url: str | None = None  # the national system's codes/check
@@ -162,6 +165,7 @@ class Settings:
             debug=env.get("STOREPICK_DEBUG", "") == "1",
             secure_cookies=_flag(env.get("STOREPICK_SECURE_COOKIES")),
             run_relay=env.get("STOREPICK_RUN_RELAY", "1") != "0",
+            settle_heap=env.get("STOREPICK_SETTLE_HEAP", "1") != "0",
             data_dir=Path(env.get("STOREPICK_DATA_DIR") or ROOT / "var"),
             public_base_url=public_base_url_from_env(env.get("STOREPICK_PUBLIC_BASE_URL")),
             trusted_proxies=env.get("STOREPICK_TRUSTED_PROXIES", ""),

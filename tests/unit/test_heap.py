@@ -1,0 +1,67 @@
+"""The heap settler: what is alive at startup and after the first full collections is
+frozen out of the collector's sight; garbage is not; then the collector is left alone."""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+from collections.abc import Iterator
+
+import pytest
+
+from app.heap import HeapSettler
+from app.settings import Settings
+
+
+@pytest.fixture
+def clean_gc() -> Iterator[None]:
+    gc.unfreeze()
+    yield
+    for callback in [c for c in gc.callbacks if getattr(c, "__self__", None).__class__
+                     is HeapSettler]:
+        gc.callbacks.remove(callback)
+    gc.unfreeze()
+
+
+class Cycle:
+    def __init__(self) -> None:
+        self.me = self
+
+
+def test_startup_freezes_what_is_alive_and_not_what_is_garbage(clean_gc: None) -> None:
+    alive = Cycle()
+    Cycle()  # garbage: a cycle nothing points to
+    settler = HeapSettler(settle_after=0)
+    settler.start()
+    assert settler.frozen == 1
+    assert gc.get_freeze_count() > 0
+    assert not any(o is alive for o in gc.get_objects())  # frozen: out of the collector's sight
+    # The garbage cycle was collected before the freeze: once thawed, only `alive` is there.
+    gc.unfreeze()
+    assert [o for o in gc.get_objects() if isinstance(o, Cycle)] == [alive]
+    assert settler._after_collection not in gc.callbacks  # nothing more to do
+
+
+def test_the_first_full_collections_freeze_again_then_it_stops(clean_gc: None) -> None:
+    settler = HeapSettler(settle_after=2)
+    settler.start()
+    assert settler.frozen == 1
+    gc.collect(1)  # not a full collection: nothing happens
+    assert settler.frozen == 1
+    late = [Cycle() for _ in range(3)]  # loaded on first use, after startup
+    gc.collect()
+    assert settler.frozen == 2
+    assert not any(o is late[0] for o in gc.get_objects())  # frozen: out of sight
+    gc.collect()
+    gc.collect()
+    assert settler.frozen == 3  # two after startup, then no more
+    settler.stop()
+    assert settler._after_collection not in gc.callbacks
+
+
+def test_on_for_a_served_app_off_when_asked_and_for_apps_built_directly() -> None:
+    assert Settings.from_env({"STOREPICK_ENV": "development"}).settle_heap is True
+    assert Settings.from_env({"STOREPICK_ENV": "development",
+                              "STOREPICK_SETTLE_HEAP": "0"}).settle_heap is False
+    assert dataclasses.fields(Settings)[[f.name for f in dataclasses.fields(Settings)]
+                                        .index("settle_heap")].default is False
