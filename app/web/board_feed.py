@@ -303,9 +303,11 @@ def _rows(pieces: Any, by_status: dict[str, list[Any]], changed: set[int],
             row = rows[n]
             after = rows[n + 1].id if n + 1 < len(rows) else None
             where = f"{status}:{after}"
+            if row.id not in changed and not everything:
+                continue  # not rendered: a scan's change renders one row, not the board
             html = pieces.order_row(row)
             key = f"row-{row.id}"
-            if row.id not in changed and (not everything or sent.get(key) == html):
+            if row.id not in changed and sent.get(key) == html:
                 continue
             moved = all_pieces or sent.get(f"at-{row.id}") != where
             known = all_pieces or key in sent

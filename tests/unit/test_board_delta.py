@@ -110,3 +110,28 @@ def test_a_customer_checking_in_sends_the_arrivals_and_nothing_else() -> None:
     came = BoardData(quiet.board, quiet.pickers, {}, [SimpleNamespace(order_id=5)], None)
     assert delta(Pieces(), came, [], sent) == "<arrivals 1>"
     assert delta(Pieces(), came, [], sent) == ""  # sent once
+
+
+class CountingPieces(Pieces):
+    def __init__(self) -> None:
+        self.rendered: list[int] = []
+
+    def order_row(self, row: Any) -> str:
+        self.rendered.append(row.id)
+        return super().order_row(row)
+
+
+def test_a_change_renders_the_changed_rows_only_and_the_tick_renders_them_all() -> None:
+    """A scan's change renders its order's row, not the hundred others on the board (which
+    it did, on every change, for every store's feed: most of a change's cost)."""
+    rows = [(i, "picking", f"order {i}") for i in range(1, 101)]
+    sent: dict[str, str] = {}
+    delta(Pieces(), board(*rows), [r[0] for r in rows], sent, all_pieces=True)
+    pieces = CountingPieces()
+    changed = [(i, s, t + " (scanned)" if i == 42 else t) for i, s, t in rows]
+    out = delta(pieces, board(*changed), [42], sent)
+    assert pieces.rendered == [42]
+    assert "order 42 (scanned)" in out and "order 41" not in out
+    pieces.rendered.clear()
+    delta(pieces, board(*changed), [], sent, everything=True)  # the clock's tick
+    assert sorted(pieces.rendered) == list(range(1, 101))
