@@ -334,14 +334,21 @@ def _pickers(pieces: Any, pickers: list[PickerRow], rates: dict[int, Any],
         sent["pickers-set"] = ids
         for n, p in enumerate(pickers):
             sent[f"picker-{p.id}"] = pieces.picker_row(p, rates.get(p.id))
+            sent[f"picker-of-{p.id}"] = repr((p, rates.get(p.id)))
             sent[f"picker-at-{p.id}"] = str(pickers[n + 1].id if n + 1 < len(pickers) else "")
         return [pieces.pickers_panel(pickers, rates, oob=True)]
     deletes, places = [], []
     for n in range(len(pickers) - 1, -1, -1):
         p = pickers[n]
         after = str(pickers[n + 1].id) if n + 1 < len(pickers) else ""
-        html = pieces.picker_row(p, rates.get(p.id))
         moved = sent.get(f"picker-at-{p.id}") != after
+        # A row is drawn from its picker's figures alone: the same figures, the same row,
+        # so it is not rendered again to be compared (one picker's scan, not 50 renders).
+        source = repr((p, rates.get(p.id)))
+        if not moved and sent.get(f"picker-of-{p.id}") == source:
+            continue
+        html = pieces.picker_row(p, rates.get(p.id))
+        sent[f"picker-of-{p.id}"] = source
         if not moved and sent.get(f"picker-{p.id}") == html:
             continue
         sent[f"picker-{p.id}"], sent[f"picker-at-{p.id}"] = html, after

@@ -135,3 +135,30 @@ def test_a_change_renders_the_changed_rows_only_and_the_tick_renders_them_all() 
     pieces.rendered.clear()
     delta(pieces, board(*changed), [], sent, everything=True)  # the clock's tick
     assert sorted(pieces.rendered) == list(range(1, 101))
+
+
+class CountingPickers(Pieces):
+    def __init__(self) -> None:
+        self.rendered: list[int] = []
+
+    def picker_row(self, p: Any, rates: Any = None) -> str:
+        self.rendered.append(p.id)
+        return super().picker_row(p, rates)
+
+
+def test_a_change_renders_only_the_pickers_whose_figures_moved() -> None:
+    def data(scanned_by: int | None) -> BoardData:
+        found = board((1, "picking", "a"))
+        found.pickers = [SimpleNamespace(id=i, items=5 + (i == scanned_by))
+                         for i in range(1, 51)]
+        return found
+
+    sent: dict[str, str] = {}
+    delta(Pieces(), data(None), [1], sent, all_pieces=True)
+    pieces = CountingPickers()
+    out = delta(pieces, data(7), [1], sent)
+    assert pieces.rendered == [7]
+    assert "<picker 7 6>" in out and "<picker 8 5>" not in out
+    pieces.rendered.clear()
+    out = delta(pieces, data(7), [1], sent)  # nothing new: nothing rendered, nothing sent
+    assert pieces.rendered == [] and "<picker" not in out
