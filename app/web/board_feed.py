@@ -48,6 +48,7 @@ TICK_SECONDS = 30.0  # minutes in status and countdowns move with the clock
 LINGER_SECONDS = 60.0  # a feed nobody listens to stops after this
 KEEP_VERSIONS = 200  # changes remembered for boards that come back
 QUEUE_LIMIT = 64  # a board this far behind gets the whole board instead
+FANOUT_STEP = 3  # boards woken per turn of the event loop when a change goes out
 _SPACE = re.compile(r"\s*\n\s*")  # whitespace across lines reads as one space in HTML
 FULL = "full"  # a queue item: send this board the whole board
 END = "end"  # a queue item: the feed stopped; the browser reconnects to a new one
@@ -213,7 +214,7 @@ class StoreFeed:
             if language not in by_language:
                 del self.sent[language]  # nobody to compare with: start afresh next time
         self._record(None if everything else changed)
-        for subscriber in list(self.subscribers):
+        for n, subscriber in enumerate(list(self.subscribers), 1):
             if subscriber.language not in texts:
                 continue  # joined while rendering: its whole board is newer than this
             usual, complete = texts[subscriber.language]
@@ -221,6 +222,10 @@ class StoreFeed:
             subscriber.fresh = False
             if text:
                 self._put(subscriber, self.token, text)
+            if n % FANOUT_STEP == 0:
+                # Each board woken here sends at once (compressed, through the middlewares):
+                # a hundred in one go held every scan waiting behind them. Let the scans in.
+                await asyncio.sleep(0)
 
     def _put(self, subscriber: Subscriber, token: str, text: str) -> None:
         if subscriber.queue.qsize() >= QUEUE_LIMIT:

@@ -162,3 +162,35 @@ def test_a_change_renders_only_the_pickers_whose_figures_moved() -> None:
     pieces.rendered.clear()
     out = delta(pieces, data(7), [1], sent)  # nothing new: nothing rendered, nothing sent
     assert pieces.rendered == [] and "<picker" not in out
+
+
+async def test_a_change_goes_out_to_many_boards_a_few_at_a_time() -> None:
+    """A hundred boards woken at once send one after another while every scan waits: the
+    feed lets the event loop run between small groups of boards."""
+    import asyncio
+    import itertools
+
+    from app.web.board_feed import FANOUT_STEP, StoreFeed, Subscriber
+
+    async def load(store_id: int) -> BoardData:
+        return board((1, "picking", "a"))
+
+    hub = SimpleNamespace(load=load, pieces=lambda request, language: Pieces())
+    feed = StoreFeed(hub, 1)  # type: ignore[arg-type]
+    boards = [Subscriber("en", None, fresh=False) for _ in range(100)]  # type: ignore[arg-type]
+    for subscriber in boards:
+        feed.join(subscriber)
+    reached: list[int] = []  # how many boards had the change each time a scan got a turn
+
+    async def scan_meanwhile() -> None:
+        while len(reached) < 200 and sum(not b.queue.empty() for b in boards) < 100:
+            reached.append(sum(not b.queue.empty() for b in boards))
+            await asyncio.sleep(0)
+
+    other = asyncio.create_task(scan_meanwhile())
+    await feed._publish(frozenset({1}), everything=False)
+    await other
+    assert all(not b.queue.empty() for b in boards)  # every board got the change
+    # ...and other work ran while it went out, not only before or after it.
+    assert any(0 < n < 100 for n in reached)
+    assert max(b - a for a, b in itertools.pairwise(reached)) <= FANOUT_STEP
