@@ -93,6 +93,9 @@ class Settings:
     public_base_url: str | None = None
     substitution_expiry_seconds: float = 15.0  # how often the expiry task looks
     run_relay: bool = True
+    # Freeze the long-lived heap out of the cyclic collector's sight (app/heap.py): on for a
+    # served app (STOREPICK_SETTLE_HEAP=0 turns it off), off for apps built in tests.
+    settle_heap: bool = False
     # The in-app relay's tuning (the same STOREPICK_RELAY_* variables as ``python -m sync``).
     relay_timeout_seconds: float = 10.0
     relay_max_attempts: int = 25
@@ -101,9 +104,6 @@ class Settings:
     # Reverse proxies whose X-Forwarded-For / Forwarded headers are believed (app/proxies.py).
     trusted_proxies: str = ""
     live_keepalive_seconds: float = 15.0  # a comment line on every open live stream
-    # Freeze the long-lived heap out of the cyclic collector's sight (app/heap.py): on for a
-    # served app (STOREPICK_SETTLE_HEAP=0 turns it off), off for apps built in tests.
-    settle_heap: bool = False
     live_max_seconds: float = 3600.0  # a stream then ends and the browser reconnects
     # The Честный ЗНАК code check at the scan (app/marking.py): off when neither URL is set.
     marking_check_url: str | None = None  # the national system's codes/check

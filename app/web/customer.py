@@ -257,8 +257,6 @@ async def _choice_answer(request: Req, token: str, feedback: Feedback | None, st
 
 # -- pickup check-in -------------------------------------------------------------------
 
-# The pickup section appears live when the order is packed. The customer's own check-in
-# is not pushed back: it would replace the answer to their POST, which shows the code.
 # The pickup section is drawn again when the order is packed, when the customer checks in
 # (from this phone or another one) and when it is handed over (the section goes away).
 PICKUP_EVENTS = frozenset({"OrderPacked", "CustomerOnTheWay", "CustomerArrived",

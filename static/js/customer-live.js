@@ -22,7 +22,6 @@
     var fresh = document.querySelectorAll("[data-feedback]:not([data-shown-at])");
     for (var i = 0; i < fresh.length; i++) fresh[i].setAttribute("data-shown-at", Date.now());
   }
-  document.addEventListener("htmx:afterSwap", stamp);
   document.addEventListener("htmx:afterSettle", stamp);
   document.addEventListener("DOMContentLoaded", stamp);
 
