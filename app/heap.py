@@ -17,7 +17,9 @@ collector is left as it is. Full collections then take a few milliseconds.
 
 from __future__ import annotations
 
+import asyncio
 import gc
+from collections.abc import Callable
 from typing import Any
 
 SETTLE_AFTER = 3  # full collections after startup that also freeze what survived them
@@ -30,10 +32,15 @@ class HeapSettler:
     def __init__(self, settle_after: int = SETTLE_AFTER) -> None:
         self.left = settle_after
         self.frozen = 0  # times frozen, for tests and the curious
+        self._soon: Callable[[Callable[[], None]], Any] | None = None
 
     def start(self) -> None:
         gc.collect()
         self._freeze()
+        try:  # once settled, the callback is taken off the list from the event loop
+            self._soon = asyncio.get_running_loop().call_soon_threadsafe
+        except RuntimeError:
+            self._soon = None  # no loop: it stays listed until stop()
         if self.left > 0 and self._after_collection not in gc.callbacks:
             gc.callbacks.append(self._after_collection)
 
@@ -51,4 +58,8 @@ class HeapSettler:
         if phase != "stop" or info.get("generation") != OLDEST or self.left <= 0:
             return
         self._freeze()
-        self.left -= 1  # the callback stays listed until stop(): CPython is iterating them
+        self.left -= 1
+        if self.left <= 0 and self._soon is not None:
+            # Not removed here: CPython is iterating over the callbacks' list right now.
+            # Every collection, young ones too, calls each listed callback twice.
+            self._soon(self.stop)

@@ -3,7 +3,7 @@ frozen out of the collector's sight; garbage is not; then the collector is left 
 
 from __future__ import annotations
 
-import dataclasses
+import asyncio
 import gc
 from collections.abc import Iterator
 
@@ -17,8 +17,8 @@ from app.settings import Settings
 def clean_gc() -> Iterator[None]:
     gc.unfreeze()
     yield
-    for callback in [c for c in gc.callbacks if getattr(c, "__self__", None).__class__
-                     is HeapSettler]:
+    for callback in [c for c in gc.callbacks
+                     if isinstance(getattr(c, "__self__", None), HeapSettler)]:
         gc.callbacks.remove(callback)
     gc.unfreeze()
 
@@ -63,5 +63,15 @@ def test_on_for_a_served_app_off_when_asked_and_for_apps_built_directly() -> Non
     assert Settings.from_env({"STOREPICK_ENV": "development"}).settle_heap is True
     assert Settings.from_env({"STOREPICK_ENV": "development",
                               "STOREPICK_SETTLE_HEAP": "0"}).settle_heap is False
-    assert dataclasses.fields(Settings)[[f.name for f in dataclasses.fields(Settings)]
-                                        .index("settle_heap")].default is False
+    assert Settings.__dataclass_fields__["settle_heap"].default is False
+
+
+async def test_once_settled_in_a_running_app_the_collector_calls_it_no_more(
+        clean_gc: None) -> None:
+    settler = HeapSettler(settle_after=1)
+    settler.start()
+    assert settler._after_collection in gc.callbacks
+    gc.collect()
+    assert settler.frozen == 2
+    await asyncio.sleep(0)  # taken off the list from the event loop, not mid-iteration
+    assert settler._after_collection not in gc.callbacks
