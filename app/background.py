@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from app import push
+from app import push, tasks
 from app.db.engine import Database
 from app.db.uow import Publisher, UnitOfWork
 from app.relay import relay_for, relay_running
@@ -86,6 +86,4 @@ async def expiring_substitutions(db: Database, settings: Settings, clock: Clock,
     try:
         yield
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        await tasks.stop(task, grace=5)

@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
 
+from app import tasks
 from app.relay import stopped_at_exit
 from sync.relay import Relay
 
@@ -46,8 +47,8 @@ class Leadership:
                 log.warning("relay leadership: %s", exc)
             self.leading.clear()
             with contextlib.suppress(TimeoutError):  # jitter: not all at the same moment
-                await asyncio.wait_for(stop.wait(),
-                                       self._retry * (0.5 + random.random()))
+                async with asyncio.timeout(self._retry * (0.5 + random.random())):
+                    await stop.wait()
 
     async def _term(self, stop: asyncio.Event) -> None:
         conn = await self._connect()
@@ -61,14 +62,12 @@ class Leadership:
             try:
                 while not stop.is_set():  # lead while the lock's session lives
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), self._retry)
+                        async with asyncio.timeout(self._retry):
+                            await stop.wait()
                     await conn.fetchval("SELECT 1", timeout=5)
             finally:
-                relay_stop.set()
-                try:
-                    await asyncio.wait_for(task, timeout=5)
-                except TimeoutError:  # a slow OMS: unrecorded events are sent again
-                    task.cancel()
+                relay_stop.set()  # a slow OMS: unrecorded events are sent again
+                await tasks.stop(task, wait_first=5, grace=2)
         finally:
             conn.terminate()  # the lock goes with the session
 

@@ -39,6 +39,7 @@ from typing import Any
 import asyncpg
 from litestar.channels import ChannelsBackend
 
+from app import tasks
 from app.services import stores
 
 log = logging.getLogger("storepick.live")
@@ -106,7 +107,8 @@ class PgChannelsBackend(ChannelsBackend):
         if self.session_cache is not None:
             self.session_cache.on_forget = self.announce_session_forgotten
         try:  # normally a few ms; the app still starts when the database is slow to come
-            await asyncio.wait_for(self._listening.wait(), timeout=10)
+            async with asyncio.timeout(10):
+                await self._listening.wait()
         except TimeoutError:
             log.warning("live updates: no listening connection yet; retrying in the background")
 
@@ -114,12 +116,9 @@ class PgChannelsBackend(ChannelsBackend):
         if self._unregister is not None:
             self._unregister()
         with contextlib.suppress(TimeoutError):  # what is queued goes out first
-            await asyncio.wait_for(self._drained(), timeout=2)
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            async with asyncio.timeout(2):
+                await self._drained()
+        await tasks.stop(self._tasks, grace=2)
         self._tasks = []
         for conn in (self._listener, self._publisher):
             if conn is not None and not conn.is_closed():
@@ -177,7 +176,8 @@ class PgChannelsBackend(ChannelsBackend):
         done: asyncio.Future[None] = self._loop.create_future()
         self._add(json.dumps({"s": next(self._seq), "x": control}), done)
         try:  # the change is saved: with the database away, others catch up within 30 s
-            await asyncio.wait_for(asyncio.shield(done), ANNOUNCE_SECONDS)
+            async with asyncio.timeout(ANNOUNCE_SECONDS):
+                await asyncio.shield(done)
         except TimeoutError:
             log.warning("live updates: could not tell the other processes of %s", control)
 
@@ -305,8 +305,9 @@ class PgChannelsBackend(ChannelsBackend):
                         ) -> None:
         """Deliver notifications in the order they came, until the connection is lost."""
         while True:
-            try:
-                payload = await asyncio.wait_for(incoming.get(), timeout=PING_SECONDS)
+            try:  # asyncio.timeout, not wait_for: see app.tasks
+                async with asyncio.timeout(PING_SECONDS):
+                    payload = await incoming.get()
             except TimeoutError:  # quiet: make sure the connection is still there
                 await conn.fetchval("SELECT 1", timeout=5)
                 continue

@@ -37,6 +37,7 @@ from app.db.engine import Database
 from app.db.tables_arrive import push_subscriptions
 from app.db.tables_substitutions import substitution_proposals
 from app.i18n import gettext as _
+from app.tasks import stop as stop_tasks
 
 log = logging.getLogger("storepick.push")
 COUNTER_ROLES = ("clerk", "packer")
@@ -353,8 +354,4 @@ async def notifying(db: Database, data_dir: Path, *, subject: str, send_seconds:
     try:
         yield notifier
     finally:
-        for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await stop_tasks(tasks, grace=5)

@@ -16,6 +16,7 @@ import contextlib
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any
 
+from app import tasks
 from app.db.engine import Database
 from app.settings import Settings
 from sync.client import Backoff
@@ -61,7 +62,4 @@ async def stopped_at_exit(run: Callable[[asyncio.Event], Coroutine[Any, Any, Non
         yield
     finally:
         stop.set()
-        try:
-            await asyncio.wait_for(task, timeout=grace)
-        except TimeoutError:
-            task.cancel()
+        await tasks.stop(task, wait_first=grace, grace=2)

@@ -210,7 +210,8 @@ async def measure(base: str, pid: int, pairs: list[tuple[str, int]], token: str,
         before = rss_kb(pid)
         boards = [Board() for _ in range(size)]
         tasks = [asyncio.create_task(b.run(client, token)) for b in boards]
-        await asyncio.wait_for(asyncio.gather(*(b.opened.wait() for b in boards)), 120)
+        async with asyncio.timeout(120):
+            await asyncio.gather(*(b.opened.wait() for b in boards))
         async with asyncio.timeout(120):
             while any(not b.arrivals for b in boards):  # noqa: ASYNC110 (the board, once each)
                 await asyncio.sleep(0.05)

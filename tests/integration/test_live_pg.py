@@ -45,7 +45,8 @@ async def received(live: PgChannelsBackend, count: int) -> list[tuple[str, Any]]
             if len(got) == count:
                 return
 
-    await asyncio.wait_for(read(), timeout=10)
+    async with asyncio.timeout(10):
+        await read()
     return got
 
 
@@ -138,7 +139,8 @@ async def test_one_relay_runs_across_processes_and_another_takes_over_when_it_st
     async with contextlib.AsyncExitStack() as stack:
         a = await stack.enter_async_context(
             leading_relay(first, dsn_of(pg_url), retry_seconds=0.2))  # type: ignore[arg-type]
-        await asyncio.wait_for(a.leading.wait(), 5)
+        async with asyncio.timeout(5):
+            await a.leading.wait()
         await stack.enter_async_context(
             leading_relay(second, dsn_of(pg_url), retry_seconds=0.2))  # type: ignore[arg-type]
         await asyncio.sleep(1)  # several tries of the second

@@ -29,7 +29,8 @@ class Database:
 async def test_closing_connections_that_never_answer_gives_up_and_says_so(
         caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING):
-        await asyncio.wait_for(_dispose(HangingDatabase(), within=0.05), 5)
+        async with asyncio.timeout(5):
+            await _dispose(HangingDatabase(), within=0.05)
     assert "left to the server" in caplog.text
 
 
