@@ -37,6 +37,7 @@ def relay_for(db: Database, settings: Settings) -> Relay | None:
                                          timeout_seconds=settings.relay_timeout_seconds,
                                          max_attempts=settings.relay_max_attempts,
                                          lease_seconds=settings.relay_lease_seconds,
+                                         linger_seconds=settings.relay_linger_seconds,
                                          backoff=Backoff(base=settings.relay_backoff_base)))
 
 

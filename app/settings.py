@@ -101,6 +101,7 @@ class Settings:
     relay_max_attempts: int = 25
     relay_lease_seconds: float = 60.0
     relay_backoff_base: float = 1.0
+    relay_linger_seconds: float = 0.05  # a busy moment's events travel together
     # Reverse proxies whose X-Forwarded-For / Forwarded headers are believed (app/proxies.py).
     trusted_proxies: str = ""
     live_keepalive_seconds: float = 15.0  # a comment line on every open live stream
@@ -175,6 +176,8 @@ class Settings:
             relay_max_attempts=int(_number(env, "STOREPICK_RELAY_MAX_ATTEMPTS", 25)),
             relay_lease_seconds=_number(env, "STOREPICK_RELAY_LEASE", 60.0),
             relay_backoff_base=_number(env, "STOREPICK_RELAY_BACKOFF_BASE", 1.0),
+            relay_linger_seconds=_number(env, "STOREPICK_RELAY_LINGER", 0.05,
+                                         zero=True),
             substitution_window_minutes=int(env.get("STOREPICK_SUBSTITUTION_WINDOW_MINUTES", "10")),
             likely_out_minutes=int(env.get("STOREPICK_LIKELY_OUT_MINUTES", "120")),
             oms_legacy_signatures_until=_until(env.get("STOREPICK_OMS_LEGACY_SIGNATURES_UNTIL")),
@@ -200,7 +203,9 @@ def _until(value: str | None) -> date | None:
                             f"like 2027-03-01, got {value!r}") from None
 
 
-def _number(env: dict[str, str], variable: str, default: float) -> float:
+def _number(env: dict[str, str], variable: str, default: float, *,
+            zero: bool = False) -> float:
+    """A positive number (or 0 too, when ``zero``: "none") from ``variable``."""
     raw = env.get(variable, "").strip()
     if not raw:
         return default
@@ -208,8 +213,9 @@ def _number(env: dict[str, str], variable: str, default: float) -> float:
         value = float(raw)
     except ValueError:
         raise SettingsError(f"{variable} must be a number, got {raw!r}") from None
-    if value <= 0:
-        raise SettingsError(f"{variable} must be more than 0, got {raw!r}")
+    if value < 0 or (value == 0 and not zero) or value != value:
+        least = "0 or more" if zero else "more than 0"
+        raise SettingsError(f"{variable} must be {least}, got {raw!r}")
     return value
 
 

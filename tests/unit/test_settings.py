@@ -131,3 +131,19 @@ def test_the_in_app_relay_takes_the_relay_settings() -> None:
             config.backoff.base) == (3.0, 7, 30.0, 0.5)
     with pytest.raises(SettingsError, match="STOREPICK_RELAY_TIMEOUT"):
         Settings.from_env({**env, "STOREPICK_RELAY_TIMEOUT": "soon"})
+
+
+def test_the_relay_linger_may_be_zero_but_not_negative() -> None:
+    from unittest.mock import MagicMock
+
+    from app.relay import relay_for
+
+    env = {"STOREPICK_ENV": "development", "STOREPICK_OMS_EVENTS_URL": "http://oms/events"}
+    assert relay_for(MagicMock(), Settings.from_env(env)).config.linger_seconds == 0.05  # type: ignore[union-attr]
+    zero = relay_for(MagicMock(), Settings.from_env({**env, "STOREPICK_RELAY_LINGER": "0"}))
+    assert zero is not None and zero.config.linger_seconds == 0
+    for bad in ("-1", "nan", "soon"):
+        with pytest.raises(SettingsError, match="STOREPICK_RELAY_LINGER"):
+            Settings.from_env({**env, "STOREPICK_RELAY_LINGER": bad})
+    with pytest.raises(SettingsError, match="more than 0"):  # the others stay positive
+        Settings.from_env({**env, "STOREPICK_RELAY_LEASE": "0"})
