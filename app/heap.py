@@ -45,8 +45,13 @@ class HeapSettler:
             gc.callbacks.append(self._after_collection)
 
     def stop(self) -> None:
+        """At shutdown: the frozen objects go back to the collector, so the interpreter's
+        exit frees them as usual (left frozen, extension modules such as zxing-cpp's
+        nanobind report them as leaked on every stop)."""
         if self._after_collection in gc.callbacks:
             gc.callbacks.remove(self._after_collection)
+        if self.frozen:
+            gc.unfreeze()
 
     def _freeze(self) -> None:
         gc.freeze()
