@@ -48,10 +48,13 @@ class HeapSettler:
         """At shutdown: the frozen objects go back to the collector, so the interpreter's
         exit frees them as usual (left frozen, extension modules such as zxing-cpp's
         nanobind report them as leaked on every stop)."""
-        if self._after_collection in gc.callbacks:
-            gc.callbacks.remove(self._after_collection)
+        self._unlist()
         if self.frozen:
             gc.unfreeze()
+
+    def _unlist(self) -> None:
+        if self._after_collection in gc.callbacks:
+            gc.callbacks.remove(self._after_collection)
 
     def _freeze(self) -> None:
         gc.freeze()
@@ -67,4 +70,4 @@ class HeapSettler:
         if self.left <= 0 and self._soon is not None:
             # Not removed here: CPython is iterating over the callbacks' list right now.
             # Every collection, young ones too, calls each listed callback twice.
-            self._soon(self.stop)
+            self._soon(self._unlist)  # settled: the heap stays frozen while serving

@@ -76,6 +76,7 @@ async def test_once_settled_in_a_running_app_the_collector_calls_it_no_more(
     assert settler.frozen == 2
     await asyncio.sleep(0)  # taken off the list from the event loop, not mid-iteration
     assert settler._after_collection not in gc.callbacks
+    assert gc.get_freeze_count() > 0  # and the heap stays settled while the app serves
 
 
 def test_stopping_hands_the_frozen_heap_back(clean_gc: None) -> None:
