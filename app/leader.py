@@ -19,7 +19,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 import asyncpg
 
-from app import tasks
 from app.relay import stopped_at_exit
 from sync.relay import Relay
 
@@ -57,17 +56,13 @@ class Leadership:
                 return
             log.info("this process runs the outbox relay")
             self.leading.set()
-            relay_stop = asyncio.Event()
-            task = asyncio.create_task(self.relay.run(relay_stop), name="outbox-relay")
-            try:
+            # a slow OMS at the end: the unrecorded events are simply sent again
+            async with stopped_at_exit(self.relay.run, name="outbox-relay", grace=5):
                 while not stop.is_set():  # lead while the lock's session lives
                     with contextlib.suppress(TimeoutError):
                         async with asyncio.timeout(self._retry):
                             await stop.wait()
                     await conn.fetchval("SELECT 1", timeout=5)
-            finally:
-                relay_stop.set()  # a slow OMS: unrecorded events are sent again
-                await tasks.stop(task, wait_first=5, grace=2)
         finally:
             conn.terminate()  # the lock goes with the session
 
