@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gzip
+import multiprocessing
 import os
 import re
 import secrets
@@ -39,13 +40,14 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from datetime import timedelta
+from multiprocessing.connection import Connection
 from pathlib import Path
 
 import httpx
 
 from benchmarks.common import percentile, print_table
 from benchmarks.relay import SECRET, receiver_process
-from benchmarks.scan import Picker, seed, start
+from benchmarks.scan import Picker, cpu_seconds, seed, start
 
 ROW = re.compile(rb'id="order-row-(\d+)"')
 QUEUED = 50  # orders waiting in the queue, besides the 50 being picked
@@ -91,10 +93,16 @@ async def seed_board(url: str) -> tuple[list[tuple[str, int]], str]:
 
 @dataclass
 class Board:
-    """One open board: its stream's events, when they came, the bytes on the wire."""
+    """One open board: its stream's events, when they came, the bytes on the wire.
+
+    Boards are read in a process of their own (``Readers``), as supervisors' screens are
+    other devices: reading and inflating 100 streams must not delay the pickers' load
+    generator and so add to the scan latencies it measures. An event is only kept while
+    reading; its size compressed alone is worked out when the parent asks."""
 
     arrivals: list[tuple[float, frozenset[int], int]] = field(default_factory=list)
     alone: dict[float, int] = field(default_factory=dict)  # arrival -> gzip of the event alone
+    events: dict[float, bytes] = field(default_factory=dict)  # arrival -> event, not yet sized
     wire: int = 0
     opened: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -115,8 +123,14 @@ class Board:
                     if b"event: board" in event:
                         self.arrivals.append(
                             (now, frozenset(int(x) for x in ROW.findall(event)), unsent))
-                        self.alone[now] = len(gzip.compress(event, 6))
+                        self.events[now] = event
                         unsent = 0
+
+    def sized(self) -> None:
+        """Compress each event kept so far on its own (after the reading, not during it)."""
+        for at, event in self.events.items():
+            self.alone[at] = len(gzip.compress(event, 6))
+        self.events.clear()
 
     def delivered(self, order_id: int, after: float) -> float | None:
         return next((t for t, ids, _n in self.arrivals if t > after and order_id in ids), None)
@@ -128,6 +142,72 @@ class Board:
                      if t > after and order_id in ids), None)
 
 
+def _readers_main(conn: Connection, base: str, token: str, size: int) -> None:
+    """The boards' process: open ``size`` streams, tell the parent once each got its
+    board, then answer "sync" with what arrived since the last answer, until "stop"."""
+
+    async def main() -> None:
+        limits = httpx.Limits(max_connections=size + 10, max_keepalive_connections=size + 10)
+        timeout = httpx.Timeout(30, read=None)
+        async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as client:
+            boards = [Board() for _ in range(size)]
+            tasks = [asyncio.create_task(b.run(client, token)) for b in boards]
+            async with asyncio.timeout(120):
+                await asyncio.gather(*(b.opened.wait() for b in boards))
+                while any(not b.arrivals for b in boards):  # noqa: ASYNC110 (once each)
+                    await asyncio.sleep(0.05)
+            conn.send("opened")
+            sent = [0] * size
+            while True:
+                command = await asyncio.to_thread(conn.recv)
+                news = []
+                for k, board in enumerate(boards):
+                    board.sized()
+                    news.append((board.arrivals[sent[k]:],
+                                 {t: board.alone[t] for t, _i, _n in board.arrivals[sent[k]:]},
+                                 board.wire))
+                    sent[k] = len(board.arrivals)
+                conn.send(news)
+                if command == "stop":
+                    break
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    asyncio.run(main())
+
+
+class Readers:
+    """The parent's view of the boards' process: ``boards`` mirror what it has read, as of
+    the last ``sync`` (time.perf_counter is CLOCK_MONOTONIC on Linux: one clock for both
+    processes)."""
+
+    def __init__(self, base: str, token: str, size: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conn, child = context.Pipe()
+        self.process = context.Process(target=_readers_main, args=(child, base, token, size),
+                                       daemon=True)
+        self.boards = [Board() for _ in range(size)]
+
+    async def open(self) -> None:
+        self.process.start()
+        if not await asyncio.to_thread(self.conn.poll, 120):
+            raise RuntimeError("the boards did not open")
+        assert await asyncio.to_thread(self.conn.recv) == "opened"
+
+    async def sync(self, command: str = "sync") -> None:
+        self.conn.send(command)
+        news = await asyncio.to_thread(self.conn.recv)
+        for board, (arrivals, alone, wire) in zip(self.boards, news, strict=True):
+            board.arrivals += arrivals
+            board.alone.update(alone)
+            board.wire = wire
+
+    async def close(self) -> None:
+        await self.sync("stop")
+        await asyncio.to_thread(self.process.join, 30)
+
+
 def rss_kb(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -135,9 +215,10 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
-async def one_at_a_time(pickers: list[Picker], boards: list[Board], changes: int
+async def one_at_a_time(pickers: list[Picker], readers: Readers, changes: int
                         ) -> tuple[list[float | None], str]:
     """Scans one at a time: each board's delay to show the row, and bytes per change."""
+    boards = readers.boards
     latencies: list[float | None] = []
     sizes: list[tuple[int, int]] = []
     for n in range(changes):
@@ -147,9 +228,12 @@ async def one_at_a_time(pickers: list[Picker], boards: list[Board], changes: int
         answered = time.perf_counter()
         assert status == 200, status
         deadline = answered + 5
-        while time.perf_counter() < deadline and any(  # noqa: ASYNC110 (many boards, one check)
+        await asyncio.sleep(0.05)
+        await readers.sync()
+        while time.perf_counter() < deadline and any(
                 b.delivered(picker.order_id, answered) is None for b in boards):
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.05)
+            await readers.sync()
         latencies += [(t - sent) if (t := b.delivered(picker.order_id, answered)) else None
                       for b in boards]
         sizes += [got for b in boards if (got := b.bytes_of(picker.order_id, answered))]
@@ -160,10 +244,15 @@ async def one_at_a_time(pickers: list[Picker], boards: list[Board], changes: int
                        f"{statistics.median(a for _n, a in sizes):.0f}")
 
 
-async def under_load(pickers: list[Picker], boards: list[Board], rate: float,
-                     seconds: float) -> tuple[list[float], int, list[float | None], float]:
-    """Open-loop scans at ``rate``: scan latencies, errors, deliveries, board KB/s."""
+async def under_load(pickers: list[Picker], readers: Readers | None, rate: float,
+                     seconds: float, pid: int
+                     ) -> tuple[list[float], int, list[float | None], float, float]:
+    """Open-loop scans at ``rate``: scan latencies, errors, deliveries, board KB/s and the
+    server's CPU per answered scan, its boards' work included (the boards' process is asked
+    for what it read only after the scans and their stragglers)."""
     interval, tasks = 1 / rate, []
+    cpu_before = cpu_seconds(pid)
+    boards = readers.boards if readers else []
     wire = sum(b.wire for b in boards)
     start_at = time.perf_counter()
 
@@ -180,12 +269,16 @@ async def under_load(pickers: list[Picker], boards: list[Board], rate: float,
     results = await asyncio.gather(*tasks)
     await asyncio.sleep(3)  # stragglers
     elapsed = time.perf_counter() - start_at
+    answered = sum(1 for r in results if r[2] == 200)
+    cpu_ms = (cpu_seconds(pid) - cpu_before) * 1000 / max(answered, 1)
+    if readers:
+        await readers.sync()
     latencies = [1000 * (answered - sent) for sent, answered, _s, _o in results]
     errors = sum(1 for r in results if r[2] != 200)
     deliveries = [(t - answered) if (t := b.delivered(order, answered)) else None
                   for _sent, answered, status, order in results if status == 200 for b in boards]
     rate_kb = (sum(b.wire for b in boards) - wire) / 1024 / elapsed / max(1, len(boards))
-    return latencies, errors, deliveries, rate_kb
+    return latencies, errors, deliveries, rate_kb, cpu_ms
 
 
 def spread(deliveries: list[float | None]) -> list[str]:
@@ -201,35 +294,32 @@ def spread(deliveries: list[float | None]) -> list[str]:
 async def measure(base: str, pid: int, pairs: list[tuple[str, int]], token: str,
                   size: int, *, rate: float, seconds: float, changes: int,
                   load: bool) -> list[str]:
-    limits = httpx.Limits(max_connections=size + 210, max_keepalive_connections=size + 210)
+    limits = httpx.Limits(max_connections=210, max_keepalive_connections=210)
     timeout = httpx.Timeout(30, read=None)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as client:
         pickers = [Picker(base, t, o, client) for t, o in pairs]
         await asyncio.gather(*(p.prepare() for p in pickers))
         await asyncio.sleep(1)
         before = rss_kb(pid)
-        boards = [Board() for _ in range(size)]
-        tasks = [asyncio.create_task(b.run(client, token)) for b in boards]
-        async with asyncio.timeout(120):
-            await asyncio.gather(*(b.opened.wait() for b in boards))
-        async with asyncio.timeout(120):
-            while any(not b.arrivals for b in boards):  # noqa: ASYNC110 (the board, once each)
-                await asyncio.sleep(0.05)
+        readers = Readers(base, token, size) if size else None
+        if readers:
+            await readers.open()
         await asyncio.sleep(1)
         opened = rss_kb(pid)
-        quiet, per_change = (await one_at_a_time(pickers, boards, changes)) if size else ([], "-")
-        scans, errors, deliveries, kb_s = (await under_load(pickers, boards, rate, seconds)
-                                           if load else ([], 0, [], 0.0))
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        quiet, per_change = (await one_at_a_time(pickers, readers, changes)) if readers \
+            else ([], "-")
+        scans, errors, deliveries, kb_s, cpu_ms = (
+            await under_load(pickers, readers, rate, seconds, pid) if load
+            else ([], 0, [], 0.0, 0.0))
+        if readers:
+            await readers.close()
     await asyncio.sleep(3)
     after = rss_kb(pid)
     grown = opened - before
     per_stream = f"{grown / size:.0f}" if size else "-"
     back = f"{100 * (opened - after) / grown:.0f}%" if size and grown > 0 else "-"
-    scan_cols = ([f"{percentile(scans, 50):.1f}", f"{percentile(scans, 99):.1f}", str(errors)]
-                 if load else ["-", "-", "-"])
+    scan_cols = ([f"{percentile(scans, 50):.1f}", f"{percentile(scans, 99):.1f}", str(errors),
+                  f"{cpu_ms:.1f}"] if load else ["-", "-", "-", "-"])
     return [str(size), *spread(quiet)[1:2], per_change, *scan_cols,
             *(spread(deliveries)[:4] if load and size else ["-"] * 4),
             f"{kb_s:.2f}" if load and size else "-", per_stream, back]
@@ -267,7 +357,8 @@ def run(sizes: list[int], quiet_sizes: list[int], rate: float, seconds: float,
         f"Live boards while pickers scan at {rate:.0f}/s, relay on ({os.cpu_count()} cores, "
         f"shared machine; 100 orders on the board; row 0 = the same scans with no board)",
         ["boards", "1-at-a-time p95 ms", "gzip B/change/board: stream / alone", "scan p50 ms",
-         "scan p99 ms", "scan errors", "load delivery p50 ms", "p95 ms", "max ms", "<1 s",
+         "scan p99 ms", "scan errors", "server CPU ms/scan", "load delivery p50 ms", "p95 ms",
+         "max ms", "<1 s",
          "KB/s/board", "RSS KB/stream", "RSS given back"], rows)
     print(f"events the OMS receiver applied (relay on): {applied}")
 
