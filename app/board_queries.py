@@ -83,12 +83,49 @@ async def open_board(session: AsyncSession, store_id: int, now: datetime) -> Boa
     Alerts are ranked worst first (``picking.board.alert_rank``) and all but the first
     few folded by kind, so a long shift never buries the board under banners.
     """
-    limits = await store_limits(session, store_id)
+    facts = await read_orders(session, store_id)
+    return board_of(facts, await store_limits(session, store_id), now)
+
+
+@dataclass
+class OrderFacts:
+    """What the board read of a store's open orders: kept by a live board feed, so that a
+    change re-reads only the orders it names (``refresh_orders``)."""
+
+    store_id: int
+    orders: dict[int, Any]  # order id -> its row of ``_open_orders``
+    last_scans: dict[int, datetime]
+    timeline: dict[int, list[Any]]
+
+
+async def read_orders(session: AsyncSession, store_id: int) -> OrderFacts:
     base = await _open_orders(session, store_id)
     ids = [r.id for r in base]
-    last_scans = await _last_scans(session, ids)
-    timeline = await _timeline(session, ids)
-    rows = [_row(r, last_scans.get(r.id), timeline.get(r.id, []), limits, now) for r in base]
+    return OrderFacts(store_id, {r.id: r for r in base}, await _last_scans(session, ids),
+                      await _timeline(session, ids))
+
+
+async def refresh_orders(session: AsyncSession, facts: OrderFacts, changed: set[int]) -> set[int]:
+    """Read the ``changed`` orders again (one that is no longer open leaves); the pickers
+    they were and are now given to, whose panel rows may have moved with them."""
+    ids = sorted(changed)
+    pickers = {facts.orders[i].picker_id for i in ids if i in facts.orders}
+    fresh = await _open_orders(session, facts.store_id, ids)
+    for i in ids:
+        facts.orders.pop(i, None)
+        facts.last_scans.pop(i, None)
+        facts.timeline.pop(i, None)
+    found = [r.id for r in fresh]
+    facts.orders.update((r.id, r) for r in fresh)
+    facts.last_scans.update(await _last_scans(session, found))
+    facts.timeline.update(await _timeline(session, found))
+    return {pid for pid in pickers | {r.picker_id for r in fresh} if pid is not None}
+
+
+def board_of(facts: OrderFacts, limits: dict[str, int], now: datetime) -> Board:
+    """The board as of ``now`` from what was read (reasons and limits move with the clock)."""
+    rows = [_row(r, facts.last_scans.get(r.id), facts.timeline.get(r.id, []), limits, now)
+            for r in facts.orders.values()]
     rows.sort(key=lambda r: (not r.attention, -r.priority, r.due_at, r.id))
     counts = dict.fromkeys(board.OPEN_STATUSES, 0)
     for row in rows:
@@ -99,7 +136,8 @@ async def open_board(session: AsyncSession, store_id: int, now: datetime) -> Boa
                  folded=board.fold_alerts(alerts, lambda r: board.alert_kind(r.reasons)))
 
 
-async def _open_orders(session: AsyncSession, store_id: int) -> list[Any]:
+async def _open_orders(session: AsyncSession, store_id: int,
+                       ids: list[int] | None = None) -> list[Any]:
     stmt = (
         select(o.id, o.oms_id, o.status, o.due_at, o.priority, o.fulfilment, o.picker_id,
                o.created_at, o.picking_started_at, o.picked_at, s.name.label("picker_name"),
@@ -114,6 +152,8 @@ async def _open_orders(session: AsyncSession, store_id: int) -> list[Any]:
         .where(o.store_id == store_id, o.status.in_(board.OPEN_STATUSES))
         .group_by(o.id, s.name)
     )
+    if ids is not None:
+        stmt = stmt.where(o.id.in_(ids))
     return list((await session.execute(stmt)).all())
 
 
@@ -215,17 +255,46 @@ class PickerRow:
 async def pickers_panel(session: AsyncSession, store_id: int, since: datetime,
                         now: datetime) -> list[PickerRow]:
     """The store's pickers: current order, items per hour and scan error rate since ``since``."""
-    people = (await session.execute(
+    return pickers_of(await read_pickers(session, store_id, since), now)
+
+
+@dataclass
+class PickerFacts:
+    """What the pickers panel read since ``since`` (the day): kept by a live board feed, so
+    that a change re-reads only the pickers it concerns (``refresh_pickers``)."""
+
+    store_id: int
+    since: datetime
+    people: list[tuple[int, str]]
+    current: dict[int, tuple[int, str]]
+    work: dict[int, Any]
+    errors: dict[int, int]
+
+
+async def read_pickers(session: AsyncSession, store_id: int, since: datetime) -> PickerFacts:
+    people = [(pid, name) for pid, name in (await session.execute(
         select(s.id, s.name).where(s.store_id == store_id, s.role == "picker", s.active.is_(True))
-        .order_by(s.name))).all()
-    current = await _current_orders(session, store_id)
-    work = await _scan_work(session, store_id, since)
-    errors: dict[int, int] = dict((await session.execute(
-        select(scan_errors.c.staff_id, func.count())
-        .where(scan_errors.c.store_id == store_id, scan_errors.c.at >= since)
-        .group_by(scan_errors.c.staff_id))).all())
-    rows = [_picker_row(pid, name, current.get(pid), work.get(pid), int(errors.get(pid, 0)), now)
-            for pid, name in people]
+        .order_by(s.name))).all()]
+    return PickerFacts(store_id, since, people, await _current_orders(session, store_id),
+                       await _scan_work(session, store_id, since),
+                       await _scan_errors(session, store_id, since))
+
+
+async def refresh_pickers(session: AsyncSession, facts: PickerFacts, pickers: set[int]) -> None:
+    """Read again whose order is whose, and the day's work of ``pickers``."""
+    facts.current = await _current_orders(session, facts.store_id)
+    if not pickers:
+        return
+    for pid in pickers:
+        facts.work.pop(pid, None)
+        facts.errors.pop(pid, None)
+    facts.work.update(await _scan_work(session, facts.store_id, facts.since, pickers))
+    facts.errors.update(await _scan_errors(session, facts.store_id, facts.since, pickers))
+
+
+def pickers_of(facts: PickerFacts, now: datetime) -> list[PickerRow]:
+    rows = [_picker_row(pid, name, facts.current.get(pid), facts.work.get(pid),
+                        int(facts.errors.get(pid, 0)), now) for pid, name in facts.people]
     rows.sort(key=lambda r: (not r.active, r.name))
     return rows
 
@@ -238,9 +307,10 @@ async def _current_orders(session: AsyncSession, store_id: int) -> dict[int, tup
     return {picker_id: (order_id, oms_id) for picker_id, order_id, oms_id in rows.all()}
 
 
-async def _scan_work(session: AsyncSession, store_id: int, since: datetime) -> dict[int, Any]:
+async def _scan_work(session: AsyncSession, store_id: int, since: datetime,
+                     staff: set[int] | None = None) -> dict[int, Any]:
     items = func.sum(case((p.unit == "weight", 1), else_=sc.quantity))
-    rows = await session.execute(
+    stmt = (
         select(sc.staff_id, items.label("items"), func.count(sc.id).label("scans"),
                func.min(sc.scanned_at).label("first"), func.max(sc.scanned_at).label("last"))
         .join(tables.order_lines, ln.id == sc.line_id)
@@ -249,7 +319,19 @@ async def _scan_work(session: AsyncSession, store_id: int, since: datetime) -> d
         .where(o.store_id == store_id, sc.scanned_at >= since, sc.undone_at.is_(None),
                sc.staff_id.is_not(None))
         .group_by(sc.staff_id))
-    return {row.staff_id: row for row in rows.all()}
+    if staff is not None:
+        stmt = stmt.where(sc.staff_id.in_(sorted(staff)))
+    return {row.staff_id: row for row in (await session.execute(stmt)).all()}
+
+
+async def _scan_errors(session: AsyncSession, store_id: int, since: datetime,
+                       staff: set[int] | None = None) -> dict[int, int]:
+    stmt = (select(scan_errors.c.staff_id, func.count())
+            .where(scan_errors.c.store_id == store_id, scan_errors.c.at >= since)
+            .group_by(scan_errors.c.staff_id))
+    if staff is not None:
+        stmt = stmt.where(scan_errors.c.staff_id.in_(sorted(staff)))
+    return {pid: int(n) for pid, n in (await session.execute(stmt)).all()}
 
 
 def _picker_row(pid: int, name: str, current: tuple[int, str] | None, work: Any, errors: int,

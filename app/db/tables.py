@@ -187,6 +187,8 @@ scans = Table(
     Column("marking_recheck", Boolean, nullable=False, server_default=false()),
     Column("expiry", Date),  # the unit's expiry, when known (freshness)
     Index("ux_scans_undone_by", "undone_by", unique=True),
+    # The board's pickers panel: one picker's scans of the day (app.board_queries).
+    Index("ix_scans_staff_at", "staff_id", "scanned_at"),
     # The phone's idempotency key: a scan id is counted once, whenever it arrives.
     Index("ux_scans_scan_id", "scan_id", unique=True),
 )

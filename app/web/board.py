@@ -135,7 +135,8 @@ class BoardController(Controller):
                                        lambda: _render_board(request))
 
         async def catch_up(changed: frozenset[int]) -> str:
-            data = await board_feed.loader(request.app.state)(user.store_id)
+            data = await board_feed.loader(request.app.state)(user.store_id, board_feed.Memory(),
+                                                              None)
             return board_feed.delta(board_feed.Pieces(request, user.language), data, changed, {},
                                     all_pieces=True)
 

@@ -75,7 +75,21 @@ class BoardData:
     pickup: Any = None  # the store's pickup settings (its waiting limit)
 
 
-Loader = Callable[[int], Awaitable[BoardData]]
+@dataclass
+class Memory:
+    """What a feed last read of its store's orders and pickers, so that a change re-reads
+    only the orders it names and their pickers; ``None`` reads everything afresh (the
+    first change, the clock's tick, and after a change the feed did not follow)."""
+
+    orders: board_queries.OrderFacts | None = None
+    pickers: board_queries.PickerFacts | None = None
+
+    def forget(self) -> None:
+        self.orders = self.pickers = None
+
+
+# (store, memory, the orders changed or None for everything) -> the board as of now
+Loader = Callable[[int, Memory, frozenset[int] | None], Awaitable[BoardData]]
 
 
 class StoreFeed:
@@ -92,6 +106,7 @@ class StoreFeed:
         self.wake = asyncio.Event()
         self.subscribed = asyncio.Event()
         self.in_flight: frozenset[int] = frozenset()  # orders of the change being rendered
+        self.memory = Memory()
         self.renders = 0  # delta renders (one per language and change), for tests
         self.task: asyncio.Task[None] | None = None
 
@@ -180,12 +195,14 @@ class StoreFeed:
     async def _safely(self, changed: frozenset[int], *, everything: bool) -> None:
         if not self.subscribers:
             self._record(changed)  # versions keep counting for pages being opened
+            self.memory.forget()  # nobody read this change: the next one reads everything
             return
         self.in_flight = changed
         try:
             await self._publish(changed, everything=everything)
         except Exception:
             log.exception("board delta failed")
+            self.memory.forget()
             self._record(changed)
             for subscriber in list(self.subscribers):
                 self._put(subscriber, FULL, "")
@@ -197,26 +214,36 @@ class StoreFeed:
         self.changes.append((self.version, changed))
 
     async def _publish(self, changed: frozenset[int], *, everything: bool) -> None:
-        data = await self.hub.load(self.store_id)
+        data = await self.hub.load(self.store_id, self.memory, None if everything else changed)
+        # The boards this change goes to. The rendering below lets the event loop run
+        # between its pieces (each a few ms: a scan waits behind one piece, not all of
+        # them); a board that joins meanwhile read the board after this change, so it is
+        # not sent it, as one that joined while the board was read.
+        boards = list(self.subscribers)
         by_language: dict[str, list[Subscriber]] = {}
-        for subscriber in self.subscribers:
+        for subscriber in boards:
             by_language.setdefault(subscriber.language, []).append(subscriber)
         texts: dict[str, tuple[str, str]] = {}
         for language, group in by_language.items():
             sent = self.sent.setdefault(language, {})
             renderer = self.hub.pieces(group[-1].request, language)
             self.renders += 1
-            texts[language] = (
-                delta(renderer, data, changed, sent, everything=everything, all_pieces=False),
-                delta(renderer, data, changed, dict(sent), everything=everything,
-                      all_pieces=True) if any(s.fresh for s in group) else "")
+            usual = delta(renderer, data, changed, sent, everything=everything,
+                          all_pieces=False)
+            complete = ""
+            if any(s.fresh for s in group):
+                await asyncio.sleep(0)
+                complete = delta(renderer, data, changed, dict(sent), everything=everything,
+                                 all_pieces=True)
+            texts[language] = (usual, complete)
+            await asyncio.sleep(0)
         for language in list(self.sent):
             if language not in by_language:
                 del self.sent[language]  # nobody to compare with: start afresh next time
         self._record(None if everything else changed)
-        for n, subscriber in enumerate(list(self.subscribers), 1):
-            if subscriber.language not in texts:
-                continue  # joined while rendering: its whole board is newer than this
+        for n, subscriber in enumerate(boards, 1):
+            if subscriber not in self.subscribers:
+                continue  # closed meanwhile
             usual, complete = texts[subscriber.language]
             text = complete if subscriber.fresh else usual
             subscriber.fresh = False
@@ -394,21 +421,34 @@ class BoardFeeds:
 
 
 def loader(app_state: Any) -> Loader:
-    """Reads one store's board (rows, counters, alerts, pickers) with the app's database."""
+    """Reads one store's board (rows, counters, alerts, pickers) with the app's database:
+    everything, or only the orders a change names and their pickers (the rest as the
+    feed's memory has them; rows, counters and alerts are worked out afresh either way)."""
 
-    async def load(store_id: int) -> BoardData:
+    async def load(store_id: int, memory: Memory, changed: frozenset[int] | None
+                   ) -> BoardData:
         now = app_state.clock()
         async with app_state.db.reading() as session:
             timezone = str(await session.scalar(
                 select(tables.stores.c.timezone).where(tables.stores.c.id == store_id)))
             since, _end = board_summary.day_bounds(now, timezone)
-            board = await board_queries.open_board(session, store_id, now)
-            pickers = await board_queries.pickers_panel(session, store_id, since, now)
+            if changed is None or memory.orders is None or memory.pickers is None \
+                    or memory.pickers.since != since:
+                memory.orders = await board_queries.read_orders(session, store_id)
+                memory.pickers = await board_queries.read_pickers(session, store_id, since)
+            else:
+                moved = await board_queries.refresh_orders(session, memory.orders, set(changed))
+                await board_queries.refresh_pickers(session, memory.pickers, moved)
+            limits = await board_queries.store_limits(session, store_id)
             rates = await floor_queries.pick_rates(session, store_id, since)
             pickup = await floor_queries.pickup_settings(session, store_id)
             waiting = await floor_queries.waiting_customers(session, store_id, now,
                                                             pickup.wait_limit_minutes)
-        return BoardData(board, pickers, rates, waiting, pickup)
+        await asyncio.sleep(0)  # working out 100 rows takes a few ms: let a scan in first
+        board = board_queries.board_of(memory.orders, limits, now)
+        await asyncio.sleep(0)
+        return BoardData(board, board_queries.pickers_of(memory.pickers, now), rates, waiting,
+                         pickup)
 
     return load
 

@@ -172,7 +172,7 @@ async def test_a_change_goes_out_to_many_boards_a_few_at_a_time() -> None:
 
     from app.web.board_feed import FANOUT_STEP, StoreFeed, Subscriber
 
-    async def load(store_id: int) -> BoardData:
+    async def load(store_id: int, memory: Any, changed: Any) -> BoardData:
         return board((1, "picking", "a"))
 
     hub = SimpleNamespace(load=load, pieces=lambda request, language: Pieces())
@@ -194,3 +194,40 @@ async def test_a_change_goes_out_to_many_boards_a_few_at_a_time() -> None:
     # ...and other work ran while it went out, not only before or after it.
     assert any(0 < n < 100 for n in reached)
     assert max(b - a for a, b in itertools.pairwise(reached)) <= FANOUT_STEP
+
+
+async def test_a_change_reads_only_its_orders_and_a_change_nobody_saw_reads_everything() -> None:
+    """The feed hands its memory and the changed orders to the loader; the clock's tick,
+    a failed read and a change it skipped for want of boards make the next read whole."""
+    from app.web.board_feed import Memory, StoreFeed, Subscriber
+
+    asked: list[tuple[Any, bool]] = []
+    failing = False
+
+    async def load(store_id: int, memory: Memory, changed: Any) -> BoardData:
+        asked.append((changed, memory.orders is not None))
+        if failing:
+            raise RuntimeError("database gone")
+        memory.orders = memory.pickers = SimpleNamespace()  # type: ignore[assignment]
+        return board((1, "picking", "a"))
+
+    hub = SimpleNamespace(load=load, pieces=lambda request, language: Pieces())
+    feed = StoreFeed(hub, 1)  # type: ignore[arg-type]
+    subscriber = Subscriber("en", None, fresh=False)  # type: ignore[arg-type]
+    feed.join(subscriber)
+    await feed._safely(frozenset({1}), everything=False)
+    await feed._safely(frozenset({2}), everything=False)
+    await feed._safely(frozenset(), everything=True)  # the tick
+    assert asked == [({1}, False), ({2}, True), (None, True)]
+
+    failing = True
+    await feed._safely(frozenset({4}), everything=False)
+    assert asked[-1] == ({4}, True)
+    assert feed.memory.orders is None  # a failed read is not half remembered
+    failing = False
+    await feed._safely(frozenset({5}), everything=False)
+    assert asked[-1] == ({5}, False)
+
+    feed.leave(subscriber)
+    await feed._safely(frozenset({6}), everything=False)  # nobody read it
+    assert feed.memory.orders is None and asked[-1][0] == {5}
