@@ -14,7 +14,7 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath
-from litestar.response import Response, ServerSentEvent, Template
+from litestar.response import Response, Stream, Template
 
 from app import (
     board_queries,
@@ -123,7 +123,7 @@ class BoardController(Controller):
         return render(request, "board/index.html", context, fragment=BOARD_FRAGMENT)
 
     @get("/live", name="board:live")
-    async def live(self, request: Req) -> ServerSentEvent:
+    async def live(self, request: Req) -> Stream:
         """The whole board once (or what a returning board missed), then only what changes."""
         user = request.user
         shared = _shared(request)

@@ -31,14 +31,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Request
-from litestar.response import ServerSentEvent, Template
-from litestar.response.sse import ServerSentEventMessage
+from litestar.response import Stream, Template
 from sqlalchemy import select
 
 from app import board_queries, board_summary, floor_queries, i18n
 from app.board_queries import Board, PickerRow
 from app.db import tables
 from app.web import live
+from app.web.gzip import wants_gzip
+from app.web.shared_gzip import Encoder, Segment, Shared, sse
 
 Req = Request[Any, Any, Any]
 log = logging.getLogger("storepick.board")
@@ -60,7 +61,8 @@ class Subscriber:
 
     language: str
     request: Req
-    queue: asyncio.Queue[tuple[str, str]] = field(default_factory=asyncio.Queue)
+    # (version, html for this board alone, or a change every board gets in the same bytes)
+    queue: asyncio.Queue[tuple[str, str | Segment]] = field(default_factory=asyncio.Queue)
     fresh: bool = True  # joined since the last change: gets every piece once
 
 
@@ -102,6 +104,7 @@ class StoreFeed:
         self.changes: deque[tuple[int, frozenset[int] | None]] = deque(maxlen=KEEP_VERSIONS)
         self.subscribers: set[Subscriber] = set()
         self.sent: dict[str, dict[str, str]] = {}  # language -> piece id -> html last sent
+        self.histories: dict[str, Shared] = {}  # language -> the boards' shared compression
         self.pending: set[int] = set()
         self.wake = asyncio.Event()
         self.subscribed = asyncio.Event()
@@ -240,21 +243,30 @@ class StoreFeed:
         for language in list(self.sent):
             if language not in by_language:
                 del self.sent[language]  # nobody to compare with: start afresh next time
+                self.histories.pop(language, None)
         self._record(None if everything else changed)
+        segments = {language: self.history(language).segment(
+                        sse(data=usual, event="board", id=self.token))
+                    for language, (usual, _complete) in texts.items() if usual}
         for n, subscriber in enumerate(boards, 1):
             if subscriber not in self.subscribers:
                 continue  # closed meanwhile
-            usual, complete = texts[subscriber.language]
-            text = complete if subscriber.fresh else usual
-            subscriber.fresh = False
-            if text:
-                self._put(subscriber, self.token, text)
+            if subscriber.fresh:
+                subscriber.fresh = False
+                if complete := texts[subscriber.language][1]:
+                    self._put(subscriber, self.token, complete)
+            elif segment := segments.get(subscriber.language):
+                self._put(subscriber, self.token, segment)
             if n % FANOUT_STEP == 0:
                 # Each board woken here sends at once (compressed, through the middlewares):
                 # a hundred in one go held every scan waiting behind them. Let the scans in.
                 await asyncio.sleep(0)
 
-    def _put(self, subscriber: Subscriber, token: str, text: str) -> None:
+    def history(self, language: str) -> Shared:
+        """The compression shared by this store's boards in ``language``."""
+        return self.histories.setdefault(language, Shared())
+
+    def _put(self, subscriber: Subscriber, token: str, text: str | Segment) -> None:
         if subscriber.queue.qsize() >= QUEUE_LIMIT:
             while not subscriber.queue.empty():
                 subscriber.queue.get_nowait()
@@ -458,52 +470,65 @@ CatchUp = Callable[[frozenset[int]], Awaitable[str]]
 
 
 def board_stream(request: Req, feed: StoreFeed, since: str | None, full: Full,
-                 catch_up: CatchUp) -> ServerSentEvent:
+                 catch_up: CatchUp) -> Stream:
     """One board's stream: the whole board or what it missed, then the feed's changes.
 
     Keep-alives, the stream's lifetime and the browser's reconnect delay as in
     ``app.web.live.live_stream``. Every event is named ``board`` and carries the
     feed's version as its id, which the browser sends back when it reconnects.
+    The body is gzip when the browser takes it, its changes compressed once for
+    every board (``app.web.shared_gzip``), so the stream sets its own encoding.
     """
     settings = request.app.state.settings
     keepalive: float = getattr(settings, "live_keepalive_seconds", live.KEEPALIVE_SECONDS)
     lifetime: float = getattr(settings, "live_max_seconds", live.MAX_SECONDS)
     subscriber = Subscriber(i18n.current_language(), request)
+    encoder = Encoder(wants_gzip(request.scope), feed.history(subscriber.language))
 
-    async def events() -> AsyncIterator[ServerSentEventMessage]:
+    async def events() -> AsyncIterator[bytes]:
         feed.join(subscriber)
         try:
             missed = feed.missed(since)
             token = feed.token
-            yield ServerSentEventMessage(comment="hello", retry=live.retry_ms())
+            hello = sse(comment="hello", retry=live.retry_ms())
             if missed is None:
-                yield ServerSentEventMessage(data=await full(), event="board", id=token)
+                yield encoder.own(hello + sse(data=await full(), event="board", id=token))
             elif missed or feed.in_flight:
                 html = await catch_up(missed | feed.in_flight)
-                if html:
-                    yield ServerSentEventMessage(data=html, event="board", id=token)
+                yield encoder.own(hello + (sse(data=html, event="board", id=token) if html
+                                           else b""))
+            else:
+                yield encoder.own(hello)
             loop = asyncio.get_running_loop()
             ends = loop.time() + lifetime
             while (left := ends - loop.time()) > 0:
                 try:
                     async with asyncio.timeout(min(keepalive, left)):
-                        token, html = await subscriber.queue.get()
+                        token, change = await subscriber.queue.get()
                 except TimeoutError:
                     if left > keepalive:
-                        yield ServerSentEventMessage(comment="keep-alive")
+                        yield encoder.own(sse(comment="keep-alive"))
                     continue
                 if token == END:
-                    return
+                    break
+                if isinstance(change, Segment):
+                    yield encoder.shared(change)
+                    continue
                 if token == FULL:
                     subscriber.fresh = True
-                    token, html = feed.token, await full()
-                yield ServerSentEventMessage(data=html, event="board", id=token)
+                    token, change = feed.token, await full()
+                yield encoder.own(sse(data=change, event="board", id=token))
+            if ending := encoder.end():
+                yield ending
         finally:
             feed.leave(subscriber)
             give_back_memory()
 
-    return ServerSentEvent(events(), headers={"Cache-Control": "no-store",
-                                              "X-Accel-Buffering": "no"})
+    headers = {"Cache-Control": "no-store", "X-Accel-Buffering": "no", "Connection": "keep-alive",
+               "Vary": "Accept-Encoding"}
+    if encoder.gzip:
+        headers["Content-Encoding"] = "gzip"
+    return Stream(events(), media_type="text/event-stream", headers=headers)
 
 
 _trim: dict[str, Any] = {}
