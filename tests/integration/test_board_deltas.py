@@ -225,3 +225,37 @@ async def test_a_burst_of_scans_reaches_the_boards_as_one_change(
             assert "Picked 2 of 2" in burst.data and order_rows(burst.data) == {str(first)}
             await board.nothing_for(1.3)
             assert feeds.feeds[shop.store_id].renders == renders + 1
+
+
+async def test_boards_with_and_without_gzip_read_the_same_changes(
+        db: Any, shop: Any, server: LiveServer) -> None:
+    """Changes are compressed once for every gzip board (app.web.shared_gzip); a board
+    that opened later, and one that does not take gzip, read exactly the same events."""
+    hub(server)
+    async with db.writing() as session:
+        first = await add_order(session, shop, {"milk": 2})
+    async with httpx.AsyncClient(base_url=server.url, timeout=10) as a, \
+            httpx.AsyncClient(base_url=server.url, timeout=10) as b:
+        _supervisor, picker = await signed_in(a, b)
+        async with a.stream("GET", "/board/live") as response:
+            assert response.headers["content-encoding"] == "gzip"
+        async with a.stream("GET", "/board/live",
+                            headers={"accept-encoding": "identity"}) as response:
+            assert "content-encoding" not in response.headers
+        async with board_stream(a, "/board/live") as early, \
+                board_stream(a, "/board/live", {"accept-encoding": "identity"}) as plain:
+            await early.next()
+            await plain.next()  # the whole board, each its own
+            assert await picker.take_next() == first
+            taken = [await early.next(), await plain.next()]
+            async with board_stream(a, "/board/live") as late:
+                await late.next()
+                for n in range(2):
+                    assert (await picker.scan(first, MILK)).status_code == 200
+                    got = [await early.next(), await plain.next(), await late.next()]
+                    assert got[0] == got[1]
+                    assert order_rows(got[0].data) == order_rows(got[2].data) == {str(first)}
+                    if n:  # the late board's first change had every piece (it was new)
+                        assert got[2] == got[0]
+            assert taken[0] == taken[1]
+        assert "Picked 1 of 1" in got[0].data  # the line is picked: both scans came through
