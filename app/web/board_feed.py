@@ -490,15 +490,13 @@ def board_stream(request: Req, feed: StoreFeed, since: str | None, full: Full,
         try:
             missed = feed.missed(since)
             token = feed.token
-            hello = sse(comment="hello", retry=live.retry_ms())
+            yield encoder.own(sse(comment="hello", retry=live.retry_ms()))  # open at once
             if missed is None:
-                yield encoder.own(hello + sse(data=await full(), event="board", id=token))
+                yield encoder.own(sse(data=await full(), event="board", id=token))
             elif missed or feed.in_flight:
                 html = await catch_up(missed | feed.in_flight)
-                yield encoder.own(hello + (sse(data=html, event="board", id=token) if html
-                                           else b""))
-            else:
-                yield encoder.own(hello)
+                if html:
+                    yield encoder.own(sse(data=html, event="board", id=token))
             loop = asyncio.get_running_loop()
             ends = loop.time() + lifetime
             while (left := ends - loop.time()) > 0:
