@@ -535,10 +535,11 @@ _trim: dict[str, Any] = {}
 def give_back_memory(after: float = 2.0) -> None:
     """Hand freed memory back to the system a little after streams close.
 
-    A closed stream frees its buffers (its gzip state alone is about 256 KB),
-    but glibc keeps freed memory in its arenas, so the process's RSS stayed
-    where the most streams had taken it. ``malloc_trim`` returns it; called
-    once per quiet spell, not once per stream. Elsewhere than glibc, nothing.
+    A closed stream frees its buffers (about 40 KB since boards share one
+    compression; 256 KB when each had its own gzip state), but glibc keeps freed
+    memory in its arenas. ``malloc_trim`` returns what it can (a part: Python's own
+    allocator keeps the rest for the next streams); called once per quiet spell,
+    not once per stream. Elsewhere than glibc, nothing.
     """
     if _trim.get("pending"):
         return

@@ -24,6 +24,8 @@ import struct
 import zlib
 from dataclasses import dataclass
 
+from litestar.response.sse import ServerSentEventMessage
+
 from app.web.gzip import STREAM_MEM_LEVEL, STREAM_WINDOW_BITS
 
 LEVEL = 6
@@ -34,19 +36,10 @@ _epochs = itertools.count(1)  # unique across histories: a stream never mistakes
 
 def sse(*, data: str | None = None, event: str | None = None, id: str | None = None,
         comment: str | None = None, retry: int | None = None) -> bytes:
-    """One server-sent event in its wire form (every line of ``data`` as a ``data:`` line)."""
-    lines = []
-    if comment is not None:
-        lines += [f": {line}" for line in comment.splitlines() or [""]]
-    if event is not None:
-        lines.append(f"event: {event}")
-    if id is not None:
-        lines.append(f"id: {id}")
-    if retry is not None:
-        lines.append(f"retry: {retry}")
-    if data is not None:
-        lines += [f"data: {line}" for line in data.splitlines() or [""]]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+    """One server-sent event in its wire form, as Litestar frames it (a line break in
+    ``data`` starts another ``data:`` line; only CR, LF and CRLF break lines in SSE)."""
+    return ServerSentEventMessage(data=data, event=event, id=id, comment=comment,
+                                  retry=retry).encode()
 
 
 def _deflate() -> zlib._Compress:

@@ -96,8 +96,10 @@ def test_a_whole_stream_is_one_gzip_member_and_plain_without_gzip() -> None:
 
 def test_sse_frames_every_line_of_data() -> None:
     assert sse(data="a\nb", event="board", id="x.1") == (
-        b"event: board\r\nid: x.1\r\ndata: a\r\ndata: b\r\n\r\n")
+        b"id: x.1\r\nevent: board\r\ndata: a\r\ndata: b\r\n\r\n")
     assert sse(comment="keep-alive") == b": keep-alive\r\n\r\n"
+    # A line separator that is not a line break in SSE stays inside its data line.
+    assert sse(data="Молоко\u2028 2,5%") == "data: Молоко\u2028 2,5%\r\n\r\n".encode()
 
 
 def test_a_board_that_sent_something_of_its_own_is_in_step_at_the_next_change() -> None:
