@@ -22,7 +22,6 @@ from typing import Any
 
 from sqlalchemy import Table, and_, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.exc import StaleDataError
 
 from app.db import direct, tables
 from picking.model import Line, Order, OrderStatus, Product, Scan
@@ -130,10 +129,14 @@ class PlainOrders:
         self._loaded.append((order, dict(order_values), snapshots))
         return order
 
-    async def write(self) -> None:
-        """Write what the domain changed in the orders read here (called by commit)."""
+    def writes(self) -> list[direct.Write]:
+        """What the domain changed in the orders read here, as the statements that write
+        it back (run by the unit of work's commit), each order's row first: its version
+        check fails before anything else of it is written. The snapshots are moved on
+        here; a failed write fails the whole unit of work."""
+        out: list[direct.Write] = []
         for order, order_before, lines_before in self._loaded:
-            writes: list[tuple[Any, dict[str, Any]]] = []
+            writes: list[direct.Write] = []
             for line in order.lines:
                 if line.id is None or line.id not in lines_before:
                     raise RuntimeError("a line was added to an order read for a scan")
@@ -143,25 +146,25 @@ class PlainOrders:
                 changed = _changes(line, before, tables.order_lines,
                                    {"order_id": order.id, "product_id": before["product_id"]})
                 if changed:
-                    writes.append((UPDATE_LINE, {**changed, "line_id": line.id}))
+                    writes.append(direct.Write(UPDATE_LINE, {**changed, "line_id": line.id}))
                     before.update(changed)
-                writes += [(INSERT_SCAN, _scan_row(scan, line.id))
-                           for scan in line.scans if scan.id is None]
+                scans = [_scan_row(scan, line.id) for scan in line.scans if scan.id is None]
+                if scans:
+                    writes.append(direct.Write(INSERT_SCAN, scans))
             changed = _changes(order, order_before, tables.orders, {})
             changed.pop("version", None)
             if not (changed or writes):
                 continue
-            # The order row first: its version check fails before anything else is written.
             version = order_before["version"]
-            touched = await direct.execute(self.session, UPDATE_ORDER, {
-                **changed, "version": version + 1, "order_id": order.id, "was": version})
-            if touched != 1:
-                raise StaleDataError(f"order {order.id} was changed by someone else")
+            out.append(direct.Write(
+                UPDATE_ORDER, {**changed, "version": version + 1, "order_id": order.id,
+                               "was": version},
+                stale=f"order {order.id} was changed by someone else"))
             order_before.update(changed, version=version + 1)
             order.version = version + 1
-            for statement, params in writes:
-                await direct.execute(self.session, statement, params)
+            out += writes
         self._loaded.clear()
+        return out
 
 
 # Built once with bound parameters (reused statements keep their cache keys); the

@@ -82,15 +82,19 @@ class UnitOfWork:
             await self._publish(self._messages)
 
     async def commit(self) -> None:
-        await self.orders.plain.write()  # what scans changed in orders read with Core
+        # What scans changed in orders read with Core, and the outbox rows of every
+        # order's new events: one statement on PostgreSQL (app.db.direct.write_all).
+        writes = self.orders.plain.writes()
         batches = []
         for order in self.orders.seen():
             if order.events:
                 batches.append((order, order.events))
                 order.events = []
+        messages: list[dict[str, Any]] = []
         if batches:
             rows, messages = outbox.outbox_rows(batches)
-            await direct.execute(self.session, INSERT_OUTBOX, rows)
-            self._messages += messages
+            writes.append(direct.Write(INSERT_OUTBOX, rows))
+        await direct.write_all(self.session, writes)
+        self._messages += messages
         await self.session.commit()
         self.committed = True

@@ -120,3 +120,82 @@ async def test_a_missing_parameter_is_refused_as_session_execute_refuses_it(
             await direct.mappings(session, _order_statement(by_line=False),
                                   {"order_id": 1, "store_id": shop.store_id})
         await session.rollback()
+
+
+async def test_a_commits_writes_store_what_statements_one_by_one_store(
+        db: Any, shop: Any, db_url: str) -> None:
+    """write_all (one statement of CTEs on PostgreSQL) against the same writes run one
+    by one: the same stored rows, the rows each touched, and a version check that
+    touched nothing refused after the rest were sent, so the transaction rolls back."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from app.db.plain import UPDATE_ORDER
+    from app.db.uow import INSERT_OUTBOX
+
+    async with db.writing() as session:
+        orders = [await add_order(session, shop, {"milk": 2, "bread": 1}) for _ in range(2)]
+        await session.commit()
+
+    def writes(order_id: int, line_ids: list[int], tag: str) -> list[direct.Write]:
+        scans = [{"line_id": line_ids[0], "scan_id": f"{tag}-{n}", "code": MILK,
+                  "quantity": 1, "scanned_at": NOW + timedelta(seconds=n), "staff_id": None,
+                  "clock_adjusted": n == 1} for n in range(2)]
+        outbox = [{"event_id": f"00000000-0000-0000-0000-0000000000{n}{tag[-1]}",
+                   "type": "ItemScanned", "order_id": order_id, "oms_order_id": "x",
+                   "store_code": "MSK-001", "sequence": n, "occurred_at": NOW,
+                   "envelope": '{"a": "б"}', "status": "pending", "attempts": 0,
+                   "next_attempt_at": NOW} for n in range(2)]
+        return [
+            direct.Write(UPDATE_ORDER, {"version": 2, "order_id": order_id, "was": 1},
+                         stale="stale"),
+            direct.Write(UPDATE_LINE, {"picked_quantity": 2, "line_id": line_ids[0]}),
+            direct.Write(UPDATE_LINE, {"picked_quantity": 1, "state": "picked",
+                                       "line_id": line_ids[1]}),
+            direct.Write(INSERT_SCAN, scans),
+            direct.Write(INSERT_OUTBOX, outbox)]
+
+    async def lines_of(session: Any, order_id: int) -> list[int]:
+        return list(await session.scalars(select(tables.order_lines.c.id).where(
+            tables.order_lines.c.order_id == order_id).order_by(tables.order_lines.c.id)))
+
+    heard = Statements(db.writer)
+    async with db.writing() as session:
+        merged = writes(orders[0], await lines_of(session, orders[0]), "m-a")
+        await direct.write_all(session, merged)
+        for write in writes(orders[1], await lines_of(session, orders[1]), "s-b"):
+            await session.execute(write.statement.statement, write.values)
+        await session.commit()
+    if db_url.startswith("postgresql"):  # one statement, a CTE a row
+        assert heard.seen[1] == "WITH UPDATE+UPDATE+UPDATE+INSERT+INSERT+INSERT+INSERT"
+    else:
+        assert heard.seen[1:6] == ["UPDATE", "UPDATE", "UPDATE", "INSERT", "INSERT"]
+
+    async def stored(order_id: int) -> list[Any]:
+        async with db.reading() as session:
+            rows = []
+            for table, key in ((tables.orders, tables.orders.c.id),
+                               (tables.order_lines, tables.order_lines.c.order_id)):
+                rows += [{k: v for k, v in row.items() if k not in ("id", "order_id", "oms_id")}
+                         for row in (await session.execute(
+                             select(table).where(key == order_id).order_by(table.c.id)
+                         )).mappings()]
+            rows += [{k: v for k, v in row.items() if k not in ("id", "line_id", "scan_id")}
+                     for row in (await session.execute(
+                         select(tables.scans).join(tables.order_lines).where(
+                             tables.order_lines.c.order_id == order_id)
+                         .order_by(tables.scans.c.id))).mappings()]
+            rows += [{k: v for k, v in row.items() if k not in ("id", "event_id", "order_id")}
+                     for row in (await session.execute(
+                         select(tables.outbox).where(tables.outbox.c.order_id == order_id)
+                         .order_by(tables.outbox.c.id))).mappings()]
+            return rows
+
+    mine, theirs = await stored(orders[0]), await stored(orders[1])
+    assert len(mine) == 1 + 2 + 2 + 2 and mine == theirs
+
+    async with db.writing() as session:  # the version moved on: refused, nothing kept
+        late = writes(orders[0], await lines_of(session, orders[0]), "late-c")
+        with pytest.raises(StaleDataError, match="stale"):
+            await direct.write_all(session, late)
+        await session.rollback()
+    assert await stored(orders[0]) == mine

@@ -120,7 +120,7 @@ async def test_a_scan_whose_phone_time_was_not_trusted_is_flagged(db: Any, shop:
     assert flags == [False, True]
 
 
-async def test_a_good_scan_costs_six_statements_on_the_first_and_the_150th_item(
+async def test_a_good_scan_costs_the_same_few_statements_on_the_first_and_the_150th_item(
         db: Any, shop: Any, db_url: str) -> None:
     picker, order_id = await started(db, shop, {"milk": 150, "bread": 1})
     await scan(db, picker, order_id, BREAD, "warm-up")  # the store's settings are cached
@@ -139,7 +139,10 @@ async def test_a_good_scan_costs_six_statements_on_the_first_and_the_150th_item(
     # the order (version-checked), the line, the scan, the outbox row; the probe also
     # says whether the product is marked "likely out" (issue 15), and it is not here,
     # so nothing is cleared (test_oos_http covers a good scan that clears one)
-    assert costs[0] == [*reads, "UPDATE", "UPDATE", "INSERT", "INSERT"]
+    writes = ["UPDATE", "UPDATE", "INSERT", "INSERT"]
+    if db_url.startswith("postgresql"):  # one round trip: the four as CTEs of one statement
+        writes = ["WITH " + "+".join(writes)]
+    assert costs[0] == [*reads, *writes]
 
 
 async def test_a_refused_scan_is_one_transaction_of_few_statements(
