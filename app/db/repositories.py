@@ -24,6 +24,10 @@ def plu_forms(plu: str) -> set[str]:
     return {plu, plu.lstrip("0") or "0", plu.zfill(5)}
 
 
+_LOCK_ORDER = direct.Statement(select(tables.orders.c.id).where(
+    tables.orders.c.id == bindparam("order_id")).with_for_update())
+
+
 class OrderRepository:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
@@ -89,8 +93,7 @@ class OrderRepository:
         UPDATE that waited re-reads the locked order row but keeps joined lines
         from its old snapshot."""
         if self.session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
-            await self.session.execute(select(tables.orders.c.id)
-                                       .where(tables.orders.c.id == order_id).with_for_update())
+            await direct.mappings(self.session, _LOCK_ORDER, {"order_id": order_id})
 
     async def for_scan(self, order_id: int, *, store_id: int, product_id: int | None = None,
                        line_id: int | None = None) -> Order | None:
