@@ -6,7 +6,7 @@ import importlib
 import sys
 
 ALL = ("pageweight", "scan", "decode", "relay", "board", "offline", "uploads", "marking",
-       "oos", "substitutes", "runs", "scale", "memory", "push")
+       "oos", "substitutes", "runs", "scale", "memory", "push", "instructions")
 
 
 def main() -> None:
