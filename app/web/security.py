@@ -16,7 +16,6 @@ import secrets
 from typing import Any
 
 from litestar import Request
-from litestar.datastructures import MutableScopeHeaders
 from litestar.enums import RequestEncodingType, ScopeType
 from litestar.exceptions import PermissionDeniedException
 from litestar.middleware._utils import should_bypass_middleware
@@ -57,25 +56,40 @@ def csp_nonce(request: Any) -> str:
     return str(state[NONCE_KEY])
 
 
-async def add_security_headers(message: Message, scope: Scope) -> None:
-    """A ``before_send`` hook: every response, even a 404 for no route, gets the headers.
+_CSP_HEAD, _CSP_TAIL = content_security_policy("\0").encode().split(b"\0")
+_ALWAYS = tuple((name.lower().encode(), value.encode()) for name, value in (
+    ("X-Frame-Options", "DENY"),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", PERMISSIONS_POLICY),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+))
+_HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
-    HSTS only outside development (where the app runs over plain HTTP).
+
+async def add_security_headers(message: Message, scope: Scope) -> None:
+    """A ``before_send`` hook: every response, even a 404 for no route, gets the headers
+    (each unless the response set its own).
+
+    HSTS only outside development (where the app runs over plain HTTP). The headers
+    are appended to the message's raw list, names in lower case as Litestar writes
+    them: going through ``MutableScopeHeaders`` decoded and lower-cased every header
+    of the response again for each one set.
     """
     if message["type"] != "http.response.start":
         return
     state: dict[str, Any] = scope.setdefault("state", {})
     nonce = state.setdefault(NONCE_KEY, secrets.token_urlsafe(16))
-    headers = MutableScopeHeaders.from_message(message)
-    headers.setdefault("Content-Security-Policy", content_security_policy(nonce))
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("Referrer-Policy", "same-origin")
-    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    raw = message.setdefault("headers", [])
+    if not isinstance(raw, list):
+        raw = message["headers"] = list(raw)
+    present = {name.lower() for name, _ in raw}
+    if b"content-security-policy" not in present:
+        raw.append((b"content-security-policy", _CSP_HEAD + nonce.encode() + _CSP_TAIL))
+    raw.extend(header for header in _ALWAYS if header[0] not in present)
     app = scope.get("litestar_app")
-    if app is not None and not app.state.settings.is_development:
-        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    if app is not None and not app.state.settings.is_development and _HSTS[0] not in present:
+        raw.append(_HSTS)
 
 
 class CSRFFailure(PermissionDeniedException):
