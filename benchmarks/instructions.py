@@ -9,7 +9,10 @@ on for ``--scans`` scans (one at a time, each must answer 200) and off again. Wh
 counted: every instruction of the server process in user space, all its threads
 (aiosqlite's, the inline writer's loop). What is not: the kernel (socket and file
 system calls) and, for PostgreSQL, the database server's own process. Under
-callgrind a server runs about 50 times slower, so timing figures mean nothing here.
+callgrind a server runs about 50 times slower, so timing figures mean nothing here; and
+with the relay on, each scan's event has a round of its own (the 50 ms linger ends long
+before the next scan), the relay's dearest case, where at 25-50 scans/s a round carries
+a few events.
 
     python -m benchmarks.instructions [--scans 100]
 """
@@ -36,13 +39,14 @@ ROOT = Path(__file__).resolve().parent.parent
 WARM_UP = 20
 
 
-def start(target: str, url: str, out: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start(target: str, url: str, out: Path, env: dict[str, str]
+          ) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     proc = subprocess.Popen(
         ["valgrind", "--tool=callgrind", "--instr-atstart=no", f"--callgrind-out-file={out}",
          sys.executable, "-m", "uvicorn", "--factory", target, "--port", str(port),
          "--log-level", "warning", "--no-access-log", "--http", "h11", "--loop", "asyncio"],
-        cwd=ROOT, env={**os.environ, "DATABASE_URL": url, "STOREPICK_RUN_RELAY": "0"},
+        cwd=ROOT, env={**os.environ, "DATABASE_URL": url, "STOREPICK_RUN_RELAY": "0", **env},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     wait_for_http(base + "/healthz", timeout=900)
@@ -86,15 +90,24 @@ async def instrument(pid: int, state: str) -> None:
         raise RuntimeError(f"callgrind_control could not switch counting {state}")
 
 
-def measure(name: str, target: str, url: str, tmp: str, n: int) -> float:
+def measure(name: str, target: str, url: str, tmp: str, n: int, relay: bool = False) -> float:
     pairs = asyncio.run(scan.seed(url))
     out = Path(tmp) / f"{name}.callgrind"
-    proc, base = start(target, url, out)
+    env: dict[str, str] = {}
+    oms = None
+    if relay:  # every event sent to the OMS simulator over real HTTP, as in benchmarks.scan
+        oms, oms_base = scan.start_oms(tmp)
+        env = {"STOREPICK_RUN_RELAY": "1", "STOREPICK_OMS_EVENTS_URL": oms_base + "/events",
+               "STOREPICK_OMS_BATCH_URL": oms_base + "/events/batch"}
+    proc, base = start(target, url, out, env)
     try:
         ok = asyncio.run(scans(base, pairs, proc.pid, n))
     finally:
         proc.terminate()
         proc.wait(120)
+        if oms is not None:
+            oms.terminate()
+            oms.wait(20)
     if ok != n:  # a failing server makes every ratio a lie
         raise RuntimeError(f"{name}: {n - ok} of {n} scans did not answer 200")
     return counted(out) / n
@@ -112,12 +125,14 @@ def main(argv: list[str] | None = None) -> None:
 
     rows: list[tuple[str, float]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, target in (("bare stack, SQLite (baseline)", "benchmarks.apps:bare_app"),
-                             ("storepick, SQLite", "benchmarks.apps:storepick_app")):
+        for name, target, relay in (
+                ("bare stack, SQLite (baseline)", "benchmarks.apps:bare_app", False),
+                ("storepick, SQLite", "benchmarks.apps:storepick_app", False),
+                ("storepick + relay, SQLite", "benchmarks.apps:storepick_app", True)):
             url = f"sqlite+aiosqlite:///{tmp}/{len(rows)}.db"
             upgrade(url)
             print(f"counting {name} ...", flush=True)
-            rows.append((name, measure(f"c{len(rows)}", target, url, tmp, args.scans)))
+            rows.append((name, measure(f"c{len(rows)}", target, url, tmp, args.scans, relay)))
         if find_bin_dir() is not None:
             cluster = start_cluster()
             try:

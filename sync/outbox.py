@@ -23,6 +23,7 @@ the state written by the relay that took the order over.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -35,13 +36,12 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (
     Integer,
     and_,
-    column,
+    bindparam,
     exists,
     insert,
     or_,
     select,
     update,
-    values,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -79,9 +79,10 @@ class Outcome:
     retry_at: datetime | None = None
 
 
-def _is_free(now: datetime) -> Any:
-    o = OUTBOX.c
-    return or_(o.claimed_until.is_(None), o.claimed_until < now)
+# The relay's statements are built once, with bound parameters, so SQLAlchemy finds them
+# compiled in its cache on every round: built anew each round they cost their cache key's
+# traversal, and the VALUES list of heads this used to join (never cacheable) a whole
+# compilation per round, together more than the rest of a round's work.
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
@@ -89,38 +90,77 @@ def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
         yield list(ids[start:start + CHUNK])
 
 
-async def _claim_heads(session: AsyncSession, now: datetime, heads: int
-                       ) -> list[tuple[int, int]]:
-    """``(order_id, sequence)`` of up to ``heads`` due, free heads, oldest first."""
+def _is_free() -> Any:
+    o = OUTBOX.c
+    return or_(o.claimed_until.is_(None), o.claimed_until < bindparam("now"))
+
+
+@functools.cache
+def _heads_statement(postgresql: bool) -> Any:
     o = OUTBOX.c
     earlier = OUTBOX.alias("earlier")
     unsent_before = exists().where(earlier.c.order_id == o.order_id,
                                    earlier.c.sequence < o.sequence, earlier.c.status != SENT)
     stmt = (select(o.order_id, o.sequence)
-            .where(o.status == PENDING, o.next_attempt_at <= now, _is_free(now),
+            .where(o.status == PENDING, o.next_attempt_at <= bindparam("now"), _is_free(),
                    ~unsent_before)
-            .order_by(o.id).limit(heads))
-    if session.get_bind().dialect.name == "postgresql":
+            .order_by(o.id).limit(bindparam("heads", type_=Integer)))
+    if postgresql:
         stmt = stmt.with_for_update(skip_locked=True, of=OUTBOX)
-    return [(order_id, sequence) for order_id, sequence in (await session.execute(stmt)).all()]
+    return stmt
+
+
+async def _claim_heads(session: AsyncSession, now: datetime, heads: int
+                       ) -> list[tuple[int, int]]:
+    """``(order_id, sequence)`` of up to ``heads`` due, free heads, oldest first."""
+    stmt = _heads_statement(session.get_bind().dialect.name == "postgresql")
+    rows = (await session.execute(stmt, {"now": now, "heads": heads})).all()
+    return [(order_id, sequence) for order_id, sequence in rows]
+
+
+@functools.cache
+def _events_statement(heads: int) -> Any:
+    """The free pending events of ``heads`` index ranges, one per order:
+    ``order_id = :o{i} AND sequence >= :l{i} AND sequence < :h{i}``."""
+    o = OUTBOX.c
+    # The status inside each range: with it outside, SQLite would rather walk every
+    # pending event by ``ix_outbox_pending`` (a backlog of them while the OMS is down).
+    ranges = [and_(o.order_id == bindparam(f"o{i}"), o.sequence >= bindparam(f"l{i}"),
+                   o.sequence < bindparam(f"h{i}"), o.status == PENDING)
+              for i in range(heads)]
+    return (select(o.id, o.event_id, o.order_id, o.sequence, o.attempts, o.envelope)
+            .where(or_(*ranges), _is_free())
+            .order_by(o.order_id, o.sequence))
 
 
 async def _first_events(session: AsyncSession, heads: list[tuple[int, int]], share: int,
                         now: datetime) -> list[Claimed]:
     """The free pending events among each head's ``share`` first sequences, by order
     and sequence (an index range per order: no scan of the orders' whole backlog)."""
-    o = OUTBOX.c
-    bounds = values(column("order_id", Integer), column("low", Integer),
-                    column("high", Integer), name="bounds").data(
-        [(order_id, sequence, sequence + share) for order_id, sequence in heads]).cte("bounds")
-    rows = await session.execute(
-        select(o.id, o.event_id, o.order_id, o.sequence, o.attempts, o.envelope)
-        .join_from(OUTBOX, bounds, and_(o.order_id == bounds.c.order_id,
-                                        o.sequence >= bounds.c.low,
-                                        o.sequence < bounds.c.high))
-        .where(o.status == PENDING, _is_free(now))
-        .order_by(o.order_id, o.sequence))
+    # Statements for 1, 2, 4, 8, ... ranges, the unused ones empty (no order 0, no
+    # sequence in [0, 0)): a few statements in SQLAlchemy's cache, not one per count.
+    slots = 1 << (len(heads) - 1).bit_length()
+    params: dict[str, Any] = {"now": now}
+    for i in range(slots):
+        order_id, low, high = (*heads[i], heads[i][1] + share) if i < len(heads) else (0, 0, 0)
+        params |= {f"o{i}": order_id, f"l{i}": low, f"h{i}": high}
+    rows = await session.execute(_events_statement(slots), params)
     return [Claimed(*row) for row in rows.all()]
+
+
+_IDS: Any = bindparam("ids", expanding=True)
+_LEASE = (update(OUTBOX).where(OUTBOX.c.id.in_(_IDS))
+          .values(claimed_by=bindparam("me"), claimed_until=bindparam("until")))
+_SENT = (update(OUTBOX).where(OUTBOX.c.id.in_(_IDS), OUTBOX.c.status == PENDING)
+         .values(status=SENT, sent_at=bindparam("now"), attempts=OUTBOX.c.attempts + 1,
+                 last_error=None))
+_NOT_SENT = (update(OUTBOX).where(OUTBOX.c.id == bindparam("event"),
+                                  OUTBOX.c.status == PENDING,
+                                  OUTBOX.c.claimed_by == bindparam("me"))
+             .values(status=bindparam("status"), attempts=OUTBOX.c.attempts + 1,
+                     last_error=bindparam("error"), next_attempt_at=bindparam("retry_at")))
+_RELEASE = (update(OUTBOX).where(OUTBOX.c.id.in_(_IDS), OUTBOX.c.claimed_by == bindparam("me"))
+            .values(claimed_by=None, claimed_until=None))
 
 
 def runs_of(claimed: Sequence[Claimed]) -> list[list[Claimed]]:
@@ -150,10 +190,8 @@ async def claim(session: AsyncSession, me: str, now: datetime, *, lease: timedel
         return []
     share = max(1, min(per_order, limit // len(found)))
     runs = runs_of(await _first_events(session, found, share, now))
-    o = OUTBOX.c
     for ids in _chunks([e.id for run in runs for e in run]):
-        await session.execute(update(OUTBOX).where(o.id.in_(ids)).values(
-            claimed_by=me, claimed_until=now + lease))
+        await session.execute(_LEASE, {"ids": ids, "me": me, "until": now + lease})
     return runs
 
 
@@ -164,20 +202,16 @@ async def record(session: AsyncSession, me: str, now: datetime, outcomes: list[O
     ``sent`` is written whoever holds the lease now (the 2xx did arrive); a
     retry or a dead letter only while ``me`` still holds it. The caller commits.
     """
-    o = OUTBOX.c
     sent = [x.id for x in outcomes if x.status == SENT]
     for ids in _chunks(sent):
-        await session.execute(update(OUTBOX).where(o.id.in_(ids), o.status == PENDING).values(
-            status=SENT, sent_at=now, attempts=o.attempts + 1, last_error=None))
+        await session.execute(_SENT, {"ids": ids, "now": now})
     for x in outcomes:
         if x.status != SENT:
-            await session.execute(update(OUTBOX).where(
-                o.id == x.id, o.status == PENDING, o.claimed_by == me).values(
-                status=x.status, attempts=o.attempts + 1, last_error=(x.error or "")[:500],
-                next_attempt_at=x.retry_at or now))
+            await session.execute(_NOT_SENT, {
+                "event": x.id, "me": me, "status": x.status, "error": (x.error or "")[:500],
+                "retry_at": x.retry_at or now})
     for ids in _chunks(list(leased)):
-        await session.execute(update(OUTBOX).where(o.id.in_(ids), o.claimed_by == me).values(
-            claimed_by=None, claimed_until=None))
+        await session.execute(_RELEASE, {"ids": ids, "me": me})
 
 
 async def retry_dead_letter(session: AsyncSession, event_id: str, now: datetime,
