@@ -16,6 +16,31 @@ def storepick_app() -> Any:
     return create_app(Settings.from_env({"STOREPICK_ENV": "development", **os.environ}))
 
 
+def storepick_probed_app() -> Any:
+    """storepick with one more path for the memory benchmark, answered before the app
+    sees the request: ``/_bench/sqlite-heap``, the bytes SQLite itself holds in this
+    process (``sqlite3_memory_used()``: page caches, schemas, prepared statements).
+    Asked on the event loop like any request, so SQLite's own lock is taken as its
+    callers take it (asking from outside, through a debugger, can stop a thread that
+    holds it and then wait for it forever)."""
+    import ctypes
+
+    sqlite = ctypes.CDLL("libsqlite3.so.0")  # the library the sqlite3 module loaded
+    sqlite.sqlite3_memory_used.restype = ctypes.c_longlong
+    app = storepick_app()
+
+    async def probed(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and scope["path"] == "/_bench/sqlite-heap":
+            body = str(sqlite.sqlite3_memory_used()).encode()
+            await send({"type": "http.response.start", "status": 200,
+                        "headers": [(b"content-type", b"text/plain")]})
+            await send({"type": "http.response.body", "body": body})
+            return
+        await app(scope, receive, send)
+
+    return probed
+
+
 _FRAGMENT = ('<div id="scan-feedback"><div class="feedback feedback--ok">{name}: {picked} of '
              '{ordered}</div></div><li id="line-{id}" hx-swap-oob="true">{name} {picked}</li>')
 

@@ -17,9 +17,7 @@ import argparse
 import asyncio
 import contextlib
 import os
-import re
 import secrets
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,22 +36,16 @@ ROOT = Path(__file__).resolve().parent.parent
 BIG_ORDER = dict.fromkeys(scan.ORDER, 200)  # 50 pickers x 1,000 items: 50,000 scans (a 30-min soak)
 
 
-def sqlite_heap_mb(pid: int) -> float | None:
+async def sqlite_heap_mb(client: httpx.AsyncClient, base: str) -> float | None:
     """What SQLite itself holds in the server (``sqlite3_memory_used()``: its page caches,
-    schemas and statements), asked through gdb, which stops the process for a moment;
-    None without gdb or on PostgreSQL. A soak's growth that this accounts for is SQLite
-    filling its caches as the database grows, not the app keeping what it should free."""
-    if shutil.which("gdb") is None:
-        return None
+    schemas and statements), asked through the benchmark's own path on the server
+    (``benchmarks.apps:storepick_probed_app``). A soak's growth that this accounts for
+    is SQLite filling its caches as the database grows, not the app keeping memory."""
     try:
-        out = subprocess.run(
-            ["gdb", "-p", str(pid), "-batch", "-nx",
-             "-ex", "print (long long) sqlite3_memory_used()"],
-            capture_output=True, text=True, timeout=60).stdout
-    except subprocess.TimeoutExpired:
+        answer = await client.get(base + "/_bench/sqlite-heap")
+    except httpx.HTTPError:
         return None
-    found = re.search(r"^\$1 = (\d+)", out, re.MULTILINE)
-    return int(found.group(1)) / 2**20 if found else None
+    return int(answer.text) / 2**20 if answer.status_code == 200 else None
 
 
 def rss_mb(pid: int) -> float:
@@ -96,7 +88,7 @@ async def seed(url: str) -> tuple[list[tuple[str, int]], str]:
 def start(url: str) -> tuple[subprocess.Popen[bytes], str]:
     port = free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "benchmarks.apps:storepick_app",
+        [sys.executable, "-m", "uvicorn", "--factory", "benchmarks.apps:storepick_probed_app",
          "--port", str(port), "--log-level", "warning", "--no-access-log"],
         cwd=ROOT, env={**os.environ, "DATABASE_URL": url, "STOREPICK_RUN_RELAY": "0"},
         stdout=subprocess.DEVNULL)
@@ -223,7 +215,7 @@ async def soak(base: str, pid: int, pairs: list[tuple[str, int]], token: str,
 
         async def sampling() -> None:
             while True:
-                heap = await asyncio.to_thread(sqlite_heap_mb, pid)
+                heap = await sqlite_heap_mb(client, base)
                 samples.append((time.perf_counter() - begin, rss_mb(pid), heap, done))
                 if time.perf_counter() >= end:
                     break
