@@ -13,17 +13,8 @@ import asyncpg
 import pytest
 
 from app.live_pg import PgChannelsBackend, dsn_of
-from tests.conftest import fresh_postgres
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def pg_url(request: pytest.FixtureRequest) -> str:
-    cluster = request.getfixturevalue("pg_cluster")
-    if cluster is None:
-        pytest.skip("PostgreSQL server binaries not found (apt-get install postgresql)")
-    return str(fresh_postgres(cluster))
 
 
 @pytest.fixture

@@ -16,15 +16,8 @@ from sqlalchemy import text
 
 from app.db.engine import open_database
 from app.live_pg import dsn_of
-from tests.conftest import fresh_postgres
 
-
-@pytest.fixture
-def pg_url(request: pytest.FixtureRequest) -> str:
-    cluster = request.getfixturevalue("pg_cluster")
-    if cluster is None:
-        pytest.skip("PostgreSQL server binaries not found (apt-get install postgresql)")
-    return str(fresh_postgres(cluster))
+pytestmark = pytest.mark.postgres
 
 
 async def end_every_other_session(url: str) -> int:
