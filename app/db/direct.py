@@ -253,12 +253,14 @@ async def write_all(session: AsyncSession, writes: list[Write]) -> None:
     outbox rows in one round trip instead of four. They touch different rows, so
     seeing one snapshot together changes nothing; a failed version check raises
     after the statement, and the caller's rollback undoes the rest."""
-    if _dialect(session).name == "postgresql" and len(writes) > 1 and _mergeable(writes):
-        counts = await _merged(session, writes)
-        for write, touched in zip(writes, counts, strict=True):
-            if write.stale is not None and touched != 1:
-                raise StaleDataError(write.stale)
-        return
+    if _dialect(session).name == "postgresql" and len(writes) > 1:
+        rows = [_rows(w) for w in writes]
+        if _mergeable(writes, rows):
+            counts = await _merged(session, writes, rows)
+            for write, touched in zip(writes, counts, strict=True):
+                if write.stale is not None and touched != 1:
+                    raise StaleDataError(write.stale)
+            return
     for write in writes:
         touched = await execute(session, write.statement, write.values)
         if write.stale is not None and touched != 1:
@@ -269,8 +271,7 @@ def _rows(write: Write) -> list[Mapping[str, Any]]:
     return [write.values] if isinstance(write.values, Mapping) else list(write.values)
 
 
-def _mergeable(writes: list[Write]) -> bool:
-    rows = [_rows(w) for w in writes]
+def _mergeable(writes: list[Write], rows: list[list[Mapping[str, Any]]]) -> bool:
     return (all(isinstance(w.statement.statement, Insert | Update) for w in writes)
             and all(len(r) <= _MERGED_ROWS for r in rows)
             and sum(len(row) for r in rows for row in r) <= _MERGED_PARAMETERS
@@ -278,43 +279,40 @@ def _mergeable(writes: list[Write]) -> bool:
                         for w, r in zip(writes, rows, strict=True)))
 
 
-def _shape(writes: list[Write]) -> tuple[Any, ...]:
-    return tuple((id(w.statement), tuple(tuple(sorted(row)) for row in _rows(w)))
-                 for w in writes)
-
-
-async def _merged(session: AsyncSession, writes: list[Write]) -> list[int]:
-    statement = _merged_statement(_shape(writes), tuple(w.statement for w in writes))
+async def _merged(session: AsyncSession, writes: list[Write],
+                  rows: list[list[Mapping[str, Any]]]) -> list[int]:
+    statement = _merged_statement(
+        tuple(w.statement for w in writes),
+        tuple(tuple(tuple(sorted(row)) for row in r) for r in rows))
     params: dict[str, Any] = {}
-    for i, write in enumerate(writes):
-        for j, row in enumerate(_rows(write)):
+    for i, write_rows in enumerate(rows):
+        for j, row in enumerate(write_rows):
             for key, value in row.items():
                 params[f"w{i}_{j}_{key}"] = value
     touched = iter((await mappings(session, statement, params))[0].values())
-    return [sum(int(next(touched)) for _ in _rows(write)) for write in writes]
+    return [sum(int(next(touched)) for _ in r) for r in rows]
 
 
 @functools.lru_cache(maxsize=256)
-def _merged_statement(shape: tuple[Any, ...], statements: tuple[Statement, ...]
-                      ) -> Statement:
-    """One SELECT whose CTEs are the writes of ``shape``, one per row (SQLAlchemy caches
-    no multi-row VALUES), returning how many rows each touched. Built once per shape
-    (statements and the keys of their values), with named parameters, so SQLAlchemy
-    and asyncpg reuse its compiled and prepared forms."""
+def _merged_statement(statements: tuple[Statement, ...],
+                      keys: tuple[tuple[tuple[str, ...], ...], ...]) -> Statement:
+    """One SELECT whose CTEs are ``statements`` with rows of these ``keys``, one CTE per
+    row (SQLAlchemy caches no multi-row VALUES), returning how many rows each touched.
+    Built once per shape, with named parameters, so SQLAlchemy and asyncpg reuse its
+    compiled and prepared forms."""
     ctes = []
-    for i, ((_, rows), statement) in enumerate(zip(shape, statements, strict=True)):
+    for i, (statement, rows) in enumerate(zip(statements, keys, strict=True)):
         dml: Any = statement.statement
         table = dml.table
-        for j, keys in enumerate(rows):
+        where = _binds(dml) if isinstance(dml, Update) else set()
+        for j, row_keys in enumerate(rows):
             prefix = f"w{i}_{j}_"
+            values = {key: bindparam(prefix + key, type_=table.c[key].type)
+                      for key in row_keys if key not in where}
             if isinstance(dml, Insert):
-                built = dml.values({key: bindparam(prefix + key, type_=table.c[key].type)
-                                    for key in keys})
+                built = dml.values(values)
             else:
-                where = _binds(dml)
-                built = visitors.replacement_traverse(dml, {}, _renamed(prefix)).values({
-                    key: bindparam(prefix + key, type_=table.c[key].type)
-                    for key in keys if key not in where})
+                built = visitors.replacement_traverse(dml, {}, _renamed(prefix)).values(values)
             ctes.append(built.returning(literal_column("1")).cte(f"w{i}_{j}"))
     return Statement(select(*(select(func.count()).select_from(cte).scalar_subquery()
                               .label(cte.name) for cte in ctes)))
