@@ -32,6 +32,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from sync.client import Backoff
+from sync.pg_pool import postgres_engine
 from sync.relay import Relay, RelayConfig
 
 
@@ -41,7 +42,7 @@ def engine_for(url: str) -> AsyncEngine:
     if url.startswith(("postgresql://", "postgres://")):
         url = "postgresql+asyncpg://" + url.split("://", 1)[1]
     if not url.startswith("sqlite"):
-        return create_async_engine(url, pool_size=2, pool_pre_ping=True)
+        return postgres_engine(url, pool_size=2, max_overflow=10)
     engine = create_async_engine(url, pool_size=1, max_overflow=0)
 
     def on_connect(dbapi_connection: Any, _record: Any) -> None:

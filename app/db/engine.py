@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import event, exc
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from app.db import inline_sqlite
+from sync.pg_pool import postgres_engine
 
 
 @dataclass
@@ -110,22 +111,7 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int,
     return engine
 
 
-def _closed_is_replaced(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
-    """Hand out no pooled PostgreSQL connection the server has closed (a restart, an
-    admin's ``pg_terminate_backend``, a proxy's idle cut): the pool takes a new one.
-
-    This replaces ``pool_pre_ping``, whose ping is three round trips (BEGIN, an empty
-    query, ROLLBACK) on every checkout: a quarter of a scan's round trips. asyncpg
-    reads every pooled socket, so a session the server ended is known closed without
-    asking. A link that dies silently fails the statement instead; SQLAlchemy then
-    drops every pooled connection, and the request answers an error its sender
-    retries (a scan keeps its id, so it counts once)."""
-    driver = getattr(dbapi_connection, "driver_connection", None)
-    if driver is not None and driver.is_closed():
-        raise exc.DisconnectionError("the server closed this pooled connection")
-
-
-def open_database(url: str, *, pool_size: int = 10, inline_writer: bool = True) -> Database:
+def open_database(url: str, *, pool_size: int = 16, inline_writer: bool = True) -> Database:
     """Create engines and session factories for ``url`` (sqlite+aiosqlite or postgresql+asyncpg)."""
     if url.startswith("sqlite"):
         # The writer runs sqlite3 on the loop (see app.db.inline_sqlite); readers
@@ -137,8 +123,10 @@ def open_database(url: str, *, pool_size: int = 10, inline_writer: bool = True) 
             if inline_writer else None)
         lock: asyncio.Lock | None = asyncio.Lock()
     else:
-        writer = reader = create_async_engine(url, pool_size=pool_size, max_overflow=5)
-        event.listen(writer.sync_engine, "checkout", _closed_is_replaced)
+        # Sized for a busy process (16 requests at once in benchmarks.scale) so that a
+        # burst does not open and close overflow sessions over and over: 10 + 5 opened
+        # 47 sessions in one benchmark run (a fork and a type lookup each on the server).
+        writer = reader = postgres_engine(url, pool_size=pool_size, max_overflow=4)
         quick = None
         lock = None
     return Database(

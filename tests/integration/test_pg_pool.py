@@ -64,3 +64,26 @@ async def test_handing_out_a_pooled_connection_sends_nothing(pg_url: str) -> Non
         assert [b - a for a, b in itertools.pairwise(numbers)] == [1, 1, 1, 1]
     finally:
         await db.dispose()
+
+
+async def test_the_relay_process_pool_replaces_ended_sessions_without_a_ping(
+        pg_url: str) -> None:
+    """``python -m sync`` builds its own engine (sync may not import app): the same
+    check, no ping, and a session the server ended is replaced."""
+    from sync.__main__ import engine_for
+
+    local_number = text("SELECT split_part(virtualtransaction, '/', 2)::bigint FROM pg_locks "
+                        "WHERE locktype = 'virtualxid' AND pid = pg_backend_pid()")
+    engine = engine_for(pg_url)
+    try:
+        numbers = []
+        for _ in range(3):
+            async with engine.connect() as conn:
+                numbers.append((await conn.execute(local_number)).scalar())
+        assert [b - a for a, b in itertools.pairwise(numbers)] == [1, 1]
+        assert await end_every_other_session(pg_url) == 1
+        await asyncio.sleep(0.2)
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("SELECT 3"))).scalar() == 3
+    finally:
+        await engine.dispose()
