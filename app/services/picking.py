@@ -42,6 +42,7 @@ class ScanOutcome:
     code: ScannedCode
     repeated: bool = False
     state_changed: bool = True
+    store: StoreInfo | None = None  # the settings the scan was judged by (its tolerances)
 
 
 async def take_next_order(uow: PickingUnitOfWork, picker: StaffUser, now: datetime) -> int:
@@ -147,7 +148,8 @@ async def scan(
         assert code is not None  # an unreadable code is never counted
         return ScanOutcome(order_id=order_id, line=line, product=line.product, code=code,
                            repeated=repeated,
-                           state_changed=states_before.get(line.id) is not line.state)
+                           state_changed=states_before.get(line.id) is not line.state,
+                           store=store)
 
 
 async def _answer_once(uow: PickingUnitOfWork, picker: StaffUser, order_id: int,

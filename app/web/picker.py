@@ -97,7 +97,9 @@ class PickerController(Controller):
                  picked=_amount(line, line.picked_quantity), ordered=_amount(line, line.quantity))
         if is_htmx(request) and not outcome.state_changed:
             # The line is still open where it was: its body and the feedback say it all.
-            store = await _store(request)
+            # The settings the scan was judged by, read in its transaction: no session
+            # of its own for them.
+            store = outcome.store or await _store(request)
             return _outcome(render(request, "picking/_scan_counted.html", {
                 "order_id": order_id, "line": screen_line(request, line, store),
                 "feedback": Feedback("ok", text), "feedback_id": secrets.token_hex(4),
