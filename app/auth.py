@@ -229,6 +229,11 @@ class SessionCache:
         if self.on_forget is not None:
             await self.on_forget(hashed)
 
+    def clear(self) -> None:
+        """Forget every session in this process (each is read again on its next request)."""
+        self._entries.clear()
+        self._tokens.clear()
+
     def forget_hashed(self, hashed: str) -> None:
         """Forget a session known by its hash (what travels between processes)."""
         token = self._tokens.pop(hashed, None)

@@ -21,7 +21,9 @@ reload catches the page up).
 The same path carries **control** messages between processes: a change of a
 store's settings (``app.services.stores.store_changed``) clears that store's
 cached settings in every process, the sender's included, before the change is
-answered.
+answered. A control message is not replayed either, so a listener that comes back
+after a gap forgets every cached session and store setting instead: it cannot know
+which ones changed while it was away.
 """
 
 from __future__ import annotations
@@ -292,6 +294,8 @@ class PgChannelsBackend(ChannelsBackend):
                                         q.put_nowait(payload))
                 backoff.reset()
                 self._listening.set()
+                if self.connects["listener"] > 1:
+                    self._heard_nothing_meanwhile()
                 await self._dispatch(conn, incoming)
             except Exception as exc:  # any failure: reconnect, never stop
                 log.warning("live updates: listening connection lost (%s)", exc)
@@ -300,6 +304,20 @@ class PgChannelsBackend(ChannelsBackend):
                 self._listener = None
                 conn.terminate()
             await asyncio.sleep(backoff.next())
+
+    def _heard_nothing_meanwhile(self) -> None:
+        """Listening again after a gap: what other processes announced meanwhile was
+        never heard here. A sign-out, a change of language or of a store's settings
+        must not wait out a cache's lifetime, so both caches start over (each entry is
+        read again on its next use), and the relay is woken for events other processes
+        may have committed. Boards catch up on their own tick."""
+        stores.forget_all_stores()
+        if self.session_cache is not None:
+            self.session_cache.clear()
+        if self.on_message is not None:
+            self.on_message()
+        log.info("live updates: listening again; cached sessions and store settings "
+                 "forgotten, since announcements may have been missed")
 
     async def _dispatch(self, conn: asyncpg.Connection, incoming: asyncio.Queue[str | None]
                         ) -> None:

@@ -67,6 +67,12 @@ def forget_store(store_id: int) -> None:
         del _cache[key]
 
 
+def forget_all_stores() -> None:
+    """Drop every cached store setting in this process: after a gap in hearing other
+    processes' announcements (``app.live_pg``), any of them may have changed."""
+    _cache.clear()
+
+
 # Whoever tells the other processes (app.live_pg on PostgreSQL); none on SQLite, where
 # there is one process.
 _announcers: list[Callable[[int], Awaitable[None]]] = []

@@ -108,6 +108,53 @@ async def test_dropped_connections_come_back_and_nothing_queued_is_lost(
     assert backend.connects["publisher"] == 2
 
 
+class CountingRows:
+    """Stands in for a store's settings rows (app.services.stores.StoreRows): counts reads."""
+
+    address = "postgresql://test-live-gap"
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    async def read(self, store_id: int) -> Any:
+        self.reads += 1
+        return f"settings of store {store_id}, read {self.reads}"
+
+
+async def test_after_a_gap_in_listening_cached_sessions_and_settings_are_read_again(
+        backend: PgChannelsBackend, pg_url: str) -> None:
+    """A sign-out or a settings change announced while this process was not listening
+    never reaches it: once it listens again it must not trust what it cached."""
+    from datetime import UTC, datetime, timedelta
+
+    from app.auth import SessionCache
+    from app.services import stores
+
+    cache, rows, woken = SessionCache(ttl=600), CountingRows(), []
+    backend.session_cache, backend.on_message = cache, lambda: woken.append(1)
+    now = datetime.now(UTC)
+    cache.put("token-of-a-picker", "the picker", now + timedelta(hours=1))
+    await stores.load_store(rows, 7)
+    await stores.load_store(rows, 7)
+    assert rows.reads == 1 and cache.get("token-of-a-picker", now) == "the picker"  # cached
+    admin = await asyncpg.connect(dsn_of(pg_url))
+    try:  # the listener's session ends (a restart, an idle cut)
+        await admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE application_name = 'storepick-live-listen'")
+    finally:
+        await admin.close()
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if backend.connects["listener"] == 2 and backend.listening():
+            break
+    assert backend.connects["listener"] == 2 and backend.listening()
+    assert cache.get("token-of-a-picker", now) is None  # read from the database again
+    await stores.load_store(rows, 7)
+    assert rows.reads == 2
+    assert woken  # the relay looks for events other processes committed meanwhile
+    stores.forget_all_stores()
+
+
 class CountingRelay:
     """Stands in for the relay (sync.relay.Relay.run): records that it runs."""
 
