@@ -343,8 +343,11 @@
     if (document.hidden && !root.hidden) stop();
   });
   /* Show each answer inside the viewfinder too: the banner is behind it. */
-  document.addEventListener("htmx:afterSettle", function () {
-    if (root.hidden) return;
+  document.addEventListener("htmx:afterSettle", function (event) {
+    // Only an answer: the pace card's refresh must not put an old answer over a hint.
+    var settled = event.target;
+    if (root.hidden || !(settled && settled.closest &&
+                         settled.closest("#scan-feedback, #pick-lines, #run-body"))) return;
     var banner = document.querySelector("#scan-feedback .feedback");
     if (!banner) return;
     statusLine.textContent = banner.querySelector(".feedback__text").textContent;

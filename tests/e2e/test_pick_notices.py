@@ -20,6 +20,12 @@ navigator.vibrate = (pattern) => { window.vibrations.push(pattern); return true;
 """
 
 
+SCROLL_TO_BOTTOM = """() => {
+    window.scrollTo(0, document.scrollingElement.scrollHeight);
+    return window.scrollY > 740;
+}"""
+
+
 def cancel_from_the_oms(server: LiveServer, oms_id: str) -> None:
     body = json.dumps({"reason": "customer changed their mind"}).encode()
     path = f"/api/v1/stores/MSK-001/orders/{oms_id}/cancel"
@@ -37,8 +43,7 @@ def test_a_cancellation_shows_on_screen_with_vibration_while_scrolled_to_the_bot
     phone.wait_for_url(re.compile(r"/pick/\d+$"))
     phone.wait_for_function("window.liveOpen === true")
     oms_id = phone.locator(".pick__order").inner_text().strip()
-    phone.evaluate("window.scrollTo(0, document.scrollingElement.scrollHeight)")
-    phone.wait_for_function("window.scrollY > 740")
+    phone.wait_for_function(SCROLL_TO_BOTTOM)
 
     cancel_from_the_oms(live_server, oms_id)
     notice = phone.locator("#subs-notice .notice")
@@ -56,3 +61,29 @@ def test_a_cancellation_shows_on_screen_with_vibration_while_scrolled_to_the_bot
     assert size["height"] >= 44 and size["width"] >= 44
     close.click()
     assert phone.locator("#subs-notice .notice").count() == 0
+
+
+def test_the_pace_refreshing_leaves_the_picker_where_they_scrolled(
+        live_server: LiveServer, phone: Any) -> None:
+    """The pace card refreshes itself every minute; a picker who scrolled down the list
+    to see what comes next must not be thrown back to the current line by it (before,
+    every swap on the page, this one included, scrolled the current line into view)."""
+    sign_in(phone, live_server.url, *DEMO_PICKER)
+    phone.get_by_role("button", name="Take next order").click()
+    phone.wait_for_url(re.compile(r"/pick/\d+$"))
+    phone.wait_for_selector("#pace")  # its first load, which came with the page
+    phone.wait_for_function(SCROLL_TO_BOTTOM)
+    phone.evaluate("document.getElementById('pace').dataset.old = '1'")
+    # The card's own minute poll, now: the same request and the same swap.
+    phone.evaluate("htmx.ajax('GET', document.getElementById('pace').getAttribute('hx-get'),"
+                   " {target: '#pace', swap: 'outerHTML'})")
+    phone.wait_for_function("document.getElementById('pace') && "
+                            "!document.getElementById('pace').dataset.old")
+    phone.wait_for_timeout(300)  # settling, and anything that would scroll after it
+    assert phone.evaluate("window.scrollY") > 740
+
+    # An answer to the picker's own scan still brings the current line into view.
+    phone.fill("#scan-input", "0000000000000")
+    phone.press("#scan-input", "Enter")
+    phone.wait_for_selector("#scan-feedback .feedback[data-feedback]")
+    phone.wait_for_function("window.scrollY < 740")
