@@ -78,6 +78,7 @@ def _jinja_env() -> Environment:
         lambda s, p, n, **kw: i18n.ngettext(s, p, n, **kw),
         newstyle=True)
     env.globals["_"] = i18n.gettext
+    env.globals["duration"] = i18n.duration
     env.globals["csp_nonce"] = csp_nonce
     env.globals["attribute_label"] = attribute_label
     return env

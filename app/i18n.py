@@ -69,6 +69,28 @@ def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
 _ = gettext
 
 
+def duration(minutes: int) -> str:
+    """A span of whole minutes as a person reads it at a glance: "45 min",
+    "2 h 15 min", "3 d 4 h" (a week-old order is not "10,080 min" late).
+    Days drop the minutes: past a day, minutes are noise. Its spaces do not break,
+    so a narrow screen never leaves "ч" alone on the next line."""
+    return _span(max(0, int(minutes))).replace(" ", NBSP)
+
+
+NBSP = "\u00a0"
+
+
+def _span(minutes: int) -> str:
+    if minutes < 60:
+        return gettext("%(min)s min", min=minutes)
+    hours, mins = divmod(minutes, 60)
+    if hours < 24:
+        return (gettext("%(h)s h %(min)s min", h=hours, min=mins) if mins
+                else gettext("%(h)s h", h=hours))
+    days, hours = divmod(hours, 24)
+    return gettext("%(d)s d %(h)s h", d=days, h=hours) if hours else gettext("%(d)s d", d=days)
+
+
 def pick_language(accept_language: str | None) -> str:
     """The first supported language named in an Accept-Language header."""
     for part in (accept_language or "").split(","):

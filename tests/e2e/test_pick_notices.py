@@ -81,6 +81,9 @@ def test_the_pace_refreshing_leaves_the_picker_where_they_scrolled(
                             "!document.getElementById('pace').dataset.old")
     phone.wait_for_timeout(300)  # settling, and anything that would scroll after it
     assert phone.evaluate("window.scrollY") > 740
+    # The test shop's orders were due days ago: read in days and hours, not 17,000 minutes.
+    assert re.search(r"Order overdue by \d+\s?d(\s\d+\s?h)?(?!\s?\d*\s?min)",
+                     phone.locator("#pace").inner_text())
 
     # An answer to the picker's own scan still brings the current line into view.
     phone.fill("#scan-input", "0000000000000")

@@ -151,7 +151,7 @@ def test_a_customer_checks_in_at_a_bay_and_the_counter_sees_them_waiting(
     sign_in(clerk, pickup.server.url, "1001", "1111")
     clerk.goto(f"{pickup.server.url}/collect/")
     row = clerk.locator("#arrivals [data-order=E-CC]")
-    assert "bay 2" in row.inner_text() and "waiting 0 min" in row.inner_text()
+    assert "bay 2" in row.inner_text() and "waiting 0\u00a0min" in row.inner_text()
     _shot(clerk, "counter-en")
     counter.close()
     if SHOTS:  # the supervisor's board and the Russian screens, for a person to look at

@@ -73,9 +73,26 @@ async def test_an_order_past_its_queue_limit_turns_red_and_says_it_is_unassigned
     supervisor = await as_supervisor(client)
     row = row_of((await supervisor.get("/board/")).text, "B-WAITING")
     assert "is-alert" in row
-    assert "Unassigned for 25 min" in row
+    assert "Unassigned for 25\u00a0min" in row
     page = (await supervisor.get("/board/")).text
     assert 'data-feedback-id="late-' in page
+
+
+async def test_long_waits_read_in_hours_on_the_board_in_both_languages(
+        db: Any, shop: Any, client: Any, clock: Any) -> None:
+    """"165 min" makes a supervisor count; "2 h 45 min" does not (nor "17824 min")."""
+    await order_with(db, shop, {"milk": 1}, oms_id="B-LONG", due_in=timedelta(minutes=30))
+    clock.now += timedelta(minutes=165)  # in the queue 2 h 45 min, 2 h 15 min past due
+    async with db.writing() as session:
+        await session.execute(update(tables.stores).values(time_limits={"queued": 20}))
+        await session.commit()
+    supervisor = await as_supervisor(client)
+    row = row_of((await supervisor.get("/board/")).text, "B-LONG")
+    assert "2\u00a0h\u00a015\u00a0min late" in row and "2\u00a0h\u00a045\u00a0min" in row
+    assert "135\u00a0min" not in row and "165\u00a0min" not in row
+    await supervisor.post("/me/language", {"language": "ru"})
+    row = row_of((await supervisor.get("/board/")).text, "B-LONG")
+    assert "опоздание 2\u00a0ч\u00a015\u00a0мин" in row and "2\u00a0ч\u00a045\u00a0мин" in row
 
 
 async def test_refused_scans_are_recorded_and_shown_as_the_pickers_error_rate(

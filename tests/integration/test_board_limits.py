@@ -24,7 +24,7 @@ async def test_a_supervisor_sets_the_queue_limit_and_the_board_follows_it(
                                                     "picked": "10", "packed": "30"})
     assert saved.status_code == 303
     row = row_of((await supervisor.get("/board/")).text, "L-WAIT")
-    assert "is-alert" in row and "Unassigned for 12 min" in row
+    assert "is-alert" in row and "Unassigned for 12\u00a0min" in row
 
 
 async def test_a_limit_that_is_not_whole_minutes_in_range_is_refused_and_nothing_changes(

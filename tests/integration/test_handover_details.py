@@ -75,12 +75,12 @@ async def test_take_and_deliver_pages_flag_18_plus_on_top_and_show_time_out_of_c
     clock.now = NOW + timedelta(minutes=12)
     take = (await courier.get(f"/courier/take/{order_id}")).text
     assert take.index("data-adult-notice") < take.index('id="bags"')
-    assert "Out of the cold: 7 min" in take  # 5 before staging + 2 since the bag left
+    assert "Out of the cold: 7\u00a0min" in take  # 5 before staging + 2 since the bag left
     assert (await courier.post(f"/courier/take/{order_id}")).status_code == 303
     clock.now = NOW + timedelta(minutes=40)
     deliver = (await courier.get(f"/courier/orders/{order_id}")).text
     assert deliver.index("data-adult-notice") < deliver.index('name="id_checked"')
-    assert "Out of the cold: 35 min" in deliver
+    assert "Out of the cold: 35\u00a0min" in deliver
 
 
 async def test_a_pickup_code_entered_again_after_handover_says_when_and_uses_no_attempt(

@@ -44,7 +44,7 @@ async def test_a_picker_sees_their_own_rate_with_customer_waits_left_out(
     mine = await picker.get("/pace/", headers={"HX-Request": "true"})
     assert mine.status_code == 200 and mine.headers["cache-control"] == "no-store"
     assert _field(mine.text, "data-pace-rate") == "24,0"  # 6 items / 15 min (the floor)
-    assert "3 min waiting for customers is not counted." in mine.text
+    assert "3\u00a0min waiting for customers is not counted." in mine.text
     assert "target 20" in mine.text and "Only you see this." in mine.text
 
     other = Person(client, "picker2")
@@ -62,7 +62,7 @@ async def test_the_order_in_hand_shows_its_time_left(db: Any, shop: Any, client:
     await picker.scan(order_id, WATER_UPC)
     page = (await picker.get("/pace/", headers={"HX-Request": "true"})).text
     assert "data-pace-order" in page and "2 items left" in page
-    assert re.search(r"Order (due in|overdue by) \d+ min", page)
+    assert re.search(r"Order (due in|overdue by) \d+\u00a0min", page)
 
 
 async def test_the_board_shows_found_and_first_time_pick_rates_per_picker(

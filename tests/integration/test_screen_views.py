@@ -81,7 +81,7 @@ async def test_packing_courier_and_counter_screens_render_from_views(
     assert packed.status_code == 303, packed.text[:300]
     labels = await packer.get(f"/pack/{delivery}/labels")
     assert labels.status_code == 200 and labels.text.count("data-adult-bag") == 1
-    assert "Out of the cold: 5 min" in labels.text
+    assert "Out of the cold: 5\u00a0min" in labels.text
 
     courier = await _person(client, "courier")
     assert (await courier.get("/courier/")).status_code == 200

@@ -48,3 +48,14 @@ def test_the_language_falls_back_to_russian_for_unknown_choices() -> None:
     assert i18n.set_language("de") == "ru"
     assert i18n.pick_language("en-GB,en;q=0.9") == "en"
     assert i18n.pick_language("fr-FR") == "ru"
+
+
+def test_a_span_of_minutes_reads_at_a_glance_in_both_languages() -> None:
+    spans = (0, 45, 60, 135, 1440, 1500, 17824, -5)
+    i18n.set_language("en")
+    assert all(" " not in i18n.duration(m) for m in spans)  # never broken across lines
+    assert [i18n.duration(m).replace(i18n.NBSP, " ") for m in spans] == [
+        "0 min", "45 min", "1 h", "2 h 15 min", "1 d", "1 d 1 h", "12 d 9 h", "0 min"]
+    i18n.set_language("ru")
+    assert [i18n.duration(m).replace(i18n.NBSP, " ") for m in spans] == [
+        "0 мин", "45 мин", "1 ч", "2 ч 15 мин", "1 дн", "1 дн 1 ч", "12 дн 9 ч", "0 мин"]
