@@ -44,10 +44,12 @@ class Cluster:
                         str(self.port), "-U", "postgres", "-d", database, "-q", "-v",
                         "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True)
 
-    def stop(self) -> None:
+    def stop(self, *, remove: bool = True) -> None:
+        """Stop the server at once and, with ``remove``, delete its files."""
         subprocess.run([*self.as_user, str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir),
                         "-m", "immediate", "stop"], capture_output=True)
-        shutil.rmtree(self.data_dir.parent, ignore_errors=True)
+        if remove:
+            shutil.rmtree(self.data_dir.parent, ignore_errors=True)
 
 
 def start_cluster() -> Cluster:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import os
 import shutil
+import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,11 @@ def pg_cluster() -> Iterator[Cluster | None]:
     try:
         yield cluster
     finally:
-        cluster.stop()
+        cluster.stop(remove=False)
+        # A worker's few hundred test databases are 3-4 GB in over 100,000 files: deleting
+        # them took 11-14 s at the end of every run, which nothing needs to wait for.
+        subprocess.Popen(["rm", "-rf", str(cluster.data_dir.parent)], start_new_session=True,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def fresh_sqlite(template: Path, directory: Path) -> str:
