@@ -69,15 +69,15 @@ def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
 _ = gettext
 
 
+NBSP = "\u00a0"
+
+
 def duration(minutes: int) -> str:
     """A span of whole minutes as a person reads it at a glance: "45 min",
     "2 h 15 min", "3 d 4 h" (a week-old order is not "10,080 min" late).
     Days drop the minutes: past a day, minutes are noise. Its spaces do not break,
     so a narrow screen never leaves "ч" alone on the next line."""
     return _span(max(0, int(minutes))).replace(" ", NBSP)
-
-
-NBSP = "\u00a0"
 
 
 def _span(minutes: int) -> str:

@@ -40,9 +40,9 @@ class ScanOutcome:
     line: Line
     product: Product
     code: ScannedCode
+    store: StoreInfo  # the settings the scan was judged by (its tolerances)
     repeated: bool = False
     state_changed: bool = True
-    store: StoreInfo | None = None  # the settings the scan was judged by (its tolerances)
 
 
 async def take_next_order(uow: PickingUnitOfWork, picker: StaffUser, now: datetime) -> int:

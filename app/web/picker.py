@@ -99,7 +99,7 @@ class PickerController(Controller):
             # The line is still open where it was: its body and the feedback say it all.
             # The settings the scan was judged by, read in its transaction: no session
             # of its own for them.
-            store = outcome.store or await _store(request)
+            store = outcome.store
             return _outcome(render(request, "picking/_scan_counted.html", {
                 "order_id": order_id, "line": screen_line(request, line, store),
                 "feedback": Feedback("ok", text), "feedback_id": secrets.token_hex(4),

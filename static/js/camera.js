@@ -344,10 +344,10 @@
   });
   /* Show each answer inside the viewfinder too: the banner is behind it. */
   document.addEventListener("htmx:afterSettle", function (event) {
-    // Only an answer: the pace card's refresh must not put an old answer over a hint.
+    // Only an answer (data-answer, as scan.js): the pace card's refresh must not put an
+    // old answer over a hint.
     var settled = event.target;
-    if (root.hidden || !(settled && settled.closest &&
-                         settled.closest("#scan-feedback, #pick-lines, #run-body"))) return;
+    if (root.hidden || !(settled && settled.closest && settled.closest("[data-answer]"))) return;
     var banner = document.querySelector("#scan-feedback .feedback");
     if (!banner) return;
     statusLine.textContent = banner.querySelector(".feedback__text").textContent;

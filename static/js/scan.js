@@ -64,14 +64,13 @@
   /* The camera and photo readers hand their codes to the same path. */
   window.storepickScan = function (code) { if (code) send(code, "1"); };
 
-  /* After an answer to the picker's own action (the feedback, the list, a run's body),
-   * the current line comes into view. Nothing else moves the screen: the pace card's
-   * minute refresh or a customer's notice must leave a picker who scrolled down the
-   * list to see what comes next where they are. */
-  var ANSWERS = "#scan-feedback, #pick-lines, #run-body";
+  /* After an answer to the picker's own action (what the templates mark data-answer:
+   * the feedback, the list, a run's body), the current line comes into view. Nothing
+   * else moves the screen: the pace card's minute refresh or a customer's notice must
+   * leave a picker who scrolled down the list to see what comes next where they are. */
   document.addEventListener("htmx:afterSettle", function (event) {
     var settled = event.target;
-    if (settled && settled.closest && settled.closest(ANSWERS)) {
+    if (settled && settled.closest && settled.closest("[data-answer]")) {
       var current = document.querySelector("#pick-lines .line--open");
       if (current && current.scrollIntoView) current.scrollIntoView({ block: "nearest" });
     }
