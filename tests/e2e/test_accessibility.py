@@ -51,6 +51,23 @@ SMALL_TARGETS = """() => {
   }
   return small;
 }"""
+# Text cut short with an ellipsis to a sliver (a letter or two and "…"): it says nothing, and
+# it is what a person reads first. Shown text that is cut must keep at least 4 em of itself.
+SLIVERS = """() => {
+  const cut = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const style = getComputedStyle(el);
+    if (style.textOverflow !== 'ellipsis' || style.opacity === '0' || !el.textContent.trim()) {
+      continue;
+    }
+    const em = parseFloat(style.fontSize);
+    if (el.scrollWidth > el.clientWidth && el.clientWidth < 4 * em && el.offsetParent) {
+      const text = el.textContent.trim().slice(0, 30);
+      cut.push(`${el.tagName.toLowerCase()} "${text}" shown in ${el.clientWidth} px`);
+    }
+  }
+  return cut;
+}"""
 
 
 @dataclass
@@ -150,6 +167,7 @@ def test_every_page_passes_axe_and_has_thumb_sized_controls(
     violations: list[str] = []
     small: list[str] = []
     wide: list[str] = []  # a page wider than the phone scrolls sideways
+    cut: list[str] = []
     try:
         for who, paths in pages_by_role(floor.ids):
             if who is not None:
@@ -161,12 +179,14 @@ def test_every_page_passes_axe_and_has_thumb_sized_controls(
                 page.add_script_tag(path=str(AXE))
                 violations += [f"{path}: {v}" for v in page.evaluate(RUN_AXE)]
                 small += [f"{path}: {s}" for s in page.evaluate(SMALL_TARGETS)]
+                cut += [f"{path}: {s}" for s in page.evaluate(SLIVERS)]
                 width = page.evaluate("document.documentElement.scrollWidth")
                 if width > PHONE["viewport"]["width"]:
                     wide.append(f"{path}: {width} px wide")
     finally:
         context.close()
-    assert (violations, small, wide) == ([], [], []), "\n".join(violations + small + wide)
+    assert (violations, small, wide, cut) == ([], [], [], []), "\n".join(
+        violations + small + wide + cut)
 
 
 def test_the_customer_page_is_not_the_installable_staff_app(floor: Floor) -> None:
