@@ -63,6 +63,18 @@ async def test_the_order_in_hand_shows_its_time_left(db: Any, shop: Any, client:
     page = (await picker.get("/pace/", headers={"HX-Request": "true"})).text
     assert "data-pace-order" in page and "2 items left" in page
     assert re.search(r"Order (due in|overdue by) \d+\u00a0min", page)
+    assert 'data-on-time="' in page  # due ahead: on time or at risk, by the estimate
+
+
+async def test_an_order_already_late_is_not_called_at_risk(
+        db: Any, shop: Any, client: Any, picker: Person) -> None:
+    async with db.writing() as session:
+        await add_order(session, shop, {"water": 2}, oms_id="P-LATE", due_in=-timedelta(hours=2))
+    await picker.take_next()
+    page = (await picker.get("/pace/", headers={"HX-Request": "true"})).text
+    assert re.search(r"Order overdue by \d+\u00a0h", page)
+    # Late already: the red "overdue" says it; "at risk" (may be late) would be untrue.
+    assert "data-on-time" not in page and "at risk" not in page
 
 
 async def test_the_board_shows_found_and_first_time_pick_rates_per_picker(
