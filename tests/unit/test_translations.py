@@ -59,3 +59,35 @@ def test_a_span_of_minutes_reads_at_a_glance_in_both_languages() -> None:
     i18n.set_language("ru")
     assert [i18n.duration(m).replace(i18n.NBSP, " ") for m in spans] == [
         "0 мин", "45 мин", "1 ч", "2 ч 15 мин", "1 дн", "1 дн 1 ч", "12 дн 9 ч", "0 мин"]
+
+
+# People's names stand as the subject ("Собирает Анна"): nominative is right there.
+PEOPLE = {"Picking: %(name)s", "Picking: %(name)s, %(done)s of %(total)s"}
+PRODUCT_PLACES = ("%(name)s", "%(original)s", "%(offered)s")
+
+
+def test_a_product_name_is_never_forced_into_a_case_it_cannot_take() -> None:
+    """Russian declines a noun after a verb or a preposition ("положите воду", "для воды"),
+    and a product's name comes from the catalogue in the nominative ("Вода питьевая 1,5 л").
+    So in Russian a product's name stands where the nominative is right: first, after a colon,
+    a comma, a dash or an arrow, or quoted after a noun that takes the case ("о товаре «…»").
+    ``name``, ``original`` and ``offered`` are the placeholders that carry products."""
+    from babel.messages.pofile import read_po
+
+    forced = []
+    for po in sorted((ROOT / "app" / "locale" / "ru" / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as handle:
+            for message in read_po(handle):
+                ids = message.id if isinstance(message.id, tuple) else (message.id,)
+                strings = message.string if isinstance(message.string, tuple) else (
+                    message.string,)
+                if ids[0] in PEOPLE:
+                    continue
+                for text in strings:
+                    for at in range(len(text)):
+                        if not text.startswith(PRODUCT_PLACES, at):
+                            continue
+                        before = text[:at].rstrip()
+                        if before and before[-1] not in ":,—(→«":
+                            forced.append(f"{po.name}: {text}")
+    assert forced == []
