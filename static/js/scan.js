@@ -11,6 +11,15 @@
  */
 (function () {
   "use strict";
+  /* A form marked data-send-on-pick (a shelf photo for the customer) goes as soon as its
+     photo is taken: one tap, not "choose a file" and then "send". */
+  document.addEventListener("change", function (event) {
+    var picked = event.target, owner = picked && picked.form;
+    if (!owner || !owner.hasAttribute("data-send-on-pick") || !picked.files || !picked.files.length) {
+      return;
+    }
+    if (owner.requestSubmit) owner.requestSubmit(); else owner.submit();
+  });
   var form = document.getElementById("scan-form");
   var input = document.getElementById("scan-input");
   if (!form || !input) return;

@@ -77,9 +77,11 @@ def offer_another_kind_with_a_photo(picker: Any, url: str, shots: Path | None = 
     picker.fill("#substitute-code", kefir_label())
     picker.click("#scan-form button[type=submit]")
     form = picker.locator("li[data-sku=milk] [data-proposal-photo]")
+    # One tap: the button is what shows; the photo, once taken, goes by itself.
+    assert form.locator("label.btn").is_visible()
+    assert not form.locator("button[type=submit]").is_visible()
     form.locator("input[type=file]").set_input_files(
         files=[{"name": "shelf.jpg", "mimeType": "image/jpeg", "buffer": shelf_photo()}])
-    form.locator("button[type=submit]").click()
     picker.wait_for_selector(".feedback--ok")
     shot("photo-sent")
 
