@@ -91,3 +91,17 @@ def test_a_product_name_is_never_forced_into_a_case_it_cannot_take() -> None:
                         if before and before[-1] not in ":,—(→«":
                             forced.append(f"{po.name}: {text}")
     assert forced == []
+
+
+def test_a_missing_line_says_why_without_saying_it_twice() -> None:
+    """The pick list's badge on a missing line reads "missing: <reason>"; in Russian it read
+    "нет: Нет в наличии"."""
+    from app.web.labels import LABELS
+    from picking.lines import SHORT_REASONS
+
+    catalog = i18n.translations("ru")
+    prefix = catalog.gettext("missing")
+    for reason in SHORT_REASONS:
+        badge = f"{prefix}: {catalog.gettext(LABELS[reason])}".lower().replace(":", "")
+        words = badge.split()
+        assert len(set(words)) == len(words), badge
