@@ -95,6 +95,10 @@ def test_an_empty_shelf_warns_the_next_picker_and_lets_the_customer_choose_early
             # item 8: if the picker's offer then goes unanswered, keep it
             customer.click("#customer-advance button[value=best_match]")
             customer.wait_for_selector("#customer-advance [data-fallback=best_match]")
+            # The choice in force is marked as chosen, not just coloured like a call to act.
+            chosen = customer.locator("#customer-advance button[aria-pressed=true]")
+            assert chosen.get_attribute("value") == "best_match"
+            assert chosen.evaluate("b => getComputedStyle(b, '::before').content").startswith('"✓')
             shot(customer, "customer-advance-chosen-ru")
         finally:
             customer_context.close()
