@@ -75,11 +75,20 @@ async def ready_for_collection(session: AsyncSession, store_id: int) -> list[Rea
 
 
 async def packed_and_returned(session: AsyncSession, store_id: int) -> dict[str, list[ReadyRow]]:
-    """What the packing desk watches: picked (to pack) and failed deliveries (to take back)."""
+    """What the packing desk watches: picked (to pack), picked with nothing in them (no bag
+    to fill: listed apart, for the order service to decide), and failed deliveries."""
+    ln = tables.order_lines.c
+    has_goods = (select(ln.id).where(ln.order_id == o.id, ln.picked_quantity > 0)
+                 .exists().label("has_goods"))
     picked = await session.execute(
         select(o.id, o.oms_id, o.due_at, o.status, o.fulfilment, o.customer_name,
-               o.customer_phone, o.address)
+               o.customer_phone, o.address, has_goods)
         .where(o.store_id == store_id, o.status == "picked").order_by(o.due_at, o.id))
     failed = await session.execute(_rows("delivery_failed", store_id))
-    return {"to_pack": [ReadyRow(**r._asdict(), bags=0) for r in picked],
-            "returned": [ReadyRow(**r._asdict()) for r in failed]}
+    lists: dict[str, list[ReadyRow]] = {"to_pack": [], "nothing_picked": []}
+    for row in picked:
+        fields = row._asdict()
+        goods = fields.pop("has_goods")
+        lists["to_pack" if goods else "nothing_picked"].append(ReadyRow(**fields, bags=0))
+    lists["returned"] = [ReadyRow(**r._asdict()) for r in failed]
+    return lists

@@ -397,6 +397,14 @@ class InvalidPacking(PickingError):
     reason: str  # "bags" (count out of range) | "place" (no staging place)
 
 
+class NothingToPack(PickingError):
+    """Every line of the order ended missing: no bag to fill, nothing to hand over. The
+    OMS has the order's picking result and decides (a real one cancels and refunds)."""
+
+    code = "nothing_to_pack"
+    order: str
+
+
 class BadBag(PickingError):
     """The scan is not a readable bag label."""
 

@@ -23,6 +23,7 @@ from picking.handover_facts import (
     IdCheckRequired,
     InvalidPacking,
     InvalidRefusal,
+    NothingToPack,
     NotYourDelivery,
     OrderDelivered,
     OrderHandedOver,
@@ -70,10 +71,13 @@ class HandoverRules:
         """Close packing: bags per zone, where each zone is staged. Status → packed.
 
         Every zone with goods needs 1–20 bags and a staging place; zones without
-        goods take none. Raises WrongHandoverStep, InvalidPacking.
+        goods take none. Raises WrongHandoverStep, InvalidPacking, and NothingToPack for
+        an order of which nothing was picked (no bag, nothing to hand over).
         """
         self._require(OrderStatus.PICKED)
         needed = {item.zone for item in self.pack_items() if item.quantity > 0}
+        if not needed:
+            raise NothingToPack(order=self.oms_id)
         counts = {z: int(bags.get(z, 0)) for z in ZONES}
         for zone in ZONES:
             if (zone in needed) != (counts[zone] > 0) or counts[zone] > MAX_BAGS_PER_ZONE:

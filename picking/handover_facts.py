@@ -21,6 +21,7 @@ OrderReturned = events.OrderReturned
 
 WrongHandoverStep = errors.WrongHandoverStep
 InvalidPacking = errors.InvalidPacking
+NothingToPack = errors.NothingToPack
 BadBag = errors.BadBag
 BagFromAnotherOrder = errors.BagFromAnotherOrder
 UnknownBag = errors.UnknownBag

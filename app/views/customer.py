@@ -92,6 +92,7 @@ class CustomerPage:
     offers: tuple[OfferLine, ...] = ()
     advance: tuple[AdvanceLine, ...] = ()
     fresh: tuple[FreshLine, ...] = ()
+    nothing_picked: bool = False  # not one unit of any line (nor of a substitute)
 
 
 class AdvanceChoiceLike(Protocol):
@@ -147,4 +148,5 @@ def page_view(order: Order, now: datetime, *, photos: Iterable[str] = (),
                      if proposals_of(line)),
         advance=tuple(advance_line(choice) for choice in advance),
         fresh=tuple(FreshLine(line.product, *kept[line.id]) for line in order.lines
-                    if line.id is not None and line.id in kept))
+                    if line.id is not None and line.id in kept),
+        nothing_picked=not any(line.picked_quantity for line in order.lines))

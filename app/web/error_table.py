@@ -236,6 +236,10 @@ ERRORS: dict[type[errors.PickingError], Entry] = {
         "error", lambda p: _("Order %(order)s is %(status)s: this step is not possible now.",
                              order=p["order"], status=label(p["status"])), 409),
     errors.InvalidPacking: Entry("error", _invalid_packing, 422),
+    errors.NothingToPack: Entry(
+        "warn", lambda p: _("Nothing of order %(order)s was picked: there is nothing to pack. "
+                            "The order service decides what becomes of it.", order=p["order"]),
+        409),
     errors.BadBag: Entry(
         "error", lambda p: _("This is not a bag label: scan the QR code on the bag."), 422,
         detail=lambda p: str(p.get("raw", ""))),

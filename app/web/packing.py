@@ -25,7 +25,7 @@ from app.web.places import stored_place
 from app.web.render import redirect, render
 from picking import errors
 from picking.bags import ZONES, propose_bags
-from picking.model import Order
+from picking.model import Order, OrderStatus
 
 Req = Request[Any, Any, Any]
 LABEL_SIZES = ("58mm", "100x150", "a4")
@@ -114,6 +114,9 @@ async def _pack_page(request: Req, order_id: int, feedback: Feedback | None = No
     items = order.pack_items()
     proposal = propose_bags(items)
     zones = [z for z in ZONES if proposal[z]]
+    if not zones and order.status is OrderStatus.PICKED and feedback is None:
+        # Nothing was picked: no form that would pack an empty order; the reason instead.
+        feedback = describe_handover(errors.NothingToPack(order=order.oms_id))
     return render(request, "packing/pack.html", {
         "pack": pack_page(order), "zones": zones, "bags": extra.get("bags") or proposal,
         "staging": extra.get("staging") or DEFAULT_PLACES, "feedback": feedback},

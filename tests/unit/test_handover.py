@@ -14,6 +14,7 @@ from picking.handover_facts import (
     IdCheckRequired,
     InvalidPacking,
     InvalidRefusal,
+    NothingToPack,
     NotYourDelivery,
     PickupCodeNotChecked,
     WrongHandoverStep,
@@ -93,6 +94,17 @@ def test_a_zone_with_goods_cannot_be_packed_without_bags_or_a_place() -> None:
     with pytest.raises(InvalidPacking):
         order.pack({"frozen": 1}, {"frozen": " "}, now=NOW, staff_id=CLERK)
     assert order.status is OrderStatus.PICKED and order.events == []
+
+
+def test_an_order_of_which_nothing_was_picked_has_nothing_to_pack() -> None:
+    gone = Line(product=_product("milk", "chilled"), quantity=2, unit_price_minor=10000,
+                state=LineState.SHORT, short_reason="not_found", id=1)
+    order = _picked(gone)
+    with pytest.raises(NothingToPack):
+        order.pack({}, {}, now=NOW, staff_id=CLERK)
+    with pytest.raises(NothingToPack):  # bags offered for it change nothing
+        order.pack({"chilled": 1}, {"chilled": "Fridge"}, now=NOW, staff_id=CLERK)
+    assert order.status is OrderStatus.PICKED and order.handover is None and order.events == []
 
 
 def test_an_order_still_being_picked_cannot_be_packed() -> None:
