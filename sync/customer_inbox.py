@@ -141,14 +141,26 @@ class InboxLedger(EventLedger):
 
     inbox: CustomerInbox = field(default_factory=CustomerInbox)
     codes: CodeAudit = field(default_factory=CodeAudit)  # marked units picked vs settled
+    # Orders the store finished with nothing picked: the OMS cancels them (the pusher does).
+    nothing_picked: list[str] = field(default_factory=list)
 
     def receive(self, envelope: dict[str, Any]) -> bool:
         fresh = super().receive(envelope)
         if fresh:
             self.inbox.note(envelope)
             self.codes.note(envelope)
+            if nothing_picked(envelope):
+                self.nothing_picked.append(str(envelope.get("order_id")))
         return fresh
 
     def snapshot(self) -> dict[str, Any]:
         return {**super().snapshot(), "customers": self.inbox.as_json(),
                 "marking_audit": self.codes.snapshot()}
+
+
+def nothing_picked(envelope: dict[str, Any]) -> bool:
+    """An OrderPicked in which not one unit of any line was picked."""
+    if envelope.get("type") != "OrderPicked":
+        return False
+    lines = (envelope.get("payload") or {}).get("lines") or []
+    return bool(lines) and not any(line.get("picked") for line in lines)

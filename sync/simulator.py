@@ -46,6 +46,7 @@ class OrderPusher:
         self.sent: dict[str, tuple[int, list[dict[str, Any]], str]] = {}
         self.catalog: list[dict[str, Any]] = []
         self.inbox: CustomerInbox | None = None  # told who each pushed order is for
+        self.nothing_picked: list[str] = []  # filled by the receiver: orders to cancel
 
     async def call(self, http: httpx.AsyncClient, method: str, path: str,
                    payload: Any = None) -> httpx.Response:
@@ -72,6 +73,7 @@ class OrderPusher:
             self.catalog = [p for p in response.json() if p["stock"] > 0]
             if not self.catalog:
                 return
+        await self.cancel_nothing_picked(http)
         roll = self.rand.random()
         if self.sent and roll < 0.15:
             await self._revise(http)
@@ -84,6 +86,16 @@ class OrderPusher:
             oms_id = f"SIM-{int(time.time() * 1000) % 10**9:09d}"
             fulfilment = self.rand.choice(["delivery", "collect"])
             await self._put(http, oms_id, 1, self._lines(fulfilment), fulfilment)
+
+    async def cancel_nothing_picked(self, http: httpx.AsyncClient) -> None:
+        """As a real OMS would: an order the store finished with nothing picked has nothing
+        to deliver, so it is cancelled (and the customer refunded)."""
+        while self.nothing_picked:
+            oms_id = self.nothing_picked.pop(0)
+            response = await self.call(http, "POST", f"/orders/{oms_id}/cancel",
+                                       {"reason": "nothing could be picked"})
+            self.answers[_outcome("cancel (nothing picked)", response)] += 1
+            self.sent.pop(oms_id, None)
 
     def _lines(self, fulfilment: str) -> list[dict[str, Any]]:
         """A few products the store may sell for ``fulfilment`` (its sale policy, as the
@@ -217,6 +229,7 @@ def simulator_app(pusher: OrderPusher | None, secret: str) -> ReceiverApp:
     ledger = InboxLedger()
     if pusher is not None:
         pusher.inbox = ledger.inbox
+        ledger.nothing_picked = pusher.nothing_picked  # one list: the receiver adds, it cancels
 
     def page() -> str:
         answers = "" if pusher is None else "".join(

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+import threading
 import time
 from typing import Any
 
 import httpx
 import pytest
+import uvicorn
 from sqlalchemy import select
 
 from app.db import tables
@@ -18,9 +20,10 @@ from app.db.uow import UnitOfWork
 from app.factory import create_app
 from app.services import handover, picking, substitutions
 from app.settings import Settings
-from sync.simulator import simulator_app
+from sync.simulator import OrderPusher, simulator_app
 from tests.integration.test_sync_loop import serve
 from tests.support.handover import picked_order, staff_user
+from tests.support.postgres import free_port
 from tests.support.shop import NOW, add_order, kefir_unit
 
 pytestmark = pytest.mark.timeout(60)
@@ -84,3 +87,38 @@ async def test_the_simulator_shows_each_order_s_customer_link_and_pickup_code(
     collect_row = page.split("<tr data-order='SIM-COLLECT'>", 1)[1].split("</tr>", 1)[0]
     assert f"<b class='code'>{code}</b>" in collect_row
     assert "Your pickup code: " + code in collect_row
+
+
+async def test_the_demo_oms_cancels_an_order_the_store_found_nothing_of(
+        db: Any, db_url: str, shop: Any) -> None:
+    picker = staff_user(shop, "picker")
+    async with db.writing() as session:
+        order_id = await add_order(session, shop, {"milk": 1}, oms_id="SIM-EMPTY")
+    await picking.start_order(UnitOfWork(db), picker, order_id, NOW)
+    await picking.short_line(UnitOfWork(db), picker, order_id, await _line(db, order_id),
+                             "not_found", NOW)
+    await picking.finish_picking(UnitOfWork(db), picker, order_id, NOW)
+    oms_port = free_port()
+    app = create_app(Settings(environment="development", database_url=db_url, run_relay=True,
+                              oms_events_url=f"http://127.0.0.1:{oms_port}/events"))
+    app_server, app_port = serve(app)
+    pusher = OrderPusher(f"http://127.0.0.1:{app_port}", "MSK-001", "dev-oms-secret",
+                         every=3600)
+    oms_server = uvicorn.Server(uvicorn.Config(simulator_app(pusher, "dev-oms-secret"),
+                                               host="127.0.0.1", port=oms_port,
+                                               log_level="warning", lifespan="on"))
+    threading.Thread(target=oms_server.run, daemon=True).start()
+    try:
+        async with httpx.AsyncClient() as http:
+            deadline = time.monotonic() + 30
+            while not pusher.nothing_picked:
+                assert time.monotonic() < deadline, "the relay did not deliver OrderPicked"
+                await asyncio.sleep(0.1)
+            await pusher.cancel_nothing_picked(http)
+    finally:
+        oms_server.should_exit = app_server.should_exit = True
+    async with db.reading() as session:
+        status = await session.scalar(select(tables.orders.c.status).where(
+            tables.orders.c.id == order_id))
+    assert status == "cancelled"
+    assert pusher.answers["cancel (nothing picked) cancelled"] == 1
