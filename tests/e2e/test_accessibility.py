@@ -88,6 +88,23 @@ GLUED = """() => {
   }
   return glued;
 }"""
+# An order number split over two lines ("Упаковка OMS-" / "240002"): half of it is read as
+# another number. The browser may break after its hyphen; it must not.
+SPLIT_NUMBERS = """() => {
+  const split = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    for (const match of node.textContent.matchAll(/[A-Z]{2,}-\\d{4,}/g)) {
+      const range = document.createRange();
+      range.setStart(node, match.index);
+      range.setEnd(node, match.index + match[0].length);
+      const tops = new Set([...range.getClientRects()].filter(r => r.width)
+        .map(r => Math.round(r.top)));
+      if (tops.size > 1) split.push(`${match[0]} in "${node.textContent.trim().slice(0, 40)}"`);
+    }
+  }
+  return split;
+}"""
 
 
 @dataclass
@@ -110,15 +127,15 @@ async def _prepare(db: Any, shop: Any) -> dict[str, Any]:
     picker, courier = staff_user(shop, "picker"), staff_user(shop, "courier")
     places = {"ambient": "Shelf 1", "chilled": "Fridge 1", "frozen": "Freezer 1"}
     ids: dict[str, Any] = {
-        "picked": await picked_order(db, shop, {"water": 1, "pizza": 1}, oms_id="A-PICKED"),
-        "packed": await picked_order(db, shop, {"water": 1}, oms_id="A-PACKED"),
-        "taken": await picked_order(db, shop, {"water": 1}, oms_id="A-TAKEN"),
-        "collect": await picked_order(db, shop, {"water": 1}, oms_id="A-COLLECT",
+        "picked": await picked_order(db, shop, {"water": 1, "pizza": 1}, oms_id="OMS-240001"),
+        "packed": await picked_order(db, shop, {"water": 1}, oms_id="OMS-240002"),
+        "taken": await picked_order(db, shop, {"water": 1}, oms_id="OMS-240003"),
+        "collect": await picked_order(db, shop, {"water": 1}, oms_id="OMS-240004",
                                       fulfilment="collect"),
     }
     for key in ("packed", "taken", "collect"):
         await handover.pack_order(UnitOfWork(db), picker, ids[key], {"ambient": 1}, places, NOW)
-    await handover.scan_bag(UnitOfWork(db), courier, BagCode("A-TAKEN", 1, 1, "ambient").text(),
+    await handover.scan_bag(UnitOfWork(db), courier, BagCode("OMS-240003", 1, 1, "ambient").text(),
                             NOW)
     await handover.take_order(UnitOfWork(db), courier, ids["taken"], NOW)
 
@@ -202,6 +219,7 @@ def test_every_page_passes_axe_and_has_thumb_sized_controls(
                 small += [f"{path}: {s}" for s in page.evaluate(SMALL_TARGETS)]
                 cut += [f"{path}: {s}" for s in page.evaluate(SLIVERS)]
                 cut += [f"{path}: {s}" for s in page.evaluate(GLUED)]
+                cut += [f"{path}: {s}" for s in page.evaluate(SPLIT_NUMBERS)]
                 width = page.evaluate("document.documentElement.scrollWidth")
                 if width > PHONE["viewport"]["width"]:
                     wide.append(f"{path}: {width} px wide")

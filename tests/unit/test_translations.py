@@ -126,3 +126,18 @@ def test_every_sentence_starts_with_a_capital_in_both_languages() -> None:
                     if re.search(r"[.!?]\s+[a-zа-яё]", plain):
                         small.append(f"{po.name}: {text}")
     assert small == []
+
+
+def test_a_sentence_with_an_order_number_keeps_its_markup_and_escapes_the_rest() -> None:
+    from app.factory import _template_gettext, order_no
+
+    i18n.set_language("en")
+    try:
+        said = _template_gettext("Pack %(oms)s", oms=order_no("<b>OMS-1</b>"))
+        assert str(said) == 'Pack <span class="nowrap">&lt;b&gt;OMS-1&lt;/b&gt;</span>'
+        mixed = _template_gettext("%(name)s: %(picked)s of %(ordered)s", name="<i>x</i>",
+                                  picked=order_no("1"), ordered=2)
+        assert str(mixed) == '&lt;i&gt;x&lt;/i&gt;: <span class="nowrap">1</span> of 2'
+        assert _template_gettext("Pack %(oms)s", oms="OMS-1") == "Pack OMS-1"  # plain
+    finally:
+        i18n.set_language("ru")
