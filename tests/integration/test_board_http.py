@@ -95,6 +95,18 @@ async def test_long_waits_read_in_hours_on_the_board_in_both_languages(
     assert "опоздание 2\u00a0ч\u00a015\u00a0мин" in row and "2\u00a0ч\u00a045\u00a0мин" in row
 
 
+
+async def test_the_countdown_and_the_reason_say_the_same_lateness(
+        db: Any, shop: Any, client: Any, clock: Any) -> None:
+    """59 min 30 s past due read "1 h late" beside "Past due by 59 min" in the same row."""
+    await order_with(db, shop, {"milk": 1}, oms_id="B-LATE", due_in=timedelta(minutes=5))
+    clock.now += timedelta(minutes=64, seconds=30)
+    supervisor = await as_supervisor(client)
+    row = row_of((await supervisor.get("/board/")).text, "B-LATE")
+    assert "59\u00a0min late" in row and "1\u00a0h late" not in row
+    assert "59\u00a0min" in row.split("59\u00a0min late", 1)[1]  # the reason: the same 59
+
+
 async def test_refused_scans_are_recorded_and_shown_as_the_pickers_error_rate(
         db: Any, shop: Any, client: Any, picker: Person) -> None:
     order_id = await order_with(db, shop, {"milk": 2})
