@@ -74,3 +74,18 @@ async def test_the_customer_is_not_told_their_empty_order_is_ready(
                               ("ru", "Ни один товар из заказа не удалось собрать", ">Готов<")):
         page = html.unescape((await client.get(f"/c/{token}?lang={lang}")).text)
         assert says in page and never not in page, lang
+
+
+async def test_after_picking_the_customer_is_not_promised_questions_that_will_not_come(
+        db: Any, shop: Any, client: Any) -> None:
+    """A picked order's link said "If something is missing, we will ask you here"."""
+    order_id = await picked_order(db, shop, {"bread": 1}, oms_id="DONE-1")
+    token, _url = new_link("http://testserver.local")
+    async with db.writing() as session:
+        await session.execute(insert(customer_links).values(
+            token_hash=link_hash(token), order_id=order_id, created_at=NOW))
+        await session.commit()
+    page = html.unescape((await client.get(f"/c/{token}?lang=en")).text)
+    assert "Picking is finished: nothing more to decide." in page
+    assert "we will ask you here" not in page
+
