@@ -47,16 +47,9 @@ async def test_a_unit_too_close_to_its_date_is_refused_and_a_fresher_one_counts(
     summary = html.unescape((await picker.get(f"/pick/{first}/summary")).text)
     assert "Fresh: 8 days left at delivery (promised at least 5)" in summary
     # the customer's page says the same (their link, as the OMS would have sent it)
-    from app.db.tables_substitutions import customer_links
-    from app.services.substitutions import link_hash, new_link
-    from tests.support.shop import NOW
+    from tests.support.handover import customer_link
 
-    token, _url = new_link("http://testserver.local")
-    async with db.writing() as session:
-        await session.execute(insert(customer_links).values(
-            token_hash=link_hash(token), order_id=first, created_at=NOW))
-        await session.commit()
-    page = html.unescape((await client.get(f"/c/{token}?lang=en")).text)
+    page = html.unescape((await client.get(f"{await customer_link(db, first)}?lang=en")).text)
     assert 'data-fresh-lines="1"' in page
     assert "Milk 3.2% 930 ml: 8 days left at delivery, at least 5 promised" in page
     assert await picker.take_next() == second

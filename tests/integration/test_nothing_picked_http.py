@@ -6,15 +6,13 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from app.db import tables
-from app.db.tables_substitutions import customer_links
-from app.services.substitutions import link_hash, new_link
 from tests.integration.test_substitution_http import line_of
-from tests.support.handover import outbox_events, picked_order
+from tests.support.handover import customer_link, outbox_events, picked_order
 from tests.support.people import Person
-from tests.support.shop import NOW, add_order
+from tests.support.shop import add_order
 
 
 async def _finished_with_nothing(db: Any, shop: Any, picker: Person) -> int:
@@ -65,14 +63,10 @@ async def test_nothing_found_is_finished_but_not_called_picked_nor_sent_to_packi
 async def test_the_customer_is_not_told_their_empty_order_is_ready(
         db: Any, shop: Any, client: Any, picker: Person) -> None:
     order_id = await _finished_with_nothing(db, shop, picker)
-    token, _url = new_link("http://testserver.local")
-    async with db.writing() as session:
-        await session.execute(insert(customer_links).values(
-            token_hash=link_hash(token), order_id=order_id, created_at=NOW))
-        await session.commit()
+    link = await customer_link(db, order_id)
     for lang, says, never in (("en", "None of your items could be picked", ">Ready<"),
                               ("ru", "Ни один товар из заказа не удалось собрать", ">Готов<")):
-        page = html.unescape((await client.get(f"/c/{token}?lang={lang}")).text)
+        page = html.unescape((await client.get(f"{link}?lang={lang}")).text)
         assert says in page and never not in page, lang
 
 
@@ -80,12 +74,8 @@ async def test_after_picking_the_customer_is_not_promised_questions_that_will_no
         db: Any, shop: Any, client: Any) -> None:
     """A picked order's link said "If something is missing, we will ask you here"."""
     order_id = await picked_order(db, shop, {"bread": 1}, oms_id="DONE-1")
-    token, _url = new_link("http://testserver.local")
-    async with db.writing() as session:
-        await session.execute(insert(customer_links).values(
-            token_hash=link_hash(token), order_id=order_id, created_at=NOW))
-        await session.commit()
-    page = html.unescape((await client.get(f"/c/{token}?lang=en")).text)
+    link = await customer_link(db, order_id)
+    page = html.unescape((await client.get(f"{link}?lang=en")).text)
     assert "Picking is finished: nothing more to decide." in page
     assert "we will ask you here" not in page
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, update
 
 from app.db import tables
 from app.db.uow import UnitOfWork
@@ -70,3 +70,16 @@ async def outbox_payload(db: Any, order_id: int, event_type: str) -> dict[str, A
             tables.outbox.c.order_id == order_id, tables.outbox.c.type == event_type))
     payload: dict[str, Any] = json.loads(envelope)["payload"]
     return payload
+
+
+async def customer_link(db: Any, order_id: int) -> str:
+    """The path of the order's customer link, as the OMS would have sent it."""
+    from app.db.tables_substitutions import customer_links
+    from app.services.substitutions import link_hash, new_link
+
+    token, _url = new_link("http://testserver.local")
+    async with db.writing() as session:
+        await session.execute(insert(customer_links).values(
+            token_hash=link_hash(token), order_id=order_id, created_at=NOW))
+        await session.commit()
+    return f"/c/{token}"
