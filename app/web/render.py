@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from litestar import Request, Response
 from litestar.response import Redirect, Template
+from markupsafe import Markup
 
 from app import i18n
 from app.staff import may_open
@@ -107,8 +108,19 @@ def base_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
         # Links to another area are shown only to those its guard lets in.
         "may_open": lambda area: user is not None and may_open(user.role, area),
         "is_late": lambda dt: dt is not None and _local(dt, tz) < request.app.state.clock(),
+        "due": lambda dt: _due(dt, tz, request.app.state.clock()),
     }
 
 
 def _local(dt: datetime, tz: ZoneInfo) -> datetime:
     return dt.astimezone(tz)
+
+
+def _due(dt: datetime | None, tz: ZoneInfo, now: datetime) -> Markup:
+    """"due 20:30", in red on every screen once the time has passed."""
+    if dt is None:
+        return Markup("")
+    text = f"{i18n.gettext('due')} {_local(dt, tz).strftime('%H:%M')}"
+    if dt < now:
+        return Markup('<span class="text-danger" data-late>{}</span>').format(text)
+    return Markup("<span>{}</span>").format(text)
