@@ -170,8 +170,20 @@
   }
 
   /* -- what the phone knows of the order -- */
+  function plain(code) { return String(code).replace(/^\][A-Za-z]\d/, ""); }
+
+  // A barcode of 8, 12, 13 or 14 digits (a shop's scale label too) whose GS1 check digit is
+  // wrong: a misread or a typo, refused by the server all the same. Said now, not later.
+  function badCheckDigit(code) {
+    var c = plain(code);
+    if (!/^(\d{8}|\d{12,14})$/.test(c)) return false;
+    var sum = 0;
+    for (var i = c.length - 2, weight = 3; i >= 0; i--, weight = 4 - weight) sum += weight * +c[i];
+    return (10 - sum % 10) % 10 !== +c[c.length - 1];
+  }
+
   function lineFor(code) {
-    var c = String(code).replace(/^\][A-Za-z]\d/, "");
+    var c = plain(code);
     var m = /^01(\d{14})/.exec(c);
     var gtin = m ? m[1] : (/^(\d{8}|\d{12,14})$/.test(c) ? ("0000000" + c).slice(-14) : null);
     var plu = null;
@@ -234,7 +246,13 @@
     var detail;
     var kind = "queued";
     if (entry.kind === "scan") {
-      if (!line) {
+      if (badCheckDigit(entry.label)) {
+        detail = fill(T.queued_digit, { code: entry.label });
+        kind = "warn";
+      } else if (line && line.marked && /^(\d{8}|\d{12,14})$/.test(plain(entry.label))) {
+        detail = fill(T.queued_marked, { name: name });  // a marked unit counts by its own code
+        kind = "warn";
+      } else if (!line) {
         detail = fill(T.queued_unknown, { code: entry.label });
         kind = "warn";
       } else if (!line.weighed) {

@@ -194,6 +194,34 @@ def test_scans_made_offline_survive_reloads_and_a_restart_and_count_once(
         [(line, (code or "").lstrip("0")) for line, code in expected]
 
 
+def test_offline_the_phone_already_knows_a_misread_and_a_marked_item_s_barcode(
+        live_server: LiveServer, handset: Phone) -> None:
+    """Offline, the phone said "…is on this order" for a marked item's shop barcode and "not on
+    this order" for a misread, and only later, online, did the server say what was wrong."""
+    page = handset.open()
+    order_id = start_an_order(page, live_server)
+    marked = next(ln for ln in lines_of(live_server, order_id) if ln.marked and ln.gtin)
+    handset.context.set_offline(True)
+    page.locator("#offline-status").wait_for()
+
+    misread = UNKNOWN[:-1] + str((int(UNKNOWN[-1]) + 1) % 10)  # one digit off
+    type_scan(page, misread)
+    said = local_feedback(page, f"{misread}: the check digit is wrong")
+    assert "not on this order" not in said
+    type_scan(page, (marked.gtin or "").lstrip("0"))
+    assert "scan the DataMatrix code" in local_feedback(page, f"{marked.name} is a marked item")
+    type_scan(page, UNKNOWN)  # a good check digit, on no line: as before
+    local_feedback(page, f"{UNKNOWN} is not on this order as far as this phone knows")
+    wait_for_pending(page, 3)  # still kept and sent: the server has the last word
+
+    handset.context.set_offline(False)
+    wait_for_pending(page, 0)
+    refused = page.locator("#offline-status .offline-status__answer--refused").all_inner_texts()
+    assert len(refused) == 3, refused
+    assert any(misread in text and "check digit" in text for text in refused), refused
+    assert any("DataMatrix" in text for text in refused), refused
+
+
 def test_two_tabs_replaying_the_same_scans_count_them_once(
         live_server: LiveServer, handset: Phone) -> None:
     page = handset.open()

@@ -63,7 +63,7 @@ def test_a_span_of_minutes_reads_at_a_glance_in_both_languages() -> None:
 
 # People's names stand as the subject ("Собирает Анна"): nominative is right there.
 PEOPLE = {"Picking: %(name)s", "Picking: %(name)s, %(done)s of %(total)s"}
-PRODUCT_PLACES = ("%(name)s", "%(original)s", "%(offered)s")
+PRODUCT_PLACES = ("%(name)s", "%(original)s", "%(offered)s", "{name}")
 
 
 def test_a_product_name_is_never_forced_into_a_case_it_cannot_take() -> None:
