@@ -330,8 +330,12 @@ class Order(SupervisionRules, HandoverRules, Lifecycle, SubstitutionRules, OutOf
         """Close picking when every line is picked or short. Raises LinesStillOpen.
 
         Substitutes still waiting for the customer get the fallback now: the
-        picker finishing ends every open window.
+        picker finishing ends every open window. Finishing again, by the picker who
+        finished it (a double tap, a resent form), changes nothing and raises nothing.
         """
+        if self.status is OrderStatus.PICKED and staff_id is not None \
+                and self.picker_id == staff_id:
+            return
         self._require_picker(staff_id)
         open_lines = [ln for ln in self.lines if not ln.is_done]
         if open_lines:

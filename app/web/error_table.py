@@ -233,7 +233,7 @@ ERRORS: dict[type[errors.PickingError], Entry] = {
 
     # packing and handover
     errors.WrongHandoverStep: Entry(
-        "error", lambda p: _("Order %(order)s is %(status)s: this step is not possible now.",
+        "error", lambda p: _("Order %(order)s is “%(status)s”: this step is not possible now.",
                              order=p["order"], status=label(p["status"])), 409),
     errors.InvalidPacking: Entry("error", _invalid_packing, 422),
     errors.NothingToPack: Entry(

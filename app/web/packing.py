@@ -57,6 +57,11 @@ class PackingController(Controller):
                                      clock(request), check_in_link=CheckInLink(
                                          public_base_url(request),
                                          request.app.state.settings.secret_key))
+        except errors.WrongHandoverStep as err:
+            if err.status != "packed":
+                return await _pack_page(request, order_id, describe_handover(err),
+                                        status_for_handover(err), bags=bags, staging=staging)
+            # Packed already (a double tap, a resent form): its labels, as the first answer.
         except errors.PickingError as err:
             return await _pack_page(request, order_id, describe_handover(err),
                                     status_for_handover(err), bags=bags, staging=staging)

@@ -20,3 +20,28 @@
     });
   });
 })();
+
+/* A form that changes something is sent once. A double tap on "Finish picking" or "Confirm
+ * packing" sent it twice; the browser showed the second answer ("this step is not possible
+ * now") over the first one's success. Forms htmx or another script sends (they stop the
+ * browser's own submit before this runs) and the scan forms are left alone. */
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (event.defaultPrevented || !form || String(form.method).toLowerCase() !== "post") return;
+    if (form.hasAttribute("hx-post") || form.id === "scan-form") return;
+    if (form.dataset.sent) {
+      event.preventDefault();
+      return;
+    }
+    form.dataset.sent = "1";
+  });
+  // Back to a page kept in memory: its forms may be sent again.
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) return;
+    document.querySelectorAll("form[data-sent]").forEach(function (form) {
+      delete form.dataset.sent;
+    });
+  });
+})();

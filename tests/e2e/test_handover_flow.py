@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -77,9 +78,21 @@ def test_a_picker_packs_an_order_and_opens_its_labels(floor: Floor, phone: Any) 
     phone.click("text=Pack this order")
     phone.wait_for_load_state("networkidle")
     assert phone.input_value("#bags-ambient") == "1" and phone.input_value("#bags-frozen") == "1"
-    phone.click("button[type=submit] >> text=Confirm packing")
+    posts: list[str] = []
+    phone.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    # Bad signal (400 ms each way) and a second tap while the first is on its way: sent once,
+    # and the labels come, not "this step is not possible now".
+    cdp = phone.context.new_cdp_session(phone)
+    cdp.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 400, "downloadThroughput": -1, "uploadThroughput": -1})
+    phone.locator("button[type=submit] >> text=Confirm packing").evaluate(
+        "b => { b.click(); setTimeout(() => b.click(), 150); }")
+    phone.wait_for_url(re.compile(r"/labels"))
+    cdp.send("Network.emulateNetworkConditions", {
+        "offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
     phone.wait_for_load_state("networkidle")
-    assert "/labels" in phone.url
+    assert len(posts) == 1, posts
+    assert phone.locator(".feedback--error").count() == 0
     assert phone.locator(".label").count() == 2
     assert phone.locator(".label svg").count() == 2
     assert "Bag 2 of 2" in phone.inner_text(".labels")

@@ -106,6 +106,28 @@ async def test_a_double_submitted_scan_counts_once(db: Any, shop: Any, picker: P
     assert await picked(db, order_id) == {"milk": (1, "open")}
 
 
+async def test_a_double_submitted_finish_and_packing_answer_as_the_first_did(
+        db: Any, shop: Any, picker: Person) -> None:
+    """A second "Finish picking" or "Confirm packing" (a double tap without JavaScript, a form
+    sent again) answered 409 "can no longer be changed" after the first had succeeded."""
+    order_id = await order_with(db, shop, {"milk": 1})
+    await picker.take_next()
+    await picker.scan(order_id, MILK)
+    for _ in range(2):
+        done = await picker.post(f"/pick/{order_id}/finish")
+        assert done.status_code == 303, done.text[:300]
+        assert done.headers["location"] == f"/pick/{order_id}/summary"
+    form = {"bags_chilled": "1", "place_chilled": "Fridge 1"}
+    for _ in range(2):
+        packed = await picker.post(f"/pack/{order_id}", form)
+        assert packed.status_code == 303, packed.text[:300]
+        assert packed.headers["location"] == f"/pack/{order_id}/labels"
+    async with db.reading() as session:
+        events = (await session.scalars(select(tables.outbox.c.type).where(
+            tables.outbox.c.order_id == order_id))).all()
+    assert events.count("OrderPicked") == 1 and events.count("OrderPacked") == 1
+
+
 async def test_undo_short_and_finish_with_a_summary(db: Any, shop: Any, picker: Person) -> None:
     order_id = await order_with(db, shop, {"milk": 1, "bread": 2})
     await picker.take_next()

@@ -8,6 +8,7 @@ import pytest
 
 from picking.bags import BadBagCode, BagCode, PackItem, parse_bag_code, propose_bags
 from picking.codes import UnreadableCode, interpret
+from picking.errors import OrderNotPickable
 from picking.handover_facts import (
     BagFromAnotherOrder,
     BagsMissing,
@@ -105,6 +106,15 @@ def test_an_order_of_which_nothing_was_picked_has_nothing_to_pack() -> None:
     with pytest.raises(NothingToPack):  # bags offered for it change nothing
         order.pack({"chilled": 1}, {"chilled": "Fridge"}, now=NOW, staff_id=CLERK)
     assert order.status is OrderStatus.PICKED and order.handover is None and order.events == []
+
+
+def test_finishing_again_is_nothing_for_the_picker_who_finished_and_refused_to_another() -> None:
+    order = _picked(_line(1, _product("bread", "ambient"), 1))
+    order.picker_id = 5
+    order.finish_picking(now=NOW, staff_id=5)  # a double tap: no error, no second event
+    assert order.status is OrderStatus.PICKED and order.events == []
+    with pytest.raises(OrderNotPickable):
+        order.finish_picking(now=NOW, staff_id=6)
 
 
 def test_an_order_still_being_picked_cannot_be_packed() -> None:
