@@ -109,11 +109,17 @@ def base_context(request: Request[Any, Any, Any]) -> dict[str, Any]:
         "may_open": lambda area: user is not None and may_open(user.role, area),
         "is_late": lambda dt: dt is not None and _local(dt, tz) < request.app.state.clock(),
         "due": lambda dt: _due(dt, tz, request.app.state.clock()),
+        "of": of,
     }
 
 
 def _local(dt: datetime, tz: ZoneInfo) -> datetime:
     return dt.astimezone(tz)
+
+
+def of(part: object, whole: object) -> Markup:
+    """"2 / 3", "0 g / 1,000 kg" as one piece a line never breaks ("0 /" and "1" apart)."""
+    return Markup('<span class="nowrap">{} / {}</span>').format(part, whole)
 
 
 def _due(dt: datetime | None, tz: ZoneInfo, now: datetime) -> Markup:

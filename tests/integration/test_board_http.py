@@ -145,6 +145,23 @@ async def test_assigning_reassigning_and_unassigning_are_audited_in_the_history(
     assert "Picker2" in history and "Supervisor" in history
 
 
+async def test_a_line_of_the_order_panel_never_breaks_its_count_nor_glues_its_badge(
+        db: Any, shop: Any, client: Any, picker: Person) -> None:
+    """On a phone the panel read "…cherry nectar 0.95 l — 0 /" over "1", and a picked line
+    "— 2 / 2Picked" (the badge run into the count)."""
+    order_id = await order_with(db, shop, {"milk": 2, "bread": 1}, oms_id="B-PANEL")
+    await picker.take_next()
+    for _ in range(2):
+        await picker.scan(order_id, MILK)
+    supervisor = await as_supervisor(client)
+    panel = (await supervisor.get(f"/board/orders/{order_id}")).text
+    lines = re.findall(r'<li class="line--\w+"[^>]*>.*?</li>', panel, re.S)
+    assert len(lines) == 2
+    milk = next(li for li in lines if "Milk" in li or "Молоко" in li)
+    assert '<span class="nowrap">2 / 2</span> <span class="badge">' in milk
+    assert '<span class="nowrap">0 / 1</span>' in next(li for li in lines if li is not milk)
+
+
 async def test_an_assigned_order_becomes_the_pickers_current_order(
         db: Any, shop: Any, client: Any) -> None:
     await order_with(db, shop, {"milk": 1}, due_in=timedelta(minutes=10))
