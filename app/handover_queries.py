@@ -12,6 +12,7 @@ from app.db import tables
 from app.db.repo_handover import HandoverRepository
 from app.db.repositories import OrderRepository
 from app.db.tables_handover import handover_bags, handovers
+from picking.errors import WrongHandoverStep
 from picking.model import Order
 
 o, h, b = tables.orders.c, handovers.c, handover_bags.c
@@ -27,6 +28,18 @@ async def order_with_handover(session: AsyncSession, order_id: int,
     """The whole order and its handover, for a screen (no row lock)."""
     order = await OrderRepository(session).get(order_id, store_id=store_id, lock=False)
     return None if order is None else await load_handover(session, order)
+
+
+async def done_already(session: AsyncSession, err: Exception, order_id: int, store_id: int,
+                       staff_id: int, status: str) -> bool:
+    """Whether ``err`` refused a step this staff member had already taken (a double tap, a
+    form sent again): the order is in ``status`` and its handover was theirs. Such a repeat
+    is answered as the first one was, not with "this step is not possible now"."""
+    if not isinstance(err, WrongHandoverStep) or err.status != status:
+        return False
+    order = await order_with_handover(session, order_id, store_id)
+    handover = order.handover if order is not None else None
+    return handover is not None and staff_id in (handover.courier_id, handover.handed_over_by)
 
 
 @dataclass(frozen=True)

@@ -91,8 +91,13 @@ class CollectController(Controller):
                 new_uow(request), request.user, order_id, now,
                 id_checked=str(form.get("id_checked", "")) == "1", recheck=recheck)
         except errors.PickingError as err:
-            return await _order_page(request, order_id, describe_handover(err),
-                                     status_for_handover(err))
+            async with reading(request) as session:
+                again = await queries.done_already(session, err, order_id,
+                                                   request.user.store_id, request.user.id,
+                                                   "delivered")
+            if not again:  # else handed over by this clerk a moment ago: the same answer
+                return await _order_page(request, order_id, describe_handover(err),
+                                         status_for_handover(err))
         return await _counter_page(request, Feedback("ok", _("Handed over. Thank you!")))
 
 

@@ -87,8 +87,9 @@ class CourierController(Controller):
             await service.take_order(new_uow(request), request.user, order_id, now,
                                      recheck=recheck)
         except errors.PickingError as err:
-            return await _order_page(request, order_id, "courier/take.html",
-                                     describe_handover(err), status_for_handover(err))
+            if not await _done_already(request, err, order_id, "handed_over"):
+                return await _order_page(request, order_id, "courier/take.html",
+                                         describe_handover(err), status_for_handover(err))
         return redirect(request, request.app.route_reverse("courier:list"))
 
     @get("/orders/{order_id:int}", name="courier:order")
@@ -137,8 +138,9 @@ class CourierController(Controller):
         except errors.PickingError as err:
             if path is not None:
                 await remove_proof(data_dir, path)
-            return await _order_page(request, order_id, "courier/deliver.html",
-                                     describe_handover(err), status_for_handover(err))
+            if not await _done_already(request, err, order_id, "delivered"):
+                return await _order_page(request, order_id, "courier/deliver.html",
+                                         describe_handover(err), status_for_handover(err))
         except BaseException:
             if path is not None:
                 await remove_proof(data_dir, path)
@@ -153,9 +155,17 @@ class CourierController(Controller):
                                         str(form.get("reason", "")), str(form.get("note", "")),
                                         clock(request))
         except errors.PickingError as err:
-            return await _order_page(request, order_id, "courier/deliver.html",
-                                     describe_handover(err), status_for_handover(err))
+            if not await _done_already(request, err, order_id, "delivery_failed"):
+                return await _order_page(request, order_id, "courier/deliver.html",
+                                         describe_handover(err), status_for_handover(err))
         return redirect(request, request.app.route_reverse("courier:list"))
+
+
+async def _done_already(request: Req, err: errors.PickingError, order_id: int,
+                        status: str) -> bool:
+    async with reading(request) as session:
+        return await queries.done_already(session, err, order_id, request.user.store_id,
+                                          request.user.id, status)
 
 
 def _int(value: Any, default: int = 0) -> int:

@@ -106,3 +106,59 @@ async def test_a_pickup_code_entered_again_after_handover_says_when_and_uses_no_
         assert await session.scalar(select(func.count()).select_from(pickup_code_failures)) == 0
     wrong = "000000" if code != "000000" else "111111"
     assert "4 tries left" in (await clerk.post("/collect/code", {"code": wrong})).text
+
+
+async def _events(db: Any, order_id: int) -> list[str]:
+    from app.db import tables
+
+    async with db.reading() as session:
+        return list((await session.scalars(select(tables.outbox.c.type).where(
+            tables.outbox.c.order_id == order_id))).all())
+
+
+async def test_a_courier_s_and_a_clerk_s_step_sent_twice_answer_as_the_first_time(
+        db: Any, app_client: Any, shop: Any) -> None:
+    """A second "Take", "Delivered", "Not delivered" or "Hand over" (a double tap without
+    JavaScript, a form sent again) answered 409 "this step is not possible now"."""
+    taken, _code = await _packed(db, shop, "H-TWICE", {"bread": 1}, {"ambient": 1})
+    courier = await _person(app_client, "courier")
+    await courier.post(f"/courier/take/{taken}/scan",
+                       {"code": BagCode("H-TWICE", 1, 1, "ambient").text()})
+    for path in (f"/courier/take/{taken}", f"/courier/orders/{taken}/delivered"):
+        for _ in range(2):
+            answer = await courier.post(path)
+            assert answer.status_code == 303, (path, answer.text[:300])
+            assert answer.headers["location"] == "/courier"
+    assert (await _events(db, taken)).count("OrderDelivered") == 1
+
+    failed, _code = await _packed(db, shop, "H-FAIL2", {"bread": 1}, {"ambient": 1})
+    await courier.post(f"/courier/take/{failed}/scan",
+                       {"code": BagCode("H-FAIL2", 1, 1, "ambient").text()})
+    await courier.post(f"/courier/take/{failed}")
+    for _ in range(2):
+        answer = await courier.post(f"/courier/orders/{failed}/failed",
+                                    {"reason": "customer_absent", "note": ""})
+        assert answer.status_code == 303, answer.text[:300]
+    assert (await _events(db, failed)).count("DeliveryFailed") == 1
+
+    collected, code = await _packed(db, shop, "H-COLL2", {"bread": 1}, {"ambient": 1},
+                                    fulfilment="collect")
+    clerk = await _person(app_client, "picker")
+    await clerk.post("/collect/code", {"code": code})
+    await clerk.post(f"/collect/{collected}/scan",
+                     {"code": BagCode("H-COLL2", 1, 1, "ambient").text()})
+    for _ in range(2):
+        answer = await clerk.post(f"/collect/{collected}/hand-over")
+        assert answer.status_code == 200 and "Handed over" in answer.text, answer.text[:300]
+    assert (await _events(db, collected)).count("OrderDelivered") == 1
+
+
+async def test_another_courier_still_cannot_take_an_order_already_taken(
+        db: Any, app_client: Any, shop: Any) -> None:
+    order_id, _code = await _packed(db, shop, "H-THEIRS", {"bread": 1}, {"ambient": 1})
+    await service.scan_bag(UnitOfWork(db), staff_user(shop, "courier"),
+                           BagCode("H-THEIRS", 1, 1, "ambient").text(), NOW)
+    await service.take_order(UnitOfWork(db), staff_user(shop, "courier"), order_id, NOW)
+    other = await _person(app_client, "admin")  # another person who may take deliveries
+    answer = await other.post(f"/courier/take/{order_id}")
+    assert answer.status_code == 409
