@@ -140,6 +140,12 @@ async def test_a_courier_s_and_a_clerk_s_step_sent_twice_answer_as_the_first_tim
                                     {"reason": "customer_absent", "note": ""})
         assert answer.status_code == 303, answer.text[:300]
     assert (await _events(db, failed)).count("DeliveryFailed") == 1
+    desk = await _person(app_client, "packer")
+    for _ in range(2):  # back in staging
+        answer = await desk.post(f"/pack/{failed}/return")
+        assert answer.status_code == 303 and answer.headers["location"] == "/pack", answer.text
+    assert (await _events(db, failed)).count("OrderReturned") == 1
+    courier = await _person(app_client, "courier")
 
     collected, code = await _packed(db, shop, "H-COLL2", {"bread": 1}, {"ambient": 1},
                                     fulfilment="collect")
