@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -80,6 +81,7 @@ def _jinja_env() -> Environment:
         newstyle=True)
     env.globals["_"] = _template_gettext
     env.filters["order_no"] = order_no
+    env.filters["keep_whole"] = keep_whole
     env.globals["duration"] = i18n.duration
     env.globals["csp_nonce"] = csp_nonce
     env.globals["attribute_label"] = attribute_label
@@ -97,6 +99,16 @@ def _template_gettext(message: str, **params: object) -> str:
 def order_no(value: object) -> Markup:
     """An order's number that a line never splits at its hyphen ("OMS-" / "240002")."""
     return Markup('<span class="nowrap">{}</span>').format(value)
+
+
+# An order's number in a sentence: letters, a hyphen, digits ("OMS-240002", "W-402").
+_ORDER_NUMBER = re.compile(r"\b[A-Z]{1,10}(?:-[A-Z0-9]+)+\b")
+
+
+def keep_whole(text: object) -> Markup:
+    """A sentence (escaped) whose order numbers a line never splits at their hyphen."""
+    return Markup(_ORDER_NUMBER.sub(lambda m: f'<span class="nowrap">{m.group(0)}</span>',
+                                    str(escape(text))))
 
 
 def _is_api(request: Request[Any, Any, Any]) -> bool:

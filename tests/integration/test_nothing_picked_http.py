@@ -11,7 +11,7 @@ from sqlalchemy import select
 from app.db import tables
 from tests.integration.test_substitution_http import line_of
 from tests.support.handover import customer_link, outbox_events, picked_order
-from tests.support.people import Person
+from tests.support.people import Person, unwrapped
 from tests.support.shop import add_order
 
 
@@ -46,7 +46,8 @@ async def test_nothing_found_is_finished_but_not_called_picked_nor_sent_to_packi
     page = await picker.get(f"/pack/{order_id}")
     assert page.status_code == 200
     text = html.unescape(page.text)
-    assert "Nothing of order EMPTY-1 was picked: there is nothing to pack." in text
+    assert "Nothing of order EMPTY-1 was picked: there is nothing to pack." in unwrapped(text)
+    assert '<span class="nowrap">EMPTY-1</span>' in text  # never split at its hyphen
     assert f'action="/pack/{order_id}"' not in text  # no form that would pack it
 
     forced = await picker.post(f"/pack/{order_id}", {"bags_ambient": "1",

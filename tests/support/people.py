@@ -14,6 +14,13 @@ from httpx import Response
 from tests.support.shop import PEOPLE
 
 _CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
+_WHOLE = re.compile(r'<span class="nowrap">([^<]*)</span>')
+
+
+def unwrapped(html: str) -> str:
+    """A page's text with the spans that keep order numbers whole taken out, to look for a
+    sentence as a person reads it."""
+    return _WHOLE.sub(r"\1", html)
 
 
 class Person:

@@ -139,5 +139,9 @@ def test_a_sentence_with_an_order_number_keeps_its_markup_and_escapes_the_rest()
                                   picked=order_no("1"), ordered=2)
         assert str(mixed) == '&lt;i&gt;x&lt;/i&gt;: <span class="nowrap">1</span> of 2'
         assert _template_gettext("Pack %(oms)s", oms="OMS-1") == "Pack OMS-1"  # plain
+        from app.factory import keep_whole
+        assert str(keep_whole("Order OMS-240002 <b>is</b> packed; Coca-Cola stays.")) == (
+            'Order <span class="nowrap">OMS-240002</span> &lt;b&gt;is&lt;/b&gt; packed; '
+            "Coca-Cola stays.")
     finally:
         i18n.set_language("ru")
