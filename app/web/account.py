@@ -39,10 +39,17 @@ async def _stores(request: Req) -> list[dict[str, Any]]:
         return [dict(r._mapping) for r in rows]
 
 
+# The store this device signed in to last: chosen already on the sign-in page, so a
+# picker of the second store does not start every shift from the first one.
+STORE_COOKIE = "sp_store"
+
+
 @get("/login", name="login")
 async def login_page(request: Req) -> Template:
-    return render(request, "account/login.html", {"stores": await _stores(request),
-                                                  "form": {}})
+    stores = await _stores(request)
+    last = request.cookies.get(STORE_COOKIE, "")
+    form = {"store": last} if any(s["code"] == last for s in stores) else {}
+    return render(request, "account/login.html", {"stores": stores, "form": form})
 
 
 DEVICE_COOKIE = "sp_device"
@@ -104,6 +111,9 @@ async def login(request: Req) -> Response[Any]:
         key=DEVICE_COOKIE, value=".".join([device_id, *remembered]), httponly=True,
         samesite="lax", path="/login", secure=settings.secure_cookies,
         max_age=180 * 86400))
+    response.cookies.append(Cookie(
+        key=STORE_COOKIE, value=values["store"], httponly=True, samesite="lax", path="/login",
+        secure=settings.secure_cookies, max_age=180 * 86400))
     return response
 
 

@@ -259,6 +259,7 @@ ERRORS: dict[type[errors.PickingError], Entry] = {
                              "box."), 422),
     errors.InvalidRefusal: Entry(
         "error", lambda p: returned_unit_sentence(p) if p.get("reason") == "marking_code"
+        else _("Choose why the delivery failed.") if p.get("reason") == "failure reason"
         else _("Choose a reason and a quantity the customer still has."), 422),
     errors.PickupCodeNotChecked: Entry(
         "error", lambda p: _("Enter the customer's pickup code first."), 422),

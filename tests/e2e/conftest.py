@@ -145,7 +145,7 @@ def phone(browser: Any) -> Iterator[Any]:
 def sign_in(page: Any, base_url: str, personnel_no: str, pin: str,
             store: str = "MSK-001") -> None:
     page.goto(f"{base_url}/login")
-    page.select_option("#store", store)
+    page.check(f"input[name=store][value='{store}']")
     page.fill("#personnel_no", personnel_no)
     page.fill("#pin", pin)
     page.click("button[type=submit]")

@@ -32,7 +32,9 @@ SMALL_TARGETS = """() => {
     'label[for]';
   const small = [];
   for (const el of document.querySelectorAll(controls)) {
-    const box = el.getBoundingClientRect();
+    // a radio or tick box inside its label is hit anywhere on the label's row
+    const row = el.matches('input[type=radio], input[type=checkbox]') && el.closest('label');
+    const box = (row || el).getBoundingClientRect();
     if (!box.width || !box.height || getComputedStyle(el).visibility === 'hidden') continue;
     if (el.closest('.sr-only')) continue;
     if (el.matches('label[for]')) {  // a target only where it stands in for a hidden control
@@ -104,6 +106,30 @@ SPLIT_NUMBERS = """() => {
     }
   }
   return split;
+}"""
+
+# A choice cut off in its box: the login's store ("Москва, Тверская 12 (MSK-0"), a courier's
+# reason. Every option is measured in the box's own font, not only the one shown now: the
+# one a person picks is the one the box then has to show.
+CUT_CHOICES = """() => {
+  const cut = [];
+  const ctx = document.createElement('canvas').getContext('2d');
+  for (const box of document.querySelectorAll('select')) {
+    if (!box.getClientRects().length) continue;
+    const style = getComputedStyle(box);
+    ctx.font = `${style.fontWeight} ${style.fontSize} ${style.fontFamily}`;
+    // the arrow takes about 20 px of the box's inner width in Chromium
+    const room = box.clientWidth - parseFloat(style.paddingLeft)
+      - parseFloat(style.paddingRight) - 20;
+    for (const option of box.options) {
+      const needs = ctx.measureText(option.text).width;
+      if (needs > room) {
+        cut.push(`${box.name}: "${option.text}" needs ${Math.round(needs)} px of ` +
+                 `${Math.round(room)}`);
+      }
+    }
+  }
+  return cut;
 }"""
 
 
@@ -220,6 +246,7 @@ def test_every_page_passes_axe_and_has_thumb_sized_controls(
                 cut += [f"{path}: {s}" for s in page.evaluate(SLIVERS)]
                 cut += [f"{path}: {s}" for s in page.evaluate(GLUED)]
                 cut += [f"{path}: {s}" for s in page.evaluate(SPLIT_NUMBERS)]
+                cut += [f"{path}: {s}" for s in page.evaluate(CUT_CHOICES)]
                 width = page.evaluate("document.documentElement.scrollWidth")
                 if width > PHONE["viewport"]["width"]:
                     wide.append(f"{path}: {width} px wide")

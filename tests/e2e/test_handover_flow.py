@@ -133,7 +133,7 @@ def test_a_courier_brings_back_an_order_when_the_customer_is_absent(
     phone.wait_for_load_state("networkidle")
     phone.click("#my-orders >> text=E-TWO")
     phone.click("summary >> text=Delivery failed")
-    phone.select_option("select[name=reason] >> nth=-1", "customer_absent")
+    phone.locator("label.choice:has(input[value=customer_absent])").click()  # the row
     phone.click("text=Bring the order back")
     phone.wait_for_load_state("networkidle")
     assert phone.locator("#my-orders li").count() == 0
@@ -155,7 +155,7 @@ def test_a_customer_collects_and_refuses_a_line_at_the_counter(floor: Floor, pho
     water = phone.locator(".refusal-line[data-sku=water]")
     water.locator("summary").click()
     water.locator("input[name=quantity]").fill("1")
-    water.locator("select[name=reason]").select_option("damaged")
+    water.locator("label.choice:has(input[value=damaged])").click()
     water.locator("text=Record refusal").click()
     phone.wait_for_load_state("networkidle")
     assert "Refusal recorded" in phone.inner_text("#scan-feedback")

@@ -119,7 +119,7 @@ def test_a_beer_given_back_at_the_counter_is_named_by_its_code(
     field = beer.locator("input[name=unit_code]")
     assert (box := field.bounding_box()) is not None and box["height"] >= 44, box
     field.fill(marking_code(BEER, "notours1"))  # a pack that was never handed over
-    beer.locator("select[name=reason]").select_option("damaged")
+    beer.locator("label.choice:has(input[value=damaged])").click()
     beer.locator("text=Record refusal").click()
     phone.wait_for_load_state("networkidle")
     assert "This code is not a pack handed over on this line" in phone.inner_text(
@@ -127,6 +127,7 @@ def test_a_beer_given_back_at_the_counter_is_named_by_its_code(
     beer = phone.locator(".refusal-line[data-sku=beer]")
     beer.locator("summary").click()
     beer.locator("input[name=unit_code]").fill(marking_code(BEER, f"beer{order_id}x1"))
+    beer.locator("label.choice:has(input[value=damaged])").click()  # chosen afresh each time
     beer.locator("text=Record refusal").click()
     phone.wait_for_load_state("networkidle")
     assert "Refusal recorded" in phone.inner_text("#scan-feedback")

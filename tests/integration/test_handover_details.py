@@ -168,3 +168,38 @@ async def test_another_courier_still_cannot_take_an_order_already_taken(
     other = await _person(app_client, "admin")  # another person who may take deliveries
     answer = await other.post(f"/courier/take/{order_id}")
     assert answer.status_code == 409
+
+
+async def test_a_reason_left_unchosen_is_asked_for_and_nothing_is_recorded(
+        db: Any, app_client: Any, shop: Any) -> None:
+    """The reasons are radio rows with nothing chosen until the courier chooses (a select
+    cut their words at 360 px and chose the first for them): a form sent without one
+    (no JavaScript, an old browser) gets a sentence about what is missing, and the order
+    and its lines stay as they were."""
+    order_id, _code = await _packed(db, shop, "H-NOWHY", {"bread": 2}, {"ambient": 1})
+    courier = await _person(app_client, "courier")
+    await courier.post(f"/courier/take/{order_id}/scan",
+                       {"code": BagCode("H-NOWHY", 1, 1, "ambient").text()})
+    await courier.post(f"/courier/take/{order_id}")
+    page = (await courier.get(f"/courier/orders/{order_id}")).text
+    assert '<select name="reason">' not in page
+    assert page.count('type="radio" name="reason"') == 4 + 5  # failure + one line's refusal
+    answer = await courier.post(f"/courier/orders/{order_id}/failed", {"note": ""})
+    assert answer.status_code == 422
+    assert "Choose why the delivery failed." in unwrapped(answer.text)
+    line_id = (await service_lines(db, order_id))[0]
+    answer = await courier.post(f"/courier/orders/{order_id}/refuse",
+                                {"line_id": str(line_id), "quantity": "1"})
+    assert answer.status_code == 422, answer.text[:300]
+    assert "Choose a reason and a quantity the customer still has." in unwrapped(answer.text)
+    assert "DeliveryFailed" not in await _events(db, order_id)
+    assert '<span class="badge">refused</span>' not in (
+        await courier.get(f"/courier/orders/{order_id}")).text
+
+
+async def service_lines(db: Any, order_id: int) -> list[int]:
+    from app.db import tables
+
+    async with db.reading() as session:
+        return list((await session.execute(select(tables.order_lines.c.id).where(
+            tables.order_lines.c.order_id == order_id))).scalars())

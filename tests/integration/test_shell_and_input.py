@@ -94,3 +94,27 @@ async def test_signing_out_ends_the_session(picker: Person) -> None:
     assert response.status_code == 303
     again = await picker.client.get("/pick/", follow_redirects=False)
     assert again.status_code == 303 and again.headers["location"] == "/login"
+
+
+async def test_the_sign_in_page_offers_each_store_whole_and_keeps_this_device_s_last_one(
+        client: Any, shop: Any) -> None:
+    """A store is a row with its whole name and code (a select cut "Москва, Тверская 12
+    (MSK-0" at 360 px), nothing chosen on a new device; after a sign-in at SPB-002 the
+    page has SPB-002 chosen, not the first store of the list. A cookie naming no store
+    chooses nothing and is never written into the page."""
+    import re
+
+    def chosen(page: str) -> list[str]:
+        return re.findall(r'name="store" value="([^"]+)" required checked', page)
+
+    page = (await client.get("/login")).text
+    assert "<select" not in page and 'value="MSK-001"' in page and 'value="SPB-002"' in page
+    assert "Москва, Тверская 12" in page and chosen(page) == []
+    other = Person(client, "other_picker")
+    assert (await other.sign_in()).status_code in (302, 303)
+    await other.post("/logout")
+    assert chosen((await client.get("/login")).text) == ["SPB-002"]
+    client.cookies.clear()
+    client.cookies.set("sp_store", "<b>x</b>")
+    page = (await client.get("/login")).text
+    assert chosen(page) == [] and "<b>x</b>" not in page
