@@ -21,6 +21,7 @@ from app.db.tables_board import scan_errors
 from app.floor_queries import load_store
 from app.progress_sql import progress_columns, progress_join
 from picking import board
+from picking.lines import shown_name
 from picking.progress import Progress
 
 o, ln, p, s = tables.orders.c, tables.order_lines.c, tables.products.c, tables.staff.c
@@ -400,9 +401,9 @@ async def order_history(session: AsyncSession, store_id: int, order_id: int
     names = dict((await session.execute(
         select(s.id, s.name).where(s.id.in_([i for i in ids if isinstance(i, int)])))).all())
     skus = {str(pl["sku"]) for pl in payloads if pl.get("sku")}
-    products = {r.sku: (r.name_ru, r.name_en) for r in (await session.execute(
-        select(p.sku, p.name_ru, p.name_en).where(p.store_id == store_id, p.sku.in_(skus)))
-    ).all()} if skus else {}
+    products = {r.sku: (shown_name(r.name_ru), shown_name(r.name_en))
+                for r in (await session.execute(select(p.sku, p.name_ru, p.name_en).where(
+                    p.store_id == store_id, p.sku.in_(skus)))).all()} if skus else {}
     return [HistoryEntry(type=r.type, occurred_at=utc(r.occurred_at) or r.occurred_at,
                          actor_name=names.get(pl.get("actor_id")),
                          payload={**pl, "picker_name": names.get(pl.get("picker_id"))},

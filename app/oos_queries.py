@@ -17,6 +17,7 @@ from app.db.tables_oos import likely_out
 from app.db.tables_substitutions import substitution_proposals
 from app.db.tables_trust import proposal_photos
 from app.services.oos import OPEN_ORDER_STATUSES
+from picking.lines import shown_name
 from picking.model import Order
 
 
@@ -35,7 +36,7 @@ async def marks_for_lines(session: AsyncSession, order: Order, now: datetime
             p.store_id == order.store_id, p.sku.in_(wanted)))
         from app import i18n
         english = i18n.current_language() == "en"
-        names = {r.sku: r.name_en if english else r.name_ru for r in rows.all()}
+        names = {r.sku: shown_name(r.name_en if english else r.name_ru) for r in rows.all()}
     return {"likely_out": out, "choice_names": names}
 
 
@@ -52,7 +53,7 @@ class LikelyOutRow:
     orders: list[tuple[int, str]]  # (id, OMS id) of the open orders it affects
 
     def name(self, language: str) -> str:
-        return self.name_en if language == "en" else self.name_ru
+        return shown_name(self.name_en if language == "en" else self.name_ru)
 
 
 async def likely_out_board(session: AsyncSession, store_id: int, now: datetime

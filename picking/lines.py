@@ -8,6 +8,7 @@ decide what may change, and import nothing of them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -15,6 +16,16 @@ from picking.status import LineState, ProposalStatus
 
 ZONE_ORDER = {"ambient": 0, "chilled": 1, "frozen": 2}
 MAX_WEIGHT_G = 25_000  # one line of loose goods heavier than this is a typo
+
+# A number and the short word after it ("210 г", "0,5 л", "12 pcs", "40 %"): a line of a
+# 360 px screen never ends between them ("Конфеты Merci ассорти 210" / "г").
+_NUMBER_AND_UNIT = re.compile(r"(?<=\d)[ \t]+(?=(?:[^\W\d_]{1,4}\.?|%)(?![^\W\d_]))")
+
+
+def shown_name(name: str) -> str:
+    """A product's name as a person reads it: each number kept on the line of its unit
+    (a no-break space between them). Only for showing: the catalog keeps the name sent."""
+    return _NUMBER_AND_UNIT.sub("\u00a0", name)
 
 
 def _named(product: Product) -> dict[str, str]:
@@ -64,7 +75,8 @@ class Product:
         return list(self.attributes or ())
 
     def name(self, language: str) -> str:
-        return self.name_en if language == "en" else self.name_ru
+        """The name shown to a reader of ``language`` (see ``shown_name``)."""
+        return shown_name(self.name_en if language == "en" else self.name_ru)
 
 
 @dataclass(eq=False)

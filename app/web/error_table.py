@@ -29,6 +29,7 @@ from app.web.marking_words import (
 )
 from app.web.trust_labels import attribute_list
 from picking import errors
+from picking.lines import shown_name
 from picking.runs import short_tote
 
 Params = dict[str, Any]
@@ -55,8 +56,8 @@ class Entry:
 def _name(p: Params) -> str:
     """The product's name in the reader's language (its SKU when it has none)."""
     if i18n.current_language() == "en":
-        return str(p.get("name_en") or p.get("product", ""))
-    return str(p.get("name_ru") or p.get("product", ""))
+        return shown_name(str(p.get("name_en") or p.get("product", "")))
+    return shown_name(str(p.get("name_ru") or p.get("product", "")))
 
 
 def _grams(value: Any) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.i18n import gettext as _
+from picking.lines import shown_name
 
 
 def refusal_sentence(p: dict[str, Any]) -> str:
@@ -39,9 +40,10 @@ def withdrawn_sentence(p: dict[str, Any]) -> str:
     units = p.get("units") or []
     english = i18n.current_language() == "en"
     named = "; ".join(
-        _("%(name)s (code …%(serial)s): %(why)s", name=u.get("name_en" if english else "name_ru")
-          or u.get("product", ""), serial=str(u.get("serial", ""))[-6:],
-          why=_short_why(str(u.get("status", "")))) for u in units)
+        _("%(name)s (code …%(serial)s): %(why)s", name=shown_name(str(
+              u.get("name_en" if english else "name_ru") or u.get("product", ""))),
+          serial=str(u.get("serial", ""))[-6:], why=_short_why(str(u.get("status", ""))))
+        for u in units)
     return _("Take out of the bags before handing over: %(units)s. The marking re-check "
              "refused them; their lines are now short. Then confirm again.", units=named)
 
@@ -59,8 +61,9 @@ def stale_sentence(p: dict[str, Any]) -> str:
 
     english = i18n.current_language() == "en"
     return _("%(name)s has %(left)s days left at delivery: pick a fresher one, at least "
-             "%(min)s days.", name=p.get("name_en" if english else "name_ru")
-             or p.get("product", ""), left=p.get("days_left", 0), min=p.get("min_days", 0))
+             "%(min)s days.", name=shown_name(str(p.get("name_en" if english else "name_ru")
+                                                 or p.get("product", ""))),
+             left=p.get("days_left", 0), min=p.get("min_days", 0))
 
 
 def returned_unit_sentence(p: dict[str, Any]) -> str:

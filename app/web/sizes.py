@@ -13,6 +13,7 @@ import re
 from app import i18n
 from app.i18n import gettext as _
 from app.web.labels import N_
+from picking.lines import shown_name
 from picking.model import Product
 
 UNITS = {"g": N_("g"), "kg": N_("kg"), "ml": N_("ml"), "l": N_("l"), "pcs": N_("pcs"),
@@ -29,7 +30,7 @@ def size_text(product: Product) -> str:
         return ""  # a weighed product's price and weight already say "kg"
     text = _localised(raw)
     name = product.name(i18n.current_language())
-    return "" if _squeezed(text) in _squeezed(name) else text
+    return "" if _squeezed(text) in _squeezed(name) else shown_name(text)
 
 
 def _localised(raw: str) -> str:

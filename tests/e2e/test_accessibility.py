@@ -132,6 +132,22 @@ CUT_CHOICES = """() => {
   return cut;
 }"""
 
+# A number and its unit with a space a line may end at: "Конфеты Merci ассорти 210" / "г"
+# at 360 px. Wherever a number stands before a unit it is a no-break space, on every page
+# (read from the text, so it holds whatever name happens to fall at a line's end today).
+SPLIT_UNITS = """() => {
+  const split = [];
+  const unit = /\\d[ \\t\\n]+(г|кг|мл|л|шт|g|kg|ml|l|pcs?)(?![\\p{L}\\d])/gu;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    if (node.parentElement.closest('script, style, .nowrap')) continue;
+    for (const match of node.textContent.matchAll(unit)) {
+      split.push(`"${match[0]}" in "${node.textContent.trim().slice(0, 50)}"`);
+    }
+  }
+  return split;
+}"""
+
 
 @dataclass
 class Floor:
@@ -247,6 +263,7 @@ def test_every_page_passes_axe_and_has_thumb_sized_controls(
                 cut += [f"{path}: {s}" for s in page.evaluate(GLUED)]
                 cut += [f"{path}: {s}" for s in page.evaluate(SPLIT_NUMBERS)]
                 cut += [f"{path}: {s}" for s in page.evaluate(CUT_CHOICES)]
+                cut += [f"{path}: {s}" for s in page.evaluate(SPLIT_UNITS)]
                 width = page.evaluate("document.documentElement.scrollWidth")
                 if width > PHONE["viewport"]["width"]:
                     wide.append(f"{path}: {width} px wide")

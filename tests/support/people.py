@@ -18,9 +18,10 @@ _WHOLE = re.compile(r'<span class="nowrap">([^<]*)</span>')
 
 
 def unwrapped(html: str) -> str:
-    """A page's text with the spans that keep order numbers whole taken out, to look for a
-    sentence as a person reads it."""
-    return _WHOLE.sub(r"\1", html)
+    """A page's text with the spans that keep order numbers whole taken out, and the
+    no-break spaces that keep a number on its unit's line ("930\u00a0ml") read as the
+    spaces they look like: to look for a sentence as a person reads it."""
+    return _WHOLE.sub(r"\1", html).replace("\u00a0", " ")
 
 
 class Person:
