@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import PHONE, LiveServer, seeded_database, sign_in, start_server
+from tests.support.people import unwrapped
 from tests.support.shop import MILK, add_order
 
 SHOTS = os.environ.get("STOREPICK_SHOTS")
@@ -104,7 +105,7 @@ def test_an_empty_shelf_warns_the_next_picker_and_lets_the_customer_choose_early
             customer_context.close()
 
         second.wait_for_selector("li[data-sku=milk] [data-advance-choice=kefir]")
-        assert "Kefir 1% 900 ml" in second.inner_text("li[data-sku=milk]")
+        assert "Kefir 1% 900 ml" in unwrapped(second.inner_text("li[data-sku=milk]"))
         assert second.evaluate("window.samePage") is True
         shot(second, "picker-advance-choice-en")
     finally:
@@ -115,7 +116,7 @@ def test_an_empty_shelf_warns_the_next_picker_and_lets_the_customer_choose_early
     first.press("#scan-input", "Enter")
     first.wait_for_selector("li[data-sku=milk].line--picked", state="attached")
     first.wait_for_selector("#scan-feedback [data-feedback=ok]")
-    assert "Milk 3.2% 930 ml: 1 of 1" in first.inner_text("#scan-feedback")
+    assert "Milk 3.2% 930 ml: 1 of 1" in unwrapped(first.inner_text("#scan-feedback"))
     shot(first, "picker-late-find-en")
 
 
