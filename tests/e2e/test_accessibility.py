@@ -148,6 +148,22 @@ SPLIT_UNITS = """() => {
   return split;
 }"""
 
+# Words cut off behind an ellipsis ("Рустам А…" in a courier's top bar at 360 px).
+ELLIPSIZED = """() => {
+  const cut = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (!el.getClientRects().length || el.matches('input')) continue;
+    if (!(el.innerText || '').trim()) continue;
+    const style = getComputedStyle(el);
+    const clamped = style.webkitLineClamp && style.webkitLineClamp !== 'none';
+    if ((style.textOverflow === 'ellipsis' && el.scrollWidth > el.clientWidth + 1) ||
+        (clamped && el.scrollHeight > el.clientHeight + 1)) {
+      cut.push(`"${el.innerText.trim().slice(0, 40)}" cut off`);
+    }
+  }
+  return cut;
+}"""
+
 
 @dataclass
 class Floor:
@@ -264,6 +280,7 @@ def test_every_page_passes_axe_and_has_thumb_sized_controls(
                 cut += [f"{path}: {s}" for s in page.evaluate(SPLIT_NUMBERS)]
                 cut += [f"{path}: {s}" for s in page.evaluate(CUT_CHOICES)]
                 cut += [f"{path}: {s}" for s in page.evaluate(SPLIT_UNITS)]
+                cut += [f"{path}: {s}" for s in page.evaluate(ELLIPSIZED)]
                 width = page.evaluate("document.documentElement.scrollWidth")
                 if width > PHONE["viewport"]["width"]:
                     wide.append(f"{path}: {width} px wide")

@@ -110,8 +110,10 @@ def local_feedback(page: Any, expected: str) -> str:
     """The phone's own banner for the last scan, once it says ``expected``."""
     page.wait_for_function(
         "(t) => (document.querySelector('#scan-feedback [data-feedback-local]') || {})"
-        ".textContent?.includes(t)", arg=expected)
-    return str(page.locator("#scan-feedback [data-feedback-local]").inner_text())
+        ".textContent?.replace(/\\u00a0/g, ' ').includes(t)", arg=expected)
+    # a name's no-break spaces ("930\u00a0ml") read as the spaces they look like
+    return str(page.locator("#scan-feedback [data-feedback-local]").inner_text()).replace(
+        "\u00a0", " ")
 
 
 def db_rows(server: LiveServer, sql: str, *args: Any) -> list[tuple[Any, ...]]:
