@@ -55,6 +55,7 @@ from app.web.security import (
 )
 from app.web.trust_labels import attribute_label
 from picking.errors import PickingError
+from picking.lines import shown_name
 
 log = logging.getLogger("storepick")
 Clock = Callable[[], datetime]
@@ -82,6 +83,7 @@ def _jinja_env() -> Environment:
     env.globals["_"] = _template_gettext
     env.filters["order_no"] = order_no
     env.filters["keep_whole"] = keep_whole
+    env.filters["keep_units"] = shown_name  # "2 шт": the number on its unit's line
     env.globals["duration"] = i18n.duration
     env.globals["csp_nonce"] = csp_nonce
     env.globals["attribute_label"] = attribute_label

@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from app.db import tables
 from picking import marking
 from picking.codes import UnreadableCode, interpret
-from picking.lines import shown_name
+from picking.lines import name_in
 from picking.marking import MarkingVerdict
 
 log = logging.getLogger("storepick.marking")
@@ -211,8 +211,7 @@ async def stale_products(session: Any, store_id: int, since: datetime,
         r.store_id == store_id, r.error == "NotFreshEnough", r.at >= since))
     counts: dict[str, int] = {}
     for (params,) in rows.all():
-        name = shown_name(str(params.get("name_en" if language == "en" else "name_ru")
-                              or params.get("product", "")))
+        name = name_in(params, language)
         counts[name] = counts.get(name, 0) + 1
     return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 

@@ -9,8 +9,11 @@ decide what may change, and import nothing of them.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
+from typing import Any
 
 from picking.status import LineState, ProposalStatus
 
@@ -22,10 +25,18 @@ MAX_WEIGHT_G = 25_000  # one line of loose goods heavier than this is a typo
 _NUMBER_AND_UNIT = re.compile(r"(?<=\d)[ \t]+(?=(?:[^\W\d_]{1,4}\.?|%)(?![^\W\d_]))")
 
 
+@lru_cache(maxsize=4096)  # a store's names repeat on every scan's answer: read once each
 def shown_name(name: str) -> str:
     """A product's name as a person reads it: each number kept on the line of its unit
     (a no-break space between them). Only for showing: the catalog keeps the name sent."""
     return _NUMBER_AND_UNIT.sub("\u00a0", name)
+
+
+def name_in(params: Mapping[str, Any], language: str) -> str:
+    """The product named by an error's or a record's parameters (``_named``) as a reader
+    of ``language`` sees it; its SKU when it has no name."""
+    return shown_name(str(params.get("name_en" if language == "en" else "name_ru")
+                          or params.get("product", "")))
 
 
 def _named(product: Product) -> dict[str, str]:

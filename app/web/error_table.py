@@ -29,7 +29,7 @@ from app.web.marking_words import (
 )
 from app.web.trust_labels import attribute_list
 from picking import errors
-from picking.lines import shown_name
+from picking.lines import name_in
 from picking.runs import short_tote
 
 Params = dict[str, Any]
@@ -55,9 +55,7 @@ class Entry:
 
 def _name(p: Params) -> str:
     """The product's name in the reader's language (its SKU when it has none)."""
-    if i18n.current_language() == "en":
-        return shown_name(str(p.get("name_en") or p.get("product", "")))
-    return shown_name(str(p.get("name_ru") or p.get("product", "")))
+    return name_in(p, i18n.current_language())
 
 
 def _grams(value: Any) -> str:

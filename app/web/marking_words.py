@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.i18n import gettext as _
-from picking.lines import shown_name
+from picking.lines import name_in
 
 
 def refusal_sentence(p: dict[str, Any]) -> str:
@@ -38,10 +38,9 @@ def withdrawn_sentence(p: dict[str, Any]) -> str:
     from app import i18n
 
     units = p.get("units") or []
-    english = i18n.current_language() == "en"
+    language = i18n.current_language()
     named = "; ".join(
-        _("%(name)s (code …%(serial)s): %(why)s", name=shown_name(str(
-              u.get("name_en" if english else "name_ru") or u.get("product", ""))),
+        _("%(name)s (code …%(serial)s): %(why)s", name=name_in(u, language),
           serial=str(u.get("serial", ""))[-6:], why=_short_why(str(u.get("status", ""))))
         for u in units)
     return _("Take out of the bags before handing over: %(units)s. The marking re-check "
@@ -59,10 +58,8 @@ def stale_sentence(p: dict[str, Any]) -> str:
     """A unit with too few days of life left at delivery."""
     from app import i18n
 
-    english = i18n.current_language() == "en"
     return _("%(name)s has %(left)s days left at delivery: pick a fresher one, at least "
-             "%(min)s days.", name=shown_name(str(p.get("name_en" if english else "name_ru")
-                                                 or p.get("product", ""))),
+             "%(min)s days.", name=name_in(p, i18n.current_language()),
              left=p.get("days_left", 0), min=p.get("min_days", 0))
 
 
