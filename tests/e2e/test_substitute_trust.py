@@ -107,9 +107,14 @@ def test_the_picker_offers_another_kind_with_a_shelf_photo_and_the_customer_sees
         customer.wait_for_selector("[data-other-kind]")
         photo = customer.locator("[data-shelf-photo] img")
         photo.wait_for()
-        customer.wait_for_function(
-            "document.querySelector('[data-shelf-photo] img').naturalWidth > 0")
-        box = customer.locator("[data-shelf-photo]").bounding_box()
-        assert box is not None and box["width"] >= 44 and box["height"] >= 44
+        # measured in the same moment the image is seen loaded: the live updates may swap
+        # the offer in between two separate calls (a detached element has no box)
+        box = customer.wait_for_function(
+            "() => { const shown = document.querySelector('[data-shelf-photo]');"
+            " const img = shown && shown.querySelector('img');"
+            " if (!img || !(img.naturalWidth > 0)) return false;"
+            " const r = shown.getBoundingClientRect();"
+            " return {width: r.width, height: r.height}; }").json_value()
+        assert box["width"] >= 44 and box["height"] >= 44
     finally:
         customer_context.close()
