@@ -115,8 +115,9 @@ def number(value: float | int | Decimal, locale: str = "ru_RU", digits: int = 0)
 
 
 def weight(grams: int, locale: str = "ru_RU") -> str:
-    """Grams as the trade writes them: '1,250 кг' / '1.250 kg'; under 1 kg in grams."""
-    unit_kg = gettext("kg")
+    """Grams as the trade writes them: '1,250 кг' / '1.250 kg'; under 1 kg in grams. The
+    number and its unit are joined by a no-break space: a narrow screen never ends a line
+    with '1,250' and starts the next with 'кг'."""
     if abs(grams) < 1000:
-        return f"{number(grams, locale)} {gettext('g')}"
-    return f"{number(Decimal(grams) / 1000, locale, digits=3)} {unit_kg}"
+        return f"{number(grams, locale)}{NBSP}{gettext('g')}"
+    return f"{number(Decimal(grams) / 1000, locale, digits=3)}{NBSP}{gettext('kg')}"

@@ -198,7 +198,7 @@ async def _prepare(db: Any, shop: Any) -> dict[str, Any]:
     await handover.take_order(UnitOfWork(db), courier, ids["taken"], NOW)
 
     async with db.writing() as session:  # being picked: milk is missing, kefir offered
-        ids["picking"] = await add_order(session, shop, {"milk": 1, "bread": 2})
+        ids["picking"] = await add_order(session, shop, {"milk": 1, "bread": 2, "bananas": 1000})
         milk_line = (await session.execute(
             select(tables.order_lines.c.id).where(tables.order_lines.c.order_id ==
                                                   ids["picking"]).order_by(
