@@ -148,6 +148,23 @@ SPLIT_UNITS = """() => {
   return split;
 }"""
 
+# A code that a narrow line may split at its hyphen: an order ("OMS-" / "240002"), a store
+# ("MSK-" / "001"), a tote. Printed labels wrap anywhere on purpose.
+SPLIT_ORDERS = """() => {
+  const split = [];
+  const number = /\\b[A-Z]{1,10}-[0-9][A-Z0-9-]*\\b/g;
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const parent = node.parentElement;
+    if (parent.closest('script, style, .label, code')) continue;
+    if (/^(nowrap|pre)$/.test(getComputedStyle(parent).whiteSpace)) continue;
+    for (const match of node.textContent.matchAll(number)) {
+      split.push(`"${match[0]}" in "${node.textContent.trim().slice(0, 50)}"`);
+    }
+  }
+  return split;
+}"""
+
 # Words cut off behind an ellipsis ("Рустам А…" in a courier's top bar at 360 px).
 ELLIPSIZED = """() => {
   const cut = [];
@@ -280,6 +297,7 @@ def test_every_page_passes_axe_and_has_thumb_sized_controls(
                 cut += [f"{path}: {s}" for s in page.evaluate(SPLIT_NUMBERS)]
                 cut += [f"{path}: {s}" for s in page.evaluate(CUT_CHOICES)]
                 cut += [f"{path}: {s}" for s in page.evaluate(SPLIT_UNITS)]
+                cut += [f"{path}: {s}" for s in page.evaluate(SPLIT_ORDERS)]
                 cut += [f"{path}: {s}" for s in page.evaluate(ELLIPSIZED)]
                 width = page.evaluate("document.documentElement.scrollWidth")
                 if width > PHONE["viewport"]["width"]:

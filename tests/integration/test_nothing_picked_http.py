@@ -34,7 +34,7 @@ async def test_nothing_found_is_finished_but_not_called_picked_nor_sent_to_packi
     order_id = await _finished_with_nothing(db, shop, picker)
 
     summary = html.unescape((await picker.get(f"/pick/{order_id}/summary")).text)
-    assert "Order EMPTY-1 is finished: nothing was picked." in summary
+    assert 'Order <span class="nowrap">EMPTY-1</span> is finished: nothing was picked.' in summary
     assert "is picked." not in summary and f'href="/pack/{order_id}"' not in summary
     assert "Pack this order" in (await picker.get(f"/pick/{full}/summary")).text
 
