@@ -37,6 +37,7 @@ from app.db.engine import Database
 from app.db.tables_arrive import push_subscriptions
 from app.db.tables_substitutions import substitution_proposals
 from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.tasks import stop as stop_tasks
 
 log = logging.getLogger("storepick.push")
@@ -237,8 +238,10 @@ def words(notice: Notice) -> tuple[str, str]:
     order = notice.oms_id
     if notice.kind == "dead_letters":
         return (_("Events not delivered"),
-                _("%(num)s events could not be sent to the order service: open Undelivered events.",
-                  num=notice.oms_id))
+                ngettext("%(num)s event could not be sent to the order service: open "
+                         "Undelivered events.",
+                         "%(num)s events could not be sent to the order service: open "
+                         "Undelivered events.", int(notice.oms_id)))
     return {
         "over_limit": (_("Over the time limit"),
                        _("Order %(order)s is over its time limit.", order=order)),

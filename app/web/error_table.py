@@ -20,6 +20,7 @@ from typing import Any, Literal
 
 from app import i18n
 from app.i18n import gettext as _
+from app.i18n import ngettext
 from app.web.labels import N_, label
 from app.web.marking_words import (
     refusal_sentence,
@@ -164,9 +165,11 @@ ERRORS: dict[type[errors.PickingError], Entry] = {
     errors.MarkedUnitsWithdrawn: Entry("error", withdrawn_sentence, 409),
     errors.NotFreshEnough: Entry("error", stale_sentence, 422),
     errors.ExpiryDateNeeded: Entry(
-        "warn", lambda p: _("%(name)s has no date in its code: type the date on the pack "
-                            "(at least %(min)s days left at delivery).", name=_name(p),
-                            min=p.get("min_days", 0)), 422),
+        "warn", lambda p: ngettext(
+            "%(name)s has no date in its code: type the date on the pack (at least %(num)s "
+            "day left at delivery).",
+            "%(name)s has no date in its code: type the date on the pack (at least %(num)s "
+            "days left at delivery).", int(p.get("min_days", 0)), name=_name(p)), 422),
     errors.WeightRequired: Entry(
         "warn", lambda p: _("%(name)s is sold by weight: scan the scale label or type the "
                             "weight.", name=_name(p)), 422),
@@ -263,11 +266,13 @@ ERRORS: dict[type[errors.PickingError], Entry] = {
     errors.PickupCodeNotChecked: Entry(
         "error", lambda p: _("Enter the customer's pickup code first."), 422),
     errors.WrongPickupCode: Entry(
-        "error", lambda p: _("Wrong pickup code. %(left)s tries left.",
-                             left=max(int(p.get("left", 0)), 0)), 422),
+        "error", lambda p: ngettext("Wrong pickup code. %(num)s try left.",
+                                    "Wrong pickup code. %(num)s tries left.",
+                                    max(int(p.get("left", 0)), 0)), 422),
     errors.TooManyPickupAttempts: Entry(
-        "error", lambda p: _("Too many wrong codes. Try again in %(minutes)s minutes.",
-                             minutes=p["minutes"]), 429),
+        "error", lambda p: ngettext("Too many wrong codes. Try again in %(num)s minute.",
+                                    "Too many wrong codes. Try again in %(num)s minutes.",
+                                    int(p["minutes"])), 429),
     errors.PickupCodeAlreadyUsed: Entry(
         "warn", lambda p: _("Order %(order)s was already handed over at %(time)s.",
                             order=p["order"], time=p["time"]), 409),

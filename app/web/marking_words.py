@@ -58,9 +58,11 @@ def stale_sentence(p: dict[str, Any]) -> str:
     """A unit with too few days of life left at delivery."""
     from app import i18n
 
-    return _("%(name)s has %(left)s days left at delivery: pick a fresher one, at least "
-             "%(min)s days.", name=name_in(p, i18n.current_language()),
-             left=p.get("days_left", 0), min=p.get("min_days", 0))
+    return i18n.ngettext(
+        "%(name)s has %(num)s day left at delivery: pick a fresher one, with at least %(min)s.",
+        "%(name)s has %(num)s days left at delivery: pick a fresher one, with at least "
+        "%(min)s.", int(p.get("days_left", 0)), name=name_in(p, i18n.current_language()),
+        min=p.get("min_days", 0))
 
 
 def returned_unit_sentence(p: dict[str, Any]) -> str:

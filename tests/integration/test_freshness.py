@@ -16,7 +16,7 @@ from app.services.stores import forget_store
 from tests.support.people import Person, unwrapped
 from tests.support.shop import MILK, add_order
 
-SAY = "pick a fresher one, at least {n} days."
+SAY = "pick a fresher one, with at least {n}."
 
 
 def milk_dated(yymmdd: str) -> str:
