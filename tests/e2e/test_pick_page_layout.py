@@ -46,7 +46,7 @@ def test_the_next_line_to_pick_sits_under_the_scan_field_and_done_lines_fold_awa
     assert len(codes) >= 2, "the demo order should have a line of several pieces"
     for n, code in enumerate(codes, 1):
         scan(phone, code)
-        if n < len(codes):  # still open: its body alone was swapped, in its place
+        if n < len(codes):  # still open: its quantities alone were swapped, in place
             line = phone.locator(f"#pick-lines > #line-{pieces[0].line_id}.line--open")
             assert line.locator(".line__qty strong").inner_text() == str(n)
 

@@ -95,8 +95,9 @@ async def test_the_pick_page_and_every_fragment_render_from_the_view(
     assert progress_of(page.text) == ("0", "0", "0", "3")
     assert '"plu": "10101"' in page.text  # the offline queue's lines, from the view
 
-    counted = await picker.scan(order_id, MILK)  # one of two: the line's body only
-    assert counted.status_code == 200 and 'id="line-body-' in counted.text
+    counted = await picker.scan(order_id, MILK)  # one of two: the line's quantities only
+    assert counted.status_code == 200 and 'id="line-qty-' in counted.text
+    assert 'id="line-body-' not in counted.text
     assert 'id="pick-lines"' not in counted.text
     result = await picker.scan(order_id, MILK)  # the line is done: the list and the progress
     assert result.status_code == 200 and 'id="pick-lines"' in result.text

@@ -81,14 +81,16 @@ def test_scanned_at_is_parsed_and_clamped() -> None:
 async def test_a_scan_that_leaves_its_line_open_answers_with_that_line_only(
         db: Any, shop: Any, picker: Person) -> None:
     """The hot path's answer: while a line still wants units, an accepted scan sends the
-    feedback and that line's body out of band, not the whole pick list; the scan that
-    finishes the line sends the list (the line folds away, the next one moves up)."""
+    feedback and that line's quantities out of band, not its actions nor the whole pick
+    list; the scan that finishes the line sends the list (the line folds away, the next
+    one moves up)."""
     order_id = await order_with(db, shop, {"milk": 2, "bread": 1})
     await picker.take_next()
     first = await picker.scan(order_id, MILK)
     assert first.headers["x-scan-outcome"] == "accepted"
     assert 'id="pick-lines"' not in first.text and 'id="pick-progress"' not in first.text
-    body = first.text.split('class="line__body"', 1)[1]
+    assert 'class="line__body"' not in first.text and "Missing…" not in first.text
+    body = first.text.split('class="line__qty"', 1)[1]
     assert 'hx-swap-oob="true"' in body.split(">", 1)[0]
     assert "<strong>1</strong> / 2" in " ".join(body.split())
     assert 'id="scan-feedback"' in first.text
