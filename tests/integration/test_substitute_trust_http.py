@@ -146,7 +146,8 @@ async def test_another_kind_is_offered_only_by_the_pickers_choice_and_the_custom
     board = html.unescape((await supervisor.get("/board/")).text)
     assert 'data-kpi="acceptance"' in board
     kpi = " ".join(board.split('data-kpi="acceptance">', 1)[1].split("</p>", 1)[0].split())
-    assert kpi == "Substitutes accepted, last 7 days: <strong>100,0%</strong> <small>(1 of 1)</small>"
+    assert kpi == ("Substitutes accepted, last 7 days: <strong>100,0%</strong> "
+                   "<small>(1 of 1)</small>")
 
 
 async def put(oms: OmsClient, oms_id: str, lines: list[dict[str, Any]], **extra: Any) -> Any:
