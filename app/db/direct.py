@@ -43,6 +43,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import Executable, visitors
 from sqlalchemy.sql.elements import BindParameter
 
+from app.db.engine import INLINE_WRITER
 from app.db.inline_sqlite import InlineConnection
 
 _CACHED = "_direct_sqlite"
@@ -108,6 +109,14 @@ async def _writer(session: AsyncSession) -> Any:
     sync = session.sync_session
     if not sync._is_clean():  # something to flush first: the ordinary path does it
         return None
+    raw = session.info.get(INLINE_WRITER)
+    if raw is not None:  # the pinned SQLite writer (Database.writing): begin on it
+        if not raw.in_transaction:
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                raise DBAPIError.instance("BEGIN IMMEDIATE", None, exc, sqlite3.Error) from exc
+        return raw
     transaction = sync.get_transaction()
     cached = session.info.get(_CACHED)
     if transaction is not None and cached is not None and cached[0] is transaction:

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -26,6 +29,37 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from app.db import inline_sqlite
 from sync.pg_pool import postgres_engine
+
+# A pinned writer session's ``info`` key: the sqlite3 connection its transaction runs on.
+INLINE_WRITER = "inline_writer"
+
+
+class WriterSession(AsyncSession):
+    """A write session on the pinned SQLite writer (``Database.writing``). The scan's
+    statements may have opened the transaction on the driver (``app.db.direct``) without
+    the session knowing; its commit and rollback finish that transaction too, so no
+    caller can commit the session and leave the driver's writes behind."""
+
+    async def commit(self) -> None:
+        sync = self.sync_session
+        if sync.in_transaction() or not sync._is_clean():
+            await super().commit()  # the session's own transaction, and what it flushes
+        raw = self.info.get(INLINE_WRITER)
+        if raw is not None and raw.in_transaction:
+            _finish(raw.commit)
+
+    async def rollback(self) -> None:
+        await super().rollback()
+        raw = self.info.get(INLINE_WRITER)
+        if raw is not None and raw.in_transaction:
+            _finish(raw.rollback)
+
+
+def _finish(step: Any) -> None:
+    try:
+        step()
+    except sqlite3.Error as exc:  # as SQLAlchemy would raise it
+        raise DBAPIError.instance("COMMIT", None, exc, sqlite3.Error) from exc
 
 
 @dataclass
@@ -40,6 +74,12 @@ class Database:
     # picker waits on after every scan; None elsewhere (``reading`` serves).
     quick: AsyncEngine | None = field(default=None)
     quick_sessions: async_sessionmaker[AsyncSession] | None = field(default=None)
+    # SQLite's inline writer: its one connection stays checked out between transactions
+    # (the write lock serialises them anyway); a checkout, a BEGIN through the session and
+    # a return to the pool cost a scan more than its statements did.
+    pinned_writer: bool = False
+    _pinned: AsyncConnection | None = field(default=None, repr=False)
+    _raw: Any = field(default=None, repr=False)  # its sqlite3 connection
 
     @property
     def is_sqlite(self) -> bool:
@@ -47,10 +87,42 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncSession]:
-        """A session for one write transaction; writers are serialised on SQLite."""
-        lock = self.write_lock or contextlib.nullcontext()
-        async with lock, self.write_sessions() as session:
-            yield session
+        """A session for one write transaction; writers are serialised on SQLite.
+
+        With the pinned SQLite writer the session is bound to that one connection, and
+        its ``info[INLINE_WRITER]`` is the driver's sqlite3 connection, on which
+        ``app.db.direct`` may begin the transaction itself (``BEGIN IMMEDIATE``, no
+        session round). Whatever began it, leaving without a commit rolls it back."""
+        if not self.pinned_writer:
+            lock = self.write_lock or contextlib.nullcontext()
+            async with lock, self.write_sessions() as session:
+                yield session
+            return
+        assert self.write_lock is not None
+        async with self.write_lock:
+            conn, raw = await self._pinned_connection()
+            session = self.write_sessions(bind=conn)
+            session.info[INLINE_WRITER] = raw
+            try:
+                yield session
+            finally:
+                try:
+                    await session.close()  # rolls back what the session began
+                finally:
+                    if raw.in_transaction:  # begun on the driver and never committed
+                        raw.rollback()
+
+    async def _pinned_connection(self) -> tuple[AsyncConnection, Any]:
+        conn = self._pinned
+        if conn is None or conn.closed or conn.invalidated:
+            if conn is not None:
+                with contextlib.suppress(Exception):
+                    await conn.close()
+            conn = self._pinned = await self.writer.connect()
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert isinstance(driver, inline_sqlite.InlineConnection)
+            self._raw = driver._conn
+        return conn, self._raw
 
     @contextlib.asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
@@ -70,6 +142,10 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        if self._pinned is not None:
+            with contextlib.suppress(Exception):
+                await self._pinned.close()
+            self._pinned = None
         if self.quick is not None:
             await self.quick.dispose()
         await self.writer.dispose()
@@ -91,7 +167,10 @@ def _sqlite_pragmas(immediate: bool) -> Any:
     def on_begin(conn: Any) -> None:
         driver = conn.connection.driver_connection
         if isinstance(driver, inline_sqlite.InlineConnection):
-            driver.begin(begin)  # on the loop already: no execution context for a BEGIN
+            # On the loop already: no execution context for a BEGIN. Already in one when
+            # app.db.direct began it on the driver: the session joins it.
+            if not driver._conn.in_transaction:
+                driver.begin(begin)
         else:
             conn.exec_driver_sql(begin)
 
@@ -131,9 +210,11 @@ def open_database(url: str, *, pool_size: int = 16, inline_writer: bool = True) 
         lock = None
     return Database(
         url=url, writer=writer, reader=reader,
-        write_sessions=async_sessionmaker(writer, expire_on_commit=False),
+        write_sessions=async_sessionmaker(writer, expire_on_commit=False,
+                                          class_=WriterSession),
         read_sessions=async_sessionmaker(reader, expire_on_commit=False),
         write_lock=lock,
+        pinned_writer=url.startswith("sqlite") and inline_writer,
         quick=quick,
         quick_sessions=(None if quick is None
                         else async_sessionmaker(quick, expire_on_commit=False)),

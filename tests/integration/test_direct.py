@@ -12,6 +12,7 @@ from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from app.db import direct, tables
+from app.db.engine import INLINE_WRITER
 from app.db.plain import INSERT_SCAN, UPDATE_LINE, _order_statement
 from app.db.repositories import _probe_statement
 from picking.codes import interpret
@@ -20,7 +21,11 @@ from tests.support.statements import Statements
 
 
 def _direct_taken(db: Any, session: Any) -> bool:
-    """Whether the direct path ran (the sqlite3 connection or the asyncpg adapter)."""
+    """Whether the direct path ran: the pinned SQLite writer's sqlite3 connection, in a
+    transaction (app.db.engine), or the asyncpg adapter it cached."""
+    raw = session.info.get(INLINE_WRITER)
+    if raw is not None:  # nothing for the session to flush, so _writer hands it out
+        return bool(raw.in_transaction) and session.sync_session._is_clean()
     return session.info[direct._CACHED][1] is not None
 
 
@@ -199,3 +204,72 @@ async def test_a_commits_writes_store_what_statements_one_by_one_store(
             await direct.write_all(session, late)
         await session.rollback()
     assert await stored(orders[0]) == mine
+
+
+async def _picked(db: Any, line_id: int) -> int:
+    async with db.reading() as session:
+        return int((await session.execute(select(tables.order_lines.c.picked_quantity).where(
+            tables.order_lines.c.id == line_id))).scalar_one())
+
+
+async def test_a_transaction_begun_by_a_direct_statement_is_committed_by_the_session(
+        db: Any, shop: Any) -> None:
+    """On SQLite's pinned writer a direct statement begins the transaction on the driver,
+    behind the session's back: the session's commit still commits it (alone, and with
+    the session's own statements after it), and leaving without a commit undoes it and
+    leaves the writer free for the next transaction."""
+    async with db.writing() as session:
+        order_id = await add_order(session, shop, {"milk": 3, "bread": 1})
+        await session.commit()
+    async with db.reading() as session:
+        milk, bread = (await session.execute(select(tables.order_lines.c.id).where(
+            tables.order_lines.c.order_id == order_id).order_by(
+            tables.order_lines.c.id))).scalars().all()
+
+    async with db.writing() as session:  # a direct write only, then the session's commit
+        await direct.execute(session, UPDATE_LINE, {"picked_quantity": 1, "line_id": milk})
+        assert _direct_taken(db, session)
+        await session.commit()
+    assert await _picked(db, milk) == 1
+
+    async with db.writing() as session:  # direct, then the session's own, then commit
+        await direct.execute(session, UPDATE_LINE, {"picked_quantity": 2, "line_id": milk})
+        await session.execute(tables.order_lines.update().where(
+            tables.order_lines.c.id == bread).values(picked_quantity=1))
+        await session.commit()
+    assert (await _picked(db, milk), await _picked(db, bread)) == (2, 1)
+
+    async with db.writing() as session:  # left without a commit: undone
+        await direct.execute(session, UPDATE_LINE, {"picked_quantity": 3, "line_id": milk})
+    async def failing_handler() -> None:
+        async with db.writing() as session:
+            await direct.execute(session, UPDATE_LINE, {"picked_quantity": 3, "line_id": milk})
+            raise RuntimeError("the handler failed")
+
+    with pytest.raises(RuntimeError):  # an error after a direct write: undone too
+        await failing_handler()
+    assert await _picked(db, milk) == 2
+    async with db.writing() as session:  # and the writer is free for the next one
+        await direct.execute(session, UPDATE_LINE, {"picked_quantity": 3, "line_id": milk})
+        await session.commit()
+    assert await _picked(db, milk) == 3
+
+
+async def test_the_sqlite_writer_keeps_its_connection_between_transactions(
+        db: Any, shop: Any) -> None:
+    """No pool checkout, BEGIN through the session and return per transaction on SQLite:
+    three transactions, one connection, and none begun twice."""
+    from sqlalchemy import event
+
+    if not db.is_sqlite:
+        pytest.skip("PostgreSQL: a pooled connection per transaction")
+    checkouts: list[object] = []
+    event.listen(db.writer.sync_engine, "checkout", lambda *a: checkouts.append(a))
+    async with db.writing() as session:  # the connection, pinned on first use
+        await add_order(session, shop, {"milk": 1})
+        await session.commit()
+    for _ in range(3):
+        async with db.writing() as session:
+            await direct.execute(session, UPDATE_LINE, {"picked_quantity": 0, "line_id": 1})
+            await session.commit()
+    assert len(checkouts) <= 1
