@@ -107,7 +107,9 @@ class Database:
                 yield session
             finally:
                 try:
-                    await session.close()  # rolls back what the session began
+                    sync = session.sync_session
+                    if sync.in_transaction() or len(sync.identity_map) or not sync._is_clean():
+                        await session.close()  # rolls back what the session began
                 finally:
                     if raw.in_transaction:  # begun on the driver and never committed
                         raw.rollback()

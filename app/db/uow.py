@@ -9,8 +9,9 @@ live-update messages (ids only) handed to the publisher.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from functools import cached_property
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +42,15 @@ INSERT_OUTBOX = direct.Statement(outbox.INSERT_OUTBOX)
 Publisher = Callable[[list[dict[str, Any]]], Awaitable[None]]
 
 
+R = TypeVar("R")
+
+
+def _repository(make: Callable[[AsyncSession], R]) -> cached_property[R]:
+    def repository(self: UnitOfWork) -> R:
+        return make(self.session)
+    return cached_property(repository)
+
+
 class UnitOfWork:
     def __init__(self, db: Database, publish: Publisher | None = None) -> None:
         self._db = db
@@ -51,25 +61,29 @@ class UnitOfWork:
     async def __aenter__(self) -> UnitOfWork:
         self._cm = self._db.writing()
         self.session: AsyncSession = await self._cm.__aenter__()
-        self.orders = OrderRepository(self.session)
-        self.catalog = CatalogRepository(self.session)
-        self.scans = ScanRepository(self.session)
-        self.stores = StoreRepository(self.session)
-        self.stock = StockRepository(self.session)
-        self.runs = RunRepository(self.session)
-        self.totes = ToteRepository(self.session)
-        self.likely_out_marks = LikelyOutRepository(self.session)  # the out-of-stock loop
-        self.links = CustomerLinkRepository(self.session)
-        self.substitutes = SubstituteRepository(self.session)
-        self.proposal_photos = ProposalPhotoRepository(self.session)
-        self.handovers = HandoverRepository(self.session)  # packing and handover
-        self.pickup_attempts = PickupAttemptRepository(self.session)
-        self.oms_stores = OmsStoreRepository(self.session)  # what the OMS sends
-        self.oms_catalog = OmsCatalogRepository(self.session)
-        self.signatures = OmsSignatureRepository(self.session)
-        self.pickups = PickupRepository(self.session)  # the floor (app.services.ports_floor)
-        self.floor = FloorRepository(self.session)
+        for name in _REPOSITORIES:  # a unit of work entered again: this session's
+            self.__dict__.pop(name, None)
         return self
+
+    # Each repository is made when first asked for: a scan uses a few of these.
+    orders = _repository(OrderRepository)
+    catalog = _repository(CatalogRepository)
+    scans = _repository(ScanRepository)
+    stores = _repository(StoreRepository)
+    stock = _repository(StockRepository)
+    runs = _repository(RunRepository)
+    totes = _repository(ToteRepository)
+    likely_out_marks = _repository(LikelyOutRepository)  # the out-of-stock loop
+    links = _repository(CustomerLinkRepository)
+    substitutes = _repository(SubstituteRepository)
+    proposal_photos = _repository(ProposalPhotoRepository)
+    handovers = _repository(HandoverRepository)  # packing and handover
+    pickup_attempts = _repository(PickupAttemptRepository)
+    oms_stores = _repository(OmsStoreRepository)  # what the OMS sends
+    oms_catalog = _repository(OmsCatalogRepository)
+    signatures = _repository(OmsSignatureRepository)
+    pickups = _repository(PickupRepository)  # the floor (app.services.ports_floor)
+    floor = _repository(FloorRepository)
 
     async def __aexit__(self, exc_type: type[BaseException] | None,
                         exc: BaseException | None, tb: TracebackType | None) -> None:
@@ -98,3 +112,7 @@ class UnitOfWork:
         self._messages += messages
         await self.session.commit()
         self.committed = True
+
+
+_REPOSITORIES = tuple(name for name, value in vars(UnitOfWork).items()
+                      if isinstance(value, cached_property))
