@@ -43,7 +43,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import Executable, visitors
 from sqlalchemy.sql.elements import BindParameter
 
-from app.db.engine import INLINE_WRITER
+from app.db.engine import INLINE_WRITER, on_driver
 from app.db.inline_sqlite import InlineConnection
 
 _CACHED = "_direct_sqlite"
@@ -112,10 +112,7 @@ async def _writer(session: AsyncSession) -> Any:
     raw = session.info.get(INLINE_WRITER)
     if raw is not None:  # the pinned SQLite writer (Database.writing): begin on it
         if not raw.in_transaction:
-            try:
-                raw.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise DBAPIError.instance("BEGIN IMMEDIATE", None, exc, sqlite3.Error) from exc
+            on_driver(raw, "BEGIN IMMEDIATE")
         return raw
     transaction = sync.get_transaction()
     cached = session.info.get(_CACHED)

@@ -41,25 +41,33 @@ class WriterSession(AsyncSession):
     caller can commit the session and leave the driver's writes behind."""
 
     async def commit(self) -> None:
-        sync = self.sync_session
-        if sync.in_transaction() or not sync._is_clean():
-            await super().commit()  # the session's own transaction, and what it flushes
-        raw = self.info.get(INLINE_WRITER)
-        if raw is not None and raw.in_transaction:
-            _finish(raw.commit)
+        if _used(self):  # the session's own transaction, and what it has to flush
+            await super().commit()
+        raw = self.info[INLINE_WRITER]
+        if raw.in_transaction:
+            on_driver(raw, "COMMIT")
 
     async def rollback(self) -> None:
         await super().rollback()
-        raw = self.info.get(INLINE_WRITER)
-        if raw is not None and raw.in_transaction:
-            _finish(raw.rollback)
+        raw = self.info[INLINE_WRITER]
+        if raw.in_transaction:
+            on_driver(raw, "ROLLBACK")
 
 
-def _finish(step: Any) -> None:
+def _used(session: AsyncSession) -> bool:
+    """Whether the session itself began a transaction, holds objects or has changes to
+    flush: otherwise committing or closing it through SQLAlchemy has nothing to do."""
+    sync = session.sync_session
+    return sync.in_transaction() or bool(len(sync.identity_map)) or not sync._is_clean()
+
+
+def on_driver(raw: sqlite3.Connection, statement: str) -> None:
+    """BEGIN IMMEDIATE, COMMIT or ROLLBACK on the pinned writer's sqlite3 connection,
+    its error raised as SQLAlchemy raises the driver's."""
     try:
-        step()
-    except sqlite3.Error as exc:  # as SQLAlchemy would raise it
-        raise DBAPIError.instance("COMMIT", None, exc, sqlite3.Error) from exc
+        raw.execute(statement)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
 
 
 @dataclass
@@ -107,12 +115,11 @@ class Database:
                 yield session
             finally:
                 try:
-                    sync = session.sync_session
-                    if sync.in_transaction() or len(sync.identity_map) or not sync._is_clean():
+                    if _used(session):
                         await session.close()  # rolls back what the session began
                 finally:
                     if raw.in_transaction:  # begun on the driver and never committed
-                        raw.rollback()
+                        on_driver(raw, "ROLLBACK")
 
     async def _pinned_connection(self) -> tuple[AsyncConnection, Any]:
         conn = self._pinned
@@ -210,13 +217,14 @@ def open_database(url: str, *, pool_size: int = 16, inline_writer: bool = True) 
         writer = reader = postgres_engine(url, pool_size=pool_size, max_overflow=4)
         quick = None
         lock = None
+    pinned = url.startswith("sqlite") and inline_writer
     return Database(
         url=url, writer=writer, reader=reader,
         write_sessions=async_sessionmaker(writer, expire_on_commit=False,
-                                          class_=WriterSession),
+                                          class_=WriterSession if pinned else AsyncSession),
         read_sessions=async_sessionmaker(reader, expire_on_commit=False),
         write_lock=lock,
-        pinned_writer=url.startswith("sqlite") and inline_writer,
+        pinned_writer=pinned,
         quick=quick,
         quick_sessions=(None if quick is None
                         else async_sessionmaker(quick, expire_on_commit=False)),

@@ -132,38 +132,29 @@ CUT_CHOICES = """() => {
   return cut;
 }"""
 
-# A number and its unit with a space a line may end at: "Конфеты Merci ассорти 210" / "г"
-# at 360 px. Wherever a number stands before a unit it is a no-break space, on every page
-# (read from the text, so it holds whatever name happens to fall at a line's end today).
-SPLIT_UNITS = """() => {
+# Text a line may break inside, found by a pattern: the walker below is given one, and the
+# elements to pass over; text whose own white-space does not wrap counts as kept whole.
+BREAKABLE = """([pattern, flags, skip]) => {
   const split = [];
-  const unit = /\\d[ \\t\\n]+(г|кг|мл|л|шт|g|kg|ml|l|pcs?)(?![\\p{L}\\d])/gu;
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    if (node.parentElement.closest('script, style, .nowrap')) continue;
-    for (const match of node.textContent.matchAll(unit)) {
-      split.push(`"${match[0]}" in "${node.textContent.trim().slice(0, 50)}"`);
-    }
-  }
-  return split;
-}"""
-
-# A code that a narrow line may split at its hyphen: an order ("OMS-" / "240002"), a store
-# ("MSK-" / "001"), a tote. Printed labels wrap anywhere on purpose.
-SPLIT_ORDERS = """() => {
-  const split = [];
-  const number = /\\b[A-Z]{1,10}-[0-9][A-Z0-9-]*\\b/g;
+  const found = new RegExp(pattern, flags);
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     const parent = node.parentElement;
-    if (parent.closest('script, style, .label, code')) continue;
+    if (parent.closest(skip)) continue;
     if (/^(nowrap|pre)$/.test(getComputedStyle(parent).whiteSpace)) continue;
-    for (const match of node.textContent.matchAll(number)) {
+    for (const match of node.textContent.matchAll(found)) {
       split.push(`"${match[0]}" in "${node.textContent.trim().slice(0, 50)}"`);
     }
   }
   return split;
 }"""
+# A number and its unit with a space a line may end at: "Конфеты Merci ассорти 210" / "г"
+# at 360 px. Wherever a number stands before a unit it is a no-break space, on every page
+# (read from the text, so it holds whatever name happens to fall at a line's end today).
+SPLIT_UNITS = [r"\d[ \t\n]+(г|кг|мл|л|шт|g|kg|ml|l|pcs?)(?![\p{L}\d])", "gu", "script, style"]
+# A code a line may split at its hyphen: an order ("OMS-" / "240002"), a store ("MSK-" /
+# "001"), a tote. Printed labels wrap anywhere on purpose.
+SPLIT_ORDERS = [r"\b[A-Z]{1,10}-[0-9][A-Z0-9-]*\b", "g", "script, style, .label, code"]
 
 # Words cut off behind an ellipsis ("Рустам А…" in a courier's top bar at 360 px).
 ELLIPSIZED = """() => {
@@ -296,8 +287,8 @@ def test_every_page_passes_axe_and_has_thumb_sized_controls(
                 cut += [f"{path}: {s}" for s in page.evaluate(GLUED)]
                 cut += [f"{path}: {s}" for s in page.evaluate(SPLIT_NUMBERS)]
                 cut += [f"{path}: {s}" for s in page.evaluate(CUT_CHOICES)]
-                cut += [f"{path}: {s}" for s in page.evaluate(SPLIT_UNITS)]
-                cut += [f"{path}: {s}" for s in page.evaluate(SPLIT_ORDERS)]
+                cut += [f"{path}: {s}" for s in page.evaluate(BREAKABLE, SPLIT_UNITS)]
+                cut += [f"{path}: {s}" for s in page.evaluate(BREAKABLE, SPLIT_ORDERS)]
                 cut += [f"{path}: {s}" for s in page.evaluate(ELLIPSIZED)]
                 width = page.evaluate("document.documentElement.scrollWidth")
                 if width > PHONE["viewport"]["width"]:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -31,11 +32,12 @@ def test_no_sentence_puts_a_count_before_a_plural_without_a_singular_form() -> N
     assert found == []
 
 
+Speak = Callable[[str], object]  # set the reader's language
+
+
 @pytest.fixture
-def speaking() -> object:
-    def speak(language: str) -> None:
-        i18n.set_language(language)
-    yield speak
+def speaking() -> Iterator[Speak]:
+    yield i18n.set_language
     i18n.set_language("ru")
 
 
@@ -43,7 +45,7 @@ def sentence(error: errors.PickingError) -> str:
     return error_table.lookup(error).words(error.params)[1]
 
 
-def test_the_counter_says_how_many_tries_are_left_in_agreement(speaking) -> None:  # type: ignore[no-untyped-def]
+def test_the_counter_says_how_many_tries_are_left_in_agreement(speaking: Speak) -> None:
     speaking("en")
     assert sentence(errors.WrongPickupCode(left=1)) == "Wrong pickup code. 1 try left."
     assert sentence(errors.WrongPickupCode(left=4)) == "Wrong pickup code. 4 tries left."
@@ -55,7 +57,7 @@ def test_the_counter_says_how_many_tries_are_left_in_agreement(speaking) -> None
         "Неверный код получения. Осталось 5 попыток."]
 
 
-def test_a_unit_with_one_day_left_is_told_in_the_singular(speaking) -> None:  # type: ignore[no-untyped-def]
+def test_a_unit_with_one_day_left_is_told_in_the_singular(speaking: Speak) -> None:
     speaking("en")
     said = marking_words.stale_sentence({"name_en": "Kefir", "days_left": 1, "min_days": 3})
     assert said == "Kefir has 1 day left at delivery: pick a fresher one, with at least 3."
@@ -64,7 +66,7 @@ def test_a_unit_with_one_day_left_is_told_in_the_singular(speaking) -> None:  # 
     assert "к доставке останется 2 дня" in said
 
 
-def test_one_undelivered_event_is_one_event(speaking) -> None:  # type: ignore[no-untyped-def]
+def test_one_undelivered_event_is_one_event(speaking: Speak) -> None:
     speaking("en")
     notice = push.Notice((1,), "dead_letters", 0, "1", "/sync/dead-letters/")
     assert push.words(notice)[1].startswith("1 event could not be sent")
@@ -72,7 +74,7 @@ def test_one_undelivered_event_is_one_event(speaking) -> None:  # type: ignore[n
     assert "21 событие" in push.words(push.Notice((1,), "dead_letters", 0, "21", "/"))[1]
 
 
-def test_a_counted_sentence_in_a_template_keeps_its_markup_and_agrees(speaking) -> None:  # type: ignore[no-untyped-def]
+def test_a_counted_sentence_in_a_template_keeps_its_markup_and_agrees(speaking: Speak) -> None:
     env = _jinja_env()
     page = env.from_string(
         "{{ ngettext('Order %(oms)s is packed: %(num)s bag.', "
