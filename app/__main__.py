@@ -81,13 +81,17 @@ def _serve(settings: Settings, host: str, port: int, https: bool = False,
             print(f"HTTPS for phones: https://{address}:{port}/ (self-signed: accept it once)")
     from app.server_protocol import NoDelayH11Protocol
 
+    # uvloop: asyncio's loop in C. A PostgreSQL scan's six round trips each wake the
+    # loop for a socket, and every request is read and written through it; measured
+    # in benchmarks.scale (README, "Scale-out").
     if workers > 1:  # N processes on one socket; each builds the app from the environment
         uvicorn.run("app.asgi:create", factory=True, workers=workers, host=host, port=port,
-                    http=NoDelayH11Protocol, timeout_graceful_shutdown=5,
-                    proxy_headers=False, log_level="info", **tls)
+                    http=NoDelayH11Protocol, loop="uvloop",
+                    timeout_graceful_shutdown=5, proxy_headers=False, log_level="info", **tls)
         return
     uvicorn.run(create_app(settings), host=host, port=port, http=NoDelayH11Protocol,
-                timeout_graceful_shutdown=5, proxy_headers=False, log_level="info", **tls)
+                loop="uvloop", timeout_graceful_shutdown=5, proxy_headers=False,
+                log_level="info", **tls)
 
 
 def _local_postgres() -> str:

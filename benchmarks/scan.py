@@ -1,9 +1,10 @@
 """Scan verification under load: storepick vs the bare stack, on SQLite.
 
 One scan = one read, one write, one fragment. Each server runs in its own
-process (uvicorn); the load generator is open-loop (requests leave on a fixed
-schedule whatever the server does, so a slow server cannot slow the clock) for
-latency, and closed-loop with 16 workers for peak throughput.
+process (uvicorn on uvloop, as ``make run`` serves both); the load generator is
+open-loop (requests leave on a fixed schedule whatever the server does, so a slow
+server cannot slow the clock) for latency, and closed-loop with 16 workers for peak
+throughput.
 
     python -m benchmarks.scan [--seconds 8] [--rates 25,50,100]
 """
@@ -71,7 +72,7 @@ def start(target: str, env: dict[str, str]) -> tuple[subprocess.Popen[bytes], st
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--factory", target, "--port", str(port),
-         "--log-level", "warning", "--no-access-log"],
+         "--log-level", "warning", "--no-access-log", "--loop", "uvloop"],
         cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     wait_for_http(base + "/healthz")
