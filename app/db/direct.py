@@ -43,7 +43,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import Executable, visitors
 from sqlalchemy.sql.elements import BindParameter
 
-from app.db.engine import INLINE_WRITER, on_driver
+from app.db.engine import INLINE_WRITER, PG_WRITER, on_driver, raise_translated
 from app.db.inline_sqlite import InlineConnection
 
 _CACHED = "_direct_sqlite"
@@ -114,6 +114,9 @@ async def _writer(session: AsyncSession) -> Any:
         if not raw.in_transaction:
             on_driver(raw, "BEGIN IMMEDIATE")
         return raw
+    adapter = session.info.get(PG_WRITER)
+    if adapter is not None:  # a kept PostgreSQL writer: _pg_run begins on it
+        return adapter
     transaction = sync.get_transaction()
     cached = session.info.get(_CACHED)
     if transaction is not None and cached is not None and cached[0] is transaction:
@@ -145,16 +148,49 @@ async def _pg_run(session: AsyncSession, adapter: Any, sql: str,
             rows = await prepared.fetch(*params)
             status = prepared.get_statusmsg() or ""
         except Exception as error:
-            try:
-                adapter._handle_exception(error)
-            except Exception as translated:
-                dbapi = _dialect(session).loaded_dbapi
-                raise DBAPIError.instance(
-                    sql, params, translated, dbapi.Error,
-                    ismulti=False) from error
-            raise
+            raise_translated(adapter, sql, params, error)
     touched = status.rsplit(" ", 1)[-1]
     return rows, int(touched) if touched.isdigit() else -1
+
+
+class _BegunTransaction:
+    """The adapter's transaction when ``begin_with`` sent its BEGIN: finished by COMMIT or
+    ROLLBACK on the connection, as asyncpg's own transaction object would finish it."""
+
+    __slots__ = ("_connection",)
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    async def commit(self) -> None:
+        await self._connection.execute("COMMIT")
+
+    async def rollback(self) -> None:
+        await self._connection.execute("ROLLBACK")
+
+
+async def begin_with(session: AsyncSession, sql: str) -> bool:
+    """On a kept PostgreSQL writer whose transaction has not begun, send ``BEGIN`` and
+    ``sql`` (a statement with no parameters and no rows wanted: a row lock) as one
+    simple query, one round trip instead of two; the transaction then goes on as if
+    the adapter had begun it. False, having sent nothing, anywhere else: the caller
+    runs its statement the ordinary way."""
+    adapter = session.info.get(PG_WRITER)
+    if (adapter is None or adapter._transaction is not None
+            or adapter.isolation_level is not None or adapter.readonly
+            or adapter.deferrable or not session.sync_session._is_clean()):
+        return False
+    _announce(session, sql, (), False)
+    connection = adapter._connection
+    async with adapter._execute_mutex:
+        try:
+            await connection.execute("BEGIN;" + sql)
+        except Exception as error:
+            if connection.is_in_transaction():  # begun, then the statement failed
+                adapter._transaction = _BegunTransaction(connection)
+            raise_translated(adapter, sql, (), error)
+        adapter._transaction = _BegunTransaction(connection)
+    return True
 
 
 def _dialect(session: AsyncSession) -> Any:

@@ -30,12 +30,15 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 from app.db import inline_sqlite
 from sync.pg_pool import postgres_engine
 
-# A pinned writer session's ``info`` key: the sqlite3 connection its transaction runs on.
+# A kept writer session's ``info`` keys: the driver connection its transaction may be
+# begun on directly (``app.db.direct``). SQLite: the pinned writer's sqlite3 connection;
+# PostgreSQL: SQLAlchemy's asyncpg adapter of a kept write connection.
 INLINE_WRITER = "inline_writer"
+PG_WRITER = "pg_writer"
 
 
 class WriterSession(AsyncSession):
-    """A write session on the pinned SQLite writer (``Database.writing``). The scan's
+    """A write session on a kept writer connection (``Database.writing``). The scan's
     statements may have opened the transaction on the driver (``app.db.direct``) without
     the session knowing; its commit and rollback finish that transaction too, so no
     caller can commit the session and leave the driver's writes behind."""
@@ -43,15 +46,11 @@ class WriterSession(AsyncSession):
     async def commit(self) -> None:
         if _used(self):  # the session's own transaction, and what it has to flush
             await super().commit()
-        raw = self.info[INLINE_WRITER]
-        if raw.in_transaction:
-            on_driver(raw, "COMMIT")
+        await _finish(self, "COMMIT")
 
     async def rollback(self) -> None:
         await super().rollback()
-        raw = self.info[INLINE_WRITER]
-        if raw.in_transaction:
-            on_driver(raw, "ROLLBACK")
+        await _finish(self, "ROLLBACK")
 
 
 def _used(session: AsyncSession) -> bool:
@@ -61,6 +60,18 @@ def _used(session: AsyncSession) -> bool:
     return sync.in_transaction() or bool(len(sync.identity_map)) or not sync._is_clean()
 
 
+async def _finish(session: AsyncSession, statement: str) -> None:
+    """COMMIT or ROLLBACK whatever transaction was begun on the session's driver."""
+    raw = session.info.get(INLINE_WRITER)
+    if raw is not None:
+        if raw.in_transaction:
+            on_driver(raw, statement)
+        return
+    adapter = session.info.get(PG_WRITER)
+    if adapter is not None and adapter._transaction is not None:
+        await on_adapter(adapter, statement)
+
+
 def on_driver(raw: sqlite3.Connection, statement: str) -> None:
     """BEGIN IMMEDIATE, COMMIT or ROLLBACK on the pinned writer's sqlite3 connection,
     its error raised as SQLAlchemy raises the driver's."""
@@ -68,6 +79,28 @@ def on_driver(raw: sqlite3.Connection, statement: str) -> None:
         raw.execute(statement)
     except sqlite3.Error as exc:
         raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
+
+
+async def on_adapter(adapter: Any, statement: str) -> None:
+    """COMMIT or ROLLBACK of the transaction begun on SQLAlchemy's asyncpg adapter, as
+    the adapter's own commit and rollback do it (the transaction is let go whatever
+    happens), without the greenlet round the session's would take."""
+    transaction = adapter._transaction
+    finish = transaction.commit if statement == "COMMIT" else transaction.rollback
+    try:
+        await adapter._call_and_discard(finish)
+    except Exception as error:
+        raise_translated(adapter, statement, (), error)
+
+
+def raise_translated(adapter: Any, statement: str, params: Any, error: Exception) -> None:
+    """Raise asyncpg's ``error`` as SQLAlchemy raises it (IntegrityError, ...)."""
+    try:
+        adapter._handle_exception(error)
+    except Exception as translated:
+        raise DBAPIError.instance(statement, params, translated, adapter.dbapi.Error,
+                                  ismulti=False) from error
+    raise error
 
 
 @dataclass
@@ -88,6 +121,12 @@ class Database:
     pinned_writer: bool = False
     _pinned: AsyncConnection | None = field(default=None, repr=False)
     _raw: Any = field(default=None, repr=False)  # its sqlite3 connection
+    # PostgreSQL: up to this many write connections stay checked out between
+    # transactions, each with its asyncpg adapter, for the same reason; a writer that
+    # finds none free takes an ordinary pooled session.
+    kept_writers: int = 0
+    _kept: list[tuple[AsyncConnection, Any]] = field(default_factory=list, repr=False)
+    _kept_open: int = field(default=0, repr=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -101,6 +140,12 @@ class Database:
         its ``info[INLINE_WRITER]`` is the driver's sqlite3 connection, on which
         ``app.db.direct`` may begin the transaction itself (``BEGIN IMMEDIATE``, no
         session round). Whatever began it, leaving without a commit rolls it back."""
+        if self.kept_writers:
+            kept = await self._take_kept()
+            if kept is not None:
+                async with self._kept_session(*kept) as session:
+                    yield session
+                return
         if not self.pinned_writer:
             lock = self.write_lock or contextlib.nullcontext()
             async with lock, self.write_sessions() as session:
@@ -120,6 +165,61 @@ class Database:
                 finally:
                     if raw.in_transaction:  # begun on the driver and never committed
                         on_driver(raw, "ROLLBACK")
+
+    @contextlib.asynccontextmanager
+    async def _kept_session(self, conn: AsyncConnection,
+                            adapter: Any) -> AsyncIterator[AsyncSession]:
+        """A write session on a kept PostgreSQL connection: ``app.db.direct`` begins its
+        transaction on the adapter (one BEGIN, no session round); leaving without a
+        commit rolls back whatever began it, and the connection is kept for the next
+        writer only when that rollback went through."""
+        session = self.write_sessions(bind=conn)
+        session.info[PG_WRITER] = adapter
+        clean = False
+        try:
+            yield session
+        finally:
+            try:
+                if _used(session):
+                    await session.close()  # rolls back what the session began
+                if adapter._transaction is not None:  # begun on the driver, not committed
+                    await on_adapter(adapter, "ROLLBACK")
+                clean = True
+            finally:
+                if clean and not self._closed(conn, adapter):
+                    self._kept.append((conn, adapter))
+                else:
+                    await self._drop_kept(conn)
+
+    async def _take_kept(self) -> tuple[AsyncConnection, Any] | None:
+        """A free kept write connection, a new one while fewer than ``kept_writers`` are
+        open, or None. One the server has closed is dropped, not handed out."""
+        while self._kept:
+            conn, adapter = self._kept.pop()
+            if not self._closed(conn, adapter):
+                return conn, adapter
+            await self._drop_kept(conn)
+        if self._kept_open >= self.kept_writers:
+            return None
+        self._kept_open += 1
+        try:
+            conn = await self.writer.connect()
+            adapter = (await conn.get_raw_connection()).dbapi_connection
+        except BaseException:
+            self._kept_open -= 1
+            raise
+        return conn, adapter
+
+    @staticmethod
+    def _closed(conn: AsyncConnection, adapter: Any) -> bool:
+        return bool(conn.closed or conn.invalidated or adapter._connection.is_closed())
+
+    async def _drop_kept(self, conn: AsyncConnection) -> None:
+        self._kept_open -= 1
+        with contextlib.suppress(Exception):
+            await conn.invalidate()
+        with contextlib.suppress(Exception):
+            await conn.close()
 
     async def _pinned_connection(self) -> tuple[AsyncConnection, Any]:
         conn = self._pinned
@@ -151,6 +251,8 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
+        while self._kept:
+            await self._drop_kept(self._kept.pop()[0])
         if self._pinned is not None:
             with contextlib.suppress(Exception):
                 await self._pinned.close()
@@ -218,10 +320,13 @@ def open_database(url: str, *, pool_size: int = 16, inline_writer: bool = True) 
         quick = None
         lock = None
     pinned = url.startswith("sqlite") and inline_writer
+    kept = 0 if url.startswith("sqlite") else max(1, pool_size * 3 // 4)
     return Database(
         url=url, writer=writer, reader=reader,
         write_sessions=async_sessionmaker(writer, expire_on_commit=False,
-                                          class_=WriterSession if pinned else AsyncSession),
+                                          class_=WriterSession if pinned or kept
+                                          else AsyncSession),
+        kept_writers=kept,
         read_sessions=async_sessionmaker(reader, expire_on_commit=False),
         write_lock=lock,
         pinned_writer=pinned,

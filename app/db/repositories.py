@@ -26,6 +26,7 @@ def plu_forms(plu: str) -> set[str]:
 
 _LOCK_ORDER = direct.Statement(select(tables.orders.c.id).where(
     tables.orders.c.id == bindparam("order_id")).with_for_update())
+_LOCK_ORDER_SQL = "SELECT orders.id FROM orders WHERE orders.id = %d FOR UPDATE"
 
 
 class OrderRepository:
@@ -92,7 +93,10 @@ class OrderRepository:
         writer of this order committed. Lock first, load after: a SELECT ... FOR
         UPDATE that waited re-reads the locked order row but keeps joined lines
         from its old snapshot."""
-        if self.session.bind.dialect.name == "postgresql":  # type: ignore[union-attr]
+        # First in its transaction on a kept PostgreSQL writer: sent with the BEGIN.
+        if (self.session.bind.dialect.name == "postgresql"  # type: ignore[union-attr]
+                and not await direct.begin_with(self.session,
+                                                _LOCK_ORDER_SQL % int(order_id))):
             await direct.mappings(self.session, _LOCK_ORDER, {"order_id": order_id})
 
     async def for_scan(self, order_id: int, *, store_id: int, product_id: int | None = None,

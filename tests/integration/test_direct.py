@@ -8,11 +8,11 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError, StatementError
 
 from app.db import direct, tables
-from app.db.engine import INLINE_WRITER
+from app.db.engine import INLINE_WRITER, PG_WRITER
 from app.db.plain import INSERT_SCAN, UPDATE_LINE, _order_statement
 from app.db.repositories import _probe_statement
 from picking.codes import interpret
@@ -26,6 +26,9 @@ def _direct_taken(db: Any, session: Any) -> bool:
     raw = session.info.get(INLINE_WRITER)
     if raw is not None:  # nothing for the session to flush, so _writer hands it out
         return bool(raw.in_transaction) and session.sync_session._is_clean()
+    adapter = session.info.get(PG_WRITER)
+    if adapter is not None:  # a kept PostgreSQL writer: the same
+        return adapter._transaction is not None and session.sync_session._is_clean()
     return session.info[direct._CACHED][1] is not None
 
 
@@ -255,14 +258,13 @@ async def test_a_transaction_begun_by_a_direct_statement_is_committed_by_the_ses
     assert await _picked(db, milk) == 3
 
 
-async def test_the_sqlite_writer_keeps_its_connection_between_transactions(
+async def test_the_writer_keeps_its_connection_between_transactions(
         db: Any, shop: Any) -> None:
-    """No pool checkout, BEGIN through the session and return per transaction on SQLite:
-    three transactions, one connection, and none begun twice."""
+    """No pool checkout, BEGIN through the session and return per transaction, on SQLite
+    (the pinned writer) and PostgreSQL (kept writers): four transactions one after the
+    other, one connection."""
     from sqlalchemy import event
 
-    if not db.is_sqlite:
-        pytest.skip("PostgreSQL: a pooled connection per transaction")
     checkouts: list[object] = []
     event.listen(db.writer.sync_engine, "checkout", lambda *a: checkouts.append(a))
     async with db.writing() as session:  # the connection, pinned on first use
@@ -273,3 +275,118 @@ async def test_the_sqlite_writer_keeps_its_connection_between_transactions(
             await direct.execute(session, UPDATE_LINE, {"picked_quantity": 0, "line_id": 1})
             await session.commit()
     assert len(checkouts) <= 1
+
+
+async def _lines(db: Any, shop: Any, **items: int) -> list[int]:
+    async with db.writing() as session:
+        order_id = await add_order(session, shop, items)
+        await session.commit()
+    async with db.reading() as session:
+        return list((await session.execute(select(tables.order_lines.c.id).where(
+            tables.order_lines.c.order_id == order_id).order_by(
+            tables.order_lines.c.id))).scalars().all())
+
+
+def _postgres_only(db: Any) -> None:
+    if db.is_sqlite:
+        pytest.skip("SQLite has one pinned writer; kept writers are PostgreSQL's")
+
+
+async def test_writers_at_once_each_get_a_kept_connection_or_an_ordinary_session(
+        db: Any, shop: Any) -> None:
+    """Two writers at once on PostgreSQL hold two kept connections, and both commit;
+    past ``kept_writers`` a writer takes an ordinary pooled session and commits too."""
+    _postgres_only(db)
+    milk, bread = await _lines(db, shop, milk=3, bread=2)
+    async with db.writing() as first, db.writing() as second:
+        await direct.execute(first, UPDATE_LINE, {"picked_quantity": 1, "line_id": milk})
+        await direct.execute(second, UPDATE_LINE, {"picked_quantity": 1, "line_id": bread})
+        assert first.info[PG_WRITER] is not second.info[PG_WRITER]
+        await first.commit()
+        await second.commit()
+    assert (await _picked(db, milk), await _picked(db, bread)) == (1, 1)
+    assert len(db._kept) == db._kept_open == 2
+
+    db.kept_writers = 2  # both taken: a third writer is served by the pool
+    async with db.writing() as first, db.writing() as second, db.writing() as third:
+        assert PG_WRITER not in third.info and PG_WRITER in first.info | second.info
+        await direct.execute(third, UPDATE_LINE, {"picked_quantity": 2, "line_id": milk})
+        await third.commit()
+    assert await _picked(db, milk) == 2 and len(db._kept) == 2
+
+
+async def test_a_kept_connection_the_server_ended_is_replaced_and_a_failed_one_kept_clean(
+        db: Any, shop: Any) -> None:
+    """A failed statement on a kept connection raises SQLAlchemy's error and leaves the
+    connection rolled back for the next writer; one the server ended (a restart, an
+    admin's pg_terminate_backend) is dropped, and the next writer gets a new one."""
+    import asyncio
+
+    _postgres_only(db)
+    (milk,) = await _lines(db, shop, milk=3)
+    scan = {"line_id": milk, "scan_id": "kept-1", "code": MILK, "quantity": 1,
+            "scanned_at": NOW, "staff_id": None, "clock_adjusted": False}
+    async with db.writing() as session:
+        await direct.execute(session, INSERT_SCAN, scan)
+        await session.commit()
+    with pytest.raises(IntegrityError):  # the same scan id again
+        async with db.writing() as session:
+            await direct.execute(session, UPDATE_LINE, {"picked_quantity": 1, "line_id": milk})
+            await direct.execute(session, INSERT_SCAN, scan)
+    assert await _picked(db, milk) == 0  # the UPDATE before it undone
+    async with db.writing() as session:  # the same connection, usable
+        pid = (await direct.mappings(session, _BACKEND, {}))[0]["pid"]
+        await direct.execute(session, UPDATE_LINE, {"picked_quantity": 1, "line_id": milk})
+        await session.commit()
+    assert await _picked(db, milk) == 1 and db._kept_open == 1
+
+    async with db.reading() as session:
+        await session.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    adapter = db._kept[0][1]
+    for _ in range(100):  # the loop hears the socket close
+        if adapter._connection.is_closed():
+            break
+        await asyncio.sleep(0.01)
+    async with db.writing() as session:
+        assert (await direct.mappings(session, _BACKEND, {}))[0]["pid"] != pid
+        await direct.execute(session, UPDATE_LINE, {"picked_quantity": 2, "line_id": milk})
+        await session.commit()
+    assert await _picked(db, milk) == 2 and db._kept_open == 1
+
+
+_BACKEND = direct.Statement(select(func.pg_backend_pid().label("pid")))
+
+
+async def test_the_order_lock_goes_with_the_begin_and_holds(db: Any, shop: Any) -> None:
+    """On a kept PostgreSQL writer the order lock is sent with its BEGIN (one round trip)
+    and holds like any row lock: another writer cannot take it until the first commits.
+    A statement that fails there raises SQLAlchemy's error and leaves the connection
+    rolled back for the next writer."""
+    from sqlalchemy.exc import DBAPIError, ProgrammingError
+
+    from app.db.repositories import OrderRepository
+
+    _postgres_only(db)
+    async with db.writing() as session:
+        order_id = await add_order(session, shop, {"milk": 1})
+        await session.commit()
+    nowait = text("SELECT id FROM orders WHERE id = :id FOR UPDATE NOWAIT")
+    async with db.writing() as first:
+        heard = Statements(db.writer)
+        await OrderRepository(first).lock(order_id)
+        assert heard.seen == ["SELECT"]  # one statement, begun by it:
+        assert isinstance(first.info[PG_WRITER]._transaction, direct._BegunTransaction)
+        async with db.reading() as other:
+            with pytest.raises(DBAPIError, match="could not obtain lock"):
+                await other.execute(nowait, {"id": order_id})
+        await first.commit()
+    async with db.reading() as other:  # let go at the commit
+        assert (await other.execute(nowait, {"id": order_id})).scalar_one() == order_id
+
+    with pytest.raises(ProgrammingError):
+        async with db.writing() as session:
+            await direct.begin_with(session, "SELECT no_such_column FROM orders")
+    async with db.writing() as session:  # the same connection, rolled back and usable
+        await OrderRepository(session).lock(order_id)
+        await session.commit()
+    assert db._kept_open == 1
