@@ -329,10 +329,13 @@ async def test_a_kept_connection_the_server_ended_is_replaced_and_a_failed_one_k
     async with db.writing() as session:
         await direct.execute(session, INSERT_SCAN, scan)
         await session.commit()
-    with pytest.raises(IntegrityError):  # the same scan id again
+    async def the_same_scan_again() -> None:
         async with db.writing() as session:
             await direct.execute(session, UPDATE_LINE, {"picked_quantity": 1, "line_id": milk})
-            await direct.execute(session, INSERT_SCAN, scan)
+            await direct.execute(session, INSERT_SCAN, scan)  # the same scan id
+
+    with pytest.raises(IntegrityError):
+        await the_same_scan_again()
     assert await _picked(db, milk) == 0  # the UPDATE before it undone
     async with db.writing() as session:  # the same connection, usable
         pid = (await direct.mappings(session, _BACKEND, {}))[0]["pid"]
