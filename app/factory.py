@@ -79,7 +79,7 @@ def _jinja_env() -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         lambda s, **kw: i18n.gettext(s, **kw),
         # Jinja formats the translated text itself (Markup-aware: an order_no stays markup).
-        lambda s, p, n: i18n.translations(i18n.current_language()).ngettext(s, p, n),
+        i18n.ngettext_format,
         newstyle=True)
     env.globals["_"] = _template_gettext
     env.filters["order_no"] = order_no

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import contextvars
 import io
+import re
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from babel import Locale
@@ -56,20 +57,36 @@ def current_language() -> str:
 
 
 def gettext(message: str, **params: object) -> str:
-    text = translations(current_language()).gettext(message)
+    text = keep_counts(translations(current_language()).gettext(message))
     return text % params if params else text
 
 
 def ngettext(singular: str, plural: str, n: int, **params: object) -> str:
-    text = translations(current_language()).ngettext(singular, plural, n)
+    text = ngettext_format(singular, plural, n)
     params.setdefault("num", n)
     return text % params
+
+
+def ngettext_format(singular: str, plural: str, n: int) -> str:
+    """The translated form for ``n``, not yet formatted (Jinja formats it itself)."""
+    return keep_counts(translations(current_language()).ngettext(singular, plural, n))
 
 
 _ = gettext
 
 
 NBSP = "\u00a0"
+
+# A count in a sentence: "%(picked)s of %(total)s", "%(k)s из %(n)s".
+_COUNT = re.compile(r"(%\(\w+\)[sd]) (of|из) (%\(\w+\)[sd])")
+
+
+@lru_cache(maxsize=4096)
+def keep_counts(text: str) -> str:
+    """A translated sentence whose counts are read as one figure: "3 of 12" is joined by
+    no-break spaces, so a narrow screen never ends a line with "Собрано 3 из" and starts
+    the next with "12". Every message goes through here, in both languages."""
+    return _COUNT.sub(f"\\1{NBSP}\\2{NBSP}\\3", text)
 
 
 def duration(minutes: int) -> str:

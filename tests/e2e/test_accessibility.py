@@ -155,6 +155,9 @@ SPLIT_UNITS = [r"\d[ \t\n]+(г|кг|мл|л|шт|g|kg|ml|l|pcs?)(?![\p{L}\d])", 
 # A code a line may split at its hyphen: an order ("OMS-" / "240002"), a store ("MSK-" /
 # "001"), a tote. Printed labels wrap anywhere on purpose.
 SPLIT_ORDERS = [r"\b[A-Z]{1,10}-[0-9][A-Z0-9-]*\b", "g", "script, style, .label, code"]
+# A count a line may split: "Собрано 3 из" / "12", "Bag 1 of" / "2". Read as one figure, so
+# kept on one line, whichever words happen to fall at the line's end.
+SPLIT_COUNTS = [r"\d[ \t\n]+(of|из)[ \t\n]+\d", "gu", "script, style"]
 
 # Words cut off behind an ellipsis ("Рустам А…" in a courier's top bar at 360 px).
 ELLIPSIZED = """() => {
@@ -289,6 +292,7 @@ def test_every_page_passes_axe_and_has_thumb_sized_controls(
                 cut += [f"{path}: {s}" for s in page.evaluate(CUT_CHOICES)]
                 cut += [f"{path}: {s}" for s in page.evaluate(BREAKABLE, SPLIT_UNITS)]
                 cut += [f"{path}: {s}" for s in page.evaluate(BREAKABLE, SPLIT_ORDERS)]
+                cut += [f"{path}: {s}" for s in page.evaluate(BREAKABLE, SPLIT_COUNTS)]
                 cut += [f"{path}: {s}" for s in page.evaluate(ELLIPSIZED)]
                 width = page.evaluate("document.documentElement.scrollWidth")
                 if width > PHONE["viewport"]["width"]:

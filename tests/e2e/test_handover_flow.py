@@ -17,6 +17,7 @@ from app.services import handover as service
 from picking.bags import BagCode
 from tests.e2e.conftest import LiveServer, seeded_database, sign_in, start_server
 from tests.support.handover import picked_order, staff_user
+from tests.support.people import unwrapped
 
 PLACES = {"ambient": "Shelf 1", "chilled": "Fridge 1", "frozen": "Freezer 1"}
 
@@ -95,7 +96,7 @@ def test_a_picker_packs_an_order_and_opens_its_labels(floor: Floor, phone: Any) 
     assert phone.locator(".feedback--error").count() == 0
     assert phone.locator(".label").count() == 2
     assert phone.locator(".label svg").count() == 2
-    assert "Bag 2 of 2" in phone.inner_text(".labels")
+    assert "Bag 2 of 2" in unwrapped(phone.inner_text(".labels"))
 
 
 def test_a_courier_is_blocked_by_a_missing_bag_then_takes_and_delivers_with_a_photo(
@@ -105,7 +106,7 @@ def test_a_courier_is_blocked_by_a_missing_bag_then_takes_and_delivers_with_a_ph
     _scan(phone, BagCode("E-TWO", 1, 2, "ambient").text())
     phone.click("text=Take the order")
     phone.wait_for_load_state("networkidle")
-    assert "Missing: bag 2 of 2 (chilled)" in phone.inner_text("#scan-feedback")
+    assert "Missing: bag 2 of 2 (chilled)" in unwrapped(phone.inner_text("#scan-feedback"))
     _scan(phone, BagCode("E-COL", 1, 1, "ambient").text())
     assert "belongs to order E-COL" in phone.inner_text("#scan-feedback")
     _scan(phone, BagCode("E-TWO", 2, 2, "chilled").text())
@@ -188,7 +189,7 @@ def test_a_courier_scans_a_bag_label_with_the_phone_camera(floor: Floor,
     posts.clear()
     page.get_by_role("button", name="Camera").click()
     page.wait_for_url("**/courier/**take**", timeout=15_000)
-    assert "1 of 2" in page.inner_text("main") or "1 / 2" in page.inner_text("main")
+    assert "1 of 2" in unwrapped(page.inner_text("main"))
     # The camera comes back on for the next bag, and the bag still in view is not sent again.
     page.wait_for_selector("#camera:not([hidden])")
     page.wait_for_timeout(2500)

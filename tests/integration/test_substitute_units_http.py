@@ -18,8 +18,13 @@ from tests.integration.test_substitution_http import (
     outbox,
     short_order,
 )
-from tests.support.people import Person
+from tests.support.people import Person, unwrapped
 from tests.support.shop import BREAD, KEFIR, NOT_IN_ANY_ORDER, NOW, add_order, kefir_unit
+
+
+def read(text: str) -> str:
+    """A page's text as a person reads it: entities decoded, no-break spaces as spaces."""
+    return unwrapped(html.unescape(text))
 
 
 async def scans_of(db: Any, order_id: int, sku: str) -> list[tuple[str | None, int]]:
@@ -67,7 +72,7 @@ async def test_a_marked_substitute_by_its_plain_ean_is_refused_with_the_pick_loo
     order_id, milk = await short_order(db, shop, picker, {"milk": 2}, "milk")
     refused = await offer(picker, order_id, milk, KEFIR)
     assert refused.status_code == 422
-    assert "is marked goods: scan the DataMatrix code on the pack" in html.unescape(refused.text)
+    assert "is marked goods: scan the DataMatrix code on the pack" in read(refused.text)
     assert await outbox(db, order_id, "SubstitutionProposed") == []
 
 
@@ -125,19 +130,19 @@ async def test_every_screen_says_picked_substituted_and_missing(
     customer = await approved(db, phone, order_id)  # kefir ×1: its one unit is scanned
 
     expected = "Picked 1 of 4 · substituted 1 · missing 1"
-    pick_page = html.unescape((await picker.get(f"/pick/{order_id}")).text)
+    pick_page = read((await picker.get(f"/pick/{order_id}")).text)
     assert expected in pick_page and 'aria-valuenow="3"' in pick_page
     assert "progress__bar--missing" in pick_page and "progress__bar--substituted" in pick_page
-    queue = html.unescape((await picker.get("/pick/")).text)
+    queue = read((await picker.get("/pick/")).text)
     assert expected in queue
-    customer_page = html.unescape((await customer.open(headers={"Accept-Language": "en"})).text)
+    customer_page = read((await customer.open(headers={"Accept-Language": "en"})).text)
     assert expected in customer_page
     supervisor = await as_supervisor(client)
-    board = html.unescape((await supervisor.get("/board/")).text)
+    board = read((await supervisor.get("/board/")).text)
     assert expected in board
-    panel = html.unescape((await supervisor.get(f"/board/orders/{order_id}")).text)
+    panel = read((await supervisor.get(f"/board/orders/{order_id}")).text)
     assert expected in panel
-    russian = html.unescape((await customer.open(headers={"Accept-Language": "ru"})).text)
+    russian = read((await customer.open(headers={"Accept-Language": "ru"})).text)
     assert "Собрано 1 из 4 · заменено: 1 · нет в наличии: 1" in russian
 
 
@@ -151,9 +156,9 @@ async def test_a_substitute_found_nowhere_is_missing_on_the_lists_too(
     shorted = await picker.post(f"/pick/{order_id}/lines/{rye}/short", {"reason": "damaged"},
                                 htmx=True)
     assert shorted.status_code == 200, shorted.text[:300]
-    assert "Picked 0 of 1 · missing 1" in html.unescape((await picker.get("/pick/")).text)
+    assert "Picked 0 of 1 · missing 1" in read((await picker.get("/pick/")).text)
     supervisor = await as_supervisor(client)
-    board = html.unescape((await supervisor.get("/board/")).text)
+    board = read((await supervisor.get("/board/")).text)
     assert "Picked 0 of 1 · missing 1" in board
 
 

@@ -85,3 +85,23 @@ def test_a_counted_sentence_in_a_template_keeps_its_markup_and_agrees(speaking: 
     speaking("ru")
     assert page.render(n=3, oms="OMS-2") == (
         'Заказ <span class="nowrap">OMS-2</span> упакован: 3 пакета.')
+
+
+def test_a_count_is_one_figure_a_line_never_splits(speaking: Speak) -> None:
+    """"3 of 12" is read as one figure: its spaces do not break, in Python's messages, the
+    templates' ``_`` and their plural forms, in both languages ("Собрано 3 из" / "12")."""
+    nbsp = i18n.NBSP
+    env = _jinja_env()
+    template = env.from_string(
+        "{{ _('Bag %(k)s of %(n)s', k=1, n=2) }}|"
+        "{{ ngettext('%(done)s of %(num)s bag scanned', '%(done)s of %(num)s bags scanned',"
+        " 3, done=1) }}")
+    speaking("en")
+    assert i18n.gettext("%(name)s: %(picked)s of %(ordered)s", name="Milk 3.2%",
+                        picked=1, ordered=2) == f"Milk 3.2%: 1{nbsp}of{nbsp}2"
+    assert template.render() == f"Bag 1{nbsp}of{nbsp}2|1{nbsp}of{nbsp}3 bags scanned"
+    speaking("ru")
+    assert i18n.gettext("Picked %(picked)s of %(total)s", picked=3,
+                        total=12) == f"Собрано 3{nbsp}из{nbsp}12"
+    assert template.render() == (f"Пакет 1{nbsp}из{nbsp}2|"
+                                 f"Отсканировано пакетов: 1{nbsp}из{nbsp}3")
