@@ -137,7 +137,8 @@ def test_a_sentence_with_an_order_number_keeps_its_markup_and_escapes_the_rest()
         assert str(said) == 'Pack <span class="nowrap">&lt;b&gt;OMS-1&lt;/b&gt;</span>'
         mixed = _template_gettext("%(name)s: %(picked)s of %(ordered)s", name="<i>x</i>",
                                   picked=order_no("1"), ordered=2)
-        assert str(mixed) == '&lt;i&gt;x&lt;/i&gt;: <span class="nowrap">1</span> of 2'
+        assert str(mixed) == ('&lt;i&gt;x&lt;/i&gt;: <span class="nowrap">1</span>'
+                              f"{i18n.NBSP}of{i18n.NBSP}2")  # a count kept whole
         assert _template_gettext("Pack %(oms)s", oms="OMS-1") == "Pack OMS-1"  # plain
         from app.factory import keep_whole
         assert str(keep_whole("Order OMS-240002 <b>is</b> packed; Coca-Cola stays.")) == (
