@@ -4,15 +4,17 @@ SQLite: one writer connection whose transactions start with ``BEGIN IMMEDIATE``
 (so read-modify-write never loses an update), guarded by an asyncio lock so
 writers queue in Python instead of in SQLite's sleep-based busy handler; and a
 pool of reader connections with a plain ``BEGIN`` so screens never wait on
-writers (WAL). PostgreSQL: one pooled engine for both.
+writers (WAL). PostgreSQL: one pooled engine for both, of which up to three quarters
+stay checked out for writers between transactions (kept writers).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -139,11 +141,15 @@ class Database:
         With the pinned SQLite writer the session is bound to that one connection, and
         its ``info[INLINE_WRITER]`` is the driver's sqlite3 connection, on which
         ``app.db.direct`` may begin the transaction itself (``BEGIN IMMEDIATE``, no
-        session round). Whatever began it, leaving without a commit rolls it back."""
+        session round); on PostgreSQL a kept writer's ``info[PG_WRITER]`` is its asyncpg
+        adapter, the same way. Whatever began it, leaving without a commit rolls it back."""
         if self.kept_writers:
             kept = await self._take_kept()
             if kept is not None:
-                async with self._kept_session(*kept) as session:
+                conn, adapter = kept
+                async with self._bound(conn, PG_WRITER, adapter,
+                                       functools.partial(self._give_back, conn, adapter)
+                                       ) as session:
                     yield session
                 return
         if not self.pinned_writer:
@@ -154,27 +160,19 @@ class Database:
         assert self.write_lock is not None
         async with self.write_lock:
             conn, raw = await self._pinned_connection()
-            session = self.write_sessions(bind=conn)
-            session.info[INLINE_WRITER] = raw
-            try:
+            async with self._bound(conn, INLINE_WRITER, raw) as session:
                 yield session
-            finally:
-                try:
-                    if _used(session):
-                        await session.close()  # rolls back what the session began
-                finally:
-                    if raw.in_transaction:  # begun on the driver and never committed
-                        on_driver(raw, "ROLLBACK")
 
     @contextlib.asynccontextmanager
-    async def _kept_session(self, conn: AsyncConnection,
-                            adapter: Any) -> AsyncIterator[AsyncSession]:
-        """A write session on a kept PostgreSQL connection: ``app.db.direct`` begins its
-        transaction on the adapter (one BEGIN, no session round); leaving without a
-        commit rolls back whatever began it, and the connection is kept for the next
-        writer only when that rollback went through."""
+    async def _bound(self, conn: AsyncConnection, key: str, driver: Any,
+                     then: Callable[[bool], Awaitable[None]] | None = None,
+                     ) -> AsyncIterator[AsyncSession]:
+        """A write session on a kept connection, its driver in ``info[key]``: SQLite's
+        pinned writer or a kept PostgreSQL writer, on which ``app.db.direct`` may begin the
+        transaction itself. Leaving without a commit rolls back whatever began it;
+        ``then`` hears whether that rollback went through (the connection is clean)."""
         session = self.write_sessions(bind=conn)
-        session.info[PG_WRITER] = adapter
+        session.info[key] = driver
         clean = False
         try:
             yield session
@@ -182,14 +180,19 @@ class Database:
             try:
                 if _used(session):
                     await session.close()  # rolls back what the session began
-                if adapter._transaction is not None:  # begun on the driver, not committed
-                    await on_adapter(adapter, "ROLLBACK")
+                await _finish(session, "ROLLBACK")  # begun on the driver, not committed
                 clean = True
             finally:
-                if clean and not self._closed(conn, adapter):
-                    self._kept.append((conn, adapter))
-                else:
-                    await self._drop_kept(conn)
+                if then is not None:
+                    await then(clean)
+
+    async def _give_back(self, conn: AsyncConnection, adapter: Any, clean: bool) -> None:
+        """A kept PostgreSQL writer back to the free list, or dropped: one whose rollback
+        failed or whose server ended it is never handed out again."""
+        if clean and not self._closed(conn, adapter):
+            self._kept.append((conn, adapter))
+        else:
+            await self._drop_kept(conn)
 
     async def _take_kept(self) -> tuple[AsyncConnection, Any] | None:
         """A free kept write connection, a new one while fewer than ``kept_writers`` are
