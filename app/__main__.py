@@ -81,7 +81,7 @@ def _serve(settings: Settings, host: str, port: int, https: bool = False,
             print(f"HTTPS for phones: https://{address}:{port}/ (self-signed: accept it once)")
     from app.server_protocol import NoDelayH11Protocol
 
-    # uvloop: asyncio's loop in C. A PostgreSQL scan's six round trips each wake the
+    # uvloop: asyncio's loop in C. A PostgreSQL scan's five round trips each wake the
     # loop for a socket, and every request is read and written through it; measured
     # in benchmarks.scale (README, "Scale-out").
     if workers > 1:  # N processes on one socket; each builds the app from the environment
