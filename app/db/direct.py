@@ -66,6 +66,7 @@ class Statement:
     def __init__(self, statement: Executable) -> None:
         self.statement = statement
         self._plans: dict[tuple[str, frozenset[str] | None], _Plan | None] = {}
+        self._pg_text: str | None = None
 
     def plan(self, dialect: Any, keys: frozenset[str] | None) -> _Plan | None:
         """The compiled plan for this dialect and parameter names, or None when the
@@ -100,6 +101,21 @@ class Statement:
                                   for c in columns))
         self._plans[dialect.name, keys] = plan
         return plan
+
+    def postgresql_text(self, **values: int) -> str:
+        """This statement as PostgreSQL's simple-query text with ``values`` written in
+        as literals: what ``begin_with`` sends in one message with its BEGIN, where a
+        bound parameter cannot go. Integers only (``int()`` of each, so nothing else
+        can reach the text); compiled once, from the same statement the bound path
+        runs, so the two cannot drift apart."""
+        text = self._pg_text
+        if text is None:
+            from sqlalchemy.dialects import postgresql
+
+            dialect = postgresql.dialect(paramstyle="pyformat")  # type: ignore[no-untyped-call]
+            text = self._pg_text = str(self.statement.compile(  # type: ignore[attr-defined]
+                dialect=dialect))
+        return text % {name: int(value) for name, value in values.items()}
 
 
 async def _writer(session: AsyncSession) -> Any:
@@ -183,13 +199,17 @@ async def begin_with(session: AsyncSession, sql: str) -> bool:
     _announce(session, sql, (), False)
     connection = adapter._connection
     async with adapter._execute_mutex:
+        failed: Exception | None = None
         try:
             await connection.execute("BEGIN;" + sql)
         except Exception as error:
-            if connection.is_in_transaction():  # begun, then the statement failed
-                adapter._transaction = _BegunTransaction(connection)
-            raise_translated(adapter, sql, (), error)
-        adapter._transaction = _BegunTransaction(connection)
+            failed = error
+        # Begun, even when the statement after the BEGIN failed: the session's
+        # rollback ends it, on the same connection.
+        if failed is None or connection.is_in_transaction():
+            adapter._transaction = _BegunTransaction(connection)
+        if failed is not None:
+            raise_translated(adapter, sql, (), failed)
     return True
 
 

@@ -26,7 +26,6 @@ def plu_forms(plu: str) -> set[str]:
 
 _LOCK_ORDER = direct.Statement(select(tables.orders.c.id).where(
     tables.orders.c.id == bindparam("order_id")).with_for_update())
-_LOCK_ORDER_SQL = "SELECT orders.id FROM orders WHERE orders.id = %d FOR UPDATE"
 
 
 class OrderRepository:
@@ -96,7 +95,7 @@ class OrderRepository:
         # First in its transaction on a kept PostgreSQL writer: sent with the BEGIN.
         if (self.session.bind.dialect.name == "postgresql"  # type: ignore[union-attr]
                 and not await direct.begin_with(self.session,
-                                                _LOCK_ORDER_SQL % int(order_id))):
+                                                _LOCK_ORDER.postgresql_text(order_id=order_id))):
             await direct.mappings(self.session, _LOCK_ORDER, {"order_id": order_id})
 
     async def for_scan(self, order_id: int, *, store_id: int, product_id: int | None = None,
