@@ -31,6 +31,7 @@ statement, and driver errors are raised as SQLAlchemy's (IntegrityError, ...).
 from __future__ import annotations
 
 import functools
+import operator
 import sqlite3
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -105,9 +106,10 @@ class Statement:
     def postgresql_text(self, **values: int) -> str:
         """This statement as PostgreSQL's simple-query text with ``values`` written in
         as literals: what ``begin_with`` sends in one message with its BEGIN, where a
-        bound parameter cannot go. Integers only (``int()`` of each, so nothing else
-        can reach the text); compiled once, from the same statement the bound path
-        runs, so the two cannot drift apart."""
+        bound parameter cannot go. Integers only (``operator.index`` of each: a
+        string, a float or None raises, so nothing else can reach the text);
+        compiled once, from the same statement the bound path runs, so the two
+        cannot drift apart."""
         text = self._pg_text
         if text is None:
             from sqlalchemy.dialects import postgresql
@@ -115,7 +117,7 @@ class Statement:
             dialect = postgresql.dialect(paramstyle="pyformat")  # type: ignore[no-untyped-call]
             text = self._pg_text = str(self.statement.compile(  # type: ignore[attr-defined]
                 dialect=dialect))
-        return text % {name: int(value) for name, value in values.items()}
+        return text % {name: operator.index(value) for name, value in values.items()}
 
 
 async def _writer(session: AsyncSession) -> Any:

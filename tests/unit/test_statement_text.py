@@ -25,7 +25,7 @@ def test_a_changed_statement_changes_its_text() -> None:
     assert shared.postgresql_text(order_id=1).rstrip().endswith("FOR SHARE")
 
 
-@pytest.mark.parametrize("forged", ["1; DROP TABLE orders", "1 OR 1=1", "", None, 1.5e9j])
+@pytest.mark.parametrize("forged", ["1; DROP TABLE orders", "1 OR 1=1", "", None, 1.5e9j, 42.7])
 def test_only_integers_reach_the_text(forged: object) -> None:
     with pytest.raises((ValueError, TypeError)):
         _LOCK_ORDER.postgresql_text(order_id=forged)  # type: ignore[arg-type]
