@@ -96,15 +96,29 @@ class PlainOrders:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
         self._loaded: list[tuple[Order, dict[str, Any], dict[int, dict[str, Any]]]] = []
+        self._offered: dict[tuple[int, int, int], list[dict[str, Any]]] = {}
+
+    def offer(self, rows: list[dict[str, Any]], *, order_id: int, store_id: int,
+              product_id: int) -> None:
+        """Rows of the order and one product's lines on it, read by another statement of
+        this transaction (the scan's probe) with ``_order_statement``'s labels: the next
+        ``for_scan`` of that order and product takes them instead of a SELECT. Taken
+        once; what is not taken is forgotten when the unit of work writes."""
+        self._offered[order_id, store_id, product_id] = rows
 
     async def for_scan(self, order_id: int, store_id: int, *, product_id: int | None,
                        line_id: int | None) -> Order | None:
         """The order with only the lines of one product (or one line), and their
-        products: one SELECT, no scans, no proposals."""
-        rows = await direct.mappings(
-            self.session, _order_statement(by_line=line_id is not None),
-            {"order_id": order_id, "store_id": store_id,
-             "which": product_id if line_id is None else line_id})
+        products: one SELECT (none when the probe offered them), no scans, no
+        proposals."""
+        rows = None
+        if line_id is None and product_id is not None:
+            rows = self._offered.pop((order_id, store_id, product_id), None)
+        if rows is None:
+            rows = await direct.mappings(
+                self.session, _order_statement(by_line=line_id is not None),
+                {"order_id": order_id, "store_id": store_id,
+                 "which": product_id if line_id is None else line_id})
         if not rows:
             return None
         first = rows[0]
@@ -134,6 +148,7 @@ class PlainOrders:
         it back (run by the unit of work's commit), each order's row first: its version
         check fails before anything else of it is written. The snapshots are moved on
         here; a failed write fails the whole unit of work."""
+        self._offered.clear()
         out: list[direct.Write] = []
         for order, order_before, lines_before in self._loaded:
             writes: list[direct.Write] = []

@@ -205,37 +205,57 @@ def _probe_statement(gtin: bool, plu: bool, marking: bool) -> Any:
         return select(column).where(r.scan_id == scan_id).scalar_subquery()
 
     anchor = select(literal(1).label("one")).subquery()
+    o, product = tables.orders, tables.products
     return direct.Statement(
-        select(*(c.label("p_" + c.name) for c in tables.products.c),
+        select(*(c.label("p_" + c.name) for c in product.c),
+               # The order and the product's lines on it, as ``PlainOrders.for_scan``
+               # reads them (same labels): the scan that counts needs no second SELECT.
+               *(c.label("o_" + c.name) for c in o.c),
+               *(c.label("l_" + c.name) for c in tables.order_lines.c),
                counted(ln.order_id).label("c_order"), counted(s.line_id).label("c_line"),
                counted(s.code).label("c_code"), refused(r.error).label("r_error"),
                refused(r.order_id).label("r_order"), refused(r.code).label("r_code"),
                refused(r.params).label("r_params"), used.label("marking_used"),
-               exists().where(tables.orders.c.id == bindparam("order_id"),
-                              tables.orders.c.store_id == store_id).label("order_here"),
+               exists().where(o.c.id == bindparam("order_id"),
+                              o.c.store_id == store_id).label("order_here"),
                exists().where(likely_out.c.store_id == store_id,
                               likely_out.c.product_id == product_id).label("likely_out"))
         .select_from(anchor)
-        .outerjoin(tables.products, and_(tables.products.c.id == product_id, true())))
+        .outerjoin(product, and_(product.c.id == product_id, true()))
+        .outerjoin(o, and_(o.c.id == bindparam("order_id"), o.c.store_id == store_id,
+                           product.c.id.is_not(None)))
+        .outerjoin(tables.order_lines,
+                   and_(ln.order_id == o.c.id, ln.product_id == product.c.id))
+        .order_by(ln.position, ln.id))
 
 
 class ScanRepository:
     """Scan ids (counted or refused) and the product a code names, for the scan path."""
 
-    def __init__(self, session: AsyncSession) -> None:
+    def __init__(self, session: AsyncSession, orders: PlainOrders | None = None) -> None:
         self.session = session
+        self.orders = orders if orders is not None else PlainOrders(session)
 
     async def probe(self, store_id: int, order_id: int, scan_id: str, *, gtin: str | None,
                     plu: str | None, marking_code: str | None) -> ScanProbe:
         """Whether the order is the store's, the product for the code (by GTIN, else
         by PLU), whether this scan id was already counted or refused, and whether the
-        marking code is already sold: one statement, every part an index lookup."""
+        marking code is already sold: one statement, every part an index lookup.
+
+        The same statement reads the order and the product's lines on it, offered to
+        ``orders`` (the unit of work's ``PlainOrders``): the ``for_scan`` that follows
+        for this product takes them instead of a SELECT of its own (on PostgreSQL one
+        round trip fewer)."""
         stmt = _probe_statement(gtin is not None, plu is not None, marking_code is not None)
         params: dict[str, Any] = {"store_id": store_id, "order_id": order_id,
                                   "scan_id": scan_id, "gtin": gtin, "marking_code": marking_code}
         if plu is not None:
             params["plus"] = sorted(plu_forms(plu))
-        (row,) = await direct.mappings(self.session, stmt, params)
+        rows = await direct.mappings(self.session, stmt, params)
+        row = rows[0]
+        if row["p_id"] is not None and row["o_id"] is not None:
+            self.orders.offer(rows, order_id=order_id, store_id=store_id,
+                              product_id=row["p_id"])
         return ScanProbe(
             product=None if row["p_id"] is None else product_from(row, "p_"),
             counted=None if row["c_line"] is None else Counted(

@@ -68,7 +68,10 @@ class UnitOfWork:
     # Each repository is made when first asked for: a scan uses a few of these.
     orders = _repository(OrderRepository)
     catalog = _repository(CatalogRepository)
-    scans = _repository(ScanRepository)
+    @cached_property
+    def scans(self) -> ScanRepository:  # the probe offers its order rows to ``orders``
+        return ScanRepository(self.session, self.orders.plain)
+
     stores = _repository(StoreRepository)
     stock = _repository(StockRepository)
     runs = _repository(RunRepository)

@@ -133,7 +133,9 @@ async def test_a_good_scan_costs_the_same_few_statements_on_the_first_and_the_15
         costs.append(list(statements.seen))
     assert await picked(db, order_id) == 151  # 150 milk and the bread
     assert costs[0] == costs[149], (costs[0], costs[149])  # no growth with the order
-    reads = ["SELECT", "SELECT"]  # the probe (product, scan id, marking) and the order
+    # one read: the probe (product, scan id, marking) also brings the order and the
+    # product's lines on it, which the scan counts on without a SELECT of its own
+    reads = ["SELECT"]
     if db_url.startswith("postgresql"):
         reads = ["SELECT", *reads]  # the order row's lock
     # the order (version-checked), the line, the scan, the outbox row; the probe also
@@ -153,7 +155,8 @@ async def test_a_refused_scan_is_one_transaction_of_few_statements(
     with pytest.raises(errors.LineAlreadyDone):
         await scan(db, picker, order_id, MILK, "phone-0002")
     lock = ["SELECT"] if db_url.startswith("postgresql") else []
-    assert statements.seen == [*lock, "SELECT", "SELECT", "INSERT", "INSERT"]
+    # the probe (with the order's lines), the refusal and its error-rate row
+    assert statements.seen == [*lock, "SELECT", "INSERT", "INSERT"]
 
 
 async def test_a_replayed_undo_takes_back_one_scan_and_a_replayed_short_changes_nothing(
@@ -238,3 +241,39 @@ async def test_a_scan_read_before_someone_else_changed_the_order_writes_nothing(
             await uow.commit()
     assert await picked(db, order_id) == 1
     assert await count(db, tables.scans) == 1
+
+
+async def test_the_order_the_probe_brings_is_the_order_a_select_of_its_own_reads(
+        db: Any, shop: Any) -> None:
+    """The probe reads the order and the scanned product's lines with it (one round trip
+    fewer); the scan that follows takes them once, and they are what ``for_scan``'s own
+    SELECT gives: same order row, same lines, same products, same state."""
+    picker, order_id = await started(db, shop, {"milk": 3, "bread": 1})
+    await scan(db, picker, order_id, MILK, "phone-0200")
+
+    def seen(order: Any) -> Any:
+        return ({k: v for k, v in vars(order).items() if not k.startswith("_")
+                 and k not in ("lines", "events")},
+                [({k: v for k, v in vars(ln).items() if not k.startswith("_")
+                   and k not in ("product", "scans", "proposals")},
+                  {k: v for k, v in vars(ln.product).items() if not k.startswith("_")})
+                 for ln in order.lines])
+
+    async with db.reading() as session:
+        gtin = await session.scalar(select(tables.product_barcodes.c.gtin).join(
+            tables.products, tables.products.c.id == tables.product_barcodes.c.product_id)
+            .where(tables.products.c.sku == "milk"))
+    async with UnitOfWork(db) as uow:
+        probe = await uow.scans.probe(shop.store_id, order_id, "phone-0201",
+                                      gtin=gtin, plu=None, marking_code=None)
+        assert probe.product is not None and probe.product.sku == "milk"
+        statements = Statements(db.writer)
+        offered = await uow.orders.for_scan(order_id, store_id=shop.store_id,
+                                            product_id=probe.product.id)
+        assert statements.seen == []  # taken from the probe: no SELECT
+        read = await uow.orders.for_scan(order_id, store_id=shop.store_id,
+                                         product_id=probe.product.id)
+        assert statements.seen == ["SELECT"]  # taken once: the next one reads
+        assert offered is not None and read is not None
+        assert [ln.picked_quantity for ln in offered.lines] == [1]
+        assert seen(offered) == seen(read)
