@@ -1,6 +1,6 @@
 """The scan's few statements run straight on the driver, inside the unit of work.
 
-A scan sends five or six small indexed statements. Through ``AsyncSession.execute``
+A scan sends four or five small indexed statements. Through ``AsyncSession.execute``
 each costs about 150 µs of Python (a greenlet, the ORM session's execute, cache-key
 lookup, an execution context, result metadata) around 20-30 µs of SQLite: more than
 the database and the page fragment together. Here a statement built once is
