@@ -191,14 +191,21 @@ UPDATE_LINE = direct.Statement(update(tables.order_lines).where(
 INSERT_SCAN = direct.Statement(insert(tables.scans))
 
 
+def order_columns() -> list[Any]:
+    """The columns ``for_scan`` builds an order from: the order's (``o_``), its
+    lines' (``l_``) and their products' (``p_``). Any SELECT of them (the scan's
+    probe too) may hand its rows to ``PlainOrders.offer``."""
+    return [*(c.label(prefix + c.name) for prefix, table in
+              (("o_", tables.orders), ("l_", tables.order_lines), ("p_", tables.products))
+              for c in table.c)]
+
+
 @functools.cache
 def _order_statement(*, by_line: bool) -> direct.Statement:
     o, ln, p = tables.orders, tables.order_lines, tables.products
     which = (ln.c.id if by_line else ln.c.product_id) == bindparam("which")
     return direct.Statement(
-        select(*(c.label("o_" + c.name) for c in o.c),
-               *(c.label("l_" + c.name) for c in ln.c),
-               *(c.label("p_" + c.name) for c in p.c))
+        select(*order_columns())
         .select_from(o.outerjoin(ln, and_(ln.c.order_id == o.c.id, which))
                      .outerjoin(p, p.c.id == ln.c.product_id))
         .where(o.c.id == bindparam("order_id"), o.c.store_id == bindparam("store_id"))

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload, raiseload, selectinload
 
 from app.db import direct, tables
-from app.db.plain import PlainOrders, product_from
+from app.db.plain import PlainOrders, order_columns, product_from
 from app.db.repo_floor import StoreRepository  # its home now; still importable here
 from app.db.tables_board import scan_errors
 from app.db.tables_oos import likely_out
@@ -103,7 +103,8 @@ class OrderRepository:
         """The order with only the lines a scan can touch (those of one product, or
         one line) and their products, in one SELECT: no earlier scans, no other
         lines, no proposals, so a scan costs the same on an order's 150th item as
-        on its first. Call ``lock`` first on PostgreSQL.
+        on its first (no SELECT at all when the scan's probe brought them). Call
+        ``lock`` first on PostgreSQL.
 
         Read with Core, outside the session (``app.db.plain``): the unit of work's
         commit writes what the scan changed. The loaded order is only fit for
@@ -207,11 +208,9 @@ def _probe_statement(gtin: bool, plu: bool, marking: bool) -> Any:
     anchor = select(literal(1).label("one")).subquery()
     o, product = tables.orders, tables.products
     return direct.Statement(
-        select(*(c.label("p_" + c.name) for c in product.c),
-               # The order and the product's lines on it, as ``PlainOrders.for_scan``
-               # reads them (same labels): the scan that counts needs no second SELECT.
-               *(c.label("o_" + c.name) for c in o.c),
-               *(c.label("l_" + c.name) for c in tables.order_lines.c),
+        # The product, the order and the product's lines on it, as
+        # ``PlainOrders.for_scan`` reads them: the scan that counts needs no second SELECT.
+        select(*order_columns(),
                counted(ln.order_id).label("c_order"), counted(s.line_id).label("c_line"),
                counted(s.code).label("c_code"), refused(r.error).label("r_error"),
                refused(r.order_id).label("r_order"), refused(r.code).label("r_code"),
@@ -232,9 +231,9 @@ def _probe_statement(gtin: bool, plu: bool, marking: bool) -> Any:
 class ScanRepository:
     """Scan ids (counted or refused) and the product a code names, for the scan path."""
 
-    def __init__(self, session: AsyncSession, orders: PlainOrders | None = None) -> None:
+    def __init__(self, session: AsyncSession, orders: PlainOrders) -> None:
         self.session = session
-        self.orders = orders if orders is not None else PlainOrders(session)
+        self.orders = orders  # the unit of work's: the probe offers it the order it read
 
     async def probe(self, store_id: int, order_id: int, scan_id: str, *, gtin: str | None,
                     plu: str | None, marking_code: str | None) -> ScanProbe:

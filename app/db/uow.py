@@ -68,10 +68,6 @@ class UnitOfWork:
     # Each repository is made when first asked for: a scan uses a few of these.
     orders = _repository(OrderRepository)
     catalog = _repository(CatalogRepository)
-    @cached_property
-    def scans(self) -> ScanRepository:  # the probe offers its order rows to ``orders``
-        return ScanRepository(self.session, self.orders.plain)
-
     stores = _repository(StoreRepository)
     stock = _repository(StockRepository)
     runs = _repository(RunRepository)
@@ -87,6 +83,10 @@ class UnitOfWork:
     signatures = _repository(OmsSignatureRepository)
     pickups = _repository(PickupRepository)  # the floor (app.services.ports_floor)
     floor = _repository(FloorRepository)
+
+    @cached_property
+    def scans(self) -> ScanRepository:  # the probe offers its order rows to ``orders``
+        return ScanRepository(self.session, self.orders.plain)
 
     async def __aexit__(self, exc_type: type[BaseException] | None,
                         exc: BaseException | None, tb: TracebackType | None) -> None:
