@@ -28,6 +28,7 @@ from app.i18n import ngettext
 from app.staff import HUB_ROLES
 from app.web.deps import client_ip, clock
 from app.web.render import redirect, render
+from picking.keyboard import from_russian_layout, typed_in_russian_layout
 
 Req = Request[Any, Any, Any]
 
@@ -37,6 +38,27 @@ async def _stores(request: Req) -> list[dict[str, Any]]:
         rows = await session.execute(select(tables.stores.c.code, tables.stores.c.name)
                                      .order_by(tables.stores.c.code))
         return [dict(r._mapping) for r in rows]
+
+
+def store_code(typed: str, stores: list[dict[str, Any]]) -> tuple[str | None, list[str]]:
+    """The store a person typed, as its code: the code in any case or through the Russian
+    layout ("ЬЫЛ-001" is MSK-001 typed with the Russian keys on), the list's own
+    "CODE · name" text, or (JavaScript off, no suggestion tapped) the store's name or a
+    part of it that names one store only. ``(None, candidates)`` when nothing or more
+    than one store matches: the codes of the candidates, for the message."""
+    text = " ".join(typed.split())
+    by_code = {s["code"].casefold(): s["code"] for s in stores}
+    guesses = [text, text.split(" · ", 1)[0]]
+    if typed_in_russian_layout(text):
+        guesses.append(from_russian_layout(text))
+    for guess in guesses:
+        if guess.casefold() in by_code:
+            return by_code[guess.casefold()], []
+    wanted = text.casefold()
+    named = [s["code"] for s in stores if s["name"].casefold() == wanted]
+    if len(wanted) >= 3 and not named:
+        named = [s["code"] for s in stores if wanted in " ".join(s["name"].split()).casefold()]
+    return (named[0], []) if len(named) == 1 else (None, named)
 
 
 # The store this device signed in to last: chosen already on the sign-in page, so a
@@ -72,9 +94,23 @@ async def login(request: Req) -> Response[Any]:
     settings = request.app.state.settings
     error, status, headers = None, 401, {}
     device_id, tags = _device(request)
+    stores = await _stores(request)
+    typed_store = values["store"]
+    if typed_store:
+        code, candidates = store_code(typed_store, stores)
+        values["store"] = code or ""
     tag = known_device_tag(settings.secret_key, device_id, values["store"],
                            values["personnel_no"])
-    if not values["store"] or not values["personnel_no"] or not password:
+    if typed_store and not values["store"]:
+        values["store"] = typed_store  # given back as typed, to be corrected
+        error, status = (_("More than one store matches “%(typed)s”: %(codes)s. Choose "
+                           "one from the list or type its code.", typed=typed_store,
+                           codes=", ".join(candidates[:5]) + ("…" if len(candidates) > 5
+                                                              else ""))
+                         if candidates else
+                         _("No store matches “%(typed)s”. Choose yours from the list or "
+                           "type its code, as on your badge.", typed=typed_store)), 422
+    elif not values["store"] or not values["personnel_no"] or not password:
         error, status = _("Enter your store, personnel number and PIN."), 422
     else:
         attempt = Attempt(store_code=values["store"], personnel_no=values["personnel_no"],
@@ -100,7 +136,7 @@ async def login(request: Req) -> Response[Any]:
                 error = _("Wrong personnel number or PIN.")
     if error:
         return render(request, "account/login.html",
-                      {"stores": await _stores(request), "form": values, "error": error},
+                      {"stores": stores, "form": values, "error": error},
                       status_code=status, headers=headers)
     response = redirect(request, "/")
     response.cookies.append(Cookie(

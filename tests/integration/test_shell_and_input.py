@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tests.support.people import Person
-from tests.support.shop import MILK, add_order
+from tests.support.shop import MILK, add_chain_stores, add_order
 
 pytestmark = pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 
@@ -118,3 +118,56 @@ async def test_the_sign_in_page_offers_each_store_whole_and_keeps_this_device_s_
     client.cookies.set("sp_store", "<b>x</b>")
     page = (await client.get("/login")).text
     assert chosen(page) == [] and "<b>x</b>" not in page
+
+
+async def test_a_chain_s_sign_in_takes_the_store_as_a_code_or_a_name_and_writes_it_out_whole(
+        client: Any, shop: Any, db: Any) -> None:
+    """Past 8 stores the page has one field with the chain's stores as suggestions (each
+    code with its whole name) instead of a select that cut the address at 360 px; the
+    field takes the code in any case, typed through the Russian layout, or the store's
+    name or a part naming one store. A part naming several, or none, is refused with the
+    reason, the personnel number kept, nothing signed in."""
+    import re
+
+    async with db.writing() as session:
+        await add_chain_stores(session)
+    page = (await client.get("/login")).text
+    assert "<select" not in page and 'list="store-list"' in page
+    assert '<option value="MSK-001">Москва, Тверская 12</option>' in page
+    assert "Not chosen yet" in page
+    for typed in ("msk-001", "ЬЫЛ-001", "  Москва,  Тверская 12 ", "тверская",
+                  "MSK-001 · Москва, Тверская 12"):
+        client.cookies.clear()
+        picker = Person(client, "picker")
+        picker.store = typed
+        response = await picker.sign_in()
+        assert response.status_code == 303, (typed, response.text[:400])
+        await picker.post("/logout")
+        # the device's store is the resolved code, chosen and named on the next visit
+        page = (await client.get("/login")).text
+        assert 'value="MSK-001" placeholder' in page and re.search(
+            r'data-store-name[^>]*>Москва, Тверская 12 <span[^>]*>MSK-001</span></p>', page), typed
+    for typed, reason in (("Малышева 5", "More than one store matches “Малышева 5”: "
+                                         "EKB-001, EKB-002"),
+                          ("MSK-0O1", "No store matches “MSK-0O1”")):
+        client.cookies.clear()
+        picker = Person(client, "picker")
+        picker.store = typed
+        response = await picker.sign_in()
+        assert response.status_code == 422 and reason in response.text, typed
+        assert f'value="{typed}"' in response.text and 'value="1001"' in response.text
+        assert (await client.get("/pick/", follow_redirects=False)).status_code == 303
+
+
+async def test_a_chain_s_sign_in_page_is_in_russian_too(client: Any, shop: Any, db: Any
+                                                        ) -> None:
+    async with db.writing() as session:
+        await add_chain_stores(session)
+    client.headers["accept-language"] = "ru-RU,ru;q=0.9"
+    page = (await client.get("/login")).text
+    assert "Код, город или улица" in page and "Пока не выбран" in page
+    picker = Person(client, "picker")
+    picker.store = "Нигде"
+    response = await picker.sign_in()
+    assert response.status_code == 422
+    assert "Нет магазина «Нигде». Выберите свой из списка" in response.text

@@ -89,6 +89,23 @@ PEOPLE = {  # key -> (store, personnel_no, role, pin, language)
 }
 
 
+# A chain's stores beyond the shop's two: past 8, the sign-in page asks for the store in a
+# field with suggestions instead of a row per store. Two share a street ("Малышева 5" names
+# both), a part of a name that must be refused as ambiguous.
+CHAIN = [(f"NSK-{i:03d}", f"Новосибирск, Красный проспект {i}") for i in range(1, 8)] + [
+    ("EKB-001", "Екатеринбург, улица Малышева 5"),
+    ("EKB-002", "Екатеринбург, улица Малышева 51")]
+
+
+async def add_chain_stores(session: AsyncSession) -> None:
+    for code, name in CHAIN:
+        await session.execute(insert(tables.stores).values(
+            code=code, name=name, timezone="Asia/Novosibirsk", locale="ru_RU",
+            currency="RUB", scale_layout="2P IIIII WWWWW C", scale_prefixes="20-29",
+            soft_tolerance_pct=10, hard_tolerance_pct=30, time_limits={}))
+    await session.commit()
+
+
 async def seed_shop(session: AsyncSession) -> Shop:
     stores = {}
     for code, name in (("MSK-001", "Москва, Тверская 12"), ("SPB-002", "СПб, Невский 40")):
