@@ -9,7 +9,7 @@ gives the database sessions opened while the load ran (``pg_stat_database.sessio
 with one listening and one publishing connection per process, that stays near
 zero whatever the number of scans.
 
-    python -m benchmarks.scale [--seconds 5] [--rates 25,50,100]
+    python -m benchmarks.scale [--seconds 5] [--rates 25,50,100] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -139,27 +140,44 @@ def run_one(cluster: Cluster | None, tmp: str, name: str, workers: int, rates: l
             "cpu_db": cpu_db * 1000 / scans if cluster else None}
 
 
+CONFIGS = (("SQLite, 1 process (baseline)", False, 1), ("PostgreSQL, 1 process", True, 1),
+           ("PostgreSQL, 2 processes", True, 2))
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=5)
     parser.add_argument("--rates", default="25,50,100")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of all three configurations, one after the other, so "
+                             "each ratio compares runs minutes apart; medians are printed")
     args = parser.parse_args(argv)
     rates = [float(r) for r in args.rates.split(",")]
     cluster = start_cluster()
-    results: dict[str, dict[str, object]] = {}
+    rounds: list[dict[str, dict[str, object]]] = []
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            for name, pg, workers in (("SQLite, 1 process (baseline)", False, 1),
-                                      ("PostgreSQL, 1 process", True, 1),
-                                      ("PostgreSQL, 2 processes", True, 2)):
-                slug = f"bench_{'pg' if pg else 'sqlite'}_{workers}"
-                print(f"measuring {name} ...", flush=True)
-                results[name] = run_one(cluster if pg else None, tmp, slug, workers, rates,
-                                        args.seconds)
+            for k in range(args.repeat):
+                results: dict[str, dict[str, object]] = {}
+                for name, pg, workers in CONFIGS:
+                    slug = f"bench_{'pg' if pg else 'sqlite'}_{workers}_{k}"
+                    print(f"round {k + 1}: measuring {name} ...", flush=True)
+                    results[name] = run_one(cluster if pg else None, tmp, slug, workers,
+                                            rates, args.seconds)
+                rounds.append(results)
     finally:
         cluster.stop()
+    for k, results in enumerate(rounds):
+        print_round(results, f"round {k + 1} of {len(rounds)}: " if len(rounds) > 1 else "")
+    if len(rounds) > 1:
+        print_medians(rounds)
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} (1 min); CPU per scan is "
+          "process CPU time over every scan sent, the figure least bent by a busy machine")
+
+
+def print_round(results: dict[str, dict[str, object]], title: str) -> None:
     rows = []
-    base_peak = float(results["SQLite, 1 process (baseline)"]["peak"])  # type: ignore[arg-type]
+    base_peak = float(results[CONFIGS[0][0]]["peak"])  # type: ignore[arg-type]
     for name, result in results.items():
         peak = float(result["peak"])  # type: ignore[arg-type]
         for loop in result["loops"]:  # type: ignore[attr-defined]
@@ -170,13 +188,31 @@ def main(argv: list[str] | None = None) -> None:
                          "-" if result["sessions"] is None else str(result["sessions"]),
                          "-" if result["bytes_per_scan"] is None
                          else f"{result['bytes_per_scan']:.0f}"])
-    print_table(f"Scans on {os.cpu_count()} cores (shared, busy machine), relay off; "
+    print_table(f"{title}Scans on {os.cpu_count()} cores (shared, busy machine), relay off; "
                 "peak = 16 closed-loop workers; ratio = peak / SQLite's peak",
                 ["server", "offered", "p50 ms", "p99 ms", "errors", "peak req/s", "ratio",
                  "app CPU ms/scan", "PG CPU ms/scan", "PG sessions opened",
                  "PG bytes/scan"], rows)
-    print(f"load average during the run: {os.getloadavg()[0]:.1f} (1 min); CPU per scan is "
-          "process CPU time over every scan sent, the figure least bent by a busy machine")
+
+
+def print_medians(rounds: list[dict[str, dict[str, object]]]) -> None:
+    """Each configuration's peak ratio per round (against that round's SQLite) and the
+    median, with the median CPU per scan: what the README quotes."""
+    rows = []
+    for name, _pg, _workers in CONFIGS:
+        ratios = [float(r[name]["peak"]) / float(r[CONFIGS[0][0]]["peak"])  # type: ignore[arg-type]
+                  for r in rounds]
+        peaks = [float(r[name]["peak"]) for r in rounds]  # type: ignore[arg-type]
+        app = [float(r[name]["cpu_app"]) for r in rounds]  # type: ignore[arg-type]
+        db = [float(r[name]["cpu_db"]) for r in rounds  # type: ignore[arg-type]
+              if r[name]["cpu_db"] is not None]
+        rows.append([name, ", ".join(f"{x:.2f}" for x in ratios),
+                     f"{statistics.median(ratios):.2f}", f"{statistics.median(peaks):.0f}",
+                     f"{statistics.median(app):.2f}",
+                     f"{statistics.median(db):.2f}" if db else "-"])
+    print_table(f"Medians over {len(rounds)} rounds (each ratio against its own round's SQLite)",
+                ["server", "peak / SQLite, per round", "median", "median peak req/s",
+                 "median app CPU ms/scan", "median PG CPU ms/scan"], rows)
 
 
 if __name__ == "__main__":
