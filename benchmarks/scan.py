@@ -6,7 +6,7 @@ open-loop (requests leave on a fixed schedule whatever the server does, so a slo
 server cannot slow the clock) for latency, and closed-loop with 16 workers for peak
 throughput.
 
-    python -m benchmarks.scan [--seconds 8] [--rates 25,50,100]
+    python -m benchmarks.scan [--seconds 8] [--rates 25,50,100] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import asyncio
 import os
 import re
 import secrets
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -216,40 +217,63 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--servers", default=",".join(name for name, _, _ in SERVERS),
                         help="which servers to run (comma-separated names; the bare stack "
                              "is always run: it is the baseline)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds of every server, one after the other, so each ratio "
+                             "compares runs minutes apart; medians are printed")
     args = parser.parse_args(argv)
     chosen = {n.strip() for n in args.servers.split(",")} | {"bare stack"}
     rates = [float(r) for r in args.rates.split(",") if r]
-    results = {}
+    rounds = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, target, relay in (server for server in SERVERS if server[0] in chosen):
-            url = f"sqlite+aiosqlite:///{tmp}/{name.replace(' ', '_').replace('+', '')}.db"
-            from app.db.migrate import upgrade
-            upgrade(url)
-            pairs = asyncio.run(seed(url))
-            oms = None
-            env = {"DATABASE_URL": url, "STOREPICK_RUN_RELAY": relay}
-            if relay == "1":  # the relay sends every event to a real HTTP OMS simulator
-                oms, oms_base = start_oms(tmp)
-                env |= {"STOREPICK_OMS_EVENTS_URL": oms_base + "/events",
-                        "STOREPICK_OMS_BATCH_URL": oms_base + "/events/batch"}
-            proc, base = start(target, env)
-            try:
-                results[name] = asyncio.run(measure(base, pairs, rates, args.seconds,
-                                                    proc.pid, args.scans))
-            finally:
-                proc.terminate()
-                proc.wait(10)
-                if oms is not None:
-                    oms.terminate()
-                    oms.wait(10)
+        for k in range(args.repeat):
+            rounds.append(run_round(tmp, k, chosen, rates, args.seconds, args.scans))
+    for k, results in enumerate(rounds):
+        print_round(results, args.scans, f"round {k + 1} of {len(rounds)}: "
+                    if len(rounds) > 1 else "")
+    if len(rounds) > 1:
+        print_medians(rounds)
+
+
+Result = tuple[list[dict[str, float]], float, int, tuple[float, int]]
+
+
+def run_round(tmp: str, k: int, chosen: set[str], rates: list[float], seconds: float,
+              scans: int) -> dict[str, Result]:
+    from app.db.migrate import upgrade
+
+    results = {}
+    for name, target, relay in (server for server in SERVERS if server[0] in chosen):
+        slug = name.replace(" ", "_").replace("+", "")
+        url = f"sqlite+aiosqlite:///{tmp}/{slug}_{k}.db"
+        upgrade(url)
+        pairs = asyncio.run(seed(url))
+        oms = None
+        env = {"DATABASE_URL": url, "STOREPICK_RUN_RELAY": relay}
+        if relay == "1":  # the relay sends every event to a real HTTP OMS simulator
+            oms, oms_base = start_oms(tmp)
+            env |= {"STOREPICK_OMS_EVENTS_URL": oms_base + "/events",
+                    "STOREPICK_OMS_BATCH_URL": oms_base + "/events/batch"}
+        proc, base = start(target, env)
+        try:
+            results[name] = asyncio.run(measure(base, pairs, rates, seconds, proc.pid, scans))
+        finally:
+            proc.terminate()
+            proc.wait(10)
+            if oms is not None:
+                oms.terminate()
+                oms.wait(10)
+    return results
+
+
+def print_round(results: dict[str, Result], scans: int, title: str) -> None:
     rows = []
     for name, (loops, peak, size, (cpu, cpu_errors)) in results.items():
         for loop in loops:
             rows.append([name, f"{loop['rate']:.0f}/s", f"{loop['p50']:.1f}", f"{loop['p99']:.1f}",
                          str(int(loop["errors"])), f"{loop['cpu']:.2f}", f"{peak:.0f}",
                          f"{cpu:.2f}", str(cpu_errors), str(size)])
-    print_table("Scan verification on SQLite, one process (open loop; peak = 16 closed-loop "
-                f"workers; CPU = server process CPU per scan over {args.scans} scans "
+    print_table(f"{title}Scan verification on SQLite, one process (open loop; peak = 16 "
+                f"closed-loop workers; CPU = server process CPU per scan over {scans} scans "
                 f"after {WARM_UP} not counted)",
                 ["server", "offered", "p50 ms", "p99 ms", "errors", "CPU ms/scan at rate",
                  "peak req/s", "CPU ms/scan", "CPU-run errors", "fragment bytes (gzip)"], rows)
@@ -261,6 +285,28 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{name}: CPU per scan / bare stack = {results[name][3][0] / bare[3][0]:.2f} "
               f"(budget <= 1.5; at the open-loop rates: {at_rates}); "
               f"peak / bare peak = {results[name][1] / bare[1]:.2f}")
+
+
+def print_medians(rounds: list[dict[str, Result]]) -> None:
+    """Per server: CPU per scan and its ratio to the same round's bare stack, p99 at each
+    rate, errors, and the peak's ratio, each round's and the median."""
+    def cell(values: list[float], digits: int = 2) -> str:
+        listed = ", ".join(f"{v:.{digits}f}" for v in values)
+        return f"{listed} (median {statistics.median(values):.{digits}f})"
+
+    rows = []
+    for name in rounds[0]:
+        cpu = [r[name][3][0] for r in rounds]
+        ratio = [r[name][3][0] / r["bare stack"][3][0] for r in rounds]
+        peak = [r[name][1] / r["bare stack"][1] for r in rounds]
+        p99 = "; ".join(
+            f"{loop['rate']:.0f}/s: " + cell([r[name][0][i]["p99"] for r in rounds], 1)
+            for i, loop in enumerate(rounds[0][name][0]))
+        errors = sum(int(loop["errors"]) + r[name][3][1] for r in rounds
+                     for loop in r[name][0])
+        rows.append([name, cell(cpu), cell(ratio), p99, str(errors), cell(peak)])
+    print_table(f"Over {len(rounds)} rounds (ratios against the same round's bare stack)",
+                ["server", "CPU ms/scan", "× bare", "p99 ms", "errors", "peak / bare"], rows)
 
 
 def start_oms(tmp: str) -> tuple[subprocess.Popen[bytes], str]:
