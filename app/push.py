@@ -45,6 +45,15 @@ COUNTER_ROLES = ("clerk", "packer")
 SUPERVISOR_ROLES = ("supervisor", "admin")
 WATCH_SECONDS = 60.0
 QUEUE_SIZE = 1000
+RETRY_SECONDS = (5.0, 30.0)
+
+
+def not_taken(status: int | None) -> bool:
+    """The push service did not take the push but may later: no answer in time, too
+    many requests, or its own error."""
+    return status is None or status == 429 or status >= 500
+
+
 PUSH_EVENTS = frozenset({"PickerAssigned", "SubstitutionDecided", "OrderCancelled",
                          "CustomerArrived"})
 
@@ -268,6 +277,11 @@ class Notifier:
         self.queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(QUEUE_SIZE)
         self.sent = 0
         self.watched = Watched()
+        # A push the service did not take (no answer in time, 429, 5xx) is sent again after
+        # these pauses, in a task of its own: a counter's phone still hears of a customer
+        # after a push service's bad minute, and nothing else waits for it.
+        self.retry_seconds: tuple[float, ...] = RETRY_SECONDS
+        self._retries: set[asyncio.Task[None]] = set()
 
     async def watch_once(self, now: datetime) -> int:
         """Tell supervisors what went over its limit or dead since the last look;
@@ -323,7 +337,32 @@ class Notifier:
             status = await asyncio.to_thread(self._post, row, payload)
             if status in (404, 410):
                 gone.append(row.id)
+            elif not_taken(status) and self.retry_seconds:
+                task = asyncio.create_task(self._again(row, payload), name="web-push-retry")
+                self._retries.add(task)
+                task.add_done_callback(self._retries.discard)
+        await self._forget(gone)
+
+    async def _again(self, row: Any, payload: str) -> None:
+        """Send ``payload`` to ``row`` again after each pause, until the service takes it
+        or says the subscription is gone (then it is deleted)."""
+        for pause in self.retry_seconds:
+            await asyncio.sleep(pause)
+            status = await asyncio.to_thread(self._post, row, payload)
+            if status in (404, 410):
+                await self._forget([row.id])
+                return
+            if not not_taken(status):
+                return
+        log.info("push to %s not taken after %d tries; dropped",
+                 urlsplit(row.endpoint).hostname, len(self.retry_seconds) + 1)
+
+    async def stop_retries(self) -> None:
+        await stop_tasks(list(self._retries), grace=2)
+
+    async def _forget(self, gone: list[int]) -> None:
         if gone:
+            c = push_subscriptions.c
             async with self.db.writing() as session:
                 await session.execute(delete(push_subscriptions).where(c.id.in_(gone)))
                 await session.commit()
@@ -358,3 +397,4 @@ async def notifying(db: Database, data_dir: Path, *, subject: str, send_seconds:
         yield notifier
     finally:
         await stop_tasks(tasks, grace=5)
+        await notifier.stop_retries()

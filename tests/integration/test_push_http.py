@@ -114,6 +114,27 @@ async def test_the_counter_hears_a_customer_arrive_and_dead_or_hanging_phones_do
                                                                   "packer-phone")}
 
 
+async def test_a_push_the_service_did_not_take_is_sent_again_and_arrives(
+        db: Any, shop: Any, app_client: Any, push_service: PushService) -> None:
+    """The push service answers the counter's phone 503 once (a bad minute): the push is
+    sent again after a pause and the clerk still hears the customer arrive, once; the
+    subscription stays."""
+    app_client.app.state.notifier.retry_seconds = (0.2, 0.5)
+    await _subscribed(app_client, "clerk", push_service.subscription("flaky-counter"))
+    picker = Person(app_client, "picker")
+    await picker.sign_in()
+    order_id, url = await _packed_collect(db, shop, picker, "PUSH-R")
+    customer = Customer(CookieJarSwap(app_client), url)
+    await customer.open()
+    assert (await _check_in(customer, "arrived")).status_code == 200
+    (push,) = await _received(push_service, 1)
+    assert push.name == "flaky-counter" and push.payload["title"] == "A customer is here"
+    assert push.payload["url"] == f"/collect/{order_id}"
+    assert push_service.unavailable == 1 and await _subscriptions(db) == 1
+    await asyncio.sleep(0.8)  # every retry's pause gone by: nothing is sent twice
+    assert len(push_service.received) == 1
+
+
 async def test_a_subscription_is_its_holder_s_own(
         db: Any, shop: Any, app_client: Any, push_service: PushService) -> None:
     sub = push_service.subscription("shared-phone")

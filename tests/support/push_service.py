@@ -52,6 +52,9 @@ class PushService:
     received: list[Received] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # why a push was not accepted
     hung: int = 0  # pushes to hang-* endpoints answered after the sender gave up
+    # flaky-* endpoints: their first push is answered 503 (the service's bad minute), later
+    # ones are taken; how many 503s were answered
+    unavailable: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def subscription(self, name: str) -> dict[str, Any]:
@@ -134,6 +137,13 @@ def start_push_service() -> tuple[PushService, ThreadingHTTPServer]:
             if name.startswith("gone-"):
                 self._answer(410)
                 return
+            if name.startswith("flaky-"):
+                with service.lock:
+                    first = service.unavailable == 0
+                    service.unavailable += first
+                if first:
+                    self._answer(503)
+                    return
             with service.lock:
                 service.received.append(Received(name, payload, key, claims))
             self._answer(201)
