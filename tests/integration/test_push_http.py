@@ -59,6 +59,17 @@ async def _received(service: PushService, count: int) -> list[Any]:
     return await asyncio.to_thread(service.wait_for, count)
 
 
+async def _customer_arrives(db: Any, shop: Any, client: Any, oms_id: str) -> int:
+    """A picker packs a click & collect order and its customer checks in at the store."""
+    picker = Person(client, "picker")
+    await picker.sign_in()
+    order_id, url = await _packed_collect(db, shop, picker, oms_id)
+    customer = Customer(CookieJarSwap(client), url)
+    await customer.open()
+    assert (await _check_in(customer, "arrived")).status_code == 200
+    return order_id
+
+
 async def test_the_vapid_key_is_made_once_and_kept_in_the_data_folder(
         app_client: Any, tmp_path: Path) -> None:
     person = Person(app_client, "picker")
@@ -94,12 +105,7 @@ async def test_the_counter_hears_a_customer_arrive_and_dead_or_hanging_phones_do
     await _subscribed(app_client, "clerk", push_service.subscription("hang-counter"))
     await _subscribed(app_client, "clerk", push_service.subscription("gone-old-phone"))
     await _subscribed(app_client, "packer", push_service.subscription("packer-phone"))
-    picker = Person(app_client, "picker")
-    await picker.sign_in()
-    order_id, url = await _packed_collect(db, shop, picker, "PUSH-2")
-    customer = Customer(CookieJarSwap(app_client), url)
-    await customer.open()
-    assert (await _check_in(customer, "arrived")).status_code == 200
+    order_id = await _customer_arrives(db, shop, app_client, "PUSH-2")
     assert push_service.hung == 0  # the customer's answer did not wait for the phones
     (push,) = await _received(push_service, 1)
     assert push.name == "packer-phone" and push.payload["url"] == f"/collect/{order_id}"
@@ -121,12 +127,7 @@ async def test_a_push_the_service_did_not_take_is_sent_again_and_arrives(
     subscription stays."""
     app_client.app.state.notifier.retry_seconds = (0.2, 0.5)
     await _subscribed(app_client, "clerk", push_service.subscription("flaky-counter"))
-    picker = Person(app_client, "picker")
-    await picker.sign_in()
-    order_id, url = await _packed_collect(db, shop, picker, "PUSH-R")
-    customer = Customer(CookieJarSwap(app_client), url)
-    await customer.open()
-    assert (await _check_in(customer, "arrived")).status_code == 200
+    order_id = await _customer_arrives(db, shop, app_client, "PUSH-R")
     (push,) = await _received(push_service, 1)
     assert push.name == "flaky-counter" and push.payload["title"] == "A customer is here"
     assert push.payload["url"] == f"/collect/{order_id}"
