@@ -55,6 +55,7 @@ from app.web.security import (
 )
 from app.web.trust_labels import attribute_label
 from picking.errors import PickingError
+from picking.keyboard import LAYOUT_KEYS
 from picking.lines import shown_name
 
 log = logging.getLogger("storepick")
@@ -88,6 +89,7 @@ def _jinja_env() -> Environment:
     env.globals["duration"] = i18n.duration
     env.globals["csp_nonce"] = csp_nonce
     env.globals["attribute_label"] = attribute_label
+    env.globals["layout_keys"] = LAYOUT_KEYS
     return env
 
 

@@ -25,6 +25,10 @@ _BACK = str.maketrans(_RUSSIAN, _LATIN)
 _RUSSIAN_ONLY = frozenset(ch for ch in _RUSSIAN if not ch.isascii())
 
 
+# The same keys for a page's script (the sign-in's store field): one table, not a copy.
+LAYOUT_KEYS = {"russian": _RUSSIAN, "latin": _LATIN}
+
+
 def typed_in_russian_layout(text: str) -> bool:
     """True when ``text`` holds a character only the Russian layout types (Cyrillic, №)."""
     return any(ch in _RUSSIAN_ONLY for ch in text)

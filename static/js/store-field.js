@@ -7,8 +7,9 @@
   var field = document.querySelector("[data-store-field]");
   var out = document.querySelector("[data-store-name]");
   if (!field || !out || !field.list) return;
-  var RU = "ёйцукенгшщзхъфывапролджэячсмитьбю.ЁЙЦУКЕНГШЩЗХЪФЫВАПРОЛДЖЭЯЧСМИТЬБЮ,";
-  var EN = "`qwertyuiop[]asdfghjkl;'zxcvbnm,./~QWERTYUIOP{}ASDFGHJKL:\"ZXCVBNM<>?";
+  // The keyboard layouts' keys, from the server's one table (picking/keyboard.py).
+  var RU = field.getAttribute("data-keys-russian") || "";
+  var EN = field.getAttribute("data-keys-latin") || "";
   function latin(text) {
     return text.replace(/[^\x00-\x7f]/g, function (ch) {
       var i = RU.indexOf(ch);
